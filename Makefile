@@ -1,0 +1,47 @@
+# Two commands for a fresh machine (Debian/Ubuntu, Python >= 3.11, Node >= 20):
+#   make demo   run uatkit on the bundled demo project
+#   make test   the whole test suite, with lint and type checks
+# Each sets everything up first (virtualenv, Python packages, the pinned Allure CLI, a browser) and is safe to run twice.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UATKIT := $(BIN)/uatkit
+
+.PHONY: demo test setup lint typecheck clean
+
+setup: $(VENV)/.installed node_modules/.installed .browser
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@bash scripts/check-python.sh $(PYTHON)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,run]'
+	@# setuptools leaves an egg-info in src/ that pytest would take for a second uatkit distribution
+	rm -rf src/*.egg-info
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: Node.js >= 20 with npm is needed for the Allure report CLI: apt-get install nodejs npm (or see https://nodejs.org)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.browser:
+	@bash scripts/setup-browser.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
+
+test: setup lint typecheck
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) node_modules reports/* .browser

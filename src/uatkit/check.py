@@ -1,0 +1,176 @@
+"""Check stories and features against each other, and features against their step definitions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from uatkit.config import Config
+from uatkit.errors import Problem, UatkitError
+from uatkit.gherkin import sync
+from uatkit.gherkin.parse import ParsedFeature, parse_feature
+from uatkit.model import Catalogue, SourceLocation
+
+_SYNC_KINDS = {
+    sync.Action.CREATE: ("not generated", "run `uatkit generate`"),
+    sync.Action.UPDATE: ("stale", "the story changed; run `uatkit generate`"),
+    sync.Action.REMOVE_MOVED: ("stale", "the feature moved; run `uatkit generate`"),
+    sync.Action.KEEP_EDITED: ("edited by hand", "edit the story instead, then `uatkit generate --force`"),
+    sync.Action.KEEP_FOREIGN: ("not generated", "a hand-written file is where the story's feature goes"),
+    sync.Action.ORPHANED: ("orphaned", "its story is gone; delete the feature or restore the story"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong between stories, features and steps."""
+
+    kind: str
+    location: SourceLocation
+    message: str
+    hint: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the finding as plain data for JSON output."""
+        return {"kind": self.kind, "location": str(self.location), "message": self.message, "hint": self.hint}
+
+
+def check_project(catalogue: Catalogue, config: Config, steps: bool = True) -> list[Finding]:
+    """Return every finding for the project, in a stable order."""
+    findings = list(sync_findings(catalogue, config))
+    problems: list[Problem] = []
+    features = [
+        f
+        for path in sorted(config.features_dir.rglob("*.feature"))
+        if config.features_dir.is_dir()
+        for f in [parse_feature(path, config.relative(path), problems)]
+        if f is not None
+    ]
+    findings += [Finding("syntax", p.location, p.message, p.hint) for p in problems]
+    findings += coverage_findings(catalogue, features)
+    if steps:
+        findings += step_findings(config)
+    return findings
+
+
+def sync_findings(catalogue: Catalogue, config: Config) -> Iterable[Finding]:
+    """Yield stale, missing, hand-edited and orphaned features."""
+    for item in sync.plan(catalogue, config):
+        if item.action in _SYNC_KINDS:
+            kind, hint = _SYNC_KINDS[item.action]
+            what = f"feature of {item.story_id}" if item.story_id else "feature"
+            yield Finding(kind, SourceLocation(config.relative(item.path)), f"{what} is {kind}", hint)
+
+
+def coverage_findings(catalogue: Catalogue, features: list[ParsedFeature]) -> list[Finding]:
+    """Return requirements with no scenario, scenarios with no known requirement, and duplicate cases."""
+    stories = catalogue.by_id()
+    findings: list[Finding] = []
+    covered: set[str] = set()
+    first_case: dict[str, SourceLocation] = {}
+    for feature in features:
+        for scenario in feature.scenarios:
+            where = SourceLocation(feature.display, scenario.line)
+            requirements = {t for t in scenario.tags if t in stories}
+            for case in scenario.case_ids:
+                story_id, _, criterion_id = case.rpartition(".")
+                story = stories.get(story_id)
+                if story is not None:
+                    requirements.add(story_id)
+                    if criterion_id not in {c.id for c in story.criteria}:
+                        findings.append(
+                            Finding(
+                                "unknown case",
+                                where,
+                                f"case {case}: {story_id} has no criterion {criterion_id}",
+                                "fix the @case tag or add the criterion to the story",
+                            )
+                        )
+                if case in first_case:
+                    findings.append(
+                        Finding(
+                            "duplicate case",
+                            where,
+                            f"case ID {case} is used twice",
+                            f"first at {first_case[case]}",
+                        )
+                    )
+                else:
+                    first_case[case] = where
+            if not requirements:
+                findings.append(
+                    Finding(
+                        "unknown requirement",
+                        where,
+                        f"scenario {scenario.name!r} names no known requirement",
+                        "tag it (or its feature) with a requirement ID from the stories",
+                    )
+                )
+            covered |= requirements
+    for story in catalogue.stories:
+        if story.id not in covered or not story.criteria:
+            findings.append(
+                Finding(
+                    "uncovered",
+                    story.source,
+                    f"requirement {story.id} has no scenario",
+                    "add acceptance criteria to the story, then run `uatkit generate`",
+                )
+            )
+    return findings
+
+
+def step_findings(config: Config) -> list[Finding]:
+    """Ask pytest-bdd, in a separate pytest process, which scenarios and steps have no definition."""
+    with tempfile.TemporaryDirectory(prefix="uatkit-steps-") as tmp:
+        out = Path(tmp) / "missing.json"
+        target = config.root / config.steps
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--uatkit-missing-steps={out}",
+            f"--uatkit-features={config.features_dir}",
+            "-o",
+            "addopts=",
+            str(target if target.exists() else config.features_dir),
+        ]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+        done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, env=env, check=False)
+        if not out.exists():
+            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+            raise UatkitError(f"pytest could not collect the step definitions in {config.steps}/:\n{tail}")
+        report = json.loads(out.read_text(encoding="utf-8"))
+    findings: list[Finding] = []
+    for entry in report["unbound"]:
+        if "manual" in entry["tags"]:
+            continue
+        findings.append(
+            Finding(
+                "no test",
+                SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
+                f"scenario {entry['scenario']!r} is bound to no test",
+                f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
+            )
+        )
+    for entry in report["undefined"]:
+        if "manual" in entry["tags"]:
+            continue
+        findings.append(
+            Finding(
+                "undefined step",
+                SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
+                f"{entry['step']} has no step definition",
+                f"define it in {config.steps}/",
+            )
+        )
+    return findings

@@ -1,0 +1,56 @@
+"""What every command shares: the project option, consoles, and turning user errors into messages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from uatkit.config import Config, load_config
+from uatkit.errors import InputError, UatkitError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        "-C",
+        help="Folder of the QA project (default: the nearest folder with a [tool.uatkit] pyproject.toml).",
+        file_okay=False,
+    ),
+]
+
+
+def config_for(project: Path | None) -> Config:
+    """Return the configuration of the project in `project` or around the current folder."""
+    return load_config(project)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Print a user's mistake as plain located lines and exit with its code, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        count = len(exc.problems)
+        err.print(
+            f"error: {count} problem{'s' if count != 1 else ''} found; nothing was written:", markup=False
+        )
+        for problem in exc.problems:
+            err.print(f"  {problem}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except UatkitError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(exc.exit_code) from None
+
+
+def cells(*values: str) -> list[Text]:
+    """Return table cells that show text exactly as written (story text is never read as markup)."""
+    return [Text(value) for value in values]

@@ -1,0 +1,121 @@
+"""Commands on stories and features: `uatkit generate` and `uatkit check`."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from uatkit.cli.common import ProjectOption, cells, config_for, out, user_errors
+from uatkit.errors import EXIT_CHECK
+
+
+class Format(StrEnum):
+    """Output formats of reporting commands."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the story commands to the app."""
+    app.command()(generate)
+    app.command()(check)
+
+
+def generate(
+    project: ProjectOption = None,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when any feature is missing, stale or edited."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite features that were edited by hand.")
+    ] = False,
+) -> None:
+    """Generate one Gherkin feature per story under features/<module>/.
+
+    Stale features are regenerated; features edited by hand are listed and kept unless --force;
+    features whose story is gone are listed as orphaned, never deleted.
+
+    Example: uatkit generate --check
+    """
+    from uatkit.gherkin import sync
+    from uatkit.stories import load_catalogue
+
+    with user_errors():
+        config = config_for(project)
+        catalogue = load_catalogue(config)
+        planned = sync.plan(catalogue, config, force=force)
+        if not check_only:
+            sync.apply(planned)
+    counts = Counter(item.action for item in planned)
+    shown = [item for item in planned if item.action is not sync.Action.UNCHANGED]
+    if shown:
+        verb = "would" if check_only else "did"
+        table = Table(title=f"Features ({'check only' if check_only else 'generated'})", title_justify="left")
+        table.add_column(f"{verb}")
+        table.add_column("feature")
+        table.add_column("story")
+        table.add_column("note")
+        for item in shown:
+            table.add_row(*cells(item.action.value, config.relative(item.path), item.story_id, item.note))
+        out.print(table)
+    summary = ", ".join(
+        f"{n} {action.value}" for action, n in sorted(counts.items(), key=lambda kv: kv[0].value)
+    )
+    out.print(
+        f"{len(catalogue.stories)} stories, "
+        f"{sum(len(s.criteria) for s in catalogue.stories)} criteria → "
+        f"{config.features}/: {summary or 'nothing'}",
+        markup=False,
+    )
+    if check_only and any(item.action in sync.OUT_OF_SYNC for item in planned):
+        out.print("features are out of date with the stories: run `uatkit generate`", markup=False)
+        raise typer.Exit(EXIT_CHECK)
+
+
+def check(
+    project: ProjectOption = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table for people, json for tools.")
+    ] = Format.TABLE,
+    steps: Annotated[
+        bool, typer.Option("--steps/--no-steps", help="Also ask pytest-bdd for steps with no definition.")
+    ] = True,
+) -> None:
+    """Check stories, features and step definitions against each other; exit 1 when anything is wrong.
+
+    Reports requirements with no scenario, scenarios with no known requirement, duplicate case IDs,
+    stale, missing, hand-edited and orphaned features, Gherkin syntax errors, and (with --steps)
+    scenarios no test runs and steps with no definition.
+
+    Example: uatkit check --format json
+    """
+    from uatkit.check import check_project
+    from uatkit.stories import load_catalogue
+
+    with user_errors():
+        config = config_for(project)
+        catalogue = load_catalogue(config)
+        findings = check_project(catalogue, config, steps=steps)
+    if output is Format.JSON:
+        typer.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
+    elif findings:
+        table = Table(title=f"{len(findings)} finding(s)", title_justify="left")
+        for column in ("kind", "where", "what", "what to do"):
+            table.add_column(column)
+        for finding in findings:
+            table.add_row(*cells(finding.kind, str(finding.location), finding.message, finding.hint))
+        out.print(table)
+    else:
+        criteria = sum(len(s.criteria) for s in catalogue.stories)
+        out.print(
+            f"OK: {len(catalogue.stories)} requirements, {criteria} criteria, features in step.", markup=False
+        )
+    if findings:
+        raise typer.Exit(EXIT_CHECK)

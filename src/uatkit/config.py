@@ -1,0 +1,246 @@
+"""Find, validate and hold the `[tool.uatkit]` configuration of a QA project."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from uatkit.errors import ConfigError
+from uatkit.model import Level, Priority
+
+DEFAULT_PRIORITY_MAP: dict[str, Priority] = {
+    # Jira's priorities, then common spellings of MoSCoW.
+    "highest": Priority.MUST,
+    "high": Priority.MUST,
+    "medium": Priority.SHOULD,
+    "low": Priority.COULD,
+    "lowest": Priority.WONT,
+    "must": Priority.MUST,
+    "must have": Priority.MUST,
+    "should": Priority.SHOULD,
+    "should have": Priority.SHOULD,
+    "could": Priority.COULD,
+    "could have": Priority.COULD,
+    "wont": Priority.WONT,
+    "won't": Priority.WONT,
+    "won't have": Priority.WONT,
+}
+
+DEFAULT_EXCEL_COLUMNS: dict[str, str] = {
+    "id": "ID",
+    "title": "Title",
+    "as_a": "As a",
+    "i_want": "I want",
+    "so_that": "So that",
+    "criteria": "Acceptance criteria",
+    "priority": "Priority",
+    "module": "Module",
+    "levels": "Levels",
+    "owner": "Owner",
+    "language": "Language",
+}
+REQUIRED_EXCEL_FIELDS = ("id", "title")
+
+
+@dataclass(frozen=True)
+class ExcelConfig:
+    """How an Excel backlog maps onto stories."""
+
+    sheet: str | None = None
+    header_row: int = 1
+    columns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EXCEL_COLUMNS))
+
+
+@dataclass(frozen=True)
+class JiraConfig:
+    """How a Jira CSV export maps onto stories."""
+
+    encoding: str = "utf-8-sig"
+    criteria_column: str = "Custom field (Acceptance Criteria)"
+    epic_column: str = "Custom field (Epic Link)"
+    issue_types: tuple[str, ...] = ("Story",)
+
+
+@dataclass(frozen=True)
+class Config:
+    """A QA project's settings, resolved against its root folder."""
+
+    root: Path
+    stories: tuple[str, ...] = ("stories",)
+    features: str = "features"
+    steps: str = "steps"
+    requirement_pattern: str = "REQ-[0-9]+"
+    default_levels: tuple[Level, ...] = (Level.INTEGRATION,)
+    default_language: str = "en"
+    default_priority: Priority = Priority.SHOULD
+    requirement_url: str = ""
+    priority_map: dict[str, Priority] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP))
+    excel: ExcelConfig = field(default_factory=ExcelConfig)
+    jira: JiraConfig = field(default_factory=JiraConfig)
+
+    @property
+    def requirement_regex(self) -> re.Pattern[str]:
+        """Return the compiled requirement ID pattern, anchored at both ends."""
+        return re.compile(rf"(?:{self.requirement_pattern})\Z")
+
+    @property
+    def features_dir(self) -> Path:
+        """Return the folder generated features go to."""
+        return self.root / self.features
+
+    def story_paths(self) -> list[Path]:
+        """Return the configured story sources as absolute paths."""
+        return [self.root / p for p in self.stories]
+
+    def relative(self, path: Path) -> str:
+        """Return a path relative to the project root when it lies inside it, in POSIX form."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """Return the nearest pyproject.toml at or above `start` that has a [tool.uatkit] table."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                continue
+            if "uatkit" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """Find the project's configuration from `start` (default: the current folder) and validate it."""
+    start = (start or Path.cwd()).resolve()
+    pyproject = find_pyproject(start if start.is_dir() else start.parent)
+    if pyproject is None:
+        return Config(root=start if start.is_dir() else start.parent)
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["uatkit"]
+    return parse_config(data, root=pyproject.parent, origin=str(pyproject))
+
+
+_SIMPLE_KEYS = {
+    "stories",
+    "features",
+    "steps",
+    "requirement_pattern",
+    "default_levels",
+    "default_language",
+    "default_priority",
+    "requirement_url",
+    "priority_map",
+    "excel",
+    "jira",
+}
+
+
+def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml") -> Config:
+    """Turn a `[tool.uatkit]` table into a Config, rejecting unknown keys and bad values."""
+    where = f"{origin} [tool.uatkit]"
+    known = _SIMPLE_KEYS | {"signoff", "uat", "report", "pytest"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+        )
+    config = Config(root=root)
+    values: dict[str, Any] = {}
+    if "stories" in data:
+        stories = data["stories"]
+        if isinstance(stories, str):
+            stories = [stories]
+        values["stories"] = tuple(_str_list(stories, where, "stories"))
+    for key in ("features", "steps", "requirement_pattern", "default_language", "requirement_url"):
+        if key in data:
+            if not isinstance(data[key], str):
+                raise ConfigError(f"{where}: {key} must be a string, got {data[key]!r}")
+            values[key] = data[key]
+    if "requirement_pattern" in values:
+        try:
+            re.compile(values["requirement_pattern"])
+        except re.error as exc:
+            raise ConfigError(
+                f"{where}: requirement_pattern is not a valid regular expression: {exc}"
+            ) from None
+    if "default_levels" in data:
+        values["default_levels"] = tuple(
+            _enum(Level, v, where, "default_levels")
+            for v in _str_list(data["default_levels"], where, "default_levels")
+        )
+    if "default_priority" in data:
+        values["default_priority"] = _enum(Priority, data["default_priority"], where, "default_priority")
+    if "default_language" in values:
+        from uatkit.gherkin.dialects import known_languages
+
+        if values["default_language"] not in known_languages():
+            raise ConfigError(
+                f"{where}: default_language {values['default_language']!r} is not a Gherkin dialect"
+            )
+    if "priority_map" in data:
+        mapping = dict(config.priority_map)
+        if not isinstance(data["priority_map"], dict):
+            raise ConfigError(f"{where}: priority_map must be a table of name = must|should|could|wont")
+        for name, value in data["priority_map"].items():
+            mapping[str(name).strip().lower()] = _enum(Priority, value, where, f"priority_map.{name}")
+        values["priority_map"] = mapping
+    if "excel" in data:
+        values["excel"] = _excel(data["excel"], where)
+    if "jira" in data:
+        values["jira"] = _jira(data["jira"], where)
+    return replace(config, **values)
+
+
+def _excel(data: Any, where: str) -> ExcelConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: excel must be a table")
+    unknown = set(data) - {"sheet", "header_row", "columns"}
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) in excel: {', '.join(sorted(unknown))}")
+    columns = dict(DEFAULT_EXCEL_COLUMNS)
+    for name, header in dict(data.get("columns", {})).items():
+        if name not in DEFAULT_EXCEL_COLUMNS:
+            raise ConfigError(
+                f"{where}: excel.columns.{name} is not a story field; "
+                f"fields: {', '.join(DEFAULT_EXCEL_COLUMNS)}"
+            )
+        columns[name] = str(header)
+    header_row = data.get("header_row", 1)
+    if not isinstance(header_row, int) or header_row < 1:
+        raise ConfigError(f"{where}: excel.header_row must be a row number (1 or more)")
+    sheet = data.get("sheet")
+    return ExcelConfig(sheet=None if sheet is None else str(sheet), header_row=header_row, columns=columns)
+
+
+def _jira(data: Any, where: str) -> JiraConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: jira must be a table")
+    names = {f.name for f in fields(JiraConfig)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) in jira: {', '.join(sorted(unknown))}")
+    values = dict(data)
+    if "issue_types" in values:
+        values["issue_types"] = tuple(_str_list(values["issue_types"], where, "jira.issue_types"))
+    return JiraConfig(**values)
+
+
+def _str_list(value: Any, where: str, key: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
+    return list(value)
+
+
+def _enum(kind: type[Level] | type[Priority], value: Any, where: str, key: str) -> Any:
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        allowed = " | ".join(m.value for m in kind)
+        raise ConfigError(f"{where}: {key} = {value!r} is not one of {allowed}") from None

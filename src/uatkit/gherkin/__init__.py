@@ -1,0 +1,1 @@
+"""Gherkin: dialect keywords, feature rendering, parsing and the generation plan."""

@@ -1,0 +1,130 @@
+"""The domain model shared by every stage: stories, acceptance criteria, steps and cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Priority(StrEnum):
+    """MoSCoW priority of a requirement."""
+
+    MUST = "must"
+    SHOULD = "should"
+    COULD = "could"
+    WONT = "wont"
+
+
+class Level(StrEnum):
+    """A level at which a criterion is verified."""
+
+    UNIT = "unit"
+    INTEGRATION = "integration"
+    E2E = "e2e"
+    MANUAL = "manual"
+
+
+LEVEL_TAGS = frozenset(level.value for level in Level)
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where something came from: a file and, when known, a line, or a sheet, row and cell."""
+
+    path: str
+    line: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        if self.sheet is not None or self.column is not None:
+            parts = [self.path]
+            if self.sheet is not None:
+                parts.append(self.sheet)
+            if self.column is not None and self.row is not None:
+                parts.append(f"{self.column}{self.row}")
+            elif self.row is not None:
+                parts.append(f"row {self.row}")
+            return " › ".join(parts)
+        if self.row is not None:
+            return f"{self.path}:row {self.row}"
+        if self.line is not None:
+            return f"{self.path}:{self.line}"
+        return self.path
+
+    def at_line(self, line: int) -> SourceLocation:
+        """Return this location moved to another line of the same file."""
+        return SourceLocation(self.path, line, self.sheet, self.row, self.column)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One Gherkin step: its kind (given/when/then/and/but/*), the keyword as written, its text."""
+
+    kind: str
+    keyword: str
+    text: str
+    table: tuple[tuple[str, ...], ...] = ()
+    docstring: str | None = None
+
+
+@dataclass(frozen=True)
+class Examples:
+    """The examples table of a Scenario Outline."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """An acceptance criterion: steps (automatable) or free text (verified by hand)."""
+
+    id: str
+    title: str
+    source: SourceLocation
+    steps: tuple[Step, ...] = ()
+    text: str = ""
+    description: str = ""
+    examples: Examples | None = None
+    levels: tuple[Level, ...] = ()
+    tags: tuple[str, ...] = ()
+
+    @property
+    def manual(self) -> bool:
+        """Return True when nobody can automate this criterion as written."""
+        return not self.steps or Level.MANUAL in self.levels
+
+
+@dataclass(frozen=True)
+class Story:
+    """A user story: a requirement with its narrative and acceptance criteria."""
+
+    id: str
+    title: str
+    source: SourceLocation
+    narrative: tuple[str, ...] = ()
+    module: str = "General"
+    priority: Priority = Priority.SHOULD
+    levels: tuple[Level, ...] = ()
+    owner: str = ""
+    language: str = "en"
+    criteria: tuple[Criterion, ...] = ()
+    labels: tuple[str, ...] = ()
+    epic: str = ""
+
+    def case_id(self, criterion: Criterion) -> str:
+        """Return the stable case ID of one of this story's criteria."""
+        return f"{self.id}.{criterion.id}"
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Every story of a project, in a stable order."""
+
+    stories: tuple[Story, ...] = field(default_factory=tuple)
+
+    def by_id(self) -> dict[str, Story]:
+        """Return the stories keyed by requirement ID."""
+        return {story.id: story for story in self.stories}

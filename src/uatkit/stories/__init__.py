@@ -1,0 +1,104 @@
+"""The story catalogue: every story of a project, read from Markdown, Excel backlogs and Jira exports."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from uatkit.config import Config
+from uatkit.errors import InputError, Problem
+from uatkit.model import Catalogue, SourceLocation, Story
+from uatkit.stories.build import RawStory, build_story
+
+SUFFIXES = (".md", ".xlsx", ".csv")
+
+
+def story_files(config: Config, paths: Iterable[Path] | None = None) -> list[Path]:
+    """Return every story source under the configured (or given) paths, in a stable order."""
+    found: list[Path] = []
+    missing: list[Problem] = []
+    for path in paths if paths is not None else config.story_paths():
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUFFIXES and not _ignored(p)
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            missing.append(
+                Problem(
+                    SourceLocation(config.relative(path)),
+                    "no such file or folder",
+                    "fix 'stories' in [tool.uatkit]",
+                )
+            )
+    if missing:
+        raise InputError(missing)
+    return found
+
+
+def _ignored(path: Path) -> bool:
+    # README files document a stories folder; "~$" files are Excel's lock files of open workbooks.
+    return path.name.lower() == "readme.md" or path.name.startswith(("~$", "."))
+
+
+def read_raw(path: Path, config: Config, problems: list[Problem]) -> list[RawStory]:
+    """Return the raw stories of one source file, whatever its format."""
+    display = config.relative(path)
+    suffix = path.suffix.lower()
+    if suffix == ".md":
+        from uatkit.stories.markdown import read_markdown
+
+        raw = read_markdown(path, display, problems)
+        return [raw] if raw else []
+    if suffix == ".xlsx":
+        from uatkit.stories.excel import read_excel
+
+        return read_excel(path, display, config, problems)
+    if suffix == ".csv":
+        from uatkit.stories.jira import read_jira
+
+        return read_jira(path, display, config, problems)
+    problems.append(
+        Problem(
+            SourceLocation(display),
+            f"unknown story format {suffix!r}",
+            "use .md, .xlsx or a Jira .csv export",
+        )
+    )
+    return []
+
+
+def load_catalogue(config: Config, paths: Iterable[Path] | None = None) -> Catalogue:
+    """Read and validate every story; raise InputError listing all problems at once."""
+    problems: list[Problem] = []
+    stories: list[Story] = []
+    first_seen: dict[str, SourceLocation] = {}
+    for path in story_files(config, paths):
+        for raw in read_raw(path, config, problems):
+            story_id = raw.id.strip()
+            if story_id in first_seen:
+                problems.append(
+                    Problem(
+                        raw.at("id"),
+                        f"duplicate requirement ID {story_id}",
+                        f"it is already used at {first_seen[story_id]}; give one of them another ID",
+                    )
+                )
+                continue
+            if story_id:
+                first_seen[story_id] = raw.at("id")
+            story = build_story(raw, config, problems)
+            if story is not None:
+                stories.append(story)
+    if problems:
+        raise InputError(problems)
+    return Catalogue(tuple(sorted(stories, key=lambda s: natural_key(s.id))))
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that puts REQ-9 before REQ-10."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text) if part)
