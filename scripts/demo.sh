@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 uatkit=.venv/bin/uatkit
 
+echo "== 0. The story catalogue (uatkit stories)"
+$uatkit stories
+echo
 echo "== 1. Stories → Gherkin features (uatkit generate)"
 $uatkit generate
 echo

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -96,11 +97,9 @@ class Config:
         return [self.root / p for p in self.stories]
 
     def relative(self, path: Path) -> str:
-        """Return a path relative to the project root when it lies inside it, in POSIX form."""
-        try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
+        """Return a path relative to the project root, in POSIX form."""
+        # relpath keeps generated headers free of machine-specific absolute paths, even outside the root.
+        return Path(os.path.relpath(path.resolve(), self.root.resolve())).as_posix()
 
 
 def find_pyproject(start: Path) -> Path | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,13 +11,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from uatkit.config import Config, load_config
 from uatkit.errors import InputError, UatkitError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 ProjectOption = Annotated[
     Path | None,
@@ -54,3 +59,11 @@ def user_errors() -> Iterator[None]:
 def cells(*values: str) -> list[Text]:
     """Return table cells that show text exactly as written (story text is never read as markup)."""
     return [Text(value) for value in values]
+
+
+def table(title: str, *columns: str) -> Table:
+    """Return a table whose cells wrap instead of cutting paths and messages short."""
+    result = Table(title=title, title_justify="left")
+    for column in columns:
+        result.add_column(column, overflow="fold")
+    return result

@@ -8,9 +8,8 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from uatkit.cli.common import ProjectOption, cells, config_for, out, user_errors
+from uatkit.cli.common import ProjectOption, cells, config_for, out, table, user_errors
 from uatkit.errors import EXIT_CHECK
 
 
@@ -23,8 +22,54 @@ class Format(StrEnum):
 
 def register(app: typer.Typer) -> None:
     """Add the story commands to the app."""
+    app.command("stories")(list_stories)
     app.command()(generate)
     app.command()(check)
+
+
+def list_stories(
+    project: ProjectOption = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table for people, json for tools.")
+    ] = Format.TABLE,
+) -> None:
+    """List the story catalogue: every requirement with its module, priority, criteria and levels.
+
+    Example: uatkit stories --format json
+    """
+    from uatkit.stories import load_catalogue
+
+    with user_errors():
+        catalogue = load_catalogue(config_for(project))
+    rows = [
+        {
+            "id": s.id,
+            "title": s.title,
+            "module": s.module,
+            "priority": s.priority.value,
+            "language": s.language,
+            "owner": s.owner,
+            "criteria": len(s.criteria),
+            "manual": sum(c.manual for c in s.criteria),
+            "outlines": sum(c.examples is not None for c in s.criteria),
+            "levels": sorted({level.value for c in s.criteria for level in c.levels}),
+            "source": str(s.source),
+        }
+        for s in catalogue.stories
+    ]
+    if output is Format.JSON:
+        typer.echo(json.dumps({"stories": rows}, ensure_ascii=False, indent=2))
+        return
+    listing = table(
+        f"{len(rows)} stories", "ID", "title", "module", "priority", "criteria", "manual", "levels"
+    )
+    for story, row in zip(catalogue.stories, rows, strict=True):
+        levels = ", ".join(sorted({level.value for c in story.criteria for level in c.levels}))
+        listing.add_row(
+            *cells(story.id, story.title, story.module, story.priority.value),
+            *cells(str(row["criteria"]), str(row["manual"]), levels),
+        )
+    out.print(listing)
 
 
 def generate(
@@ -57,14 +102,12 @@ def generate(
     shown = [item for item in planned if item.action is not sync.Action.UNCHANGED]
     if shown:
         verb = "would" if check_only else "did"
-        table = Table(title=f"Features ({'check only' if check_only else 'generated'})", title_justify="left")
-        table.add_column(f"{verb}")
-        table.add_column("feature")
-        table.add_column("story")
-        table.add_column("note")
+        listing = table(
+            f"Features ({'check only' if check_only else 'generated'})", verb, "feature", "story", "note"
+        )
         for item in shown:
-            table.add_row(*cells(item.action.value, config.relative(item.path), item.story_id, item.note))
-        out.print(table)
+            listing.add_row(*cells(item.action.value, config.relative(item.path), item.story_id, item.note))
+        out.print(listing)
     summary = ", ".join(
         f"{n} {action.value}" for action, n in sorted(counts.items(), key=lambda kv: kv[0].value)
     )
@@ -106,12 +149,10 @@ def check(
     if output is Format.JSON:
         typer.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
     elif findings:
-        table = Table(title=f"{len(findings)} finding(s)", title_justify="left")
-        for column in ("kind", "where", "what", "what to do"):
-            table.add_column(column)
+        listing = table(f"{len(findings)} finding(s)", "kind", "where", "what", "what to do")
         for finding in findings:
-            table.add_row(*cells(finding.kind, str(finding.location), finding.message, finding.hint))
-        out.print(table)
+            listing.add_row(*cells(finding.kind, str(finding.location), finding.message, finding.hint))
+        out.print(listing)
     else:
         criteria = sum(len(s.criteria) for s in catalogue.stories)
         out.print(

@@ -52,6 +52,25 @@ class Keywords:
         return "*"
 
 
+def _escaped(fence: str) -> str:
+    return "".join("\\" + ch for ch in fence)
+
+
+def docstring_fence(text: str) -> str | None:
+    """Return the doc string delimiter that keeps `text` exactly through Gherkin, or None if neither does."""
+    for fence in ('"""', "```"):
+        # Gherkin unescapes only the escaped delimiter; text already holding that escape cannot survive.
+        if _escaped(fence) not in text:
+            return fence
+    return None
+
+
+def escape_docstring(text: str, fence: str) -> str:
+    """Return `text` with its delimiter escaped so that Gherkin reads it back unchanged."""
+    return text.replace(fence, _escaped(fence))
+
+
+@cache
 def known_languages() -> frozenset[str]:
     """Return the codes of every dialect gherkin-official knows."""
     return frozenset(DIALECTS)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from uatkit.config import Config
 from uatkit.errors import Problem
-from uatkit.gherkin.dialects import keywords, known_languages
+from uatkit.gherkin.dialects import docstring_fence, keywords, known_languages
 from uatkit.model import LEVEL_TAGS, Criterion, Level, Priority, SourceLocation, Story
 from uatkit.stories.criteria import parse_body
 
@@ -191,6 +191,18 @@ def _criteria(
                             "reword it, or move it out of the criterion",
                         )
                     )
+        needs_fence = [s.docstring for s in body.steps if s.docstring is not None]
+        if not body.steps and not all(kw.safe_description_line(line) for line in body.prose):
+            needs_fence.append("\n".join(body.prose))
+        if any(docstring_fence(text) is None for text in needs_fence):
+            problems.append(
+                Problem(
+                    rc.source,
+                    f"criterion {rc.id} holds text that no Gherkin doc string keeps exactly "
+                    "(it contains both escaped delimiters)",
+                    "remove the backslashes before the quotes or the backticks",
+                )
+            )
         tag_levels = _levels([t for t in rc.tags if t.lower() in LEVEL_TAGS], rc.source, problems)
         other_tags = tuple(t for t in rc.tags if t.lower() not in LEVEL_TAGS)
         own_levels = tag_levels or levels

@@ -82,6 +82,16 @@ def parse_body(
                 _set_examples(body, table, where.at_line(lines[start][0]), problems)
                 expect_examples = False
             elif follows_step and not body.examples:
+                ragged = next((j for j, row in enumerate(rows) if len(row) != len(rows[0])), None)
+                if ragged is not None:
+                    problems.append(
+                        Problem(
+                            where.at_line(lines[start + ragged][0]),
+                            f"this data table row has {len(rows[ragged])} cells, "
+                            f"the first row has {len(rows[0])}",
+                            "give every row of the table the same number of cells",
+                        )
+                    )
                 last = body.steps[-1]
                 body.steps[-1] = Step(last.kind, last.keyword, last.text, tuple(rows), last.docstring)
             elif body.steps:

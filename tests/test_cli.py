@@ -1,0 +1,38 @@
+"""The CLI on the demo project, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import REPO
+from uatkit.cli import app
+
+runner = CliRunner()
+
+
+def test_stories_lists_the_demo_catalogue() -> None:
+    result = runner.invoke(app, ["stories", "--project", str(REPO), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    stories = {s["id"]: s for s in json.loads(result.stdout)["stories"]}
+    assert len(stories) >= 12
+    assert sum(s["criteria"] for s in stories.values()) >= 35
+    assert {s["module"] for s in stories.values()} == {"Sales", "Inventory", "Reporting", "Access control"}
+    assert sum(s["language"] == "zh-CN" for s in stories.values()) >= 2
+    assert any(s["manual"] for s in stories.values()) and any(s["outlines"] for s in stories.values())
+
+
+def test_stories_table_shows_text_as_written(project) -> None:  # type: ignore[no-untyped-def]
+    (project / "stories" / "r.md").write_text(
+        "---\nid: REQ-1\n---\n# Show [bold]markup[/bold] as text\n\n## AC-1 A\nfree text\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["stories", "--project", str(project)])
+    assert result.exit_code == 0
+    assert "[bold]markup[/bold]" in result.output
+
+
+def test_demo_check_without_steps_is_clean() -> None:
+    result = runner.invoke(app, ["check", "--project", str(REPO), "--no-steps"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: ")
