@@ -41,7 +41,7 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 test: setup lint typecheck
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 clean:
 	rm -rf $(VENV) node_modules reports/* .browser

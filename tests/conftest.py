@@ -40,3 +40,6 @@ def config(project: Path) -> Config:
     from uatkit.config import load_config
 
     return load_config(project)
+
+
+pytest_plugins = ["pytester"]

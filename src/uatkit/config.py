@@ -78,6 +78,11 @@ class Config:
     default_language: str = "en"
     default_priority: Priority = Priority.SHOULD
     requirement_url: str = ""
+    defect_url: str = ""
+    base_url: str = ""
+    demo: bool = False
+    browser: str = ""
+    faker_locale: str = "en_US"
     priority_map: dict[str, Priority] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP))
     excel: ExcelConfig = field(default_factory=ExcelConfig)
     jira: JiraConfig = field(default_factory=JiraConfig)
@@ -135,6 +140,11 @@ _SIMPLE_KEYS = {
     "default_language",
     "default_priority",
     "requirement_url",
+    "base_url",
+    "defect_url",
+    "demo",
+    "browser",
+    "faker_locale",
     "priority_map",
     "excel",
     "jira",
@@ -144,7 +154,7 @@ _SIMPLE_KEYS = {
 def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml") -> Config:
     """Turn a `[tool.uatkit]` table into a Config, rejecting unknown keys and bad values."""
     where = f"{origin} [tool.uatkit]"
-    known = _SIMPLE_KEYS | {"signoff", "uat", "report", "pytest"}
+    known = _SIMPLE_KEYS | {"signoff", "uat", "report"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(
@@ -157,7 +167,21 @@ def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml
         if isinstance(stories, str):
             stories = [stories]
         values["stories"] = tuple(_str_list(stories, where, "stories"))
-    for key in ("features", "steps", "requirement_pattern", "default_language", "requirement_url"):
+    if "demo" in data:
+        if not isinstance(data["demo"], bool):
+            raise ConfigError(f"{where}: demo must be true or false, got {data['demo']!r}")
+        values["demo"] = data["demo"]
+    for key in (
+        "features",
+        "steps",
+        "requirement_pattern",
+        "default_language",
+        "requirement_url",
+        "base_url",
+        "defect_url",
+        "browser",
+        "faker_locale",
+    ):
         if key in data:
             if not isinstance(data[key], str):
                 raise ConfigError(f"{where}: {key} must be a string, got {data[key]!r}")

@@ -1,20 +1,70 @@
-"""The uatkit pytest plugin, loaded through the pytest11 entry point: it only routes to feature modules."""
+"""The uatkit pytest plugin, loaded through the pytest11 entry point: it only routes to feature modules.
+
+- tags: Gherkin tags become registered markers (`-m REQ-101`, `-m e2e`, `--strict-markers`);
+- levels: a scenario runs once per level tag; `--level` selects levels;
+- manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
+- allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
+- system: the base URL, the bundled demo started on demand, one message when the system is down;
+- browser, http, data: the `uatkit_page`, `api` and `faker` fixtures;
+- stepcheck: the session `uatkit check` runs to find steps with no definition.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
+from typing import Any
+
 import pytest
 
-from uatkit.pytest_plugin import manual, stepcheck
+from uatkit.config import Config, load_config
+from uatkit.model import Story
+from uatkit.pytest_plugin import allure_map, browser, data, http, levels, manual, stepcheck, system, tags
+
+# pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
+_current_config: pytest.Config | None = None
+
+CONFIG_KEY = pytest.StashKey[Config]()
+STORIES_KEY = pytest.StashKey[dict[str, Story]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Register each feature module's options."""
     stepcheck.add_options(parser)
+    levels.add_options(parser)
+    data.add_options(parser)
+    browser.add_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Configure each feature module."""
+    """Configure each feature module and register the fixtures that override other plugins'."""
+    global _current_config
+    _current_config = config
     manual.configure(config)
+    if config.option.uatkit_missing_steps:
+        return
+    project = load_config(config.rootpath)
+    config.stash[CONFIG_KEY] = project
+    system.configure(config, project)
+    config.pluginmanager.register(data.FakerFixtures(project.faker_locale), "uatkit-faker")
+    config.pluginmanager.register(browser.BrowserFixtures(project.browser), "uatkit-browser")
+    config.pluginmanager.register(http.HttpFixtures(), "uatkit-http")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop what the session started."""
+    system.unconfigure(config)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """Hand the session's settings to a pytest-xdist worker."""
+    system.configure_node(node.config, node)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when the system under test is down."""
+    if CONFIG_KEY in session.config.stash:
+        system.check_reachable(session.config)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -23,6 +73,69 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     return stepcheck.cmdline_main(config)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Let each feature module adjust the collected items."""
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say where the system under test is and how to replay the data."""
+    url = config.getoption("base_url", default=None)
+    return [f"uatkit: system under test {url or '(none: unit level only)'}", data.report_header(config)]
+
+
+def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
+    """Apply a Gherkin tag as a registered marker."""
+    config = _current_config
+    return tags.apply_tag(config, tag, function) if config is not None else None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Fan scenarios out over their levels."""
+    levels.generate_tests(metafunc)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Adjust level markers, select levels and skip manual scenarios before pytest filters by marker."""
+    levels.modify_items(config, items)
     manual.modify_items(items)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Add uatkit's Allure mapping to the scenario's result."""
+    item = request.node
+    config = item.config
+    if CONFIG_KEY not in config.stash:
+        return
+    level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
+    info = allure_map.item_info(config.stash[CONFIG_KEY], _stories(config), item, feature, scenario, level)
+    allure_map.apply(info, item, data.scenario_seed(item, level))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    """Remember a failure so that fixtures can attach evidence while tearing down."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.stash[browser.FAILED_KEY] = True
+    return report
+
+
+@pytest.fixture(autouse=True)
+def uatkit_level(pytestconfig: pytest.Config) -> str | None:
+    """Return the level this scenario runs at (parametrized per level tag; else the project's default)."""
+    project = pytestconfig.stash.get(CONFIG_KEY, None)
+    defaults = [lvl.value for lvl in project.default_levels] if project else []
+    return next((lvl for lvl in defaults if lvl in levels.AUTOMATED), None)
+
+
+def _stories(config: pytest.Config) -> dict[str, Story]:
+    if STORIES_KEY not in config.stash:
+        from uatkit.errors import UatkitError
+        from uatkit.stories import load_catalogue
+
+        try:
+            config.stash[STORIES_KEY] = load_catalogue(config.stash[CONFIG_KEY]).by_id()
+        except UatkitError as exc:
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"uatkit: stories not read, Allure labels come from tags only: {exc}")
+            config.stash[STORIES_KEY] = {}
+    return config.stash[STORIES_KEY]

@@ -1,0 +1,128 @@
+"""Map a scenario onto Allure: epic/feature/story, layer, severity, requirement and defect links, case ID.
+
+Labels are added through allure-pytest-bdd's own API (`allure.dynamic`); the stable testCaseId is set on the
+result allure-pytest-bdd is building, so that history follows the case ID and level, not the wording.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from uatkit.config import Config
+from uatkit.model import Priority, Story
+from uatkit.pytest_plugin.tags import tag_values
+
+SEVERITY = {
+    Priority.MUST: "critical",
+    Priority.SHOULD: "normal",
+    Priority.COULD: "minor",
+    Priority.WONT: "trivial",
+}
+
+
+@dataclass(frozen=True)
+class AllureInfo:
+    """What uatkit adds to one scenario's Allure result."""
+
+    epic: str
+    feature: str
+    story: str
+    layer: str
+    severity: str
+    case_id: str
+    test_case_id: str
+    links: tuple[tuple[str, str, str], ...] = ()
+    owner: str = ""
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+def requirement_link(config: Config, requirement: str) -> str:
+    """Return the URL of a requirement from the configured template (empty when there is none)."""
+    return config.requirement_url.replace("{id}", requirement) if config.requirement_url else ""
+
+
+def scenario_info(
+    config: Config,
+    story: Story | None,
+    feature_name: str,
+    scenario_name: str,
+    case_id: str,
+    level: str,
+    defects: list[str],
+) -> AllureInfo:
+    """Return the Allure mapping of one scenario run (DESIGN.md's table)."""
+    requirement = story.id if story else case_id.rpartition(".")[0]
+    links: list[tuple[str, str, str]] = []
+    url = requirement_link(config, requirement) if requirement else ""
+    if url:
+        links.append((url, requirement, "tms"))
+    links += [(config.defect_url.replace("{id}", d) if config.defect_url else d, d, "issue") for d in defects]
+    identity = f"{case_id or feature_name + '/' + scenario_name}[{level}]"
+    return AllureInfo(
+        epic=story.module if story else "",
+        feature=f"{story.id} {story.title}" if story else feature_name,
+        story=scenario_name,
+        layer=level,
+        severity=SEVERITY[story.priority] if story else "normal",
+        case_id=case_id,
+        test_case_id=hashlib.md5(identity.encode("utf-8")).hexdigest(),
+        links=tuple(links),
+        owner=story.owner if story else "",
+    )
+
+
+def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
+    """Add the mapping to the running Allure result, when allure-pytest-bdd is reporting."""
+    listener = _listener(item.config)
+    if listener is None:
+        return
+    import allure
+
+    if info.epic:
+        allure.dynamic.epic(info.epic)
+    allure.dynamic.feature(info.feature)
+    allure.dynamic.story(info.story)
+    allure.dynamic.label("layer", info.layer)
+    allure.dynamic.severity(allure.severity_level(info.severity))
+    if info.case_id:
+        allure.dynamic.label("case", info.case_id)
+    if info.owner:
+        allure.dynamic.label("businessOwner", info.owner)
+    for url, name, link_type in info.links:
+        allure.dynamic.link(url, link_type=link_type, name=name)
+    if seed is not None:
+        allure.dynamic.parameter("faker seed", seed, excluded=True)
+    uuid = listener.nodeid_to_uuid.get(item.nodeid)
+    if uuid is not None:
+        with listener.lifecycle.update_test_case(uuid=uuid) as result:
+            if result is not None:
+                result.testCaseId = info.test_case_id
+
+
+def _listener(config: pytest.Config) -> Any:
+    try:
+        from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
+    except ImportError:
+        return None
+    for plugin in config.pluginmanager.get_plugins():
+        if isinstance(plugin, PytestBDDListener):
+            return plugin
+    return None
+
+
+def item_info(
+    config: Config, stories: dict[str, Story], item: pytest.Item, feature: Any, scenario: Any, level: str
+) -> AllureInfo:
+    """Return the mapping for a running pytest-bdd scenario item."""
+    case_ids = tag_values(item, "case")
+    case_id = case_ids[0] if case_ids else ""
+    story = stories.get(case_id.rpartition(".")[0]) if case_id else None
+    if story is None:
+        story = next((stories[m.name] for m in item.iter_markers() if m.name in stories), None)
+    return scenario_info(
+        config, story, feature.name, scenario.name, case_id, level, tag_values(item, "defect")
+    )

@@ -1,0 +1,69 @@
+"""Test data: a faker instance seeded per scenario from its case ID, level and example row.
+
+The seed is shown in the Allure result (and the test's user properties); `--uatkit-seed BASE` changes the
+base every seed is derived from, so a run made with a given base is replayed by passing it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+
+from uatkit.pytest_plugin.tags import tag_values
+
+SEED_KEY = pytest.StashKey[int]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register --uatkit-seed."""
+    parser.getgroup("uatkit").addoption(
+        "--uatkit-seed",
+        dest="uatkit_seed",
+        default="0",
+        metavar="BASE",
+        help="base of every scenario's faker seed (default 0); the header shows it; pass it again to replay",
+    )
+
+
+def derive_seed(base: str, case_id: str, level: str, row: str) -> int:
+    """Return a scenario's seed: stable for the same base, case, level and example row."""
+    digest = hashlib.sha256(f"{base}|{case_id}|{level}|{row}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def scenario_seed(item: pytest.Item, level: str | None) -> int:
+    """Return the seed of the scenario an item runs."""
+    case_ids = tag_values(item, "case")
+    callspec = getattr(item, "callspec", None)
+    row = ""
+    if callspec is not None:
+        example: dict[str, Any] = callspec.params.get("_pytest_bdd_example", {})
+        row = "|".join(f"{k}={v}" for k, v in sorted(example.items()))
+    case_id = case_ids[0] if case_ids else item.nodeid
+    return derive_seed(str(item.config.option.uatkit_seed), case_id, level or "", row)
+
+
+class FakerFixtures:
+    """Fixtures registered after Faker's own pytest plugin, so that these take precedence."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    @pytest.fixture
+    def faker(self, request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
+        """Return a Faker seeded for this scenario; the seed is recorded in the result."""
+        from faker import Faker
+
+        seed = scenario_seed(request.node, uatkit_level)
+        request.node.stash[SEED_KEY] = seed
+        request.node.user_properties.append(("faker_seed", seed))
+        fake = Faker(self.locale)
+        fake.seed_instance(seed)
+        return fake
+
+
+def report_header(config: pytest.Config) -> str:
+    """Return the line the run header shows about seeds."""
+    return f"uatkit: faker seed base {config.option.uatkit_seed} (replay with --uatkit-seed)"

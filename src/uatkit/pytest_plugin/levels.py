@@ -1,0 +1,75 @@
+"""One scenario, several levels: a scenario tagged @unit @integration @e2e runs once per level.
+
+Items are named `test_x[unit]`, `test_x[integration]`, `test_x[e2e]`; each keeps only its own level's
+marker, so `-m e2e` selects the e2e runs alone; `--level` selects levels without marker expressions.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from uatkit.model import Level
+
+PARAM = "uatkit_level"
+AUTOMATED = (Level.UNIT.value, Level.INTEGRATION.value, Level.E2E.value)
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register --level."""
+    parser.getgroup("uatkit").addoption(
+        "--level",
+        action="append",
+        dest="uatkit_levels",
+        default=[],
+        metavar="LEVEL",
+        help="run scenarios at these levels only (unit, integration, e2e); repeat or separate with commas",
+    )
+
+
+def selected(config: pytest.Config) -> set[str]:
+    """Return the levels chosen with --level (all automated levels when none is given)."""
+    chosen = {
+        part.strip() for value in config.option.uatkit_levels for part in value.split(",") if part.strip()
+    }
+    unknown = chosen - set(AUTOMATED)
+    if unknown:
+        raise pytest.UsageError(f"--level {', '.join(sorted(unknown))}: use {', '.join(AUTOMATED)}")
+    return chosen or set(AUTOMATED)
+
+
+def scenario_levels(definition: pytest.Item) -> list[str]:
+    """Return the automated levels a test function is tagged with, in a fixed order."""
+    names = {mark.name for mark in definition.iter_markers()}
+    return [level for level in AUTOMATED if level in names]
+
+
+def generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize every scenario with its levels."""
+    if PARAM not in metafunc.fixturenames:
+        return
+    levels = scenario_levels(metafunc.definition)
+    if levels:
+        metafunc.parametrize(PARAM, levels, ids=levels)
+
+
+def item_level(item: pytest.Item) -> str | None:
+    """Return the level an item runs at, or None for tests that are not multi-level scenarios."""
+    callspec = getattr(item, "callspec", None)
+    return None if callspec is None else callspec.params.get(PARAM)
+
+
+def modify_items(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each run's own level marker only, then drop runs at levels not selected."""
+    chosen = selected(config)
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        level = item_level(item)
+        if level is None:
+            keep.append(item)
+            continue
+        item.own_markers[:] = [m for m in item.own_markers if m.name not in AUTOMATED or m.name == level]
+        (keep if level in chosen else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep

@@ -1,0 +1,202 @@
+"""The uatkit pytest plugin, through real pytest sessions (pytester, in subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+STORY = """\
+---
+id: REQ-1
+module: Sales
+priority: must
+owner: Sales operations
+---
+# Place an order
+
+## AC-1 A line total
+Given a price of 3
+When I order {quantity}
+Then the level is known
+"""
+
+FEATURE_TAGS = "@case:REQ-1.AC-1 @unit @integration"
+
+CONFTEST = """
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+SEEN = []
+
+@given(parsers.parse("a price of {price:d}"), target_fixture="price")
+def price(price):
+    return price
+
+@when(parsers.parse("I order {quantity:d}"), target_fixture="total")
+def order(price, quantity):
+    return price * quantity
+
+@then("the level is known")
+def level_known(uatkit_level, total, faker):
+    assert total == 6, "the total is wrong"
+    print(f"LEVEL={uatkit_level} SEED_NAME={faker.name()}")
+
+def pytest_sessionfinish(session):
+    pass
+"""
+
+
+@pytest.fixture
+def bdd(pytester: pytest.Pytester) -> pytest.Pytester:
+    """A small QA project: config, a story, its generated feature, steps and a test module."""
+    pytester.makepyprojecttoml(
+        """
+        [tool.uatkit]
+        stories = ["stories"]
+        requirement_pattern = "REQ-[0-9]+"
+        requirement_url = "https://jira.example.com/browse/{id}"
+        default_levels = ["unit"]
+
+        [tool.pytest.ini_options]
+        addopts = ["--strict-markers", "-p", "no:cacheprovider"]
+        """
+    )
+    (pytester.path / "stories").mkdir()
+    (pytester.path / "stories" / "REQ-1.md").write_text(STORY.format(quantity=2), encoding="utf-8")
+    write_feature(pytester, FEATURE_TAGS, quantity=2, title="A line total")
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_features='from pytest_bdd import scenarios\nscenarios("features")\n')
+    return pytester
+
+
+def write_feature(pytester: pytest.Pytester, tags: str, quantity: int, title: str) -> None:
+    features = pytester.path / "features"
+    features.mkdir(exist_ok=True)
+    (features / "req1.feature").write_text(
+        f"""@REQ-1
+Feature: REQ-1 Place an order
+
+  {tags}
+  Scenario: AC-1 {title}
+    Given a price of 3
+    When I order {quantity}
+    Then the level is known
+
+  @case:REQ-1.AC-2 @manual
+  Scenario: AC-2 The confirmation is readable
+    A person reads it.
+""",
+        encoding="utf-8",
+    )
+
+
+def test_levels_fan_out_and_manual_is_skipped(bdd: pytest.Pytester) -> None:
+    result = bdd.runpytest_subprocess("-v", "-rs")
+    result.assert_outcomes(passed=2, skipped=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_ac1_a_line_total[[]unit[]] *PASSED*",
+            "*test_ac1_a_line_total[[]integration[]] *PASSED*",
+            "*manual scenario: verified in UAT*",
+        ]
+    )
+    printed = bdd.runpytest_subprocess("-s").stdout.str()
+    assert "LEVEL=unit" in printed and "LEVEL=integration" in printed
+
+
+@pytest.mark.parametrize(
+    ("args", "passed", "skipped"),
+    [
+        (["-m", "unit"], 1, 0),
+        (["-m", "integration and not manual"], 1, 0),
+        (["-m", "REQ-1"], 2, 1),
+        (["-m", "case"], 2, 1),
+        (["-m", "manual"], 0, 1),
+        (["--level", "integration"], 1, 1),
+        (["--level", "unit,integration", "-m", "not manual"], 2, 0),
+    ],
+)
+def test_tags_are_markers_that_select(
+    bdd: pytest.Pytester, args: list[str], passed: int, skipped: int
+) -> None:
+    result = bdd.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=passed, skipped=skipped)
+
+
+def test_unknown_level_is_a_usage_error(bdd: pytest.Pytester) -> None:
+    result = bdd.runpytest_subprocess("--level", "smoke")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--level smoke: use unit, integration, e2e*"])
+
+
+def allure_results(directory: Path) -> list[dict[str, object]]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*-result.json"))]
+
+
+def labels(result: dict[str, object]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for label in result["labels"]:  # type: ignore[attr-defined]
+        found.setdefault(label["name"], []).append(label["value"])
+    return found
+
+
+def test_allure_results_carry_the_mapping(bdd: pytest.Pytester) -> None:
+    bdd.runpytest_subprocess("--alluredir=first").assert_outcomes(passed=2, skipped=1)
+    results = [r for r in allure_results(bdd.path / "first") if r["status"] == "passed"]
+    assert len(results) == 2
+    by_layer = {labels(r)["layer"][0]: r for r in results}
+    assert set(by_layer) == {"unit", "integration"}
+    for result in by_layer.values():
+        found = labels(result)
+        assert found["epic"] == ["Sales"]
+        assert found["feature"] == ["REQ-1 Place an order"]
+        assert found["story"] == ["AC-1 A line total"]
+        assert found["severity"] == ["critical"]
+        assert found["case"] == ["REQ-1.AC-1"]
+        assert found["businessOwner"] == ["Sales operations"]
+        assert {"url": "https://jira.example.com/browse/REQ-1", "name": "REQ-1", "type": "tms"} in result[
+            "links"
+        ]
+        assert any(p["name"] == "faker seed" for p in result["parameters"])  # type: ignore[attr-defined]
+    assert by_layer["unit"]["testCaseId"] != by_layer["integration"]["testCaseId"]
+    # Rewording the scenario keeps its identity: testCaseId and historyId follow the case ID and level.
+    write_feature(bdd, FEATURE_TAGS, quantity=2, title="Every line is totalled")
+    bdd.runpytest_subprocess("--alluredir=second").assert_outcomes(passed=2, skipped=1)
+    again = {labels(r)["layer"][0]: r for r in allure_results(bdd.path / "second") if r["status"] == "passed"}
+    for layer in ("unit", "integration"):
+        assert again[layer]["name"] != by_layer[layer]["name"]
+        assert again[layer]["testCaseId"] == by_layer[layer]["testCaseId"]
+        assert again[layer]["historyId"] == by_layer[layer]["historyId"]
+    # Manual scenarios are skipped before pytest-bdd starts them, so they never reach Allure as automated.
+    assert all(labels(r)["case"] != ["REQ-1.AC-2"] for r in allure_results(bdd.path / "first"))
+
+
+def test_faker_seed_is_stable_and_replayable(bdd: pytest.Pytester) -> None:
+    def names(*args: str) -> list[str]:
+        out = bdd.runpytest_subprocess("-s", "-m", "unit", *args).stdout.str()
+        return [line.split("SEED_NAME=")[1] for line in out.splitlines() if "SEED_NAME=" in line]
+
+    first, second, other = names(), names(), names("--uatkit-seed", "7")
+    assert first == second and len(first) == 1
+    assert other != first
+    assert names("--uatkit-seed", "7") == other
+
+
+def test_unreachable_system_stops_the_session_with_one_message(bdd: pytest.Pytester) -> None:
+    started = time.monotonic()
+    result = bdd.runpytest_subprocess("--base-url", "http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stdout.str() + result.stderr.str()
+    assert text.count("unreachable") == 1
+    assert "the system under test at http://127.0.0.1:9 is unreachable (connection refused)" in text
+    assert "passed" not in text and "failed" not in text
+    assert time.monotonic() - started < 30
+
+
+def test_unit_level_runs_without_the_system(bdd: pytest.Pytester) -> None:
+    bdd.runpytest_subprocess("--base-url", "http://127.0.0.1:9", "--level", "unit").assert_outcomes(
+        passed=1, skipped=1
+    )
