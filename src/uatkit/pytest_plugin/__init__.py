@@ -16,15 +16,13 @@ from typing import Any
 
 import pytest
 
-from uatkit.config import Config, load_config
+from uatkit.config import load_config
 from uatkit.model import Story
-from uatkit.pytest_plugin import allure_map, browser, data, http, levels, manual, stepcheck, system, tags
+from uatkit.pytest_plugin import allure_map, browser, data, fixtures, levels, manual, stepcheck, system, tags
+from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY, STORIES_KEY
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
 _current_config: pytest.Config | None = None
-
-CONFIG_KEY = pytest.StashKey[Config]()
-STORIES_KEY = pytest.StashKey[dict[str, Story]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -40,14 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     global _current_config
     _current_config = config
     manual.configure(config)
+    # pytest-playwright 0.10's own base_url fixture triggers this deprecation in every e2e run.
+    config.addinivalue_line(
+        "filterwarnings",
+        "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning",
+    )
     if config.option.uatkit_missing_steps:
         return
     project = load_config(config.rootpath)
     config.stash[CONFIG_KEY] = project
     system.configure(config, project)
-    config.pluginmanager.register(data.FakerFixtures(project.faker_locale), "uatkit-faker")
-    config.pluginmanager.register(browser.BrowserFixtures(project.browser), "uatkit-browser")
-    config.pluginmanager.register(http.HttpFixtures(), "uatkit-http")
+    if not config.pluginmanager.is_registered(fixtures):
+        config.pluginmanager.register(fixtures, "uatkit-fixtures")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -114,7 +116,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Remember a failure so that fixtures can attach evidence while tearing down."""
     report = yield
     if report.when == "call" and report.failed:
-        item.stash[browser.FAILED_KEY] = True
+        item.stash[FAILED_KEY] = True
     return report
 
 

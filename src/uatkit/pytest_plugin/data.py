@@ -45,25 +45,6 @@ def scenario_seed(item: pytest.Item, level: str | None) -> int:
     return derive_seed(str(item.config.option.uatkit_seed), case_id, level or "", row)
 
 
-class FakerFixtures:
-    """Fixtures registered after Faker's own pytest plugin, so that these take precedence."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    @pytest.fixture
-    def faker(self, request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
-        """Return a Faker seeded for this scenario; the seed is recorded in the result."""
-        from faker import Faker
-
-        seed = scenario_seed(request.node, uatkit_level)
-        request.node.stash[SEED_KEY] = seed
-        request.node.user_properties.append(("faker_seed", seed))
-        fake = Faker(self.locale)
-        fake.seed_instance(seed)
-        return fake
-
-
 def report_header(config: pytest.Config) -> str:
     """Return the line the run header shows about seeds."""
     return f"uatkit: faker seed base {config.option.uatkit_seed} (replay with --uatkit-seed)"

@@ -4,12 +4,10 @@ the exchanges attached to Allure with secrets (passwords, tokens, cookies) maske
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
-import pytest
 import requests
 
 from uatkit.secrets import mask_headers, mask_text
@@ -88,26 +86,3 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except (ValueError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-class HttpFixtures:
-    """The `api` fixture."""
-
-    @pytest.fixture
-    def api(self, base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
-        """Return a requests session bound to the system's base URL."""
-        from uatkit.pytest_plugin.browser import FAILED_KEY
-
-        if not base_url:
-            pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
-        session = ApiSession(base_url)
-        yield session
-        if request.node.stash.get(FAILED_KEY, False) and session.exchanges:
-            import allure
-
-            allure.attach(
-                "\n\n".join(e.text for e in session.exchanges),
-                name="HTTP exchanges (secrets masked)",
-                attachment_type=allure.attachment_type.TEXT,
-            )
-        session.close()

@@ -1,0 +1,104 @@
+"""Fixtures that take precedence over Faker's and pytest-playwright's: registered late, in pytest_configure.
+
+- `faker`: seeded per scenario (data.py);
+- `browser_type_launch_args`, `connect_options`, `browser`, `uatkit_page`: the browser (browser.py);
+- `api`: a requests session bound to the base URL (http.py).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from uatkit.pytest_plugin.browser import QUIET_ARGS, find_chromium
+from uatkit.pytest_plugin.data import SEED_KEY, scenario_seed
+from uatkit.pytest_plugin.http import ApiSession
+from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
+
+
+def _setting(config: pytest.Config, name: str, default: str) -> str:
+    project = config.stash.get(CONFIG_KEY, None)
+    return str(getattr(project, name)) if project is not None else default
+
+
+@pytest.fixture
+def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
+    """Return a Faker seeded for this scenario; the seed is recorded in the result."""
+    from faker import Faker
+
+    seed = scenario_seed(request.node, uatkit_level)
+    request.node.stash[SEED_KEY] = seed
+    request.node.user_properties.append(("faker_seed", seed))
+    fake = Faker(_setting(request.config, "faker_locale", "en_US"))
+    fake.seed_instance(seed)
+    return fake
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(pytestconfig: pytest.Config) -> dict[str, Any]:
+    """Launch headless (unless --headed) with the Chromium found, quietly."""
+    args: dict[str, Any] = {"args": list(QUIET_ARGS)}
+    if pytestconfig.getoption("--headed", default=False):
+        args["headless"] = False
+    executable = find_chromium(_setting(pytestconfig, "browser", ""))
+    if executable:
+        args["executable_path"] = executable
+    return args
+
+
+@pytest.fixture(scope="session")
+def connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
+    """Connect to a remote Playwright server when --browser-ws-endpoint is given."""
+    endpoint = pytestconfig.getoption("browser_ws_endpoint") or os.environ.get("UATKIT_BROWSER_WS_ENDPOINT")
+    return {"ws_endpoint": endpoint} if endpoint else None
+
+
+@pytest.fixture(scope="session")
+def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -> Iterator[Any]:
+    """Launch the session's browser, or connect to a remote one over CDP."""
+    cdp = pytestconfig.getoption("browser_cdp_endpoint") or os.environ.get("UATKIT_BROWSER_CDP_ENDPOINT")
+    instance = playwright.chromium.connect_over_cdp(cdp) if cdp else launch_browser()
+    yield instance
+    instance.close()
+
+
+@pytest.fixture
+def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Yield pytest-playwright's page, traced; on failure attach a screenshot and the trace to Allure."""
+    page.context.tracing.start(screenshots=True, snapshots=True)
+    yield page
+    if not request.node.stash.get(FAILED_KEY, False):
+        page.context.tracing.stop()
+        return
+    import allure
+
+    with tempfile.TemporaryDirectory(prefix="uatkit-trace-") as tmp:
+        trace = Path(tmp) / "trace.zip"
+        page.context.tracing.stop(path=str(trace))
+        allure.attach(
+            page.screenshot(full_page=True), name="screenshot", attachment_type=allure.attachment_type.PNG
+        )
+        allure.attach.file(str(trace), name="playwright trace (npx playwright show-trace)", extension="zip")
+
+
+@pytest.fixture
+def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
+    """Return a requests session bound to the system's base URL; exchanges attached on failure, masked."""
+    if not base_url:
+        pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
+    session = ApiSession(base_url)
+    yield session
+    if request.node.stash.get(FAILED_KEY, False) and session.exchanges:
+        import allure
+
+        allure.attach(
+            "\n\n".join(e.text for e in session.exchanges),
+            name="HTTP exchanges (secrets masked)",
+            attachment_type=allure.attachment_type.TEXT,
+        )
+    session.close()

@@ -1,0 +1,13 @@
+"""Stash keys shared by the plugin's modules."""
+
+from __future__ import annotations
+
+import pytest
+
+from uatkit.config import Config
+from uatkit.model import Story
+
+CONFIG_KEY = pytest.StashKey[Config]()
+STORIES_KEY = pytest.StashKey[dict[str, Story]]()
+#: Set on an item whose call phase failed, so that fixtures attach evidence while tearing down.
+FAILED_KEY = pytest.StashKey[bool]()
