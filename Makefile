@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,run]'
 	@# setuptools leaves an egg-info in src/ that pytest would take for a second uatkit distribution
-	rm -rf src/*.egg-info
+	rm -rf src/*.egg-info *.egg-info
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -34,14 +34,14 @@ demo: setup
 	@bash scripts/demo.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks demo
+	$(BIN)/ruff format --check src tests benchmarks demo
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 test: setup lint typecheck
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 tests
 
 clean:
 	rm -rf $(VENV) node_modules reports/* .browser

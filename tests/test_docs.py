@@ -35,6 +35,19 @@ def test_command_has_help_and_a_documented_example(name: str) -> None:
     assert callback is not None and "Example:" in (callback.__doc__ or ""), f"{name} --help shows no example"
 
 
+def test_command_groups_have_help_and_documented_examples() -> None:
+    for group in app.registered_groups:
+        assert group.typer_instance is not None
+        for command in group.typer_instance.registered_commands:
+            assert command.callback is not None
+            full = (
+                f"{group.name or group.typer_instance.info.name} {command.name or command.callback.__name__}"
+            )
+            result = CliRunner().invoke(app, [*full.split(), "--help"])
+            assert result.exit_code == 0 and "Example:" in result.output
+            assert f"## uatkit {full}" in CLI_DOC and f"\nuatkit {full}" in CLI_DOC
+
+
 def test_readme_gives_the_two_commands() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     first_screen = "\n".join(readme.splitlines()[:25])
@@ -60,7 +73,8 @@ def test_layer_rule_stages_never_import_the_cli_or_the_plugin() -> None:
 
 def test_docs_name_only_existing_files() -> None:
     for doc in [REPO / "README.md", REPO / "ARCHITECTURE.md", *sorted((REPO / "docs").glob("*.md"))]:
-        for target in re.findall(r"\]\(([^)#:]+)\)", doc.read_text(encoding="utf-8")):
+        prose = re.sub(r"```.*?```", "", doc.read_text(encoding="utf-8"), flags=re.S)
+        for target in re.findall(r"\]\(([^)#:]+)\)", prose):
             assert (doc.parent / target).exists(), f"{doc.name} links to missing {target}"
 
 
