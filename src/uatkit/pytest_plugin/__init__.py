@@ -104,7 +104,7 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     """Add uatkit's Allure mapping to the scenario's result."""
     item = request.node
     config = item.config
-    if CONFIG_KEY not in config.stash:
+    if CONFIG_KEY not in config.stash or allure_map.reporting(config) is None:
         return
     level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
     info = allure_map.item_info(config.stash[CONFIG_KEY], _stories(config), item, feature, scenario, level)

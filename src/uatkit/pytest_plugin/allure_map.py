@@ -76,10 +76,8 @@ def scenario_info(
 
 
 def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
-    """Add the mapping to the running Allure result, when allure-pytest-bdd is reporting."""
-    listener = _listener(item.config)
-    if listener is None:
-        return
+    """Add the mapping to the running Allure result (callers check `reporting` first)."""
+    listener = reporting(item.config)
     import allure
 
     if info.epic:
@@ -103,15 +101,21 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
                 result.testCaseId = info.test_case_id
 
 
-def _listener(config: pytest.Config) -> Any:
-    try:
-        from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
-    except ImportError:
-        return None
-    for plugin in config.pluginmanager.get_plugins():
-        if isinstance(plugin, PytestBDDListener):
-            return plugin
-    return None
+_LISTENER = pytest.StashKey[Any]()
+
+
+def reporting(config: pytest.Config) -> Any:
+    """Return allure-pytest-bdd's listener when this run writes Allure results, else None (looked up once)."""
+    if _LISTENER not in config.stash:
+        config.stash[_LISTENER] = None
+        try:
+            from allure_pytest_bdd.pytest_bdd_listener import PytestBDDListener
+        except ImportError:
+            return None
+        for plugin in config.pluginmanager.get_plugins():
+            if isinstance(plugin, PytestBDDListener):
+                config.stash[_LISTENER] = plugin
+    return config.stash[_LISTENER]
 
 
 def item_info(

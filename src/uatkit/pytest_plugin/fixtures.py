@@ -11,14 +11,16 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from uatkit.pytest_plugin.browser import QUIET_ARGS, find_chromium
 from uatkit.pytest_plugin.data import SEED_KEY, scenario_seed
-from uatkit.pytest_plugin.http import ApiSession
 from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
+
+if TYPE_CHECKING:
+    from uatkit.pytest_plugin.http import ApiSession
 
 
 def _setting(config: pytest.Config, name: str, default: str) -> str:
@@ -89,6 +91,8 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
     """Return a requests session bound to the system's base URL; exchanges attached on failure, masked."""
+    from uatkit.pytest_plugin.http import ApiSession  # requests loads only for runs that talk HTTP
+
     if not base_url:
         pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
     session = ApiSession(base_url)
