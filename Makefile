@@ -34,14 +34,16 @@ demo: setup
 	@bash scripts/demo.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks demo
-	$(BIN)/ruff format --check src tests benchmarks demo
+	$(BIN)/ruff check src tests benchmarks demo steps fixtures conftest.py
+	$(BIN)/ruff format --check src tests benchmarks demo steps fixtures conftest.py
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 test: setup lint typecheck
+	@# the engine's own tests, then the demo project's acceptance suite at every level
 	$(BIN)/python -m pytest -n 2 tests
+	$(BIN)/python -m pytest -n 2 --alluredir reports/allure-results --clean-alluredir
 
 clean:
 	rm -rf $(VENV) node_modules reports/* .browser

@@ -81,6 +81,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"uatkit: system under test {url or '(none: unit level only)'}", data.report_header(config)]
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
     """Apply a Gherkin tag as a registered marker."""
     config = _current_config

@@ -1,0 +1,81 @@
+"""The step grammar: typed fields for `parse` step texts ({name:Text}, {total:Money}, {lines:Lines}, …).
+
+Quoted values never contain a double quote, so no field runs past its closing quote; order lines read
+`3 "Widget"` or `2 "Widget" and 1 "Gadget"` (in Chinese `3 件 "Widget"`).
+
+A Scenario Outline's steps are matched twice: pytest-bdd fills in each Examples row before it looks for a
+definition, but `uatkit check` (like pytest-bdd's --generate-missing) matches the unfilled template, with
+`<quantity>` where a number goes. So a step text also matches when a field holds an outline placeholder; the
+values a step function receives always come from the typed fields.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+
+import parse as base_parse  # type: ignore[import-untyped]
+from fixtures.drivers.base import Role
+from parse import with_pattern
+from pytest_bdd import parsers
+
+PLACEHOLDER = r'<[^<>"]+>'
+_QUANTITY = r"-?\d+"
+_LINE = r'(?:{quantity}) "[^"]+"'
+
+
+def _lines(value: str) -> list[tuple[str, int]]:
+    return [(product, int(quantity)) for quantity, product in re.findall(r'(-?\d+) (?:件 )?"([^"]+)"', value)]
+
+
+_ROLES_ZH = {"店员": Role.CLERK, "经理": Role.MANAGER}
+
+# type name -> (pattern of a value, conversion); patterns must not capture (parse counts groups)
+_FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
+    "Text": (r'[^"]*', str),
+    "Word": (r"[A-Za-z]+", str),
+    "Int": (_QUANTITY, int),
+    "Money": (r"-?\d+\.\d{2}", Decimal),
+    "Date": (r"\d{4}-\d{2}-\d{2}", date.fromisoformat),
+    "Lines": (f"{_LINE}(?: and {_LINE})*", _lines),
+    "LineZh": (r'(?:{quantity}) 件 "[^"]+"', _lines),
+    "Role": (r"clerk|manager", Role),
+    "RoleZh": (r"店员|经理", _ROLES_ZH.__getitem__),
+    "Part": (r"subtotal|discount|tax|total", str),
+    "Verdict": (r"包含|不包含", lambda value: value == "包含"),
+    "orders": (r"orders?", str),
+    "lines": (r"lines?", str),
+}
+
+
+def _types(placeholders: bool) -> dict[str, Callable[[str], object]]:
+    types: dict[str, Callable[[str], object]] = {}
+    for name, (pattern, convert) in _FIELDS.items():
+        quantity = f"{_QUANTITY}|{PLACEHOLDER}" if placeholders else _QUANTITY
+        value = pattern.replace("{quantity}", quantity)
+        if placeholders:
+            types[name] = with_pattern(f"{value}|{PLACEHOLDER}")(lambda text: text)
+        else:
+            types[name] = with_pattern(value)(lambda text, convert=convert: convert(text))
+    return types
+
+
+TYPES = _types(placeholders=False)
+_TEMPLATE_TYPES = _types(placeholders=True)
+_HAS_PLACEHOLDER = re.compile(PLACEHOLDER)
+
+
+class step(parsers.parse):
+    """A `parse` step parser with the grammar's types, which also matches an outline's unfilled template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text, extra_types=TYPES)
+        self._template = base_parse.compile(text, extra_types=_TEMPLATE_TYPES)
+
+    def is_matching(self, name: str) -> bool:
+        """Match a step's text, or an outline's template of it."""
+        if super().is_matching(name):
+            return True
+        return bool(_HAS_PLACEHOLDER.search(name)) and self._template.parse(name) is not None
