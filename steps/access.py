@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pytest_bdd import then, when
+
 from fixtures.drivers.base import Rejection, Reply, ShopDriver
 from fixtures.world import World
-from pytest_bdd import then, when
 from steps.grammar import step
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+from pytest_bdd import given, then, when
+
 from fixtures.drivers.base import STAFF, Rejection, Role, ShopDriver, UserView
 from fixtures.world import World
-from pytest_bdd import given, then, when
 from steps.grammar import step
 
 _RECORD = re.compile(r"pbkdf2_sha256\$(?P<rounds>\d+)\$(?P<salt>[0-9a-f]{16,})\$(?P<digest>[0-9a-f]{64})")

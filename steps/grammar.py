@@ -17,9 +17,10 @@ from datetime import date
 from decimal import Decimal
 
 import parse as base_parse  # type: ignore[import-untyped]
-from fixtures.drivers.base import Role
 from parse import with_pattern
 from pytest_bdd import parsers
+
+from fixtures.drivers.base import Role
 
 PLACEHOLDER = r'<[^<>"]+>'
 _QUANTITY = r"-?\d+"

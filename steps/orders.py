@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from faker import Faker
+from pytest_bdd import given, then, when
+
 from fixtures import factories
 from fixtures.drivers.base import Role, ShopDriver
 from fixtures.world import World
-from pytest_bdd import given, then, when
-
 from steps.common import arrange_order, expect_refusal, place
 from steps.grammar import step
 

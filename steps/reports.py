@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from pytest_bdd import given, then, when
+
 from fixtures.drivers.base import ReportView, Role, ShopDriver
 from fixtures.world import World
-from pytest_bdd import given, then, when
 from steps.common import arrange_order, move_to_status
 from steps.grammar import step
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from faker import Faker
+from pytest_bdd import given, then, when
+
 from fixtures.drivers.base import Role, ShopDriver, StockLevel
 from fixtures.factories import product
 from fixtures.world import World
-from pytest_bdd import given, then, when
 from steps.common import expect_refusal
 from steps.grammar import step
 

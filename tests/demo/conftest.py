@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from demo_helpers import Client, World
+
 from demo.domain import Shop
 from demo.server import RunningServer, start
-from demo_helpers import Client, World
 
 
 @pytest.fixture(scope="module")

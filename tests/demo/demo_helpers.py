@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import requests
+
 from demo.domain import Shop
 from demo.model import Order, Session
 from demo.server import RunningServer

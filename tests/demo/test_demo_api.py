@@ -6,10 +6,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from demo.server import RunningServer
 from demo_helpers import Client
 
 from demo import __version__
+from demo.server import RunningServer
 
 SECRETS = ("clara-secret", "max-secret", "hunter2", "pbkdf2")
 

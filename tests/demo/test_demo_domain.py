@@ -9,9 +9,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from demo_helpers import World
+
 from demo.domain import DomainError, Shop
 from demo.model import Role
-from demo_helpers import World
 
 PRICE_REFUSED = "price must be an amount of at least 0 with at most 2 decimals"
 

@@ -8,8 +8,9 @@ from html.parser import HTMLParser
 
 import pytest
 import requests
-from demo.server import RunningServer
 from demo_helpers import Client
+
+from demo.server import RunningServer
 
 PAGES = ["/", "/customers", "/products", "/orders/new", "/orders", "/approvals", "/low-stock", "/users"]
 

@@ -84,6 +84,8 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
         allure.dynamic.epic(info.epic)
     allure.dynamic.feature(info.feature)
     allure.dynamic.story(info.story)
+    # The three runs of one scenario sit side by side in the report; the level tells them apart.
+    allure.dynamic.title(f"{info.story} [{info.layer}]" if info.layer else info.story)
     allure.dynamic.label("layer", info.layer)
     allure.dynamic.severity(allure.severity_level(info.severity))
     if info.case_id:
