@@ -124,3 +124,99 @@ def test_a_failing_browser_check_attaches_screenshot_and_trace(
     assert "screenshot" in names and any("trace" in n for n in names)
     screenshot = next(a for a in attachments if a["name"] == "screenshot")
     assert (pytester.path / "results" / screenshot["source"]).read_bytes().startswith(b"\x89PNG")
+
+
+def test_failing_http_check_attaches_exchanges_without_secrets(
+    pytester: pytest.Pytester, server: str
+) -> None:
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+    (pytester.path / "features").mkdir()
+    (pytester.path / "features" / "f.feature").write_text(
+        "Feature: f\n  @integration\n  Scenario: s\n    Given I log in\n"
+        '    When I send a GET request to "/api/me"\n    Then the response status is 404\n',
+        encoding="utf-8",
+    )
+    pytester.makeconftest(
+        """
+        from pytest_bdd import given
+        pytest_plugins = ["uatkit.steps.http"]
+
+        @given("I log in")
+        def log_in(api):
+            api.headers["Cookie"] = "session=cookie-value-123"
+            api.login("clara", "clara-secret")
+        """
+    )
+    pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
+    result = pytester.runpytest_subprocess(
+        "--base-url", server, "--alluredir", "results", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    (result_file,) = (pytester.path / "results").glob("*-result.json")
+    attachments = json.loads(result_file.read_text(encoding="utf-8"))["attachments"]
+    (attachment,) = [a for a in attachments if a["name"] == "HTTP exchanges (secrets masked)"]
+    text = (pytester.path / "results" / attachment["source"]).read_text(encoding="utf-8")
+    assert "POST " in text and "GET " in text and '"username": "clara"' in text
+    for written in (pytester.path / "results").iterdir():
+        content = written.read_bytes()
+        assert b"clara-secret" not in content and b"cookie-value-123" not in content, written.name
+
+
+def test_remote_browser_over_cdp(
+    pytester: pytest.Pytester, server: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import shutil
+    import socket
+    import subprocess
+    import time
+    import urllib.request
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no system Chromium to act as the remote browser")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    profile = tmp_path_factory.mktemp("remote-profile")
+    remote = subprocess.Popen(
+        [
+            chromium,
+            "--headless",
+            f"--remote-debugging-port={port}",
+            f"--user-data-dir={profile}",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(endpoint + "/json/version", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+        (pytester.path / "features").mkdir()
+        (pytester.path / "features" / "f.feature").write_text(
+            'Feature: f\n  @e2e\n  Scenario: s\n    When I open the page "/page"\n'
+            '    And I fill "User name" with "Ada"\n    And I click the button "Greet"\n'
+            '    Then I see "Hello, Ada!"\n',
+            encoding="utf-8",
+        )
+        pytester.makeconftest('pytest_plugins = ["uatkit.steps.browser"]\n')
+        pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
+        result = pytester.runpytest_subprocess(
+            "--base-url", server, "--browser-cdp-endpoint", endpoint, "-p", "no:cacheprovider"
+        )
+        result.assert_outcomes(passed=1)
+    finally:
+        remote.terminate()
+        remote.wait(timeout=10)

@@ -132,3 +132,9 @@ def item_info(
     return scenario_info(
         config, story, feature.name, scenario.name, case_id, level, tag_values(item, "defect")
     )
+
+
+def has_result(item: pytest.Item) -> bool:
+    """Return True when allure-pytest-bdd is writing a result for this item (attachments have a home)."""
+    listener = reporting(item.config)
+    return listener is not None and item.nodeid in listener.nodeid_to_uuid

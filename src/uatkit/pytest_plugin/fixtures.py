@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, find_chromium
 from uatkit.pytest_plugin.data import SEED_KEY, scenario_seed
 from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
@@ -74,7 +75,7 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """Yield pytest-playwright's page, traced; on failure attach a screenshot and the trace to Allure."""
     page.context.tracing.start(screenshots=True, snapshots=True)
     yield page
-    if not request.node.stash.get(FAILED_KEY, False):
+    if not request.node.stash.get(FAILED_KEY, False) or not has_result(request.node):
         page.context.tracing.stop()
         return
     import allure
@@ -97,7 +98,7 @@ def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSes
         pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
     session = ApiSession(base_url)
     yield session
-    if request.node.stash.get(FAILED_KEY, False) and session.exchanges:
+    if request.node.stash.get(FAILED_KEY, False) and session.exchanges and has_result(request.node):
         import allure
 
         allure.attach(
