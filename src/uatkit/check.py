@@ -7,9 +7,10 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from uatkit.config import Config
 from uatkit.errors import Problem, UatkitError
@@ -150,27 +151,23 @@ def step_findings(config: Config) -> list[Finding]:
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
             raise UatkitError(f"pytest could not collect the step definitions in {config.steps}/:\n{tail}")
         report = json.loads(out.read_text(encoding="utf-8"))
+    kinds: dict[str, tuple[str, Callable[[dict[str, Any]], str], str]] = {
+        "unbound": (
+            "no test",
+            lambda e: f"scenario {e['scenario']!r} is bound to no test",
+            f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
+        ),
+        "undefined": (
+            "undefined step",
+            lambda e: f"{e['step']} has no step definition",
+            f"define it in {config.steps}/",
+        ),
+    }
     findings: list[Finding] = []
-    for entry in report["unbound"]:
-        if "manual" in entry["tags"]:
-            continue
-        findings.append(
-            Finding(
-                "no test",
-                SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
-                f"scenario {entry['scenario']!r} is bound to no test",
-                f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
-            )
-        )
-    for entry in report["undefined"]:
-        if "manual" in entry["tags"]:
-            continue
-        findings.append(
-            Finding(
-                "undefined step",
-                SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
-                f"{entry['step']} has no step definition",
-                f"define it in {config.steps}/",
-            )
-        )
+    for key, (kind, message, hint) in kinds.items():
+        for entry in report[key]:
+            # Manual scenarios are verified by people: they need neither a test nor step definitions.
+            if "manual" not in entry["tags"]:
+                where = SourceLocation(config.relative(Path(entry["file"])), entry["line"])
+                findings.append(Finding(kind, where, message(entry), hint))
     return findings
