@@ -49,6 +49,26 @@ def server() -> Iterator[str]:
     httpd.server_close()
 
 
+def one_feature_project(pytester: pytest.Pytester, feature: str, conftest: str) -> None:
+    """Lay out a project with one feature, a conftest and a test module binding it."""
+    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
+    (pytester.path / "features").mkdir()
+    (pytester.path / "features" / "f.feature").write_text(feature, encoding="utf-8")
+    pytester.makeconftest(conftest)
+    pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
+
+
+def failed_attachments(pytester: pytest.Pytester, server: str) -> list[dict[str, str]]:
+    """Run the project, expect its one scenario to fail, and return its Allure attachments."""
+    result = pytester.runpytest_subprocess(
+        "--base-url", server, "--alluredir", "results", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    (result_file,) = (pytester.path / "results").glob("*-result.json")
+    attachments: list[dict[str, str]] = json.loads(result_file.read_text(encoding="utf-8"))["attachments"]
+    return attachments
+
+
 FEATURE = '''Feature: generic steps
   @integration
   Scenario: HTTP
@@ -106,20 +126,12 @@ def test_generic_steps_against_a_real_server_and_browser(pytester: pytest.Pytest
 def test_a_failing_browser_check_attaches_screenshot_and_trace(
     pytester: pytest.Pytester, server: str
 ) -> None:
-    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
-    (pytester.path / "features").mkdir()
-    (pytester.path / "features" / "f.feature").write_text(
+    one_feature_project(
+        pytester,
         'Feature: f\n  @e2e\n  Scenario: s\n    When I open the page "/page"\n    Then I see "Goodbye"\n',
-        encoding="utf-8",
+        'pytest_plugins = ["uatkit.steps.browser"]\n',
     )
-    pytester.makeconftest('pytest_plugins = ["uatkit.steps.browser"]\n')
-    pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
-    result = pytester.runpytest_subprocess(
-        "--base-url", server, "--alluredir", "results", "-p", "no:cacheprovider"
-    )
-    result.assert_outcomes(failed=1)
-    (result_file,) = (pytester.path / "results").glob("*-result.json")
-    attachments = json.loads(result_file.read_text(encoding="utf-8"))["attachments"]
+    attachments = failed_attachments(pytester, server)
     names = {a["name"] for a in attachments}
     assert "screenshot" in names and any("trace" in n for n in names)
     screenshot = next(a for a in attachments if a["name"] == "screenshot")
@@ -129,31 +141,21 @@ def test_a_failing_browser_check_attaches_screenshot_and_trace(
 def test_failing_http_check_attaches_exchanges_without_secrets(
     pytester: pytest.Pytester, server: str
 ) -> None:
-    pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
-    (pytester.path / "features").mkdir()
-    (pytester.path / "features" / "f.feature").write_text(
+    one_feature_project(
+        pytester,
         "Feature: f\n  @integration\n  Scenario: s\n    Given I log in\n"
         '    When I send a GET request to "/api/me"\n    Then the response status is 404\n',
-        encoding="utf-8",
-    )
-    pytester.makeconftest(
         """
-        from pytest_bdd import given
-        pytest_plugins = ["uatkit.steps.http"]
+from pytest_bdd import given
+pytest_plugins = ["uatkit.steps.http"]
 
-        @given("I log in")
-        def log_in(api):
-            api.headers["Cookie"] = "session=cookie-value-123"
-            api.login("clara", "clara-secret")
-        """
+@given("I log in")
+def log_in(api):
+    api.headers["Cookie"] = "session=cookie-value-123"
+    api.login("clara", "clara-secret")
+""",
     )
-    pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
-    result = pytester.runpytest_subprocess(
-        "--base-url", server, "--alluredir", "results", "-p", "no:cacheprovider"
-    )
-    result.assert_outcomes(failed=1)
-    (result_file,) = (pytester.path / "results").glob("*-result.json")
-    attachments = json.loads(result_file.read_text(encoding="utf-8"))["attachments"]
+    attachments = failed_attachments(pytester, server)
     (attachment,) = [a for a in attachments if a["name"] == "HTTP exchanges (secrets masked)"]
     text = (pytester.path / "results" / attachment["source"]).read_text(encoding="utf-8")
     assert "POST " in text and "GET " in text and '"username": "clara"' in text
@@ -203,16 +205,13 @@ def test_remote_browser_over_cdp(
                 break
             except OSError:
                 time.sleep(0.1)
-        pytester.makepyprojecttoml("[tool.pytest.ini_options]\n")
-        (pytester.path / "features").mkdir()
-        (pytester.path / "features" / "f.feature").write_text(
+        one_feature_project(
+            pytester,
             'Feature: f\n  @e2e\n  Scenario: s\n    When I open the page "/page"\n'
             '    And I fill "User name" with "Ada"\n    And I click the button "Greet"\n'
             '    Then I see "Hello, Ada!"\n',
-            encoding="utf-8",
+            'pytest_plugins = ["uatkit.steps.browser"]\n',
         )
-        pytester.makeconftest('pytest_plugins = ["uatkit.steps.browser"]\n')
-        pytester.makepyfile(test_f='from pytest_bdd import scenarios\nscenarios("features")\n')
         result = pytester.runpytest_subprocess(
             "--base-url", server, "--browser-cdp-endpoint", endpoint, "-p", "no:cacheprovider"
         )
