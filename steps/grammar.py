@@ -3,10 +3,8 @@
 Quoted values never contain a double quote, so no field runs past its closing quote; order lines read
 `3 "Widget"` or `2 "Widget" and 1 "Gadget"` (in Chinese `3 件 "Widget"`).
 
-A Scenario Outline's steps are matched twice: pytest-bdd fills in each Examples row before it looks for a
-definition, but `uatkit check` (like pytest-bdd's --generate-missing) matches the unfilled template, with
-`<quantity>` where a number goes. So a step text also matches when a field holds an outline placeholder; the
-values a step function receives always come from the typed fields.
+A Scenario Outline's steps are matched with each Examples row filled in, by pytest-bdd when it runs them and
+by `uatkit check` when it looks for definitions, so the typed fields only ever see real values.
 """
 
 from __future__ import annotations
@@ -16,13 +14,11 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-import parse as base_parse  # type: ignore[import-untyped]
-from parse import with_pattern
+from parse import with_pattern  # type: ignore[import-untyped]
 from pytest_bdd import parsers
 
 from fixtures.drivers.base import Role
 
-PLACEHOLDER = r'<[^<>"]+>'
 _QUANTITY = r"-?\d+"
 _LINE = r'(?:{quantity}) "[^"]+"'
 
@@ -51,32 +47,19 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
 }
 
 
-def _types(placeholders: bool) -> dict[str, Callable[[str], object]]:
+def _types() -> dict[str, Callable[[str], object]]:
     types: dict[str, Callable[[str], object]] = {}
     for name, (pattern, convert) in _FIELDS.items():
-        quantity = f"{_QUANTITY}|{PLACEHOLDER}" if placeholders else _QUANTITY
-        value = pattern.replace("{quantity}", quantity)
-        if placeholders:
-            types[name] = with_pattern(f"{value}|{PLACEHOLDER}")(lambda text: text)
-        else:
-            types[name] = with_pattern(value)(lambda text, convert=convert: convert(text))
+        value = pattern.replace("{quantity}", _QUANTITY)
+        types[name] = with_pattern(value)(lambda text, convert=convert: convert(text))
     return types
 
 
-TYPES = _types(placeholders=False)
-_TEMPLATE_TYPES = _types(placeholders=True)
-_HAS_PLACEHOLDER = re.compile(PLACEHOLDER)
+TYPES = _types()
 
 
 class step(parsers.parse):
-    """A `parse` step parser with the grammar's types, which also matches an outline's unfilled template."""
+    """A `parse` step parser with the grammar's types."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text, extra_types=TYPES)
-        self._template = base_parse.compile(text, extra_types=_TEMPLATE_TYPES)
-
-    def is_matching(self, name: str) -> bool:
-        """Match a step's text, or an outline's template of it."""
-        if super().is_matching(name):
-            return True
-        return bool(_HAS_PLACEHOLDER.search(name)) and self._template.parse(name) is not None

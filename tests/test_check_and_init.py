@@ -139,3 +139,49 @@ def test_check_reports_stale_and_undefined_steps(scaffolded: Path, tmp_path: Pat
     assert [(f["kind"], f["location"]) for f in findings] == [
         ("no test", "features/onboarding/REQ-1-greet-a-user-by-name.feature:11")
     ]
+
+
+def test_outline_steps_are_checked_row_by_row_as_pytest_bdd_runs_them(project: Path) -> None:
+    write(
+        project / "stories" / "r1.md",
+        """
+        ---
+        id: REQ-1
+        levels: [unit]
+        ---
+        # Counting
+
+        ## AC-1 Numbers are counted
+        Given <count> apples
+        Then there are <count> apples
+
+        | count |
+        |-------|
+        | 3     |
+        | three |
+        """,
+    )
+    assert runner.invoke(app, ["generate", "--project", str(project)]).exit_code == 0
+    write(
+        project / "steps" / "test_features.py", 'from pytest_bdd import scenarios\nscenarios("../features")\n'
+    )
+    write(
+        project / "steps" / "conftest.py",
+        """
+        from pytest_bdd import given, parsers, then
+
+        @given(parsers.parse("{count:d} apples"))
+        def apples(count):
+            pass
+
+        @then(parsers.parse("there are {count:d} apples"))
+        def there_are(count):
+            pass
+        """,
+    )
+    code, findings = check(project)
+    assert code == 1
+    assert sorted(f["message"] for f in findings) == [
+        "Given three apples has no step definition",
+        "Then there are three apples has no step definition",
+    ]

@@ -45,38 +45,39 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     session.perform_collect()
-    features_dir = config.option.uatkit_features or "features"
-    _, scenarios, steps = parse_feature_files([features_dir])
+    _, scenarios, _ = parse_feature_files([config.option.uatkit_features or "features"])
     unbound = list(scenarios)
-    undefined = [step for step in steps if step.background is None]
+    undefined: dict[tuple[str, int, str], dict[str, Any]] = {}
+    checked: set[int] = set()
     for item in session.items:
         function = getattr(item, "obj", None)
-        scenario = scenario_wrapper_template_registry.get(function) if callable(function) else None
-        if scenario is None:
+        template = scenario_wrapper_template_registry.get(function) if callable(function) else None
+        if template is None:
             continue
-        if scenario in unbound:
-            unbound.remove(scenario)
-        for step in scenario.steps:
-            if step in undefined and _find_step_fixturedef(session._fixturemanager, item, step=step):
-                undefined.remove(step)
+        if template in unbound:
+            unbound.remove(template)
+        if id(template) in checked:
+            continue  # the same scenario at another level or example row: its steps are already checked
+        checked.add(id(template))
+        for step in _steps_as_run(template):
+            if not _find_step_fixturedef(session._fixturemanager, item, step=step):
+                text = f"{step.keyword.strip()} {step.name}"
+                key = (template.feature.filename, step.line_number, text)
+                undefined[key] = {**_scenario(template), "line": step.line_number, "step": text}
     # Steps of scenarios no test binds are not reported one by one: the unbound scenario says it all.
-    bound = [s for s in scenarios if s not in unbound]
-    report: dict[str, list[dict[str, Any]]] = {
-        "unbound": [_scenario(s) for s in unbound],
-        "undefined": [
-            {
-                **_scenario(step.scenario),
-                "line": step.line_number,
-                "step": f"{step.keyword.strip()} {step.name}",
-            }
-            for step in undefined
-            if step.scenario is not None and step.scenario in bound
-        ],
-    }
+    report = {"unbound": [_scenario(s) for s in unbound], "undefined": list(undefined.values())}
     Path(config.option.uatkit_missing_steps).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
     )
     session.exitstatus = 0
+
+
+def _steps_as_run(template: Any) -> list[Any]:
+    """Return a scenario's steps as pytest-bdd runs them: an outline's once per Examples row, filled in."""
+    contexts = [context for examples in template.examples for context in examples.as_contexts()]
+    if not template.templated or not contexts:
+        return list(template.steps)
+    return [step for context in contexts for step in template.render(context).steps]
 
 
 def _scenario(scenario: Any) -> dict[str, Any]:
