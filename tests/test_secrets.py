@@ -67,7 +67,7 @@ def test_api_session_records_exchanges_without_secrets(server: str) -> None:
     assert response.status_code == 200
     assert session.headers["Authorization"] == "Bearer tok-123456"
     session.get("/api/me")
-    recorded = "\n".join(e.text for e in session.exchanges)
+    recorded = "\n".join(session.exchanges)
     assert "POST " + server + "/api/login" in recorded and "GET " + server + "/api/me" in recorded
     assert "clara-secret" not in recorded and "tok-123456" not in recorded
     assert '"username": "clara"' in recorded and MASK in recorded

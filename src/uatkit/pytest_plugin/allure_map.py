@@ -7,7 +7,7 @@ result allure-pytest-bdd is building, so that history follows the case ID and le
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -37,7 +37,6 @@ class AllureInfo:
     test_case_id: str
     links: tuple[tuple[str, str, str], ...] = ()
     owner: str = ""
-    tags: tuple[str, ...] = field(default_factory=tuple)
 
 
 def requirement_link(config: Config, requirement: str) -> str:

@@ -13,8 +13,6 @@ import pytest
 
 from uatkit.pytest_plugin.tags import tag_values
 
-SEED_KEY = pytest.StashKey[int]()
-
 
 def add_options(parser: pytest.Parser) -> None:
     """Register --uatkit-seed."""

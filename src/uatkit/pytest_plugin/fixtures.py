@@ -17,7 +17,7 @@ import pytest
 
 from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, find_chromium
-from uatkit.pytest_plugin.data import SEED_KEY, scenario_seed
+from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
 
 if TYPE_CHECKING:
@@ -35,7 +35,6 @@ def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
     from faker import Faker
 
     seed = scenario_seed(request.node, uatkit_level)
-    request.node.stash[SEED_KEY] = seed
     request.node.user_properties.append(("faker_seed", seed))
     fake = Faker(_setting(request.config, "faker_locale", "en_US"))
     fake.seed_instance(seed)
@@ -102,7 +101,7 @@ def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSes
         import allure
 
         allure.attach(
-            "\n\n".join(e.text for e in session.exchanges),
+            "\n\n".join(session.exchanges),
             name="HTTP exchanges (secrets masked)",
             attachment_type=allure.attachment_type.TEXT,
         )

@@ -4,7 +4,6 @@ the exchanges attached to Allure with secrets (passwords, tokens, cookies) maske
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin
 
@@ -16,13 +15,6 @@ DEFAULT_TIMEOUT = 10.0
 KEEP = 20
 
 
-@dataclass(frozen=True)
-class Exchange:
-    """One request and its response, as they will be shown (secrets masked)."""
-
-    text: str
-
-
 class ApiSession(requests.Session):
     """A requests.Session whose relative URLs resolve against the base URL, with a default timeout."""
 
@@ -30,7 +22,8 @@ class ApiSession(requests.Session):
         super().__init__()
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
-        self.exchanges: list[Exchange] = []
+        #: The last requests with their responses, as text with secrets masked.
+        self.exchanges: list[str] = []
         self._secrets: list[str] = []
         self.headers["Accept"] = "application/json"
 
@@ -77,7 +70,7 @@ class ApiSession(requests.Session):
             "",
             mask_text(response.text[:20000], secrets),
         ]
-        self.exchanges = [*self.exchanges[-(KEEP - 1) :], Exchange("\n".join(lines))]
+        self.exchanges = [*self.exchanges[-(KEEP - 1) :], "\n".join(lines)]
 
 
 def _json(response: requests.Response) -> dict[str, Any]:
