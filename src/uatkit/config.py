@@ -65,6 +65,27 @@ class JiraConfig:
     issue_types: tuple[str, ...] = ("Story",)
 
 
+UAT_SELECTORS = ("manual", "uat", "must", "should", "could", "wont", "all")
+
+
+@dataclass(frozen=True)
+class UatConfig:
+    """Where UAT packs, the ledger and UAT results live, and which scenarios a pack holds."""
+
+    packs: str = "uat_packs"
+    ledger: str = "reports/uat.db"
+    results: str = "reports/uat-results"
+    release: str = ""
+    by: str = "module"
+    language: str = "auto"
+    #: A scenario goes to UAT when it has one of these tags (manual, uat) or its requirement this priority.
+    select: tuple[str, ...] = ("manual", "uat", "must")
+    #: The name of an environment variable holding the sheet-protection password (never the password).
+    password_env: str = ""
+    due_days: int = 14
+    project_name: str = ""
+
+
 @dataclass(frozen=True)
 class Config:
     """A QA project's settings, resolved against its root folder."""
@@ -86,6 +107,7 @@ class Config:
     priority_map: dict[str, Priority] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP))
     excel: ExcelConfig = field(default_factory=ExcelConfig)
     jira: JiraConfig = field(default_factory=JiraConfig)
+    uat: UatConfig = field(default_factory=UatConfig)
 
     @property
     def requirement_regex(self) -> re.Pattern[str]:
@@ -154,7 +176,7 @@ _SIMPLE_KEYS = {
 def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml") -> Config:
     """Turn a `[tool.uatkit]` table into a Config, rejecting unknown keys and bad values."""
     where = f"{origin} [tool.uatkit]"
-    known = _SIMPLE_KEYS | {"signoff", "uat", "report"}
+    known = _SIMPLE_KEYS | {"uat", "signoff", "report"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(
@@ -218,7 +240,42 @@ def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml
         values["excel"] = _excel(data["excel"], where)
     if "jira" in data:
         values["jira"] = _jira(data["jira"], where)
+    if "uat" in data:
+        values["uat"] = _uat(data["uat"], where)
     return replace(config, **values)
+
+
+def _uat(data: Any, where: str) -> UatConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: uat must be a table")
+    names = {f.name for f in fields(UatConfig)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) in uat: {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}"
+        )
+    values = dict(data)
+    for key in ("packs", "ledger", "results", "release", "password_env", "project_name"):
+        if key in values and not isinstance(values[key], str):
+            raise ConfigError(f"{where}: uat.{key} must be a string, got {values[key]!r}")
+    if values.get("by", "module") not in ("module", "owner"):
+        raise ConfigError(f'{where}: uat.by must be "module" or "owner", got {values["by"]!r}')
+    if values.get("language", "auto") not in ("auto", "en", "zh-CN"):
+        raise ConfigError(
+            f'{where}: uat.language must be "auto", "en" or "zh-CN", got {values["language"]!r}'
+        )
+    if "select" in values:
+        select = _str_list(values["select"], where, "uat.select")
+        bad = [s for s in select if s not in UAT_SELECTORS]
+        if bad:
+            raise ConfigError(
+                f"{where}: uat.select has {', '.join(map(repr, bad))}; choose from {', '.join(UAT_SELECTORS)}"
+            )
+        values["select"] = tuple(select)
+    due_days = values.get("due_days", 14)
+    if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
+        raise ConfigError(f"{where}: uat.due_days must be a whole number of days, got {due_days!r}")
+    return UatConfig(**values)
 
 
 def _excel(data: Any, where: str) -> ExcelConfig:

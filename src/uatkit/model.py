@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -128,3 +129,91 @@ class Catalogue:
     def by_id(self) -> dict[str, Story]:
         """Return the stories keyed by requirement ID."""
         return {story.id: story for story in self.stories}
+
+
+class Status(StrEnum):
+    """A UAT mark's status, as the business user picks it from the pack's dropdown."""
+
+    NOT_RUN = "Not run"
+    PASS = "Pass"
+    FAIL = "Fail"
+    BLOCKED = "Blocked"
+    NA = "N/A"
+
+    @property
+    def executed(self) -> bool:
+        """Return True for every status but Not run (N/A counts: the tester decided it)."""
+        return self is not Status.NOT_RUN
+
+
+class Decision(StrEnum):
+    """A business owner's decision on a UAT pack."""
+
+    ACCEPTED = "Accepted"
+    WITH_CONDITIONS = "Accepted with conditions"
+    REJECTED = "Rejected"
+
+
+@dataclass(frozen=True)
+class UatCase:
+    """One row of a UAT pack: a scenario (or one example row of an outline) in plain language.
+
+    `key` is the case ID, with `#n` for the n-th example row of an outline (REQ-101.AC-5#2);
+    `fingerprint` covers what the tester does and checks, so a reworded title keeps the marks.
+    """
+
+    key: str
+    case_id: str
+    requirement: str
+    requirement_title: str
+    module: str
+    owner: str
+    priority: Priority
+    language: str
+    scenario: str
+    preconditions: tuple[str, ...]
+    steps: tuple[str, ...]
+    expected: tuple[str, ...]
+    test_data: str
+    tags: tuple[str, ...]
+    source: SourceLocation
+    fingerprint: str
+
+    @property
+    def manual(self) -> bool:
+        """Return True when only a person can verify this case."""
+        return "manual" in self.tags
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A business user's result for one case, as read from one row of a returned pack."""
+
+    key: str
+    status: Status
+    tester: str = ""
+    date: dt.date | None = None
+    actual: str = ""
+    defect: str = ""
+    evidence: tuple[str, ...] = ()
+    comments: str = ""
+    fingerprint: str = ""
+    pack_id: str = ""
+    source: SourceLocation | None = None
+
+    @property
+    def case_id(self) -> str:
+        """Return the case ID without an outline's example row number."""
+        return self.key.partition("#")[0]
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """The Sign-off sheet of a returned pack."""
+
+    pack_id: str
+    owner: str = ""
+    decision: Decision | None = None
+    conditions: str = ""
+    name: str = ""
+    date: dt.date | None = None

@@ -1,0 +1,70 @@
+"""What a UAT pack is: its identity (written to the metadata sheet) and what reading a returned one gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uatkit.errors import Problem
+from uatkit.model import Mark, SignOff
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """A pack's identity and context, shown on its Instructions sheet and kept in its metadata sheet."""
+
+    pack_id: str
+    release: str
+    group: str
+    owner: str
+    language: str
+    project: str
+    generated_at: dt.datetime
+    commit: str = ""
+    due: dt.date | None = None
+    schema: int = 1
+
+
+@dataclass(frozen=True)
+class PackRow:
+    """A case row as the pack's metadata sheet lists it: key, sheet row, fingerprint when exported."""
+
+    key: str
+    row: int
+    fingerprint: str
+
+
+@dataclass
+class ReadPack:
+    """A returned pack as read and checked, ready for the ledger.
+
+    `errors` stop the file from importing (all its rows or none); `warnings` are reported and the file
+    imports. `marks` hold only executed rows (Not run records nothing); `rows` list every case the pack had.
+    """
+
+    path: Path
+    sha256: str
+    info: PackInfo | None = None
+    rows: list[PackRow] = field(default_factory=list)
+    marks: list[Mark] = field(default_factory=list)
+    signoff: SignOff | None = None
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def folder(self) -> Path:
+        """Return the folder evidence files are looked up in (never outside it)."""
+        return self.path.parent
+
+    @property
+    def ok(self) -> bool:
+        """Return True when the file can be imported."""
+        return not self.errors and self.info is not None
+
+
+def pack_id(release: str, group: str) -> str:
+    """Return a stable pack ID for a release and a module or owner: `R1.0-sales-operations`."""
+    slug = re.sub(r"[^\w]+", "-", group.strip().casefold()).strip("-") or "pack"
+    return f"{release}-{slug}"
