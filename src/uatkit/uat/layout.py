@@ -7,6 +7,7 @@ one in English.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from uatkit.model import Decision, Status
@@ -141,3 +142,9 @@ _STATUS_LOOKUP = {
 _DECISION_LOOKUP = {
     label.casefold(): decision for decision, labels in DECISION_LABELS.items() for label in labels.values()
 }
+
+
+def cell_hash(text: str) -> str:
+    """Return the short hash the metadata sheet keeps of a locked cell's text (line ends normalised)."""
+    normal = text.replace("\r\n", "\n").replace("\r", "\n")
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:8]
