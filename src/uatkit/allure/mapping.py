@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from uatkit.config import Config
-from uatkit.model import Priority, Story
+from uatkit.model import Priority, Story, UatCase
 
 SEVERITY = {
     Priority.MUST: "critical",
@@ -47,12 +47,6 @@ def scenario_info(
 ) -> AllureInfo:
     """Return the Allure mapping of one scenario run (DESIGN.md's table)."""
     requirement = story.id if story else case_id.rpartition(".")[0]
-    links: list[tuple[str, str, str]] = []
-    url = requirement_link(config, requirement) if requirement else ""
-    if url:
-        links.append((url, requirement, "tms"))
-    links += [(config.defect_url.replace("{id}", d) if config.defect_url else d, d, "issue") for d in defects]
-    identity = f"{case_id or feature_name + '/' + scenario_name}[{level}]"
     return AllureInfo(
         epic=story.module if story else "",
         feature=f"{story.id} {story.title}" if story else feature_name,
@@ -60,7 +54,37 @@ def scenario_info(
         layer=level,
         severity=SEVERITY[story.priority] if story else "normal",
         case_id=case_id,
-        test_case_id=hashlib.md5(identity.encode("utf-8")).hexdigest(),
-        links=tuple(links),
+        test_case_id=stable_test_case_id(case_id or f"{feature_name}/{scenario_name}", level),
+        links=case_links(config, requirement, defects),
         owner=story.owner if story else "",
     )
+
+
+def case_info(config: Config, case: UatCase, level: str, defects: list[str]) -> AllureInfo:
+    """Return the Allure mapping of a UAT case, the same as `scenario_info` gives its scenario's runs."""
+    return AllureInfo(
+        epic=case.module,
+        feature=f"{case.requirement} {case.requirement_title}".strip(),
+        story=case.scenario,
+        layer=level,
+        severity=SEVERITY[case.priority],
+        case_id=case.case_id,
+        test_case_id=stable_test_case_id(case.case_id, level),
+        links=case_links(config, case.requirement, defects),
+        owner=case.owner,
+    )
+
+
+def stable_test_case_id(identity: str, level: str) -> str:
+    """Return the stable testCaseId of a case (or feature/scenario name) at a level."""
+    return hashlib.md5(f"{identity}[{level}]".encode()).hexdigest()
+
+
+def case_links(config: Config, requirement: str, defects: list[str]) -> tuple[tuple[str, str, str], ...]:
+    """Return (url, name, type) links: the requirement's tms link, then one issue link a defect ID."""
+    out: list[tuple[str, str, str]] = []
+    url = requirement_link(config, requirement) if requirement else ""
+    if url:
+        out.append((url, requirement, "tms"))
+    out += [(config.defect_url.replace("{id}", d) if config.defect_url else d, d, "issue") for d in defects]
+    return tuple(out)

@@ -1,0 +1,126 @@
+"""UAT progress: per pack, module and tester, how many cases were executed and how they came out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from uatkit.model import Status, UatCase
+from uatkit.uat.ledger import CaseState, PackSummary
+
+NO_TESTER = "(no tester)"
+
+
+@dataclass(frozen=True)
+class ProgressRow:
+    """Counts for a group of cases; each case is in exactly one of executed, stale, conflicts or not run.
+
+    `executed` counts current, fresh marks (pass + fail + blocked + n/a); a stale mark or a conflict must
+    be tested again before it counts.
+    """
+
+    name: str
+    cases: int = 0
+    executed: int = 0
+    passed: int = 0
+    failed: int = 0
+    blocked: int = 0
+    na: int = 0
+    stale: int = 0
+    conflicts: int = 0
+
+    @property
+    def executed_pct(self) -> float:
+        """Return executed cases as a percentage of all, rounded to one decimal (0 for no cases)."""
+        return round(100 * self.executed / self.cases, 1) if self.cases else 0.0
+
+    @property
+    def not_run(self) -> int:
+        """Return the cases with no mark at all."""
+        return self.cases - self.executed - self.stale - self.conflicts
+
+    def as_dict(self, label: str | None = None) -> dict[str, Any]:
+        """Return the row for JSON, keys in a stable order, the name under `label` (left out without one)."""
+        named: dict[str, Any] = {label: self.name} if label else {}
+        return named | {
+            "cases": self.cases,
+            "executed": self.executed,
+            "executed_pct": self.executed_pct,
+            "pass": self.passed,
+            "fail": self.failed,
+            "blocked": self.blocked,
+            "na": self.na,
+            "stale": self.stale,
+            "conflicts": self.conflicts,
+            "not_run": self.not_run,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """UAT progress over all cases, and per pack, module and tester."""
+
+    total: ProgressRow
+    packs: tuple[ProgressRow, ...]
+    modules: tuple[ProgressRow, ...]
+    testers: tuple[ProgressRow, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the progress for JSON, keys and rows in a stable order."""
+        return {
+            "total": self.total.as_dict(),
+            "packs": [row.as_dict("pack") for row in self.packs],
+            "modules": [row.as_dict("module") for row in self.modules],
+            "testers": [row.as_dict("tester") for row in self.testers],
+        }
+
+
+def summarise(
+    packs: Sequence[PackSummary], cases: Mapping[str, UatCase], states: Mapping[str, CaseState]
+) -> Progress:
+    """Return progress: packs in the given order, modules in case order, testers by name."""
+    modules: dict[str, list[str]] = {}
+    for key, case in cases.items():
+        modules.setdefault(case.module, []).append(key)
+    testers: dict[str, list[CaseState]] = {}
+    for key in cases:
+        state = states.get(key)
+        if state is None:
+            continue
+        marks = state.conflict or ((state.mark,) if state.mark else ())
+        for tester in dict.fromkeys(m.tester or NO_TESTER for m in marks):
+            testers.setdefault(tester, []).append(state)
+    return Progress(
+        total=_row("all", (states.get(key) for key in cases)),
+        packs=tuple(
+            _row(pack.pack_id, (states.get(key) for key in dict.fromkeys(r.key for r in pack.rows)))
+            for pack in packs
+        ),
+        modules=tuple(_row(name, (states.get(k) for k in keys)) for name, keys in modules.items()),
+        testers=tuple(_row(name, testers[name]) for name in sorted(testers, key=str.casefold)),
+    )
+
+
+def _row(name: str, states: Iterable[CaseState | None]) -> ProgressRow:
+    counts = dict.fromkeys(("cases", "executed", "stale", "conflicts"), 0)
+    by_status = dict.fromkeys(Status, 0)
+    for state in states:
+        counts["cases"] += 1
+        if state is None:
+            continue
+        if state.conflict:
+            counts["conflicts"] += 1
+        elif state.mark is not None and state.stale:
+            counts["stale"] += 1
+        elif state.status is not None:
+            counts["executed"] += 1
+            by_status[state.status] += 1
+    return ProgressRow(
+        name=name,
+        passed=by_status[Status.PASS],
+        failed=by_status[Status.FAIL],
+        blocked=by_status[Status.BLOCKED],
+        na=by_status[Status.NA],
+        **counts,
+    )

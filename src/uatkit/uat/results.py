@@ -1,0 +1,187 @@
+"""Write UAT marks as Allure results, mapped like the automated runs of the same scenarios (layer uat)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from uatkit.allure.mapping import case_info, stable_test_case_id
+from uatkit.config import Config
+from uatkit.model import Mark, Status, UatCase
+from uatkit.uat.cases import numbered
+from uatkit.uat.ledger import CaseState, Ledger
+
+LAYER = "uat"
+ALLURE_STATUS = {
+    Status.PASS: "passed",
+    Status.FAIL: "failed",
+    Status.BLOCKED: "broken",
+    Status.NA: "skipped",
+}
+#: What a previous write left in the folder; nothing else there is touched.
+_OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
+_DEFECT_SPLIT = re.compile(r"[\s,;]+")
+
+
+def write_uat_results(
+    config: Config, cases: Sequence[UatCase], states: Sequence[CaseState], ledger: Ledger, out: Path
+) -> int:
+    """Replace the Allure results in `out` with one result a marked case; return how many were written."""
+    from allure_commons.logger import AllureFileLogger
+
+    out.mkdir(parents=True, exist_ok=True)
+    for pattern in _OUR_FILES:
+        for old in out.glob(pattern):
+            old.unlink()
+    # allure-python-commons is untyped; its writer is used through its hook methods only.
+    logger: Any = AllureFileLogger(str(out))  # type: ignore[no-untyped-call]
+    by_key = {state.key: state for state in states}
+    written = 0
+    for case in cases:
+        state = by_key.get(case.key)
+        if state is None or (state.mark is None and not state.conflict):
+            continue  # Not run: nothing to report
+        logger.report_result(_result(config, case, state, ledger, logger))
+        written += 1
+    return written
+
+
+def defect_ids(text: str) -> list[str]:
+    """Return the defect IDs a tester wrote in the Defect ID cell (commas, semicolons or spaces)."""
+    return [d for d in _DEFECT_SPLIT.split(text) if d]
+
+
+def _result(config: Config, case: UatCase, state: CaseState, ledger: Ledger, logger: Any) -> Any:
+    from allure_commons.model2 import Label, Link, Parameter, StatusDetails, TestResult
+
+    marks = state.conflict or ((state.mark,) if state.mark else ())
+    defects = list(dict.fromkeys(d for m in marks for d in defect_ids(m.defect)))
+    info = case_info(config, case, LAYER, defects)
+    labels = [
+        Label("epic", info.epic),
+        Label("feature", info.feature),
+        Label("story", info.story),
+        Label("layer", info.layer),
+        Label("severity", info.severity),
+        Label("case", info.case_id),
+        Label("tag", LAYER),
+    ]
+    if info.owner:
+        labels.append(Label("businessOwner", info.owner))
+    status, message = _status(state)
+    if state.mark is not None:
+        if state.mark.tester:
+            labels.append(Label("owner", state.mark.tester))
+        if state.stale:
+            labels.append(Label("tag", "stale"))
+    else:
+        labels.append(Label("tag", "conflict"))
+    start = _midnight_ms(marks[0].date)
+    result = TestResult(
+        uuid=str(uuid.uuid4()),
+        name=f"{case.scenario} [{LAYER}]",
+        fullName=f"{case.source.path}:{case.key} [{LAYER}]",
+        # Outline rows share a testCaseId (the case) but each keeps its own history.
+        historyId=stable_test_case_id(case.key, LAYER),
+        testCaseId=info.test_case_id,
+        status=status,
+        statusDetails=StatusDetails(message=message or None, trace=_trace(marks) or None),
+        stage="finished",
+        description=_description(config, case, marks),
+        labels=labels,
+        links=[Link(type=kind, url=url, name=name) for url, name, kind in info.links],
+        parameters=[Parameter(name=n, value=v) for n, v in _parameters(case.test_data)],
+        start=start,
+        stop=start,
+    )
+    if state.mark is not None and state.mark_id is not None:
+        result.attachments = _attach(ledger.evidence(state.mark_id), logger)
+    return result
+
+
+def _status(state: CaseState) -> tuple[str, str]:
+    if state.conflict:
+        listed = "; ".join(
+            f"{m.status.value} by {m.tester or 'an unnamed tester'} in {m.pack_id}"
+            + (f" (row {m.source.row})" if m.source and m.source.row else "")
+            for m in state.conflict
+        )
+        when = state.conflict[0].date.isoformat() if state.conflict[0].date else "the same day"
+        note = f"Packs disagree on {when}: {listed}; re-send one pack corrected, or test again later"
+        return "unknown", note
+    assert state.mark is not None
+    mark = state.mark
+    if state.stale:
+        when = f" on {mark.date.isoformat()}" if mark.date else ""
+        note = f"Marked {mark.status.value}{when} against an older version of this scenario; test it again"
+        return "unknown", "\n\n".join(filter(None, (note, mark.actual)))
+    return ALLURE_STATUS.get(mark.status, "unknown"), mark.actual
+
+
+def _trace(marks: Sequence[Mark]) -> str:
+    if len(marks) == 1:
+        return marks[0].comments
+    return "\n".join(f"{m.pack_id}: {m.comments}" for m in marks if m.comments)
+
+
+def _description(config: Config, case: UatCase, marks: Sequence[Mark]) -> str:
+    parts = []
+    for title, lines in (
+        ("Preconditions", case.preconditions),
+        ("Steps", case.steps),
+        ("Expected result", case.expected),
+    ):
+        if lines:
+            parts.append(f"{title}:\n{numbered(lines)}")
+    if case.test_data:
+        parts.append(f"Test data:\n{case.test_data}")
+    for mark in marks:
+        where = [f"pack {mark.pack_id}"]
+        if mark.source is not None:
+            where += [mark.source.sheet or "", f"row {mark.source.row}" if mark.source.row else ""]
+            where.append(f"file {config.relative(Path(mark.source.path))}")
+        parts.append("Marked in " + ", ".join(w for w in where if w))
+    return "\n\n".join(parts)
+
+
+def _parameters(test_data: str) -> list[tuple[str, str]]:
+    out = []
+    for line in test_data.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip():
+            out.append((name.strip(), value.strip()))
+    return out
+
+
+def _midnight_ms(date: dt.date | None) -> int | None:
+    if date is None:
+        return None
+    return int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def _attach(files: Sequence[tuple[str, bytes]], logger: Any) -> list[Any]:
+    from allure_commons.model2 import ATTACHMENT_PATTERN, Attachment
+
+    attachments = []
+    for name, content in files:
+        extension, mime = _kind(name)
+        source = ATTACHMENT_PATTERN.format(prefix=uuid.uuid4(), ext=extension)
+        logger.report_attached_data(body=content, file_name=source)
+        attachments.append(Attachment(name=name, source=source, type=mime))
+    return attachments
+
+
+def _kind(name: str) -> tuple[str, str]:
+    from allure_commons.types import AttachmentType
+
+    suffix = Path(name).suffix.lower().lstrip(".")
+    # Only a plain suffix goes into the file name Allure reads; anything else is kept as bytes.
+    extension = suffix if suffix.isalnum() and suffix.isascii() else "bin"
+    known = {t.extension: t.mime_type for t in AttachmentType}
+    mime = mimetypes.guess_type(f"x.{extension}")[0] or known.get(extension) or "application/octet-stream"
+    return extension, mime

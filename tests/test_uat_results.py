@@ -1,0 +1,243 @@
+"""UAT results in Allure: read back the JSON allure-python-commons wrote for marks in the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from uatkit.allure.mapping import case_info, scenario_info
+from uatkit.config import Config
+from uatkit.model import Mark, Priority, SourceLocation, Status, Story, UatCase
+from uatkit.uat.ledger import Ledger
+from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+from uatkit.uat.results import defect_ids, write_uat_results
+
+D1 = dt.date(2026, 11, 20)
+MIDNIGHT_MS = int(dt.datetime(2026, 11, 20, tzinfo=dt.UTC).timestamp() * 1000)
+
+
+def case(
+    key: str = "REQ-101.AC-1", scenario: str = "Order total includes every line", **kwargs: Any
+) -> UatCase:
+    """Return a UAT case of REQ-101."""
+    values: dict[str, Any] = {
+        "key": key,
+        "case_id": key.partition("#")[0],
+        "requirement": "REQ-101",
+        "requirement_title": "Place an order",
+        "module": "Sales",
+        "owner": "Sales operations",
+        "priority": Priority.MUST,
+        "language": "en",
+        "scenario": scenario,
+        "preconditions": ('a customer "ACME Ltd" exists',),
+        "steps": ("I place an order for 3 Widget", "I open the order"),
+        "expected": ("the order total is 29.97",),
+        "test_data": "",
+        "tags": ("manual",),
+        "source": SourceLocation("features/sales/REQ-101.feature", 7),
+        "fingerprint": "fp1",
+    }
+    values.update(kwargs)
+    return UatCase(**values)
+
+
+def mark(key: str = "REQ-101.AC-1", status: Status = Status.PASS, **kwargs: Any) -> Mark:
+    """Return a tester's mark on row 5 of the Test cases sheet."""
+    values: dict[str, Any] = {"tester": "Alice", "date": D1, "actual": "Total 29.97 shown", "comments": "ok"}
+    values.update(kwargs)
+    return Mark(key, status, source=SourceLocation("x.xlsx", sheet="Test cases", row=5), **values)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """Return a project configured with requirement and defect URL templates."""
+    return Config(
+        root=tmp_path,
+        requirement_url="https://jira.example.com/browse/{id}",
+        defect_url="https://bugs.example.com/{id}",
+    )
+
+
+def run(
+    tmp_path: Path, config: Config, cases: list[UatCase], *packs: tuple[str, list[Mark]]
+) -> tuple[int, dict[str, dict[str, Any]], Path]:
+    """Import each (pack ID, marks) as a file and write the results; return count, results by name, folder."""
+    folder = tmp_path / "returned"
+    folder.mkdir(exist_ok=True)
+    out = tmp_path / "reports" / "uat-results"
+    with Ledger.open(tmp_path / "uat.db") as ledger:
+        for n, (pack_id, marks) in enumerate(packs):
+            info = PackInfo(
+                pack_id, "R1", "Sales", "Sales operations", "en", "Demo", dt.datetime(2026, 11, 1)
+            )
+            rows = [PackRow(m.key, 5, "fp1") for m in marks]
+            ledger.import_pack(ReadPack(folder / f"{n}.xlsx", f"{n:064d}", info, rows, marks))
+        states = ledger.states({c.key: c.fingerprint for c in cases})
+        count = write_uat_results(config, cases, states, ledger, out)
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*-result.json")]
+    return count, {r["name"]: r for r in results}, out
+
+
+def labels(result: dict[str, Any], name: str) -> list[str]:
+    """Return the values of a result's labels with this name."""
+    return [label["value"] for label in result["labels"] if label["name"] == name]
+
+
+def test_a_passed_mark_becomes_a_uat_result_mapped_like_the_automated_runs(
+    tmp_path: Path, config: Config
+) -> None:
+    count, results, _ = run(tmp_path, config, [case()], ("R1-sales", [mark(defect="BUG-7, BUG-8")]))
+    assert count == 1
+    result = results["Order total includes every line [uat]"]
+    assert result["status"] == "passed" and result["stage"] == "finished"
+    assert result["statusDetails"] == {"message": "Total 29.97 shown", "trace": "ok"}
+    assert labels(result, "epic") == ["Sales"]
+    assert labels(result, "feature") == ["REQ-101 Place an order"]
+    assert labels(result, "story") == ["Order total includes every line"]
+    assert labels(result, "layer") == ["uat"]
+    assert labels(result, "severity") == ["critical"]
+    assert labels(result, "case") == ["REQ-101.AC-1"]
+    assert labels(result, "owner") == ["Alice"]
+    assert labels(result, "businessOwner") == ["Sales operations"]
+    assert labels(result, "tag") == ["uat"]
+    assert result["links"] == [
+        {"type": "tms", "url": "https://jira.example.com/browse/REQ-101", "name": "REQ-101"},
+        {"type": "issue", "url": "https://bugs.example.com/BUG-7", "name": "BUG-7"},
+        {"type": "issue", "url": "https://bugs.example.com/BUG-8", "name": "BUG-8"},
+    ]
+    assert result["start"] == result["stop"] == MIDNIGHT_MS
+    assert result["historyId"] == hashlib.md5(b"REQ-101.AC-1[uat]").hexdigest()
+    description = result["description"]
+    assert "Steps:\n1. I place an order for 3 Widget\n2. I open the order" in description
+    assert "Preconditions:\n1. a customer" in description and "Expected result:\n1. the order" in description
+    assert "Marked in pack R1-sales, Test cases, row 5, file returned/0.xlsx" in description
+
+
+def test_the_test_case_id_is_the_one_the_plugin_gives_the_same_case(tmp_path: Path, config: Config) -> None:
+    _, results, _ = run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+    (result,) = results.values()
+    story = Story(
+        "REQ-101",
+        "Place an order",
+        SourceLocation("stories/REQ-101.md"),
+        module="Sales",
+        owner="Sales operations",
+    )
+    plugin = scenario_info(
+        config, story, "REQ-101 Place an order", "AC-1 Order total", "REQ-101.AC-1", "uat", []
+    )
+    assert result["testCaseId"] == plugin.test_case_id == hashlib.md5(b"REQ-101.AC-1[uat]").hexdigest()
+    uat = case_info(config, case(), "uat", [])
+    assert (uat.epic, uat.feature, uat.links, uat.owner) == (
+        plugin.epic,
+        plugin.feature,
+        plugin.links,
+        plugin.owner,
+    )
+
+
+def test_the_plugin_mapping_is_unchanged_for_scenarios_without_a_case_id(config: Config) -> None:
+    info = scenario_info(config, None, "Orders", "Place one", "", "e2e", ["BUG-1"])
+    assert info.test_case_id == hashlib.md5(b"Orders/Place one[e2e]").hexdigest()
+    assert info.links == (("https://bugs.example.com/BUG-1", "BUG-1", "issue"),)
+
+
+@pytest.mark.parametrize(
+    ("status", "allure"),
+    [(Status.FAIL, "failed"), (Status.BLOCKED, "broken"), (Status.NA, "skipped")],
+)
+def test_each_status_maps_onto_allure(tmp_path: Path, config: Config, status: Status, allure: str) -> None:
+    _, results, _ = run(tmp_path, config, [case()], ("R1-sales", [mark(status=status)]))
+    (result,) = results.values()
+    assert result["status"] == allure
+
+
+def test_cases_not_run_write_nothing(tmp_path: Path, config: Config) -> None:
+    cases = [case(), case("REQ-101.AC-2", "Unknown customers are rejected")]
+    count, results, _ = run(tmp_path, config, cases, ("R1-sales", [mark()]))
+    assert count == 1 and list(results) == ["Order total includes every line [uat]"]
+
+
+def test_a_stale_mark_is_unknown_and_says_to_test_again(tmp_path: Path, config: Config) -> None:
+    _, results, _ = run(tmp_path, config, [case(fingerprint="fp2")], ("R1-sales", [mark()]))
+    (result,) = results.values()
+    assert result["status"] == "unknown"
+    assert result["statusDetails"]["message"] == (
+        "Marked Pass on 2026-11-20 against an older version of this scenario; test it again"
+        "\n\nTotal 29.97 shown"
+    )
+    assert labels(result, "tag") == ["uat", "stale"]
+
+
+def test_a_conflict_is_unknown_and_lists_the_disagreeing_marks(tmp_path: Path, config: Config) -> None:
+    _, results, _ = run(
+        tmp_path,
+        config,
+        [case()],
+        ("R1-sales", [mark(defect="BUG-1")]),
+        ("R1-finance", [mark(status=Status.FAIL, tester="Bob", defect="BUG-2")]),
+    )
+    (result,) = results.values()
+    assert result["status"] == "unknown"
+    message = result["statusDetails"]["message"]
+    assert "Pass by Alice in R1-sales (row 5)" in message and "Fail by Bob in R1-finance (row 5)" in message
+    assert labels(result, "tag") == ["uat", "conflict"] and labels(result, "owner") == []
+    assert [link["name"] for link in result["links"]] == ["REQ-101", "BUG-1", "BUG-2"]
+    assert "Marked in pack R1-sales" in result["description"]
+    assert "Marked in pack R1-finance" in result["description"]
+
+
+def test_evidence_is_attached_from_the_ledger(tmp_path: Path, config: Config) -> None:
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    (folder / "screen.PNG").write_bytes(b"\x89PNG shot")
+    (folder / "log").write_bytes(b"raw log")
+    _, results, out = run(tmp_path, config, [case()], ("R1-sales", [mark(evidence=("screen.PNG", "log"))]))
+    (result,) = results.values()
+    shot, log = result["attachments"]
+    assert (shot["name"], shot["type"]) == ("screen.PNG", "image/png")
+    assert shot["source"].endswith("-attachment.png")
+    assert (out / shot["source"]).read_bytes() == b"\x89PNG shot"
+    assert (log["name"], log["type"]) == ("log", "application/octet-stream")
+    assert (out / log["source"]).read_bytes() == b"raw log"
+
+
+def test_outline_rows_share_the_case_but_not_the_history(tmp_path: Path, config: Config) -> None:
+    cases = [
+        case("REQ-101.AC-5#1", "Discounts", test_data="quantity = 10\ndiscount = 5%"),
+        case("REQ-101.AC-5#2", "Discounts again", test_data="quantity = 100\ndiscount = 10%"),
+    ]
+    _, results, _ = run(
+        tmp_path, config, cases, ("R1-sales", [mark("REQ-101.AC-5#1"), mark("REQ-101.AC-5#2")])
+    )
+    first, second = results["Discounts [uat]"], results["Discounts again [uat]"]
+    assert first["testCaseId"] == second["testCaseId"] == hashlib.md5(b"REQ-101.AC-5[uat]").hexdigest()
+    assert first["historyId"] != second["historyId"]
+    assert first["parameters"] == [
+        {"name": "quantity", "value": "10"},
+        {"name": "discount", "value": "5%"},
+    ]
+
+
+def test_writing_again_replaces_only_earlier_results(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "reports" / "uat-results"
+    out.mkdir(parents=True)
+    for name in ("old-result.json", "old-container.json", "old-attachment.png", "keep.txt", "executor.json"):
+        (out / name).write_text("{}")
+    run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+    names = sorted(p.name for p in out.iterdir())
+    assert "old-result.json" not in names and "old-attachment.png" not in names
+    assert "old-container.json" not in names
+    assert {"keep.txt", "executor.json"} <= set(names)
+    assert len([n for n in names if n.endswith("-result.json")]) == 1
+
+
+def test_defect_ids_split_on_commas_semicolons_and_spaces() -> None:
+    assert defect_ids(" BUG-1, BUG-2;BUG-3  BUG-4 ") == ["BUG-1", "BUG-2", "BUG-3", "BUG-4"]
+    assert defect_ids("") == []
