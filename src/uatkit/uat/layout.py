@@ -44,22 +44,22 @@ class Column:
 
 #: The Test cases sheet's columns, left to right. Locked columns come first, then the tester's inputs.
 COLUMNS = (
-    Column("case", "Case ID", "用例编号", 18),
+    Column("case", "Case ID", "用例编号", 15),
     Column("requirement", "Requirement", "需求编号", 12),
-    Column("title", "Requirement title", "需求标题", 26),
-    Column("scenario", "Scenario", "场景", 30),
-    Column("preconditions", "Preconditions", "前置条件", 36),
-    Column("steps", "Steps", "操作步骤", 40),
-    Column("expected", "Expected result", "预期结果", 36),
-    Column("data", "Test data", "测试数据", 18),
-    Column("priority", "Priority", "优先级", 10),
-    Column("status", "Status", "状态", 12, input=True),
-    Column("actual", "Actual result", "实际结果", 30, input=True),
-    Column("defect", "Defect ID", "缺陷编号", 12, input=True),
-    Column("tester", "Tester", "测试人", 16, input=True),
-    Column("date", "Date", "测试日期", 12, input=True),
-    Column("evidence", "Evidence", "证据文件", 20, input=True),
-    Column("comments", "Comments", "备注", 30, input=True),
+    Column("title", "Requirement title", "需求标题", 16),
+    Column("scenario", "Scenario", "场景", 22),
+    Column("preconditions", "Preconditions", "前置条件", 22),
+    Column("steps", "Steps", "操作步骤", 30),
+    Column("expected", "Expected result", "预期结果", 26),
+    Column("data", "Test data", "测试数据", 16),
+    Column("priority", "Priority", "优先级", 8),
+    Column("status", "Status", "状态", 10, input=True),
+    Column("actual", "Actual result", "实际结果", 18, input=True),
+    Column("defect", "Defect ID", "缺陷编号", 10, input=True),
+    Column("tester", "Tester", "测试人", 12, input=True),
+    Column("date", "Date", "测试日期", 11, input=True),
+    Column("evidence", "Evidence", "证据文件", 12, input=True),
+    Column("comments", "Comments", "备注", 18, input=True),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 LOCKED_COLUMNS = tuple(c.key for c in COLUMNS if not c.input)
@@ -86,7 +86,7 @@ SIGNOFF_FIELDS = (
     Column("decision", "Decision", "验收结论", 0, input=True),
     Column("conditions", "Conditions", "附加条件", 0, input=True),
     Column("name", "Name", "签字人", 0, input=True),
-    Column("date", "Date", "日期", 0, input=True),
+    Column("date", "Date", "日期", 11, input=True),
 )
 SIGNOFF_FIRST_ROW = 4
 
@@ -102,6 +102,7 @@ META_KEYS = (
     "generated_at",
     "commit",
     "project",
+    "due",
 )
 META_CASES_MARK = "cases"
 

@@ -1,0 +1,172 @@
+"""Plan and write a release's UAT packs: one workbook a module or business owner, earlier marks carried in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from uatkit.atomic import atomic_write_bytes
+from uatkit.config import Config
+from uatkit.errors import UatkitError
+from uatkit.model import Mark, UatCase
+from uatkit.uat import layout
+from uatkit.uat.cases import group_cases, pack_language
+from uatkit.uat.pack import PackInfo, pack_id
+
+GROUPINGS = ("module", "owner")
+LANGUAGE_CHOICES = ("auto", *layout.LANGUAGES)
+#: A release names a folder: letters, digits, dots, dashes, underscores and inner spaces, no "..".
+_RELEASE = re.compile(r"\w(?:[\w.\- ]*[\w\-])?")
+_RESET_NOTES = {
+    "en": "The scenario changed after your mark of {date} ({status}); please test it again.",
+    "zh-CN": "您于 {date} 记录结果（{status}）之后，该场景已更改，请重新测试。",
+}
+_UNDATED = {"en": "earlier", "zh-CN": "之前"}
+
+
+@dataclass(frozen=True)
+class PlannedPack:
+    """A pack about to be written: its identity, file, cases, and what was carried forward or reset."""
+
+    info: PackInfo
+    path: Path
+    cases: tuple[UatCase, ...]
+    carried: int
+    reset: int
+    previous: Mapping[str, Mark]
+    notes: Mapping[str, str]
+
+
+def plan_export(
+    config: Config,
+    cases: Sequence[UatCase],
+    *,
+    release: str,
+    by: str,
+    language: str,
+    previous: Mapping[str, Mark],
+    now: dt.datetime,
+    commit: str = "",
+    due: dt.date | None = None,
+) -> list[PlannedPack]:
+    """Return the packs for `cases`, grouped `by` module or owner; marks of unchanged cases carry forward."""
+    check_release(release)
+    if by not in GROUPINGS:
+        raise UatkitError(f"cannot group UAT packs by {by!r}; choose module or owner")
+    if language not in LANGUAGE_CHOICES:
+        raise UatkitError(f"no UAT pack labels in {language!r}; choose {', '.join(LANGUAGE_CHOICES)}")
+    folder = config.root / config.uat.packs / release
+    project = config.uat.project_name or config.root.name
+    planned: list[PlannedPack] = []
+    seen: dict[str, str] = {}
+    for group, members in group_cases(cases, by).items():
+        identity = pack_id(release, group)
+        if identity in seen:
+            raise UatkitError(
+                f"the {by}s {seen[identity]!r} and {group!r} would both be written to {identity}.xlsx; "
+                f"rename one of them in the stories"
+            )
+        seen[identity] = group
+        labels = pack_language(members, language)
+        carried, notes = carry_forward(members, previous, labels)
+        info = PackInfo(
+            pack_id=identity,
+            release=release,
+            group=group,
+            owner=_owner(group, members, by),
+            language=labels,
+            project=project,
+            generated_at=now,
+            commit=commit,
+            due=due,
+            schema=layout.SCHEMA_VERSION,
+        )
+        planned.append(
+            PlannedPack(
+                info=info,
+                path=folder / f"{identity}.xlsx",
+                cases=tuple(members),
+                carried=len(carried),
+                reset=len(notes),
+                previous=carried,
+                notes=notes,
+            )
+        )
+    return planned
+
+
+def write_packs(
+    planned: Sequence[PlannedPack],
+    password: str | None = None,
+    progress: Callable[[PlannedPack], None] | None = None,
+) -> None:
+    """Write every planned pack atomically, calling `progress` after each."""
+    from uatkit.uat.workbook import build_pack
+
+    for pack in planned:
+        data = build_pack(pack.info, pack.cases, pack.previous, pack.notes, password)
+        atomic_write_bytes(pack.path, data)
+        if progress is not None:
+            progress(pack)
+
+
+def carry_forward(
+    cases: Sequence[UatCase], previous: Mapping[str, Mark], language: str
+) -> tuple[dict[str, Mark], dict[str, str]]:
+    """Return the marks that still hold (scenario unchanged) and a note for each case that changed since."""
+    carried: dict[str, Mark] = {}
+    notes: dict[str, str] = {}
+    for case in cases:
+        mark = previous.get(case.key)
+        if mark is None:
+            continue
+        if mark.fingerprint == case.fingerprint:
+            carried[case.key] = mark
+        else:
+            notes[case.key] = reset_note(mark, language)
+    return carried, notes
+
+
+def reset_note(mark: Mark, language: str) -> str:
+    """Return the comment telling a tester their mark no longer counts because the scenario changed."""
+    key = "zh-CN" if language == "zh-CN" else "en"
+    date = mark.date.isoformat() if mark.date else _UNDATED[key]
+    return _RESET_NOTES[key].format(date=date, status=layout.status_label(mark.status, key))
+
+
+def check_release(release: str) -> None:
+    """Refuse a release name that cannot be a folder name of its own (empty, a path, or with "..")."""
+    if not release.strip():
+        raise UatkitError("the release is empty; name it, e.g. --release R1.0 or [tool.uatkit.uat] release")
+    if not _RELEASE.fullmatch(release) or ".." in release:
+        raise UatkitError(
+            f"the release {release!r} cannot name a folder; use letters, digits, dots, dashes and "
+            "underscores (no slashes, no '..'), e.g. R1.0 or 2026-Q4"
+        )
+
+
+def source_commit(root: Path) -> str:
+    """Return the project's current git commit, short, or "" outside a git repository or without git."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def _owner(group: str, cases: Sequence[UatCase], by: str) -> str:
+    owners = dict.fromkeys(case.owner for case in cases if case.owner)
+    if by == "owner":
+        return group if group in owners else ""
+    return ", ".join(owners)

@@ -1,0 +1,298 @@
+"""Read a returned UAT pack: its metadata, its marks and its sign-off, with every problem located.
+
+A file that is not a pack (not a workbook, encrypted, legacy .xls, no Test cases or metadata sheet, headers
+missing) gets one error and nothing else is read. Otherwise every row is checked (`uatkit.uat.checks`) and
+every problem is reported at its cell; errors keep the whole file out of the ledger, warnings do not.
+Sheets, headers, statuses and decisions are found by any language's label (`uatkit.uat.layout`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import hashlib
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from uatkit.errors import Problem, UatkitError
+from uatkit.model import Decision, SignOff, SourceLocation
+from uatkit.stories.excel import Cell, text_of
+from uatkit.uat import layout
+from uatkit.uat.checks import Expected, Sheet, check_cases
+from uatkit.uat.dates import parse_date
+from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+# Stream names in an OLE file's directory are UTF-16: an encrypted .xlsx holds its package in
+# "EncryptedPackage", a legacy .xls its sheets in "Workbook" (Excel 97+) or "Book" (Excel 5).
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_XLS_STREAMS = ("Workbook".encode("utf-16-le"), "Book".encode("utf-16-le"))
+_RESAVE = "open it in Excel and save it as an Excel Workbook (.xlsx)"
+_EXPORT_AGAIN = "export it again with `uatkit uat export`"
+_NOT_A_PACK = f"not a uatkit UAT pack, or its hidden _uatkit sheet was deleted; {_EXPORT_AGAIN}"
+_ENCRYPTED = "is password-protected (encrypted); save it without a password to open it"
+_REQUIRED_COLUMNS = ("case", *layout.INPUT_COLUMNS)
+
+
+class _FileProblem(Exception):
+    """A file-level problem: the one error reported for a file that cannot be read as a pack."""
+
+    def __init__(self, location: SourceLocation, message: str) -> None:
+        super().__init__(message)
+        self.problem = Problem(location, message)
+
+
+def find_packs(paths: Sequence[Path]) -> list[Path]:
+    """Return the workbooks in `paths` (files, or folders searched recursively), sorted, each once."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*.xlsx") if p.is_file() and not _is_lock_file(p))
+        elif path.is_file():
+            found.add(path)
+        else:
+            raise UatkitError(f"{path}: no such file or folder")
+    return sorted(found)
+
+
+def _is_lock_file(path: Path) -> bool:
+    """Return True for the lock files Excel (~$name) and LibreOffice (.~lock.name#) keep beside open files."""
+    return path.name.startswith(("~$", ".~lock"))
+
+
+def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
+    """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints."""
+    display = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        message = f"cannot be read ({reason}); close it in Excel and check you are allowed to read it"
+        return ReadPack(path, "", errors=[Problem(SourceLocation(display), message)])
+    result = ReadPack(path, hashlib.sha256(data).hexdigest())
+    # Reading makes tens of thousands of objects and no reference cycles: the cycle collector would only
+    # walk the sheet's cells again and again (a tenth of the reading time), so it waits until the end.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _read(data, display, current, result)
+    except _FileProblem as exc:
+        result.info, result.rows, result.marks, result.signoff = None, [], [], None
+        result.errors, result.warnings = [exc.problem], []
+    finally:
+        if paused:
+            gc.enable()
+    return result
+
+
+def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: ReadPack) -> None:
+    """Fill `result` from the workbook's bytes; raise _FileProblem when it is not a readable pack."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    where = SourceLocation(display)
+    _sniff(data, where)
+    try:
+        with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            sheets = _sheets_by_key(workbook.sheet_names)
+            if "cases" not in sheets or "meta" not in sheets:
+                raise _FileProblem(where, _NOT_A_PACK)
+            meta = workbook.get_sheet_by_name(sheets["meta"]).to_python(skip_empty_area=False)
+            cases = workbook.get_sheet_by_name(sheets["cases"]).to_python(skip_empty_area=False)
+            signoff = None
+            if "signoff" in sheets:
+                signoff = workbook.get_sheet_by_name(sheets["signoff"]).to_python(skip_empty_area=False)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise _FileProblem(where, f"not an Excel workbook (.xlsx) ({exc}); {_RESAVE}") from None
+    expected = _expected(meta, Sheet(display, sheets["meta"]))
+    info = expected.info
+    case_sheet = Sheet(display, sheets["cases"])
+    columns = _columns(cases, case_sheet, info.language, result)
+    result.info = info
+    result.rows = list(expected.rows.values())
+    today = dt.date.today()
+    check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result)
+    if signoff is None:
+        result.warnings.append(Problem(where, "the pack has no Sign-off sheet; it is read as not signed off"))
+    else:
+        _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, result)
+
+
+def _sniff(data: bytes, where: SourceLocation) -> None:
+    """Refuse files that are not an .xlsx by their first bytes, saying what they are when we can tell."""
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_STREAM in data:
+            raise _FileProblem(where, _ENCRYPTED)
+        if any(stream in data for stream in _XLS_STREAMS):
+            raise _FileProblem(where, f"is a legacy Excel 97-2003 workbook (.xls), not .xlsx; {_RESAVE}")
+        raise _FileProblem(where, f"is a legacy or password-protected Office file, not .xlsx; {_RESAVE}")
+    if not data.startswith(_ZIP_MAGIC):
+        raise _FileProblem(where, f"not an Excel workbook (.xlsx); {_RESAVE}")
+
+
+def _sheets_by_key(names: Sequence[str]) -> dict[str, str]:
+    """Return the workbook's sheet name for every sheet key found in any language (the first wins)."""
+    by_name = {name.casefold(): key for name, key in layout.sheet_keys_by_name().items()}
+    found: dict[str, str] = {}
+    for name in names:
+        key = by_name.get(name.strip().casefold())
+        if key is not None:
+            found.setdefault(key, name)
+    return found
+
+
+def _expected(cells: list[list[Cell]], sheet: Sheet) -> Expected:
+    """Return what the metadata sheet records: the pack's identity and its case rows."""
+    marks = (i for i, row in enumerate(cells) if _text(row, 0).strip() == layout.META_CASES_MARK)
+    mark = next(marks, len(cells))
+    values = {_text(row, 0).strip(): row[1] if len(row) > 1 else "" for row in cells[:mark]}
+    rows: dict[str, PackRow] = {}
+    hashes: dict[str, tuple[str, ...]] = {}
+    for row in cells[mark + 1 :]:
+        key, number, fingerprint, locked = row[:4] if len(row) >= 4 else [*row, "", "", "", ""][:4]
+        key = key.strip() if key.__class__ is str else text_of(key).strip()
+        if key:
+            fingerprint = fingerprint if fingerprint.__class__ is str else text_of(fingerprint)
+            rows[key] = PackRow(key, _int(number), fingerprint.strip())
+            hashes[key] = tuple((locked if locked.__class__ is str else text_of(locked)).split())
+    return Expected(_info(values, sheet), rows, hashes)
+
+
+def _info(values: Mapping[str, Cell], sheet: Sheet) -> PackInfo:
+    """Return the pack's identity from the metadata's key/value rows."""
+    where = SourceLocation(sheet.display, sheet=sheet.name)
+
+    def damaged(what: str) -> _FileProblem:
+        return _FileProblem(where, f"the hidden {sheet.name} sheet is damaged ({what}); {_EXPORT_AGAIN}")
+
+    schema = _int(values.get("schema", ""))
+    if schema <= 0:
+        raise damaged("no schema version")
+    if schema > layout.SCHEMA_VERSION:
+        raise _FileProblem(
+            SourceLocation(sheet.display),
+            f"the pack was written by a newer uatkit (pack schema {schema}; this uatkit reads up to "
+            f"{layout.SCHEMA_VERSION}); upgrade uatkit (pip install --upgrade uatkit) to read it",
+        )
+    text = {name: text_of(value).strip() for name, value in values.items()}
+    if not text.get("pack_id"):
+        raise damaged("no pack_id")
+    generated = values.get("generated_at", "")
+    if not isinstance(generated, dt.datetime):
+        try:
+            generated = dt.datetime.fromisoformat(text.get("generated_at", ""))
+        except ValueError:
+            raise damaged("no generated_at time") from None
+    try:
+        due = parse_date(values.get("due", ""))
+    except ValueError:
+        raise damaged("a bad due date") from None
+    return PackInfo(
+        pack_id=text["pack_id"],
+        release=text.get("release", ""),
+        group=text.get("group", ""),
+        owner=text.get("owner", ""),
+        language=text.get("language") or "en",
+        project=text.get("project", ""),
+        generated_at=generated,
+        commit=text.get("commit", ""),
+        due=due,
+        schema=schema,
+    )
+
+
+def _columns(cells: list[list[Cell]], sheet: Sheet, language: str, result: ReadPack) -> dict[str, int]:
+    """Return the 0-based column of every header found; refuse a sheet missing the tester's columns."""
+    labels = layout.column_keys_by_label()
+    header = cells[layout.HEADER_ROW - 1] if len(cells) >= layout.HEADER_ROW else []
+    columns: dict[str, int] = {}
+    for index, value in enumerate(header):
+        key = labels.get(" ".join(text_of(value).split()).casefold())
+        if key is not None:
+            columns.setdefault(key, index)
+    row = layout.HEADER_ROW
+    missing = [layout.COLUMN_BY_KEY[key].label(language) for key in _REQUIRED_COLUMNS if key not in columns]
+    if missing:
+        names = ", ".join(repr(name) for name in missing)
+        raise _FileProblem(
+            sheet.at(None, row),
+            f"the header row has no {names} column(s); put the headers back as exported, or {_EXPORT_AGAIN}",
+        )
+    for key in layout.LOCKED_COLUMNS:
+        if key not in columns:
+            label = layout.COLUMN_BY_KEY[key].label(language)
+            result.warnings.append(
+                Problem(
+                    sheet.at(None, row),
+                    f"the {label} column was deleted; the pack's original scenario is what counts",
+                )
+            )
+    return columns
+
+
+def _text(row: Sequence[Cell], index: int) -> str:
+    """Return the text of a row's cell, empty past its end."""
+    return text_of(row[index]) if index < len(row) else ""
+
+
+def _int(value: Cell) -> int:
+    """Return a whole number written as a number or text; 0 when it is none."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return 0
+    try:
+        return int(float(value))
+    except (ValueError, OverflowError):
+        return 0
+
+
+def _read_signoff(
+    cells: list[list[Cell]], sheet: Sheet, info: PackInfo, today: dt.date, out: ReadPack
+) -> None:
+    """Set `out.signoff` from the Sign-off sheet; append its problems."""
+    language = info.language
+    by_label = {label.casefold(): f.key for f in layout.SIGNOFF_FIELDS for label in (f.en, f.zh)}
+    found: dict[str, int] = {}
+    for index in range(layout.SIGNOFF_FIRST_ROW - 1, len(cells)):
+        row = cells[index]
+        field = by_label.get(" ".join(text_of(row[0]).split()).casefold()) if row else None
+        if field is not None:
+            found.setdefault(field, index + 1)
+    for position, f in enumerate(layout.SIGNOFF_FIELDS):
+        found.setdefault(f.key, layout.SIGNOFF_FIRST_ROW + position)
+    value = {
+        key: cells[row - 1][1] if row <= len(cells) and len(cells[row - 1]) > 1 else ""
+        for key, row in found.items()
+    }
+    label = {f.key: f.label(language) for f in layout.SIGNOFF_FIELDS}
+
+    def error(key: str, message: str) -> None:
+        out.errors.append(Problem(sheet.at("B", found[key]), message))
+
+    text = {key: text_of(cell).strip() for key, cell in value.items()}
+    decision = layout.decision_from_label(text["decision"]) if text["decision"] else None
+    if text["decision"] and decision is None:
+        choices = ", ".join(layout.decision_label(d, language) for d in Decision)
+        error("decision", f"unknown decision {text['decision']!r}; pick one from the list: {choices}")
+    date = None
+    try:
+        date = parse_date(value["date"])
+    except ValueError as exc:
+        error("date", str(exc))
+    if date is not None and date > today:
+        error("date", f"{date.isoformat()} is in the future; enter the day of the sign-off")
+    if text["decision"]:
+        for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
+            if not text[key]:
+                error(key, f"{label['decision']} is filled but {label[key]} is empty; {todo}")
+    if decision is Decision.WITH_CONDITIONS and not text["conditions"]:
+        chosen = layout.decision_label(decision, language)
+        error("conditions", f"{chosen} needs the {label['conditions']}; write them")
+    out.signoff = SignOff(
+        pack_id=info.pack_id,
+        owner=text["owner"],
+        decision=decision,
+        conditions=text["conditions"],
+        name=text["name"],
+        date=date,
+    )

@@ -1,0 +1,271 @@
+"""Build a UAT pack as .xlsx bytes: instructions, test cases, sign-off and the hidden metadata sheet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import Rule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from uatkit.model import Decision, Mark, Priority, Status, UatCase
+from uatkit.uat import layout
+from uatkit.uat.cases import numbered
+from uatkit.uat.instructions import fill_instructions
+from uatkit.uat.pack import PackInfo
+from uatkit.uat.xlsx import (
+    STATUS_COLOURS,
+    Sheet,
+    add_styles,
+    copy_style,
+    print_setup,
+    protect,
+    put_text,
+    row_height,
+)
+
+PRIORITY_LABELS: dict[Priority, dict[str, str]] = {
+    Priority.MUST: {"en": "Must", "zh-CN": "必须"},
+    Priority.SHOULD: {"en": "Should", "zh-CN": "应该"},
+    Priority.COULD: {"en": "Could", "zh-CN": "可以"},
+    Priority.WONT: {"en": "Won't", "zh-CN": "暂不"},
+}
+#: The first date the Date cells accept (2000-01-01 as an Excel serial day), to catch typos like 0026.
+_MIN_DATE_SERIAL = 36_526
+_WIDTHS = {column.key: float(column.width) for column in layout.COLUMNS}
+
+
+def build_pack(
+    info: PackInfo,
+    cases: Sequence[UatCase],
+    previous: Mapping[str, Mark],
+    notes: Mapping[str, str],
+    password: str | None = None,
+) -> bytes:
+    """Return the .xlsx bytes of a UAT pack for `cases`, carrying `previous` marks and `notes` in."""
+    workbook = Workbook()
+    styles = add_styles(workbook, info.language)
+    language = info.language if info.language in layout.LANGUAGES else "en"
+    sheets: dict[str, Sheet] = {}
+    for index, key in enumerate(layout.SHEETS):
+        sheets[key] = workbook.active if index == 0 else workbook.create_sheet()
+        sheets[key].title = layout.SHEET_LABELS[key][language]
+    hashes = fill_cases(sheets["cases"], info, cases, previous, notes, styles)
+    fill_instructions(sheets["instructions"], info, len(cases))
+    fill_signoff(sheets["signoff"], info)
+    fill_meta(sheets["meta"], info, cases, hashes)
+    for sheet in sheets.values():
+        protect(sheet, password)
+    # The reader finds sheets by name: a locked structure stops renaming, deleting or unhiding them.
+    workbook.security = WorkbookProtection(lockStructure=True)
+    if password:
+        workbook.security.workbookPassword = password
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def fill_cases(
+    sheet: Sheet,
+    info: PackInfo,
+    cases: Sequence[UatCase],
+    previous: Mapping[str, Mark],
+    notes: Mapping[str, str],
+    styles: Mapping[str, Any],
+) -> list[str]:
+    """Write the Test cases sheet; return each case's locked-cell hashes as the metadata sheet keeps them."""
+    language = info.language
+    first = layout.HEADER_ROW + 1
+    last = max(first, layout.HEADER_ROW + len(cases))
+    for index, column in enumerate(layout.COLUMNS, start=1):
+        style = "uat-header-input" if column.input else "uat-header"
+        put_text(sheet.cell(layout.HEADER_ROW, index), column.label(language), style)
+        sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.row_dimensions[layout.HEADER_ROW].height = row_height(
+        (column.label(language), column.width) for column in layout.COLUMNS
+    )
+    hashes: list[str] = []
+    for row, case in enumerate(cases, start=first):
+        locked = _locked_values(case, language)
+        written: dict[str, str] = {}
+        for index, key in enumerate(layout.LOCKED_COLUMNS, start=1):
+            cell = sheet.cell(row, index)
+            copy_style(cell, styles["uat-locked"])
+            written[key] = put_text(cell, locked[key])
+        hashes.append(" ".join(layout.cell_hash(written[key]) for key in layout.LOCKED_COLUMNS))
+        mark = previous.get(case.key)
+        written |= _write_inputs(sheet, row, language, mark, notes.get(case.key, ""), styles)
+        sheet.row_dimensions[row].height = row_height((text, _WIDTHS[key]) for key, text in written.items())
+    letters = {column.key: get_column_letter(i) for i, column in enumerate(layout.COLUMNS, start=1)}
+    status_cells = f"{letters['status']}{first}:{letters['status']}{last}"
+    sheet.add_data_validation(_status_validation(language, status_cells))
+    sheet.add_data_validation(date_validation(language, f"{letters['date']}{first}:{letters['date']}{last}"))
+    _status_formatting(sheet, language, status_cells)
+    sheet.freeze_panes = sheet.cell(first, 2).coordinate
+    sheet.auto_filter.ref = f"A{layout.HEADER_ROW}:{get_column_letter(len(layout.COLUMNS))}{last}"
+    print_setup(sheet, info, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
+    return hashes
+
+
+def _locked_values(case: UatCase, language: str) -> dict[str, str]:
+    return {
+        "case": case.key,
+        "requirement": case.requirement,
+        "title": case.requirement_title,
+        "scenario": case.scenario,
+        "preconditions": numbered(case.preconditions),
+        "steps": numbered(case.steps),
+        "expected": numbered(case.expected),
+        "data": case.test_data,
+        "priority": PRIORITY_LABELS[case.priority]["zh-CN" if language == "zh-CN" else "en"],
+    }
+
+
+def _write_inputs(
+    sheet: Sheet, row: int, language: str, mark: Mark | None, note: str, styles: Mapping[str, Any]
+) -> dict[str, str]:
+    """Write a row's input cells, prefilled from a carried mark or with a note; return the texts written."""
+    values = {
+        "status": layout.status_label(mark.status if mark else Status.NOT_RUN, language),
+        "actual": mark.actual if mark else "",
+        "defect": mark.defect if mark else "",
+        "tester": mark.tester if mark else "",
+        "evidence": "\n".join(mark.evidence) if mark else "",
+        "comments": mark.comments if mark else note,
+    }
+    written: dict[str, str] = {}
+    for index, key in enumerate(layout.INPUT_COLUMNS, start=len(layout.LOCKED_COLUMNS) + 1):
+        cell = sheet.cell(row, index)
+        if key == "date":
+            copy_style(cell, styles["uat-input-date"])
+            if mark and mark.date:
+                cell.value = mark.date
+        else:
+            copy_style(cell, styles["uat-input"])
+            written[key] = put_text(cell, values[key])
+    return written
+
+
+def _status_validation(language: str, cells: str) -> DataValidation:
+    labels = [layout.status_label(status, language) for status in Status]
+    zh = language == "zh-CN"
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(labels) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="状态" if zh else "Status",
+        error="请从下拉列表中选择：" + "、".join(labels) if zh else "Pick one of: " + ", ".join(labels),
+    )
+    validation.add(cells)
+    return validation
+
+
+def date_validation(language: str, cells: str) -> DataValidation:
+    """Return a validation that takes only dates (from 2000 on) in `cells`, saying how to write one."""
+    zh = language == "zh-CN"
+    validation = DataValidation(
+        type="date",
+        operator="greaterThanOrEqual",
+        formula1=str(_MIN_DATE_SERIAL),
+        allow_blank=True,
+        showErrorMessage=True,
+        showInputMessage=True,
+        errorTitle="日期" if zh else "Date",
+        error="请按 YYYY-MM-DD 格式填写日期，例如 2026-12-01。"
+        if zh
+        else "Write the date as YYYY-MM-DD, e.g. 2026-12-01.",
+        promptTitle="日期" if zh else "Date",
+        prompt="YYYY-MM-DD",
+    )
+    validation.add(cells)
+    return validation
+
+
+def _status_formatting(sheet: Sheet, language: str, cells: str) -> None:
+    for status, (fill, font) in STATUS_COLOURS.items():
+        if status is not Status.NOT_RUN:
+            style = DifferentialStyle(
+                fill=PatternFill(start_color=fill, end_color=fill, fill_type="solid"),
+                font=Font(color=font, bold=True),
+            )
+            label = layout.status_label(status, language)
+            rule = Rule(type="cellIs", operator="equal", formula=[f'"{label}"'], dxf=style)
+            sheet.conditional_formatting.add(cells, rule)
+
+
+def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
+    """Write the Sign-off sheet: title, pack ID and one labelled input row a field."""
+    zh = info.language == "zh-CN"
+    language = "zh-CN" if zh else "en"
+    put_text(sheet.cell(1, 1), layout.SHEET_LABELS["signoff"][language], "uat-title")
+    sheet.row_dimensions[1].height = 30
+    put_text(sheet.cell(2, 1), "测试包编号" if zh else "Pack ID", "uat-label")
+    put_text(sheet.cell(2, 2), info.pack_id, "uat-text")
+    hint = (
+        "业务负责人在此记录对本测试包的验收结论。"
+        if zh
+        else "The business owner records the decision on this pack here."
+    )
+    put_text(sheet.cell(3, 1), hint, "uat-note")
+    for offset, field in enumerate(layout.SIGNOFF_FIELDS):
+        row = layout.SIGNOFF_FIRST_ROW + offset
+        put_text(sheet.cell(row, 1), field.label(language), "uat-label")
+        cell = sheet.cell(row, 2)
+        if field.key == "date":
+            cell.style = "uat-input-date"
+            sheet.add_data_validation(date_validation(language, cell.coordinate))
+        else:
+            put_text(cell, info.owner if field.key == "owner" else "", "uat-input")
+        if field.key == "decision":
+            labels = [layout.decision_label(decision, language) for decision in Decision]
+            validation = DataValidation(
+                type="list",
+                formula1='"' + ",".join(labels) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle=field.label(language),
+                error=("请选择：" if zh else "Pick one of: ") + ("、" if zh else ", ").join(labels),
+            )
+            validation.add(cell.coordinate)
+            sheet.add_data_validation(validation)
+        sheet.row_dimensions[row].height = 90 if field.key == "conditions" else 22
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 70
+    print_setup(sheet, info, landscape=False)
+
+
+def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[UatCase], hashes: Sequence[str]) -> None:
+    """Write the hidden metadata sheet: the pack's identity, then each case's row, fingerprint and hashes."""
+    values = {
+        "schema": str(info.schema),
+        "pack_id": info.pack_id,
+        "release": info.release,
+        "group": info.group,
+        "owner": info.owner,
+        "language": info.language,
+        "generated_at": info.generated_at.isoformat(),
+        "commit": info.commit,
+        "project": info.project,
+        "due": info.due.isoformat() if info.due else "",
+    }
+    keys = layout.META_KEYS
+    for row, key in enumerate(keys, start=1):
+        put_text(sheet.cell(row, 1), key)
+        put_text(sheet.cell(row, 2), values[key])
+    header = len(keys) + 1
+    for column, text in enumerate((layout.META_CASES_MARK, "row", "fingerprint", "locked"), start=1):
+        put_text(sheet.cell(header, column), text)
+    for offset, (case, hashed) in enumerate(zip(cases, hashes, strict=True), start=1):
+        row = header + offset
+        put_text(sheet.cell(row, 1), case.key)
+        sheet.cell(row, 2).value = layout.HEADER_ROW + offset
+        put_text(sheet.cell(row, 3), case.fingerprint)
+        put_text(sheet.cell(row, 4), hashed)
+    sheet.sheet_state = "veryHidden"
