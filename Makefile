@@ -1,7 +1,8 @@
 # Two commands for a fresh machine (Debian/Ubuntu, Python >= 3.11, Node >= 20):
 #   make demo   run uatkit on the bundled demo project
 #   make test   the whole test suite, with lint and type checks
-# Each sets everything up first (virtualenv, Python packages, the pinned Allure CLI, a browser) and is safe to run twice.
+# Each sets everything up first (virtualenv, Python packages, the pinned Allure CLI, a browser, LibreOffice
+# Calc where it can be installed) and is safe to run twice.
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -11,7 +12,7 @@ UATKIT := $(BIN)/uatkit
 
 .PHONY: demo test setup lint typecheck clean
 
-setup: $(VENV)/.installed node_modules/.installed .browser
+setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/check-python.sh $(PYTHON)
@@ -30,6 +31,10 @@ node_modules/.installed: package.json package-lock.json
 .browser:
 	@bash scripts/setup-browser.sh
 
+# Optional: without it (not root, no apt-get) the LibreOffice round-trip tests are skipped, saying why.
+.libreoffice:
+	@bash scripts/setup-libreoffice.sh
+
 demo: setup
 	@bash scripts/demo.sh
 
@@ -46,4 +51,4 @@ test: setup lint typecheck
 	$(BIN)/python -m pytest -n 2 --alluredir reports/allure-results --clean-alluredir
 
 clean:
-	rm -rf $(VENV) node_modules reports/* .browser
+	rm -rf $(VENV) node_modules reports/* .browser .libreoffice

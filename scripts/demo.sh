@@ -25,5 +25,19 @@ echo "== 5. Allure report"
 npx --no-install allure generate reports/allure-results 2>&1 | grep -v 'Unknown user config' || true
 test -f reports/allure-report/index.html
 echo
+echo "== 6. UAT packs out: one workbook per business owner (Chinese where the owner's stories are)"
+rm -rf uat_packs/R1 reports/uat.db reports/uat-results
+$uatkit uat export --release R1 --by owner
+echo
+echo "== 7. Business users fill them in (SIMULATED: faker testers marked '(simulated)', a few failures)"
+.venv/bin/python -m fixtures.simulated_uat uat_packs/R1
+echo
+echo "== 8. UAT packs back: checked, recorded in the ledger (reports/uat.db), UAT results for Allure"
+$uatkit uat import uat_packs/R1
+echo
+echo "== 9. UAT progress"
+$uatkit uat status
+echo
 echo "Demo done: stories in stories/, features in features/, results in reports/allure-results/,"
-echo "the Allure report in reports/allure-report/index.html."
+echo "the Allure report in reports/allure-report/index.html, UAT packs in uat_packs/R1/,"
+echo "the UAT ledger in reports/uat.db and UAT results in reports/uat-results/."

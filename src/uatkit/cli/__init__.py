@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from uatkit.cli import demo, project, stories
+from uatkit.cli import demo, project, stories, uat
 
 app = typer.Typer(
     name="uatkit",
@@ -16,6 +16,7 @@ app = typer.Typer(
 )
 stories.register(app)
 project.register(app)
+uat.register(app)
 demo.register(app)
 
 

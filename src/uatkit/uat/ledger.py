@@ -193,8 +193,9 @@ class Ledger:
         old = self._conn.execute(
             "SELECT generated_at FROM packs WHERE pack_id = ?", (info.pack_id,)
         ).fetchone()
-        # An older copy of a pack, imported late, must not roll the pack's rows back.
-        if old is not None and _utc(info.generated_at) < _utc(dt.datetime.fromisoformat(old[0])):
+        # An older copy of a pack, imported late, must not roll the pack's rows back; the same revision
+        # (registered at export, or imported before) has the same rows already.
+        if old is not None and _utc(info.generated_at) <= _utc(dt.datetime.fromisoformat(old[0])):
             return
         self._conn.execute(
             "INSERT INTO packs (pack_id, release, group_name, owner, language, project, generated_at,"

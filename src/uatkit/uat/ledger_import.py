@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from uatkit.model import Mark
+from uatkit.model import Mark, Status
 from uatkit.uat.ledger_schema import ImportOutcome, date_key, resolve
 from uatkit.uat.pack import PackInfo, ReadPack
 
@@ -38,22 +38,24 @@ def record_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo, impor
     """Add a pack's new marks, retire the ones its re-sent rows correct, and count what changed."""
     pack = info.pack_id
     fingerprints = {row.key: row.fingerprint for row in read.rows}
-    keys = sorted({mark.key for mark in read.marks if mark.status.executed})
+    # Not run records nothing: a blank row in a re-sent pack must not erase an earlier result.
+    executed = [mark for mark in read.marks if mark.status is not Status.NOT_RUN]
+    keys = sorted({mark.key for mark in executed})
     live = _live(conn, keys)
-    before = {key for key in keys if resolve(_triples(live.get(key, [])))[1]}
+    # Only a case with marks already recorded can have been, or become, a conflict.
+    contested = [key for key in keys if key in live]
+    before = {key for key in contested if resolve(_triples(live[key]))[1]}
     next_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM marks").fetchone()[0]) + 1
     new: list[_New] = []
     retired: list[tuple[int, int]] = []
     added = unchanged = updated = 0
-    # Not run records nothing: a blank row in a re-sent pack must not erase an earlier result.
-    for read_mark in (m for m in read.marks if m.status.executed):
+    for read_mark in executed:
         # The pack's metadata is the authority on which pack and which version of the case this is.
-        mark = replace(
-            read_mark,
-            pack_id=pack,
-            fingerprint=read_mark.fingerprint or fingerprints.get(read_mark.key, ""),
-        )
-        identity = mark_identity(mark)
+        fingerprint = read_mark.fingerprint or fingerprints.get(read_mark.key, "")
+        identity = mark_identity(read_mark, fingerprint)
+        mark = read_mark
+        if read_mark.pack_id != pack or read_mark.fingerprint != fingerprint:
+            mark = replace(read_mark, pack_id=pack, fingerprint=fingerprint)
         candidates = live.setdefault(mark.key, [])
         same = next((c for c in candidates if c.identity == identity), None)
         # A re-sent pack's own earlier mark for the same date is a mistake the tester has corrected.
@@ -86,7 +88,7 @@ def record_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo, impor
     )
     _store_evidence(conn, read.folder, new)
     conn.executemany("UPDATE marks SET superseded_by = ? WHERE id = ?", retired)
-    after = {key for key in keys if resolve(_triples(live.get(key, [])))[1]}
+    after = {key for key in contested if resolve(_triples(live[key]))[1]}
     return ImportOutcome(
         path=read.path,
         pack_id=pack,
@@ -97,20 +99,23 @@ def record_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo, impor
     )
 
 
-def mark_identity(mark: Mark) -> str:
+def mark_identity(mark: Mark, fingerprint: str | None = None) -> str:
     """Return a hash of what a mark says, so the same mark carried into another pack is stored once."""
-    content = [
-        mark.key,
-        mark.status.value,
-        mark.tester,
-        date_key(mark.date),
-        mark.actual,
-        mark.defect,
-        list(mark.evidence),
-        mark.comments,
-        mark.fingerprint,
-    ]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+    # Unit and record separators cannot occur in cell text the reader accepts, so the join is unambiguous.
+    content = "\x1f".join(
+        (
+            mark.key,
+            mark.status.value,
+            mark.tester,
+            date_key(mark.date),
+            mark.actual,
+            mark.defect,
+            "\x1e".join(mark.evidence),
+            mark.comments,
+            mark.fingerprint if fingerprint is None else fingerprint,
+        )
+    )
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def _live(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, list[_Live]]:
@@ -142,7 +147,7 @@ def _mark_values(import_id: int, item: _New) -> tuple[object, ...]:
         mark.date.isoformat() if mark.date else None,
         mark.actual,
         mark.defect,
-        json.dumps(list(mark.evidence), ensure_ascii=False),
+        json.dumps(list(mark.evidence), ensure_ascii=False) if mark.evidence else "[]",
         mark.comments,
         mark.fingerprint,
         (source.sheet or "") if source else "",

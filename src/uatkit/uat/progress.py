@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from uatkit.model import Status, UatCase
+from uatkit.model import SignOff, Status, UatCase
 from uatkit.uat.ledger import CaseState, PackSummary
 
 NO_TESTER = "(no tester)"
@@ -65,21 +65,32 @@ class Progress:
     packs: tuple[ProgressRow, ...]
     modules: tuple[ProgressRow, ...]
     testers: tuple[ProgressRow, ...]
+    #: Each pack's latest sign-off decision ("" when not signed yet).
+    signoffs: Mapping[str, str] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the progress for JSON, keys and rows in a stable order."""
+        decisions = self.signoffs or {}
         return {
             "total": self.total.as_dict(),
-            "packs": [row.as_dict("pack") for row in self.packs],
+            "packs": [row.as_dict("pack") | {"signoff": decisions.get(row.name, "")} for row in self.packs],
             "modules": [row.as_dict("module") for row in self.modules],
             "testers": [row.as_dict("tester") for row in self.testers],
         }
 
 
 def summarise(
-    packs: Sequence[PackSummary], cases: Mapping[str, UatCase], states: Mapping[str, CaseState]
+    packs: Sequence[PackSummary],
+    cases: Mapping[str, UatCase],
+    states: Mapping[str, CaseState],
+    signoffs: Mapping[str, SignOff] | None = None,
 ) -> Progress:
-    """Return progress: packs in the given order, modules in case order, testers by name."""
+    """Return progress: packs in the given order, modules in case order, testers by name.
+
+    Modules and the total count the cases in UAT scope: those of the packs (every case when there is none).
+    """
+    in_packs = {r.key for pack in packs for r in pack.rows}
+    cases = {key: case for key, case in cases.items() if key in in_packs} if in_packs else cases
     modules: dict[str, list[str]] = {}
     for key, case in cases.items():
         modules.setdefault(case.module, []).append(key)
@@ -99,6 +110,10 @@ def summarise(
         ),
         modules=tuple(_row(name, (states.get(k) for k in keys)) for name, keys in modules.items()),
         testers=tuple(_row(name, testers[name]) for name in sorted(testers, key=str.casefold)),
+        signoffs={
+            pack: signoff.decision.value if signoff.decision else ""
+            for pack, signoff in (signoffs or {}).items()
+        },
     )
 
 

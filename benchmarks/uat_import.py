@@ -1,0 +1,147 @@
+"""Time importing filled UAT packs against bare python-calamine reading the same cells.
+
+Usage: python benchmarks/uat_import.py [--packs 20] [--rows 2500] [--repeat 3]
+
+The packs are written by uatkit's own writer with every row filled (carried forward from synthetic marks:
+mostly Pass, some Fail with an actual result and a defect ID), so they are what business users send back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import python_calamine
+from rich.console import Console
+from rich.table import Table
+
+from uat_export import synthetic_cases
+from uatkit.atomic import atomic_write_bytes
+from uatkit.model import Mark, Status, UatCase
+from uatkit.uat.flow import read_packs
+from uatkit.uat.ledger import Ledger
+from uatkit.uat.pack import PackInfo
+from uatkit.uat.reader import read_pack
+from uatkit.uat.workbook import build_pack
+
+
+def filled_marks(cases: Sequence[UatCase], day: dt.date) -> dict[str, Mark]:
+    """Return a mark for every case: one in twelve fails, the rest pass."""
+    marks = {}
+    for n, case in enumerate(cases):
+        failed = n % 12 == 5
+        marks[case.key] = Mark(
+            case.key,
+            Status.FAIL if failed else Status.PASS,
+            tester=f"Tester {n % 7}",
+            date=day - dt.timedelta(days=n % 5),
+            actual="The total was 10 cents off" if failed else "",
+            defect=f"DEF-{n}" if failed else "",
+            comments="Checked against the printed invoice",
+            fingerprint=case.fingerprint,
+        )
+    return marks
+
+
+def write_packs(folder: Path, packs: int, rows: int) -> tuple[list[Path], dict[str, str]]:
+    """Write `packs` filled packs of `rows` cases each; return them and the cases' current fingerprints."""
+    cases = synthetic_cases(packs * rows)
+    day = dt.date(2026, 11, 20)
+    marks = filled_marks(cases, day)
+    paths = []
+    for n in range(packs):
+        chunk = cases[n * rows : (n + 1) * rows]
+        info = PackInfo(
+            f"R1-pack-{n:02d}", "R1", f"pack {n}", "Owner", "en", "bench", dt.datetime(2026, 11, 1)
+        )
+        path = folder / f"R1-pack-{n:02d}.xlsx"
+        atomic_write_bytes(path, build_pack(info, chunk, marks, {}))
+        paths.append(path)
+    return paths, {c.key: c.fingerprint for c in cases}
+
+
+def bare_read(paths: Sequence[Path]) -> int:
+    """Read every cell of every sheet with python-calamine and nothing else; return the cell count."""
+    cells = 0
+    for path in paths:
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            cells += sum(len(row) for row in rows)
+    return cells
+
+
+def check_only(paths: Sequence[Path], current: dict[str, str]) -> int:
+    """Read and check every pack as `uatkit uat import` does, without the ledger; return the marks."""
+    marks = 0
+    for path in paths:
+        read = read_pack(path, current)
+        assert read.ok, read.errors[:3]
+        marks += len(read.marks)
+    return marks
+
+
+def full_import(paths: Sequence[Path], current: dict[str, str], ledger: Path) -> int:
+    """Read, check and record every pack in a fresh ledger as `uatkit uat import` does; return marks added."""
+    ledger.unlink(missing_ok=True)
+    added = 0
+    with Ledger.open(ledger) as book:
+        for read in read_packs(paths, current):
+            added += book.import_pack(read).added
+    return added
+
+
+def median_time(action: Callable[[], object], repeat: int) -> tuple[float, object]:
+    """Return the median wall time of `action` over `repeat` runs and its last result."""
+    times: list[float] = []
+    result: object = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packs", type=int, default=20, help="packs (default 20)")
+    parser.add_argument("--rows", type=int, default=2500, help="filled rows a pack (default 2500)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs a measurement; the median counts")
+    args = parser.parse_args(argv)
+    console = Console()
+    with tempfile.TemporaryDirectory(prefix="uatkit-bench-") as folder:
+        root = Path(folder)
+        with console.status(f"writing {args.packs} packs of {args.rows:,} filled rows …"):
+            paths, current = write_packs(root, args.packs, args.rows)
+        bare, cells = median_time(lambda: bare_read(paths), args.repeat)
+        checked, marks = median_time(lambda: check_only(paths, current), args.repeat)
+        imported, added = median_time(lambda: full_import(paths, current, root / "uat.db"), args.repeat)
+    assert marks == added == args.packs * args.rows, (marks, added)
+    table = Table(
+        title=f"uatkit uat import: {args.packs} packs × {args.rows:,} filled rows, median of {args.repeat}"
+    )
+    table.add_column("measurement")
+    table.add_column("seconds", justify="right")
+    table.add_column("× bare read", justify="right")
+    for name, seconds in (
+        (f"python-calamine bare read of every cell ({cells:,} cells)", bare),
+        ("read_pack: read + check every row", checked),
+        ("import: read + check + record in the ledger (SQLite)", imported),
+    ):
+        table.add_row(name, f"{seconds:.3f}", f"{seconds / bare:.2f}")
+    console.print(table)
+    console.print(f"Python {platform.python_version()} on {platform.machine()}; marks imported: {added:,}")
+    console.print(f"ratio import/bare = {imported / bare:.2f} (target ≤ 1.5)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

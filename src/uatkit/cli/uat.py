@@ -1,0 +1,259 @@
+"""`uatkit uat`: export UAT packs, import the returned ones, show progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from uatkit.cli.common import ProjectOption, cells, config_for, err, out, table, user_errors
+from uatkit.cli.stories import Format
+from uatkit.errors import EXIT_INPUT, UatkitError
+
+uat_app = typer.Typer(
+    name="uat",
+    help="UAT packs in Excel: export them for business users, import what they return, follow progress.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+class GroupBy(StrEnum):
+    """What one pack holds."""
+
+    MODULE = "module"
+    OWNER = "owner"
+
+
+class Language(StrEnum):
+    """The language of a pack's labels."""
+
+    AUTO = "auto"
+    EN = "en"
+    ZH_CN = "zh-CN"
+
+
+def register(app: typer.Typer) -> None:
+    """Add the uat command group to the app."""
+    app.add_typer(uat_app)
+
+
+@contextmanager
+def _bar(total: int, what: str) -> Iterator[Any]:
+    """Show a progress bar on stderr for long work (several files); yield the advance function."""
+    if total < 2:
+        yield lambda *_: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task(what, total=total)
+        yield lambda *_: progress.advance(task)
+
+
+@uat_app.command()
+def export(
+    project: ProjectOption = None,
+    release: Annotated[
+        str | None, typer.Option(help="Release the packs are for (folder uat_packs/RELEASE/).")
+    ] = None,
+    by: Annotated[GroupBy | None, typer.Option(help="One pack per module or per business owner.")] = None,
+    lang: Annotated[
+        Language | None,
+        typer.Option("--lang", help="Labels in English or Chinese; auto follows the stories' language."),
+    ] = None,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Every scenario, not only those that need UAT.")
+    ] = False,
+    due: Annotated[
+        str | None, typer.Option(help="Due date YYYY-MM-DD (default: today + [tool.uatkit.uat] due_days).")
+    ] = None,
+    password_env: Annotated[
+        str | None,
+        typer.Option(help="Name of an environment variable holding a sheet-protection password."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option(help="Replace packs holding marks not yet imported (a copy is kept).")
+    ] = False,
+) -> None:
+    """Write UAT packs (Excel) for business users: the @manual and @uat scenarios and every must requirement.
+
+    Marks already in the ledger are carried forward for unchanged scenarios; a changed scenario goes back
+    to Not run with a note.
+
+    Example: uatkit uat export --release R1 --by owner
+    """
+    from uatkit.uat.flow import export_packs
+
+    with user_errors():
+        config = config_for(project)
+        chosen_release = release or config.uat.release
+        if not chosen_release:
+            raise UatkitError(
+                "say which release the packs are for: --release R1 (or [tool.uatkit.uat] release)"
+            )
+        due_date = _due(due, config.uat.due_days)
+        variable = password_env if password_env is not None else config.uat.password_env
+        password = os.environ.get(variable) if variable else None
+        if variable and not password:
+            raise UatkitError(f"the environment variable {variable} for the pack password is not set")
+        with _bar(1, "Writing packs") as advance:
+            run = export_packs(
+                config,
+                release=chosen_release,
+                by=(by or GroupBy(config.uat.by)).value,
+                language=(lang or Language(config.uat.language)).value,
+                everything=everything,
+                due=due_date,
+                password=password,
+                force=force,
+                progress=advance,
+            )
+    listing = table(
+        f"{len(run.packs)} UAT packs for {chosen_release}",
+        "pack",
+        "language",
+        "owner",
+        "cases",
+        "carried",
+        "reset",
+        "file",
+    )
+    for pack in run.packs:
+        listing.add_row(
+            *cells(pack.info.pack_id, pack.info.language, pack.info.owner, str(len(pack.cases))),
+            *cells(str(pack.carried), str(pack.reset), config.relative(pack.path)),
+        )
+    out.print(listing)
+    for copy in run.kept:
+        out.print(f"kept the replaced pack with unimported marks as {config.relative(copy)}", markup=False)
+
+
+def _due(text: str | None, days: int) -> dt.date:
+    if not text:
+        return dt.date.today() + dt.timedelta(days=days)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UatkitError(f"--due {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-15") from None
+
+
+@uat_app.command("import")
+def import_(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Returned packs: files or folders (default: the packs folder)."),
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Check returned UAT packs and record their marks in the ledger; write UAT results for Allure.
+
+    Every problem is listed with file › sheet › cell. A file with errors imports nothing; the others
+    still import; the exit code is 2 when any file failed. Importing a file twice adds nothing.
+
+    Example: uatkit uat import uat_packs/R1
+    """
+    from uatkit.uat.flow import import_packs
+    from uatkit.uat.reader import find_packs
+
+    with user_errors():
+        config = config_for(project)
+        chosen = paths or [config.root / config.uat.packs]
+        with _bar(len(find_packs(chosen)), "Importing packs") as advance:
+            run = import_packs(config, chosen, progress=advance)
+    for read in run.refused:
+        err.print(f"error: {read.path} was not imported ({len(read.errors)} problem(s)):", markup=False)
+        for problem in read.errors:
+            err.print(f"  {problem}", markup=False)
+    for problem in run.warnings:
+        err.print(f"warning: {problem}", markup=False)
+    listing = table("UAT import", "file", "pack", "added", "updated", "unchanged", "result")
+    for outcome in run.outcomes:
+        result = "already imported" if outcome.duplicate_file else "imported"
+        if outcome.conflicts:
+            result += f"; {len(outcome.conflicts)} conflict(s): {', '.join(outcome.conflicts)}"
+        listing.add_row(
+            *cells(_shown(config.root, outcome.path), outcome.pack_id, str(outcome.added)),
+            *cells(str(outcome.updated), str(outcome.unchanged), result),
+        )
+    for read in run.refused:
+        pack = read.info.pack_id if read.info else ""
+        listing.add_row(
+            *cells(_shown(config.root, read.path), pack, "0", "0", "0", "not imported: errors above")
+        )
+    out.print(listing)
+    results = config.relative(config.root / config.uat.results)
+    out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
+    if run.failed:
+        raise typer.Exit(EXIT_INPUT)
+
+
+def _shown(root: Path, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+@uat_app.command()
+def status(
+    project: ProjectOption = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table for people, json for tools.")
+    ] = Format.TABLE,
+) -> None:
+    """Show UAT progress per pack, module and tester: executed %, pass / fail / blocked, stale, conflicts.
+
+    Example: uatkit uat status --format json
+    """
+    from rich import box
+    from rich.table import Table
+
+    from uatkit.uat.flow import uat_progress
+
+    with user_errors():
+        progress = uat_progress(config_for(project))
+    data = progress.as_dict()
+    if output is Format.JSON:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    total = data["total"]
+    out.print(
+        f"UAT: {total['executed']} of {total['cases']} cases executed ({total['executed_pct']:.1f} %), "
+        f"{total['pass']} pass, {total['fail']} fail, {total['blocked']} blocked, "
+        f"{total['stale']} stale, {total['conflicts']} in conflict",
+        markup=False,
+    )
+    for section in ("packs", "modules", "testers"):
+        rows = data[section]
+        if not rows:
+            continue
+        columns = [c for c in rows[0] if c != "not_run"]
+        listing = Table(title=f"by {section.rstrip('s')}", title_justify="left", box=box.SIMPLE_HEAD)
+        for n, column in enumerate(columns):
+            # Counts keep their width; a long sign-off decision wraps instead.
+            wraps = column == "signoff"
+            listing.add_column(
+                _HEADERS.get(column, column),
+                no_wrap=not wraps,
+                justify="left" if n == 0 or wraps else "right",
+            )
+        for row in rows:
+            listing.add_row(*cells(*(_cell(row[c]) for c in columns)))
+        out.print(listing)
+
+
+_HEADERS = {"executed": "done", "executed_pct": "%", "na": "N/A", "signoff": "sign-off"}
+
+
+def _cell(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)

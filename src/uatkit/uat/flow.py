@@ -1,0 +1,193 @@
+"""The UAT round trip as the commands run it: export packs, import returned ones, report progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uatkit.config import Config
+from uatkit.errors import Problem, UatkitError
+from uatkit.model import UatCase
+from uatkit.uat.export import PlannedPack
+from uatkit.uat.ledger import ImportOutcome, Ledger
+from uatkit.uat.ledger_import import mark_identity
+from uatkit.uat.pack import PackRow, ReadPack
+from uatkit.uat.progress import Progress
+
+
+def project_cases(config: Config) -> list[UatCase]:
+    """Return every case of the project's features, with the story catalogue's context."""
+    from uatkit.stories import load_catalogue
+    from uatkit.uat.cases import collect_cases
+
+    return collect_cases(config, load_catalogue(config))
+
+
+def ledger_path(config: Config) -> Path:
+    """Return the ledger database's path."""
+    return config.root / config.uat.ledger
+
+
+def results_path(config: Config) -> Path:
+    """Return the folder UAT results for Allure go to."""
+    return config.root / config.uat.results
+
+
+@dataclass
+class ExportRun:
+    """What an export wrote, and where a replaced pack with unimported marks was kept."""
+
+    packs: list[PlannedPack]
+    kept: list[Path] = field(default_factory=list)
+
+
+def export_packs(
+    config: Config,
+    *,
+    release: str,
+    by: str,
+    language: str,
+    everything: bool,
+    due: dt.date | None,
+    password: str | None,
+    force: bool,
+    progress: Callable[[PlannedPack], None] | None = None,
+) -> ExportRun:
+    """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported."""
+    from uatkit.uat.cases import select_cases
+    from uatkit.uat.export import plan_export, source_commit, write_packs
+
+    cases = project_cases(config)
+    selected = select_cases(cases, ("all",) if everything else config.uat.select)
+    if not selected:
+        raise UatkitError(
+            f"no scenario needs UAT (selected by {', '.join(config.uat.select)}); "
+            "tag scenarios @uat or @manual, use --all, or set [tool.uatkit.uat] select"
+        )
+    current = {c.key: c.fingerprint for c in cases}
+    with Ledger.open(ledger_path(config)) as ledger:
+        previous = ledger.current_marks(current)
+        planned = plan_export(
+            config,
+            selected,
+            release=release,
+            by=by,
+            language=language,
+            previous=previous,
+            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
+            commit=source_commit(config.root),
+            due=due,
+        )
+        kept = _keep_unimported(
+            planned, ledger, current, force, ledger_path(config).parent / "replaced-packs"
+        )
+        write_packs(planned, password, progress)
+        for pack in planned:
+            rows = [PackRow(c.key, n, c.fingerprint) for n, c in enumerate(pack.cases, start=2)]
+            ledger.register_pack(pack.info, rows)
+    return ExportRun(planned, kept)
+
+
+def _keep_unimported(
+    planned: Sequence[PlannedPack], ledger: Ledger, current: dict[str, str], force: bool, keep_in: Path
+) -> list[Path]:
+    """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
+    from uatkit.uat.reader import read_pack
+
+    known = {mark_identity(m.mark) for m in ledger.marks()}
+    at_risk: list[tuple[Path, int]] = []
+    for pack in planned:
+        if pack.path.exists():
+            read = read_pack(pack.path, current)
+            unsaved = [m for m in read.marks if mark_identity(m) not in known]
+            if unsaved or read.errors:
+                at_risk.append((pack.path, len(unsaved)))
+    if not at_risk:
+        return []
+    if not force:
+        listing = "; ".join(
+            f"{path} has {n} mark(s) not in the ledger" if n else f"{path} cannot be read as a pack"
+            for path, n in at_risk
+        )
+        raise UatkitError(
+            f"{listing}. Import it first (`uatkit uat import {at_risk[0][0].parent}`), "
+            "or pass --force to replace it (a copy is kept)"
+        )
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    kept = []
+    for path, _ in at_risk:
+        keep_in.mkdir(parents=True, exist_ok=True)
+        copy = keep_in / f"{path.stem}.{stamp}{path.suffix}"
+        shutil.copy2(path, copy)
+        kept.append(copy)
+    return kept
+
+
+@dataclass
+class ImportRun:
+    """What an import did: the files imported, refused, and their problems."""
+
+    outcomes: list[ImportOutcome] = field(default_factory=list)
+    refused: list[ReadPack] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    results_written: int = 0
+
+    @property
+    def failed(self) -> bool:
+        """Return True when any file could not be imported."""
+        return bool(self.refused)
+
+
+def import_packs(
+    config: Config,
+    paths: Sequence[Path],
+    progress: Callable[[Path], None] | None = None,
+) -> ImportRun:
+    """Check and import every pack found in `paths` (one transaction a file), then rewrite UAT results."""
+    from uatkit.uat.reader import find_packs
+    from uatkit.uat.results import write_uat_results
+
+    files = find_packs(paths)
+    if not files:
+        raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in paths)}")
+    cases = project_cases(config)
+    current = {c.key: c.fingerprint for c in cases}
+    run = ImportRun()
+    with Ledger.open(ledger_path(config)) as ledger:
+        for read in read_packs(files, current):
+            run.warnings += read.warnings
+            if read.ok:
+                run.outcomes.append(ledger.import_pack(read))
+            else:
+                run.refused.append(read)
+            if progress:
+                progress(read.path)
+        states = ledger.states(current)
+        run.results_written = write_uat_results(config, cases, states, ledger, results_path(config))
+    return run
+
+
+def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:
+    """Yield each file read and checked, in order."""
+    # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
+    from uatkit.uat.reader import read_pack
+
+    for path in files:
+        yield read_pack(path, current)
+
+
+def uat_progress(config: Config) -> Progress:
+    """Return progress per pack, module and tester from the ledger."""
+    from uatkit.uat.progress import summarise
+
+    cases = project_cases(config)
+    current = {c.key: c.fingerprint for c in cases}
+    path = ledger_path(config)
+    if not path.exists():
+        raise UatkitError(f"no UAT ledger at {path}: export packs with `uatkit uat export` first")
+    with Ledger.open(path) as ledger:
+        states = {s.key: s for s in ledger.states(current)}
+        return summarise(ledger.packs(), {c.key: c for c in cases}, states, ledger.signoffs())
