@@ -20,23 +20,24 @@ echo "== 4. The demo suite at every level: unit, integration (HTTP API), e2e (Ch
 echo "   (the session starts the demo system itself on a free port)"
 .venv/bin/python -m pytest -n 2 -q --alluredir reports/allure-results --clean-alluredir
 echo
-echo "== 5. Allure report"
-# allurerc.mjs groups the results by module, requirement and case and writes reports/allure-report/.
-npx --no-install allure generate reports/allure-results 2>&1 | grep -v 'Unknown user config' || true
-test -f reports/allure-report/index.html
-echo
-echo "== 6. UAT packs out: one workbook per business owner (Chinese where the owner's stories are)"
-rm -rf uat_packs/R1 reports/uat.db reports/uat-results
+echo "== 5. UAT packs out: one workbook per business owner (Chinese where the owner's stories are)"
+# The demo starts its simulated UAT round from scratch each time; a real project keeps its ledger.
+rm -rf uat_packs/R1 reports/uat.db reports/uat.db-* reports/uat-results reports/replaced-packs
 $uatkit uat export --release R1 --by owner
 echo
-echo "== 7. Business users fill them in (SIMULATED: faker testers marked '(simulated)', a few failures)"
+echo "== 6. Business users fill them in (SIMULATED: faker testers marked '(simulated)', a few failures)"
 .venv/bin/python -m fixtures.simulated_uat uat_packs/R1
 echo
-echo "== 8. UAT packs back: checked, recorded in the ledger (reports/uat.db), UAT results for Allure"
+echo "== 7. UAT packs back: checked, recorded in the ledger (reports/uat.db), UAT results for Allure"
 $uatkit uat import uat_packs/R1
 echo
-echo "== 9. UAT progress"
+echo "== 8. UAT progress"
 $uatkit uat status
+echo
+echo "== 9. Allure report: the automated results and the UAT results together"
+# allurerc.mjs groups the results by module, requirement and case and writes reports/allure-report/.
+npx --no-install allure generate reports/allure-results reports/uat-results 2>&1 | grep -v 'Unknown user config' || true
+test -f reports/allure-report/index.html
 echo
 echo "Demo done: stories in stories/, features in features/, results in reports/allure-results/,"
 echo "the Allure report in reports/allure-report/index.html, UAT packs in uat_packs/R1/,"

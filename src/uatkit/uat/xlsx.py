@@ -89,7 +89,7 @@ def row_height(cells: Iterable[tuple[str, float]], minimum_lines: int = 1) -> fl
     for text, width in cells:
         lines = max(lines, text_lines(text, width))
         wide = wide or bool(_HAS_WIDE.search(text))
-    per_line = 15.0 if wide else 13.0
+    per_line = 14.5 if wide else 12.0
     return min(MAX_ROW_HEIGHT, lines * per_line + 4.0)
 
 
