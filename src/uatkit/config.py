@@ -86,6 +86,57 @@ class UatConfig:
     project_name: str = ""
 
 
+GATE_RULES = ("accepted", "not_failed", "uat_executed", "no_stale", "packs_signed")
+GATE_OUTCOMES = ("no-go", "conditions")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A sign-off gate: a rule, the requirements' priorities it looks at, and what failing it means.
+
+    Rules: `accepted` (every requirement of those priorities ACCEPTED), `not_failed` (none FAILED),
+    `uat_executed` (at least `min_percent` of the UAT cases executed), `no_stale` (no stale UAT mark on
+    those priorities), `packs_signed` (every pack's sign-off decision Accepted). A failed gate makes the
+    verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS (`on_fail = "conditions"`).
+    """
+
+    rule: str
+    on_fail: str = "no-go"
+    priorities: tuple[Priority, ...] = ()
+    min_percent: float = 0.0
+
+
+DEFAULT_GATES = (
+    Gate("accepted", "no-go", (Priority.MUST,)),
+    Gate("not_failed", "no-go", (Priority.MUST, Priority.SHOULD)),
+    Gate("uat_executed", "no-go", min_percent=95.0),
+    Gate("no_stale", "no-go", (Priority.MUST,)),
+    Gate("packs_signed", "conditions"),
+)
+
+
+@dataclass(frozen=True)
+class SignoffConfig:
+    """The gates `uatkit signoff` checks, in order."""
+
+    gates: tuple[Gate, ...] = DEFAULT_GATES
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    """What `uatkit report` merges and where the report, matrix and sign-off go."""
+
+    #: Results folders merged by default (globs allowed); `--results` replaces them.
+    results: tuple[str, ...] = ("reports/allure-results", "reports/uat-results")
+    merged: str = "reports/merged-results"
+    output: str = "reports/allure-report"
+    history: str = "reports/allure-history.jsonl"
+    single_file: bool = True
+    name: str = ""
+    #: Where traceability.html/.xlsx/.json and signoff.html go.
+    folder: str = "reports"
+
+
 @dataclass(frozen=True)
 class Config:
     """A QA project's settings, resolved against its root folder."""
@@ -108,6 +159,8 @@ class Config:
     excel: ExcelConfig = field(default_factory=ExcelConfig)
     jira: JiraConfig = field(default_factory=JiraConfig)
     uat: UatConfig = field(default_factory=UatConfig)
+    signoff: SignoffConfig = field(default_factory=SignoffConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
 
     @property
     def requirement_regex(self) -> re.Pattern[str]:
@@ -242,7 +295,66 @@ def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml
         values["jira"] = _jira(data["jira"], where)
     if "uat" in data:
         values["uat"] = _uat(data["uat"], where)
+    if "signoff" in data:
+        values["signoff"] = _signoff(data["signoff"], where)
+    if "report" in data:
+        values["report"] = _report(data["report"], where)
     return replace(config, **values)
+
+
+def _signoff(data: Any, where: str) -> SignoffConfig:
+    if not isinstance(data, dict) or set(data) - {"gates"}:
+        raise ConfigError(
+            f"{where}: signoff must be a table with a `gates` list ([[tool.uatkit.signoff.gates]])"
+        )
+    gates = data.get("gates", [])
+    if not isinstance(gates, list) or not all(isinstance(g, dict) for g in gates):
+        raise ConfigError(f"{where}: signoff.gates must be a list of tables ([[tool.uatkit.signoff.gates]])")
+    parsed = []
+    for n, gate in enumerate(gates, 1):
+        at = f"{where}: signoff.gates[{n}]"
+        unknown = set(gate) - {"rule", "on_fail", "priorities", "min_percent"}
+        if unknown:
+            raise ConfigError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
+        rule = gate.get("rule")
+        if rule not in GATE_RULES:
+            raise ConfigError(f"{at}: rule = {rule!r} is not one of {', '.join(GATE_RULES)}")
+        on_fail = gate.get("on_fail", "no-go")
+        if on_fail not in GATE_OUTCOMES:
+            raise ConfigError(f"{at}: on_fail = {on_fail!r} is not one of {', '.join(GATE_OUTCOMES)}")
+        priorities = tuple(
+            _enum(Priority, p, at, "priorities")
+            for p in _str_list(gate.get("priorities", []), at, "priorities")
+        )
+        minimum = gate.get("min_percent", 0.0)
+        if isinstance(minimum, bool) or not isinstance(minimum, int | float) or not 0 <= minimum <= 100:
+            raise ConfigError(f"{at}: min_percent must be a number from 0 to 100, got {minimum!r}")
+        parsed.append(Gate(rule, on_fail, priorities, float(minimum)))
+    return SignoffConfig(tuple(parsed))
+
+
+def _report(data: Any, where: str) -> ReportConfig:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: report must be a table")
+    names = {f.name for f in fields(ReportConfig)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) in report: {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(names))}"
+        )
+    values = dict(data)
+    if "results" in values:
+        results = values["results"]
+        values["results"] = tuple(
+            _str_list([results] if isinstance(results, str) else results, where, "report.results")
+        )
+    for key in ("merged", "output", "history", "name", "folder"):
+        if key in values and not isinstance(values[key], str):
+            raise ConfigError(f"{where}: report.{key} must be a string, got {values[key]!r}")
+    if "single_file" in values and not isinstance(values["single_file"], bool):
+        raise ConfigError(f"{where}: report.single_file must be true or false")
+    return ReportConfig(**values)
 
 
 def _uat(data: Any, where: str) -> UatConfig:

@@ -1,0 +1,114 @@
+"""Read Allure result files back: the few facts the merge, the matrix and the sign-off need from them."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from uatkit.errors import Problem, UatkitError
+from uatkit.model import SourceLocation
+
+#: Allure statuses, worst first: a case that failed at a level once is failed at that level.
+STATUS_ORDER = ("failed", "broken", "unknown", "skipped", "passed")
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """One Allure test result as read from a `*-result.json` file."""
+
+    path: Path
+    uuid: str
+    history_id: str
+    name: str
+    status: str
+    start: int
+    stop: int
+    case_id: str
+    layer: str
+    labels: tuple[tuple[str, str], ...]
+    links: tuple[tuple[str, str, str], ...]
+    message: str
+    parameters: tuple[tuple[str, str], ...]
+
+    def label(self, name: str) -> str:
+        """Return the first label of that name ("" when there is none)."""
+        return next((value for key, value in self.labels if key == name), "")
+
+    @property
+    def defects(self) -> tuple[str, ...]:
+        """Return the names of the result's issue links (defect IDs)."""
+        return tuple(name for name, _url, kind in self.links if kind == "issue")
+
+
+def result_files(folders: Iterable[Path]) -> list[Path]:
+    """Return every `*-result.json` in the folders, sorted; a folder that does not exist is an error."""
+    files: list[Path] = []
+    for folder in folders:
+        if not folder.is_dir():
+            raise UatkitError(f"{folder}: no such results folder; run the tests with --alluredir {folder}")
+        files += sorted(folder.glob("*-result.json"))
+    return files
+
+
+def read_result(path: Path, problems: list[Problem]) -> ResultRecord | None:
+    """Read one result file; an unreadable one becomes a problem and None."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        problems.append(
+            Problem(SourceLocation(str(path)), f"not an Allure result: {exc}", "delete it or rerun")
+        )
+        return None
+    labels = tuple((str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("labels") or [])
+    links = tuple(
+        (str(x.get("name", "")), str(x.get("url", "")), str(x.get("type", "")))
+        for x in data.get("links") or []
+    )
+    parameters = tuple(
+        (str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("parameters") or []
+    )
+    details = data.get("statusDetails") or {}
+    record = ResultRecord(
+        path=path,
+        uuid=str(data.get("uuid", "")),
+        history_id=str(data.get("historyId", "")),
+        name=str(data.get("name", "")),
+        status=str(data.get("status") or "unknown"),
+        start=int(data.get("start") or 0),
+        stop=int(data.get("stop") or 0),
+        case_id=next((v for k, v in labels if k == "case"), ""),
+        layer=next((v for k, v in labels if k == "layer"), ""),
+        labels=labels,
+        links=links,
+        message=str(details.get("message") or ""),
+        parameters=parameters,
+    )
+    return record
+
+
+def read_results(folders: Iterable[Path]) -> tuple[list[ResultRecord], list[Problem]]:
+    """Return the latest result of each test (retries collapse to the last by historyId) and problems."""
+    problems: list[Problem] = []
+    latest: dict[str, ResultRecord] = {}
+    for path in result_files(folders):
+        record = read_result(path, problems)
+        if record is None:
+            continue
+        key = record.history_id or record.uuid
+        kept = latest.get(key)
+        if kept is None or (record.stop, record.start, str(record.path)) > (
+            kept.stop,
+            kept.start,
+            str(kept.path),
+        ):
+            latest[key] = record
+    return sorted(latest.values(), key=lambda r: (r.case_id, r.layer, r.name, r.history_id)), problems
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """Return the worst of several Allure statuses ("" for none)."""
+    found = set(statuses)
+    return next((s for s in STATUS_ORDER if s in found), "")

@@ -1,0 +1,108 @@
+"""The traceability matrix: every requirement with its cases, their results per level and UAT, a status.
+
+This is the contract between the matrix (`uatkit.trace.matrix`, its html/xlsx/json outputs, `uatkit trace`)
+and the sign-off (`uatkit.trace.signoff`, signoff.html, `uatkit signoff`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from uatkit.model import Priority, SignOff
+
+#: The columns of the matrix, in order: the automated levels, then UAT.
+LEVELS = ("unit", "integration", "e2e", "uat")
+
+
+class TraceStatus(StrEnum):
+    """A requirement's status (DESIGN.md): how far it is verified and accepted."""
+
+    UNCOVERED = "UNCOVERED"  # no scenario
+    NOT_RUN = "NOT RUN"  # scenarios, but not every automated level has a result yet, and nothing failed
+    FAILED = "FAILED"  # any level failed (automated failed or broken, or a UAT Fail)
+    PASSED = "PASSED"  # every automated level passed; UAT pending or not needed
+    ACCEPTED = "ACCEPTED"  # automated passed, every UAT case passed (fresh marks), and its packs signed off
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    """The outcome of one case at one level.
+
+    `status` is an Allure status (passed, failed, broken, skipped, unknown) or "" when it was not run;
+    for UAT it is derived from the ledger's current mark (Pass → passed, Fail → failed, Blocked → broken,
+    N/A → skipped) and is "" for no mark, a stale mark or a conflict. `runs` counts results (outline rows).
+    """
+
+    level: str
+    status: str = ""
+    runs: int = 0
+    passed: int = 0
+    #: The Allure result to link to (its uuid), when there is one.
+    result_uuid: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class CaseTrace:
+    """One case (scenario) of a requirement and how each level went."""
+
+    case_id: str
+    title: str
+    #: The levels the scenario is tagged with (unit, integration, e2e, manual) and whether UAT covers it.
+    planned: tuple[str, ...]
+    uat_required: bool
+    results: dict[str, LevelResult]
+    defects: tuple[str, ...] = ()
+    stale: int = 0
+    conflicts: int = 0
+    #: The packs holding the case's UAT rows.
+    packs: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class RequirementTrace:
+    """A requirement's row of the matrix."""
+
+    id: str
+    title: str
+    module: str
+    priority: Priority
+    owner: str
+    status: TraceStatus
+    cases: tuple[CaseTrace, ...]
+    #: Per level: the worst status over the requirement's cases ("" when none ran at that level).
+    levels: dict[str, str]
+    defects: tuple[str, ...] = ()
+    stale: int = 0
+    url: str = ""
+    #: Why the status is what it is, in a few words (for the meeting): "UAT pending", "e2e failed", ….
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The whole matrix: requirements in catalogue order, pack sign-offs, and what it was built from."""
+
+    requirements: tuple[RequirementTrace, ...]
+    signoffs: dict[str, SignOff]
+    #: Every pack known to the ledger (pack ID → its business owner), signed off or not.
+    packs: dict[str, str]
+    #: UAT progress over the cases in packs: executed and total.
+    uat_executed: int
+    uat_cases: int
+    generated_at: dt.datetime
+    results_folders: tuple[str, ...] = ()
+    #: Relative link from the report folder to the Allure report's index.html ("" when there is none).
+    allure_report: str = ""
+    project: str = ""
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def counts(self) -> dict[TraceStatus, int]:
+        """Return how many requirements have each status."""
+        counts = dict.fromkeys(TraceStatus, 0)
+        for requirement in self.requirements:
+            counts[requirement.status] += 1
+        return counts
