@@ -34,11 +34,20 @@ echo
 echo "== 8. UAT progress"
 $uatkit uat status
 echo
-echo "== 9. Allure report: the automated results and the UAT results together"
-# allurerc.mjs groups the results by module, requirement and case and writes reports/allure-report/.
-npx --no-install allure generate reports/allure-results reports/uat-results 2>&1 | grep -v 'Unknown user config' || true
-test -f reports/allure-report/index.html
+echo "== 9. One merged Allure report: automated levels and UAT, environment, categories, history"
+$uatkit report
 echo
-echo "Demo done: stories in stories/, features in features/, results in reports/allure-results/,"
-echo "the Allure report in reports/allure-report/index.html, UAT packs in uat_packs/R1/,"
-echo "the UAT ledger in reports/uat.db and UAT results in reports/uat-results/."
+echo "== 10. The traceability matrix: every requirement, its cases, each level and UAT"
+$uatkit trace
+echo
+echo "== 11. The sign-off verdict for the acceptance meeting"
+# NO-GO exits 1 by design (CI can gate on it); the demo reports the verdict instead of failing.
+verdict=0
+$uatkit signoff || verdict=$?
+[ "$verdict" -le 1 ] || exit "$verdict"
+echo
+echo "Demo done."
+echo "  Allure report:        reports/allure-report/index.html"
+echo "  Traceability matrix:  reports/traceability.html (.xlsx, .json)"
+echo "  Sign-off page:        reports/signoff.html"
+echo "  UAT packs:            uat_packs/R1/   ledger: reports/uat.db"

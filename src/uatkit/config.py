@@ -307,7 +307,11 @@ def _signoff(data: Any, where: str) -> SignoffConfig:
         raise ConfigError(
             f"{where}: signoff must be a table with a `gates` list ([[tool.uatkit.signoff.gates]])"
         )
-    gates = data.get("gates", [])
+    if "gates" not in data:
+        return SignoffConfig()
+    gates = data["gates"]
+    if isinstance(gates, list) and not gates:
+        raise ConfigError(f"{where}: signoff.gates is empty: a sign-off needs at least one gate")
     if not isinstance(gates, list) or not all(isinstance(g, dict) for g in gates):
         raise ConfigError(f"{where}: signoff.gates must be a list of tables ([[tool.uatkit.signoff.gates]])")
     parsed = []

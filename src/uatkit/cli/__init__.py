@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from uatkit.cli import demo, project, stories, uat
+from uatkit.cli import demo, project, report, signoff, stories, trace, uat
 
 app = typer.Typer(
     name="uatkit",
@@ -18,6 +18,9 @@ stories.register(app)
 project.register(app)
 uat.register(app)
 demo.register(app)
+report.register(app)
+signoff.register(app)
+trace.register(app)
 
 
 def main() -> None:

@@ -60,6 +60,8 @@ class CaseTrace:
     #: The packs holding the case's UAT rows.
     packs: tuple[str, ...] = ()
     source: str = ""
+    #: How many runs each level needs: the outline's example rows (1 for a plain scenario).
+    rows: int = 1
 
 
 @dataclass(frozen=True)

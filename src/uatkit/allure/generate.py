@@ -1,0 +1,192 @@
+"""Build the Allure Report 3 from merged results with the project's pinned Allure CLI (Node.js)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from uatkit.allure.merge import allure3_categories, fresh_folder, write_json
+from uatkit.atomic import atomic_write_text
+from uatkit.config import Config
+from uatkit.errors import UatkitError
+
+NODE_MISSING = (
+    "Node.js (>= 20) with npm is needed to build the Allure report: apt-get install nodejs npm, "
+    "then `npm ci` in the project"
+)
+#: The generated Allure configuration, beside the reports; the project's own allurerc.mjs is not used.
+CONFIG_NAME = ".allurerc.generated.json"
+TIMEOUT = 600
+#: Reports kept in the history file; each adds its every result to a single-file report (~0.5 MB a run
+#: for 200 tests), and a report to mail should stay well under the usual 20 MB limit.
+HISTORY_LIMIT = 10
+_TAIL = 15
+_NOISE = re.compile(r"^npm warn Unknown (?:user|project|env) config.*$\n?", re.M | re.I)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+# Allure 3.18 always adds it (analyticsEnable is fixed to true); the report works the same without it.
+_ANALYTICS = re.compile(
+    r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
+    r"<script>\s*window\.dataLayer.*?</script>",
+    re.S,
+)
+#: CI variables naming the run, for the executor's build name and link (GitHub, GitLab, Jenkins).
+_CI_RUNS = (("GITHUB_RUN_NUMBER", "run"), ("CI_PIPELINE_IID", "pipeline"), ("BUILD_NUMBER", "build"))
+
+
+def generate_report(
+    config: Config, merged: Path, output: Path, *, single_file: bool, history: Path, name: str
+) -> Path:
+    """Run `allure generate` on the merged results into `output`, keeping history; return index.html."""
+    npx = _require_node()
+    if not (config.root / "node_modules" / "allure" / "package.json").is_file():
+        raise UatkitError(
+            f"the Allure CLI is not installed in {config.root}: run `npm ci` there "
+            "(package.json pins the Allure CLI; a project without one: `npm install --save-dev allure@3`)"
+        )
+    settings = config.root / config.report.folder / CONFIG_NAME
+    history.parent.mkdir(parents=True, exist_ok=True)
+    # An earlier report (by uatkit or by hand) is replaced whole: single-file and folder reports differ.
+    with fresh_folder(output, lambda folder: (folder / "index.html").is_file()) as work:
+        write_json(settings, allure_config(name=name, output=work, history=history, single_file=single_file))
+        command = [npx, "--no-install", "allure", "generate", str(merged.resolve()), "-o", str(work)]
+        shown = _run([*command, "--config", str(settings)], config.root)
+        index = work / "index.html"
+        if not index.is_file():
+            raise UatkitError(f"the Allure CLI wrote no index.html:\n{shown}")
+        _drop_analytics(index)
+    return output / "index.html"
+
+
+def allure_config(*, name: str, output: Path, history: Path, single_file: bool) -> dict[str, Any]:
+    """Return the Allure 3 configuration: report name, history file, defect categories, awesome report."""
+    return {
+        "name": name,
+        "output": str(output.resolve()),
+        "historyPath": str(history.resolve()),
+        "historyLimit": HISTORY_LIMIT,
+        "categories": {"rules": allure3_categories()},
+        "plugins": {
+            "awesome": {
+                "options": {
+                    "singleFile": single_file,
+                    "reportName": name,
+                    "groupBy": ["epic", "feature", "story"],
+                }
+            }
+        },
+    }
+
+
+def report_name(config: Config, name: str | None = None) -> str:
+    """Return the report's title: given, configured, the UAT project's name, or the project folder's."""
+    return name or config.report.name or config.uat.project_name or config.root.name
+
+
+def report_environment(config: Config, *, base_url: str = "", app_version: str = "") -> dict[str, str]:
+    """Return what the report's machine knows of the environment: base URL, version, browser, commit."""
+    if not base_url and not config.base_url and config.demo:
+        base_url = "bundled demo, started by pytest"
+    return {
+        "Base URL": base_url or config.base_url,
+        "Application version": app_version,
+        "Browser": browser_version(config),
+        "Commit": commit(config.root),
+        "uatkit": uatkit_version(),
+    }
+
+
+def report_executor(config: Config, name: str) -> dict[str, str]:
+    """Return the executor (who built the report): uatkit, the CI run and commit, and the report name."""
+    label = next((f"{word} {os.environ[key]}" for key, word in _CI_RUNS if os.environ.get(key)), "")
+    revision = commit(config.root)
+    build = ", ".join(filter(None, (label, f"commit {revision}" if revision else ""))) or "local run"
+    url = os.environ.get("BUILD_URL") or os.environ.get("CI_PIPELINE_URL") or _github_run_url()
+    found = {"name": "uatkit", "type": "uatkit", "buildName": build, "buildUrl": url, "reportName": name}
+    return {key: value for key, value in found.items() if value}
+
+
+def browser_version(config: Config) -> str:
+    """Return the e2e browser's name and version ("Chromium 131.0…"), its path, or "" when none is known."""
+    recorded = config.root / ".browser"
+    candidates = [config.browser, os.environ.get("UATKIT_BROWSER", "")]
+    if recorded.is_file():
+        candidates.append(recorded.read_text(encoding="utf-8").strip())
+    candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
+    path = next((c for c in candidates if c), "")
+    if not path:
+        return ""
+    text = _quiet([path, "--version"], config.root)
+    return text.partition(" built on")[0].strip() if text else path
+
+
+def commit(root: Path) -> str:
+    """Return the project's short git commit, or "" outside a git checkout."""
+    return _quiet(["git", "rev-parse", "--short", "HEAD"], root)
+
+
+def uatkit_version() -> str:
+    """Return the installed uatkit's version."""
+    try:
+        return version("uatkit")
+    except PackageNotFoundError:
+        return ""
+
+
+def clean_output(text: str) -> str:
+    """Drop colour codes and npm's warnings about its own settings from the CLI's output."""
+    return _NOISE.sub("", _ANSI.sub("", text)).strip()
+
+
+def _drop_analytics(index: Path) -> None:
+    """Remove the Google Analytics tag Allure 3's report page carries: a client's report calls no one."""
+    html = index.read_text(encoding="utf-8")
+    stripped = _ANALYTICS.sub("", html, count=1)
+    if stripped != html:
+        atomic_write_text(index, stripped)
+
+
+def _require_node() -> str:
+    node, npx = shutil.which("node"), shutil.which("npx")
+    if not node or not npx:
+        raise UatkitError(NODE_MISSING)
+    found = _quiet([node, "--version"], None)
+    major = re.match(r"v(\d+)", found)
+    if major and int(major.group(1)) < 20:
+        raise UatkitError(f"{NODE_MISSING} (found Node.js {found})")
+    return npx
+
+
+def _run(command: list[str], cwd: Path) -> str:
+    environment = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
+    try:
+        done = subprocess.run(
+            command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired:
+        raise UatkitError(f"the Allure CLI did not finish within {TIMEOUT} s: {' '.join(command)}") from None
+    except OSError as exc:
+        raise UatkitError(f"cannot run the Allure CLI ({exc}); {NODE_MISSING}") from None
+    shown = "\n".join(clean_output(done.stdout + "\n" + done.stderr).splitlines()[-_TAIL:])
+    if done.returncode != 0:
+        raise UatkitError(f"the Allure CLI failed (exit code {done.returncode}):\n{shown}")
+    return shown
+
+
+def _quiet(command: list[str], cwd: Path | None) -> str:
+    """Return a helper command's first output line, or "" when it is missing or fails."""
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    lines = done.stdout.strip().splitlines()
+    return lines[0].strip() if done.returncode == 0 and lines else ""
+
+
+def _github_run_url() -> str:
+    parts = [os.environ.get(k, "") for k in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")]
+    return f"{parts[0]}/{parts[1]}/actions/runs/{parts[2]}" if all(parts) else ""

@@ -1,0 +1,118 @@
+"""`uatkit report`: merge every results folder and build one Allure report."""
+
+from __future__ import annotations
+
+import glob
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from uatkit.cli.common import ProjectOption, cells, config_for, err, out, table, user_errors
+from uatkit.config import Config
+from uatkit.errors import UatkitError
+
+_SHOWN = ("passed", "failed", "broken", "skipped", "unknown")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the report command to the app."""
+    app.command()(report)
+
+
+def report(
+    results: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--results",
+            metavar="DIR|GLOB",
+            help="Results folder or glob, relative to the project; repeatable "
+            "(default: [tool.uatkit.report] results: reports/allure-results, reports/uat-results).",
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Report folder (default: reports/allure-report).", file_okay=False)
+    ] = None,
+    single_file: Annotated[
+        bool | None,
+        typer.Option(
+            "--single-file/--no-single-file",
+            help="One index.html to mail or archive, or a folder of files (default: single file).",
+        ),
+    ] = None,
+    name: Annotated[str | None, typer.Option(metavar="TEXT", help="The report's title.")] = None,
+    base_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="URL of the system tested, shown in the environment.")
+    ] = None,
+    app_version: Annotated[
+        str | None,
+        typer.Option(metavar="TEXT", help="Version of the application tested, shown in the environment."),
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Merge every results folder (automated levels, UAT, shards) and build one Allure report.
+
+    Retries collapse to the last result of each test; the runs' environments are joined; executor and
+    defect categories are added once; history is kept between reports. Exits 0: the verdict is
+    `uatkit signoff`'s job.
+
+    Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1
+    """
+    from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
+    from uatkit.allure.merge import merge_results
+
+    with user_errors():
+        config = config_for(project)
+        merged = config.root / config.report.merged
+        folders = _folders(config, results, merged)
+        title = report_name(config, name)
+        environment = report_environment(config, base_url=base_url or "", app_version=app_version or "")
+        summary = merge_results(folders, merged, environment, report_executor(config, title))
+        target = output or config.root / config.report.output
+        with err.status("Building the Allure report (npx allure generate) ..."):
+            index = generate_report(
+                config,
+                merged,
+                target,
+                single_file=config.report.single_file if single_file is None else single_file,
+                history=config.root / config.report.history,
+                name=title,
+            )
+    for problem in summary.problems:
+        err.print(f"warning: skipped {problem}", markup=False)
+    for clash in summary.clashes:
+        err.print(f"warning: two files share a name: {clash}", markup=False)
+    listing = table(
+        f"{summary.results_out} results from {len(folders)} folder(s); "
+        f"{summary.duplicates} retries collapsed; {summary.environment_keys} environment entries",
+        "layer",
+        *_SHOWN,
+    )
+    for layer, counts in summary.by_layer.items():
+        listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in _SHOWN)))
+    out.print(listing)
+    out.print(f"Allure report: {_shown(config, index)}", markup=False)
+
+
+def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:
+    """Expand the results folders (globs relative to the project); skip missing defaults with a note."""
+    found: list[Path] = []
+    root = Path(glob.escape(str(config.root)))
+    for pattern in given or config.report.results:
+        matches = [Path(p) for p in sorted(glob.glob(str(root / pattern)))]
+        matches = [m for m in matches if m.is_dir() and m.resolve() != merged.resolve()]
+        if not matches and given:
+            raise UatkitError(f"--results {pattern}: no such folder in {config.root}")
+        if not matches:
+            err.print(f"note: no {pattern} folder; nothing from it in the report", markup=False)
+        found += [m for m in matches if m not in found]
+    if not found:
+        raise UatkitError(
+            "no results to report: run the tests with --alluredir reports/allure-results "
+            "(or import UAT packs) first, or say where results are with --results"
+        )
+    return found
+
+
+def _shown(config: Config, path: Path) -> str:
+    return config.relative(path) if path.resolve().is_relative_to(config.root.resolve()) else str(path)

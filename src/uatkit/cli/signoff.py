@@ -1,0 +1,82 @@
+"""`uatkit signoff`: the verdict for the acceptance meeting, its gates, and the sign-off page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from uatkit.cli.common import ProjectOption, cells, config_for, out, table, user_errors
+from uatkit.cli.stories import Format
+from uatkit.errors import EXIT_CHECK
+
+#: The verdict's colours in the terminal, as on the page.
+_STYLE = {
+    "GO": "bold white on green",
+    "GO WITH CONDITIONS": "bold black on dark_orange",
+    "NO-GO": "bold white on red",
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the signoff command to the app."""
+    app.command()(signoff)
+
+
+def signoff(
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            metavar="DIR",
+            help="Allure results folder (repeatable; default: the merged results, else [tool.uatkit.report] "
+            "results).",
+        ),
+    ] = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table for people, json for tools.")
+    ] = Format.TABLE,
+    no_write: Annotated[bool, typer.Option("--no-write", help="Do not write reports/signoff.html.")] = False,
+    project: ProjectOption = None,
+) -> None:
+    """Decide GO / GO WITH CONDITIONS / NO-GO from the traceability matrix and the sign-off gates.
+
+    Checks every gate of [tool.uatkit.signoff] and writes the one-page signoff.html for the acceptance
+    meeting. Exit code 0 for GO and GO WITH CONDITIONS, 1 for NO-GO.
+
+    Example: uatkit signoff --format json
+    """
+    from uatkit.trace.signoff import sign_off
+
+    with user_errors():
+        run = sign_off(config_for(project), results or None, write=not no_write)
+    verdict = run.verdict
+    if output is Format.JSON:
+        data = verdict.as_dict()
+        data["page"] = str(run.page) if run.page else ""
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        when = verdict.generated_at.strftime("%Y-%m-%d %H:%M")
+        out.print(
+            Text.assemble((f"  {verdict.outcome}  ", _STYLE[verdict.outcome]), f"  {verdict.project}  {when}")
+        )
+        listing = table("Sign-off gates", "", "rule", "priorities", "on fail", "reason")
+        for result in verdict.gates:
+            mark = Text("✓", "green") if result.passed else Text("✗", "red")
+            rule = result.gate.rule
+            if rule == "uat_executed":
+                rule += f" ≥ {result.gate.min_percent:g} %"
+            # uat_executed and packs_signed look at every UAT case and pack, whatever their priority.
+            scoped = rule.startswith(("accepted", "not_failed", "no_stale"))
+            priorities = (", ".join(p.value for p in result.gate.priorities) or "all") if scoped else "-"
+            listing.add_row(mark, *cells(rule, priorities, result.gate.on_fail, result.reason))
+        out.print(listing)
+        for condition in verdict.conditions if verdict.outcome != "NO-GO" else ():
+            out.print(Text.assemble(("condition: ", "dark_orange"), condition))
+        if run.page:
+            out.print(f"sign-off page: {run.shown_page}", markup=False)
+    if verdict.outcome == "NO-GO":
+        raise typer.Exit(EXIT_CHECK)

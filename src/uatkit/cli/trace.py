@@ -1,0 +1,142 @@
+"""`uatkit trace`: the traceability matrix of requirements, cases, levels and UAT, and its three files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.text import Text
+
+from uatkit.cli.common import ProjectOption, cells, config_for, out, user_errors
+from uatkit.cli.stories import Format
+
+if TYPE_CHECKING:
+    from uatkit.trace.model import Matrix
+
+#: The statuses' colours in the terminal, as on the page.
+_STYLE = {
+    "ACCEPTED": "bold white on green",
+    "PASSED": "green",
+    "NOT RUN": "dim",
+    "UNCOVERED": "dark_orange",
+    "FAILED": "bold white on red",
+}
+#: A level's result in one character, so that the ten columns leave room for the story titles.
+_MARKS = {
+    "passed": ("✓", "green"),
+    "failed": ("✗", "bold red"),
+    "broken": ("!", "bold dark_orange"),
+    "skipped": ("skip", "dim"),
+    "unknown": ("?", "magenta"),
+    "notrun": ("○", "dim"),
+}
+#: Narrow terminals squeeze the wrapping columns; below these widths they would be unreadable.
+_MIN_WIDTH = {"title": 14, "module": 6, "defects": 7}
+_LEGEND = (
+    "✓ passed  ✗ failed  ! broken (UAT: Blocked)  skip skipped (UAT: N/A)  ○ not run  blank: not planned"
+)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the trace command to the app."""
+    app.command()(trace)
+
+
+def trace(
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            help="Allure results folder (repeatable; default: the merged results, else [tool.uatkit.report] "
+            "results).",
+            exists=True,
+            file_okay=False,
+            metavar="DIR",
+        ),
+    ] = None,
+    output: Annotated[
+        Format, typer.Option("--format", help="table for people, json for tools.")
+    ] = Format.TABLE,
+    write: Annotated[
+        bool,
+        typer.Option(help="Write traceability.html, .xlsx and .json to the report folder."),
+    ] = True,
+    project: ProjectOption = None,
+) -> None:
+    """Show the traceability matrix: each requirement, its result per level and in UAT, and its status.
+
+    Statuses: UNCOVERED, NOT RUN, FAILED, PASSED (UAT pending or not needed), ACCEPTED (UAT passed and
+    signed off). Also writes traceability.html, .xlsx and .json to the report folder (default reports/).
+
+    Example: uatkit trace --format json --no-write
+    """
+    from uatkit.trace.matrix import allure_link, default_results, load_matrix
+    from uatkit.trace.outputs import matrix_json, write_matrix
+
+    with user_errors():
+        config = config_for(project)
+        folders = list(results) if results else default_results(config)
+        matrix = load_matrix(config, folders, allure_report=allure_link(config))
+        paths = write_matrix(matrix, config.root / config.report.folder) if write else []
+    if output is Format.JSON:
+        typer.echo(matrix_json(matrix), nl=False)
+    else:
+        _show(matrix)
+    for path in paths:
+        shown = config.relative(path)
+        if output is Format.JSON:
+            typer.echo(f"wrote {shown}", err=True)
+        else:
+            out.print(f"wrote {shown}", markup=False)
+
+
+def _show(matrix: Matrix) -> None:
+    """Print the matrix as a table, the reasons of what is not ACCEPTED, and the counts per status."""
+    from rich import box
+    from rich.table import Table
+
+    from uatkit.trace.model import LEVELS, TraceStatus
+    from uatkit.trace.outputs import STATUS_ORDER, summary_view
+
+    listing = Table(
+        title=f"Traceability: {matrix.project}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for name in ("ID", "title", "module", "priority", *LEVELS, "defects", "status"):
+        wraps = name in ("title", "module", "defects")
+        listing.add_column(name, no_wrap=not wraps, overflow="fold", min_width=_MIN_WIDTH.get(name))
+    for r in matrix.requirements:
+        levels = [summary_view(r, level) for level in LEVELS]
+        listing.add_row(
+            *cells(r.id, r.title, r.module, r.priority.value),
+            *(_mark(v) for v in levels),
+            *cells(", ".join(r.defects)),
+            Text(r.status.value, _STYLE[r.status.value]),
+        )
+    out.print(listing)
+    out.print(Text(_LEGEND, "dim"))
+    for r in matrix.requirements:
+        if r.reason and r.status is not TraceStatus.ACCEPTED:
+            out.print(Text.assemble(f"{r.id} ", (r.status.value, _STYLE[r.status.value]), f": {r.reason}"))
+    counts = matrix.counts()
+    parts: list[str | tuple[str, str]] = [f"{len(matrix.requirements)} requirements: "]
+    for n, status in enumerate(STATUS_ORDER):
+        parts += [", "] if n else []
+        parts.append((f"{counts[status]} {status.value}", _STYLE[status.value] if counts[status] else ""))
+    parts.append(f"; UAT {matrix.uat_executed} of {matrix.uat_cases} cases executed")
+    out.print(Text.assemble(*parts))
+    for note in matrix.notes:
+        out.print(Text(f"note: {note}", "dim"))
+
+
+def _mark(view: dict[str, str]) -> Text:
+    """Return a level's cell: its mark, and the count when some cases are still missing."""
+    if view["css"] not in _MARKS:
+        return Text("")
+    mark, style = _MARKS[view["css"]]
+    mark = "N/A" if view["word"] == "N/A" else mark
+    return Text(f"{mark} {view['count']}" if view["short"] != view["word"] else mark, style)

@@ -1,0 +1,320 @@
+"""Build the traceability matrix: each requirement's cases, their result at each level and in UAT, a status.
+
+The status of a requirement, first rule that applies (docs/trace.md says the same):
+
+1. UNCOVERED: no scenario carries a case ID of the requirement.
+2. FAILED: a result of one of its cases at an automated level (unit, integration, e2e) is failed or broken,
+   or a fresh UAT mark of one of its cases is Fail.
+3. NOT RUN: a case lacks a passed result at a level it is tagged with (unit, integration, e2e) for each of
+   its rows (an outline's example rows), or a case with no automated level lacks a fresh Pass or N/A mark
+   on a row.
+4. ACCEPTED: some case needs UAT, every case that needs it has a fresh Pass or N/A mark on every row, and
+   every pack holding those rows is signed off Accepted or Accepted with conditions.
+5. PASSED: everything else; `reason` says what UAT still lacks, or "UAT not needed".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from uatkit.allure.mapping import requirement_link
+from uatkit.allure.read import ResultRecord, read_results, worst
+from uatkit.config import Config
+from uatkit.model import Catalogue, Decision, Level, SignOff, UatCase
+from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.uat.cases import select_cases
+from uatkit.uat.ledger import CaseState, PackSummary
+from uatkit.uat.results import ALLURE_STATUS, LAYER, defect_ids
+
+AUTOMATED = ("unit", "integration", "e2e")
+#: The order planned levels are listed in.
+PLANNED = tuple(level.value for level in Level)
+BAD = ("failed", "broken")
+SIGNED = (Decision.ACCEPTED, Decision.WITH_CONDITIONS)
+#: How many case or pack IDs one part of a reason names before "and N more".
+SHOWN = 4
+MESSAGE = 500
+
+
+def build_matrix(
+    config: Config,
+    catalogue: Catalogue,
+    cases: Sequence[UatCase],
+    results: Sequence[ResultRecord],
+    states: Mapping[str, CaseState],
+    packs: Sequence[PackSummary],
+    signoffs: Mapping[str, SignOff],
+    *,
+    now: dt.datetime,
+    allure_report: str = "",
+) -> Matrix:
+    """Return the matrix of every requirement of the catalogue, in catalogue order."""
+    rows: dict[str, list[UatCase]] = {}
+    for case in cases:
+        rows.setdefault(case.case_id, []).append(case)
+    by_requirement: dict[str, list[str]] = {}
+    for case_id, case_rows in rows.items():
+        by_requirement.setdefault(case_rows[0].requirement, []).append(case_id)
+    records: dict[tuple[str, str], list[ResultRecord]] = {}
+    for record in results:
+        records.setdefault((record.case_id, record.layer), []).append(record)
+    in_scope = {c.case_id for c in select_cases(cases, config.uat.select)}
+    holders: dict[str, set[str]] = {}
+    for pack in packs:
+        for row in pack.rows:
+            holders.setdefault(row.key, set()).add(pack.pack_id)
+    requirements = []
+    for story in catalogue.stories:
+        traces = tuple(
+            _case(rows[case_id], records, states, holders, case_id in in_scope)
+            for case_id in by_requirement.get(story.id, ())
+        )
+        status, reason = requirement_status(traces, signoffs)
+        requirements.append(
+            RequirementTrace(
+                id=story.id,
+                title=story.title,
+                module=story.module,
+                priority=story.priority,
+                owner=story.owner,
+                status=status,
+                cases=traces,
+                levels={level: worst(c.results[level].status for c in traces) for level in LEVELS},
+                defects=tuple(dict.fromkeys(d for c in traces for d in c.defects)),
+                stale=sum(c.stale for c in traces),
+                url=requirement_link(config, story.id),
+                reason=reason,
+            )
+        )
+    keys = {c.key for c in cases}
+    in_packs = dict.fromkeys(row.key for pack in packs for row in pack.rows if row.key in keys)
+    executed = sum(1 for key in in_packs if (s := states.get(key)) is not None and s.status is not None)
+    return Matrix(
+        requirements=tuple(requirements),
+        signoffs=dict(signoffs),
+        packs={pack.pack_id: pack.info.owner for pack in packs},
+        uat_executed=executed,
+        uat_cases=len(in_packs),
+        generated_at=now,
+        allure_report=allure_report,
+        project=config.uat.project_name or config.report.name or config.root.name,
+        notes=tuple(_notes(catalogue, rows, results)),
+    )
+
+
+def requirement_status(
+    cases: Sequence[CaseTrace], signoffs: Mapping[str, SignOff]
+) -> tuple[TraceStatus, str]:
+    """Return a requirement's status and the reason for it, by the rule in this module's docstring."""
+    if not cases:
+        return TraceStatus.UNCOVERED, "no scenario"
+    failed = [
+        (f"{level} {c.results[level].status}", c)
+        for c in cases
+        for level in AUTOMATED
+        if c.results[level].status in BAD
+    ]
+    failed += [("UAT Fail", c) for c in cases if c.results[LAYER].status == "failed"]
+    if failed:
+        return TraceStatus.FAILED, _reason(failed)
+    not_run = [(why, c) for c in cases for why in _not_run(c)]
+    if not_run:
+        return TraceStatus.NOT_RUN, _reason(not_run)
+    needed = [c for c in cases if c.uat_required]
+    if not needed:
+        return TraceStatus.PASSED, "UAT not needed"
+    pending = [(why, c) for c in needed for why in _uat_gaps(c)]
+    pending += [("not in a UAT pack", c) for c in needed if not c.packs]
+    packs = sorted({p for c in needed for p in c.packs})
+    rejected = [p for p in packs if _decision(signoffs, p) is Decision.REJECTED]
+    waiting = [p for p in packs if _decision(signoffs, p) not in (*SIGNED, Decision.REJECTED)]
+    parts = [_reason(pending)] if pending else []
+    parts += [_listed("pack rejected", rejected)] if rejected else []
+    parts += [_listed("pack not signed off", waiting)] if waiting else []
+    if parts:
+        return TraceStatus.PASSED, "; ".join(parts)
+    conditions = [p for p in packs if _decision(signoffs, p) is Decision.WITH_CONDITIONS]
+    return TraceStatus.ACCEPTED, _listed("accepted with conditions", conditions) if conditions else ""
+
+
+def _case(
+    rows: Sequence[UatCase],
+    records: Mapping[tuple[str, str], Sequence[ResultRecord]],
+    states: Mapping[str, CaseState],
+    holders: Mapping[str, set[str]],
+    in_scope: bool,
+) -> CaseTrace:
+    first = rows[0]
+    results = {level: _automated(level, records.get((first.case_id, level), ())) for level in AUTOMATED}
+    row_states = [s for row in rows if (s := states.get(row.key)) is not None]
+    uat_records = records.get((first.case_id, LAYER), ())
+    results[LAYER] = _uat(row_states, uat_records)
+    marks = [m for s in row_states for m in (s.conflict or ((s.mark,) if s.mark else ()))]
+    found = [r for level in LEVELS for r in records.get((first.case_id, level), ())]
+    defects = [d for r in found for d in r.defects] + [d for m in marks for d in defect_ids(m.defect)]
+    packs = tuple(sorted({p for row in rows for p in holders.get(row.key, ())}))
+    return CaseTrace(
+        case_id=first.case_id,
+        title=first.scenario,
+        planned=tuple(level for level in PLANNED if level in first.tags),
+        uat_required=in_scope or bool(packs),
+        results=results,
+        defects=tuple(dict.fromkeys(defects)),
+        stale=sum(1 for s in row_states if s.mark is not None and s.stale and not s.conflict),
+        conflicts=sum(1 for s in row_states if s.conflict),
+        packs=packs,
+        source=f"{first.source.path}:{first.source.line}" if first.source.line else first.source.path,
+        rows=len(rows),
+    )
+
+
+def _automated(level: str, records: Sequence[ResultRecord]) -> LevelResult:
+    if not records:
+        return LevelResult(level)
+    status = worst(r.status for r in records)
+    # The worst result stands for the level: it is the one the meeting needs to open.
+    shown = next(r for r in records if r.status == status)
+    passed = sum(1 for r in records if r.status == "passed")
+    return LevelResult(level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE])
+
+
+def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
+    marked = [(ALLURE_STATUS[s.status], s) for s in states if s.status in ALLURE_STATUS]
+    status = worst(allure for allure, _ in marked)
+    shown = next((s for allure, s in marked if allure == status), None)
+    message = ""
+    if shown is not None and shown.mark is not None and status != "passed":
+        message = shown.mark.actual or shown.mark.comments
+    elif any(s.conflict for s in states):
+        message = "marks disagree: " + ", ".join(
+            f"{m.status} ({m.pack_id})" for s in states for m in s.conflict
+        )
+    elif any(s.stale and s.mark is not None for s in states):
+        message = "the scenario changed after it was marked: mark it again"
+    # The UAT results written by `uatkit uat import` carry the same statuses; link the worst of them.
+    record = next((r for r in records if r.status == status), records[0] if records else None)
+    passed = sum(1 for allure, _ in marked if allure == "passed")
+    return LevelResult(LAYER, status, len(marked), passed, record.uuid if record else "", message[:MESSAGE])
+
+
+def _not_run(case: CaseTrace) -> list[str]:
+    levels = [level for level in case.planned if level in AUTOMATED]
+    if not levels:
+        return _uat_gaps(case)
+    out = []
+    for level in levels:
+        result = case.results[level]
+        if not result.runs:
+            out.append(f"{level} not run")
+        elif result.status != "passed":
+            out.append(f"{level} {result.status}")
+        elif result.runs < case.rows:
+            out.append(f"{level} rows not run")
+    return out
+
+
+def _uat_gaps(case: CaseTrace) -> list[str]:
+    """Return why a case's UAT is not done: no mark, blocked, stale, in conflict, rows left."""
+    result = case.results[LAYER]
+    gaps = ["UAT marks in conflict"] if case.conflicts else []
+    gaps += ["stale UAT marks"] if case.stale else []
+    gaps += ["UAT blocked"] if result.status == "broken" else []
+    gaps += ["UAT pending"] if result.runs + case.stale + case.conflicts < case.rows else []
+    return gaps
+
+
+def _decision(signoffs: Mapping[str, SignOff], pack: str) -> Decision | None:
+    signoff = signoffs.get(pack)
+    return signoff.decision if signoff else None
+
+
+def _reason(items: Iterable[tuple[str, CaseTrace]]) -> str:
+    """Return "e2e failed: AC-2, AC-3; UAT Fail: AC-4": each kind once, with the cases it is about."""
+    kinds: dict[str, list[str]] = {}
+    for why, case in items:
+        short = case.case_id.rpartition(".")[2] or case.case_id
+        kinds.setdefault(why, [])
+        if short not in kinds[why]:
+            kinds[why].append(short)
+    return "; ".join(_listed(why, ids) for why, ids in kinds.items())
+
+
+def _listed(what: str, ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:SHOWN]) + (f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else "")
+    return f"{what}: {shown}"
+
+
+def _notes(
+    catalogue: Catalogue, rows: Mapping[str, Sequence[UatCase]], results: Sequence[ResultRecord]
+) -> list[str]:
+    known = {story.id for story in catalogue.stories}
+    notes = [
+        f"{c[0].case_id} ({c[0].source}): no story {c[0].requirement or '(none)'}; it is not in the matrix"
+        for c in rows.values()
+        if c[0].requirement not in known
+    ]
+    unknown = sorted({r.case_id for r in results if r.case_id and r.case_id not in rows})
+    if unknown:
+        notes.append(_listed(f"{len(unknown)} case ID(s) in the results match no scenario", unknown))
+    unlabelled = sum(1 for r in results if not r.case_id)
+    if unlabelled:
+        notes.append(f"{unlabelled} result(s) have no case label and are not in the matrix")
+    return notes
+
+
+def default_results(config: Config) -> list[Path]:
+    """Return the merged results folder when it exists, else the configured results folders that exist."""
+    merged = config.root / config.report.merged
+    if merged.is_dir():
+        return [merged]
+    # Joining keeps absolute patterns absolute; Path.glob refuses them.
+    found = [
+        Path(p) for pattern in config.report.results for p in sorted(glob.glob(str(config.root / pattern)))
+    ]
+    return list(dict.fromkeys(p for p in found if p.is_dir()))
+
+
+def allure_link(config: Config) -> str:
+    """Return the Allure report's index.html relative to the report folder ("" when it does not exist)."""
+    index = config.root / config.report.output / "index.html"
+    if not index.is_file():
+        return ""
+    return Path(os.path.relpath(index, config.root / config.report.folder)).as_posix()
+
+
+def load_matrix(config: Config, results_folders: Sequence[Path], allure_report: str = "") -> Matrix:
+    """Read the stories, features, Allure results and UAT ledger of a project and build its matrix."""
+    from uatkit.stories import load_catalogue
+    from uatkit.uat.cases import collect_cases
+    from uatkit.uat.flow import ledger_path
+    from uatkit.uat.ledger import Ledger
+
+    catalogue = load_catalogue(config)
+    cases = collect_cases(config, catalogue)
+    present = [f for f in results_folders if f.is_dir()]
+    notes = [
+        f"{config.relative(f)}: no such results folder (skipped)" for f in results_folders if not f.is_dir()
+    ]
+    results, problems = read_results(present)
+    notes += [str(problem) for problem in problems]
+    states: dict[str, CaseState] = {}
+    packs: list[PackSummary] = []
+    signoffs: dict[str, SignOff] = {}
+    path = ledger_path(config)
+    if path.is_file():
+        with Ledger.open(path) as ledger:
+            states = {s.key: s for s in ledger.states({c.key: c.fingerprint for c in cases})}
+            packs, signoffs = ledger.packs(), ledger.signoffs()
+    else:
+        notes.append(f"no UAT ledger at {config.relative(path)}: no UAT marks (run `uatkit uat import`)")
+    now = dt.datetime.now().astimezone().replace(microsecond=0)
+    matrix = build_matrix(
+        config, catalogue, cases, results, states, packs, signoffs, now=now, allure_report=allure_report
+    )
+    folders = tuple(config.relative(f) for f in present)
+    return replace(matrix, results_folders=folders, notes=(*notes, *matrix.notes))

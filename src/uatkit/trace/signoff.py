@@ -1,0 +1,338 @@
+"""The sign-off verdict: check the matrix against the configured gates, and the page for the meeting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from uatkit.atomic import atomic_write_text
+from uatkit.config import Config, Gate
+from uatkit.model import Decision, Priority
+from uatkit.trace.model import LEVELS, LevelResult, Matrix, RequirementTrace, TraceStatus
+
+#: How many IDs a gate's one-line reason names before "and N more".
+SHOWN = 5
+#: Statuses from best to worst: the order of the stacked bars and their legend.
+STATUS_ORDER = (
+    TraceStatus.ACCEPTED,
+    TraceStatus.PASSED,
+    TraceStatus.NOT_RUN,
+    TraceStatus.UNCOVERED,
+    TraceStatus.FAILED,
+)
+
+
+class Outcome(StrEnum):
+    """The verdict of the acceptance meeting."""
+
+    GO = "GO"
+    GO_WITH_CONDITIONS = "GO WITH CONDITIONS"
+    NO_GO = "NO-GO"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One gate checked: passed or not, why in one line, and the requirements and packs it is about."""
+
+    gate: Gate
+    passed: bool
+    reason: str
+    requirements: tuple[str, ...] = ()
+    packs: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        """Return what the gate demands, in words."""
+        return describe(self.gate)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """GO, GO WITH CONDITIONS or NO-GO, every gate's result and the conditions attached."""
+
+    outcome: Outcome
+    gates: tuple[GateResult, ...]
+    conditions: tuple[str, ...]
+    project: str
+    generated_at: dt.datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the verdict as JSON-ready data."""
+        gates = [
+            {**asdict(r.gate), "title": r.title, "passed": r.passed, "reason": r.reason}
+            | {"requirements": list(r.requirements), "packs": list(r.packs)}
+            for r in self.gates
+        ]
+        when = self.generated_at.isoformat(timespec="seconds")
+        return {"outcome": self.outcome.value, "project": self.project, "generated_at": when} | {
+            "conditions": list(self.conditions),
+            "gates": gates,
+        }
+
+
+def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
+    """Check every gate against the matrix and decide GO, GO WITH CONDITIONS or NO-GO."""
+    results = tuple(_RULES[gate.rule](matrix, gate) for gate in gates)
+    failed = [r for r in results if not r.passed]
+    # A pack accepted with conditions is named once: by the gate that failed on it, or here.
+    named = {pack for r in failed for pack in r.packs}
+    conditions = [r.reason for r in failed if r.gate.on_fail == "conditions"]
+    conditions += [
+        f'{pack} accepted with conditions: "{s.conditions.strip()}"'
+        for pack, s in sorted(matrix.signoffs.items())
+        if s.decision is Decision.WITH_CONDITIONS and pack not in named
+    ]
+    if any(r.gate.on_fail == "no-go" for r in failed):
+        outcome = Outcome.NO_GO
+    elif conditions:
+        outcome = Outcome.GO_WITH_CONDITIONS
+    else:
+        outcome = Outcome.GO
+    return Verdict(outcome, results, tuple(conditions), matrix.project, matrix.generated_at)
+
+
+def describe(gate: Gate) -> str:
+    """Return a gate's demand in words: "every must requirement ACCEPTED"."""
+    return {
+        "accepted": f"every {_noun(gate, 1)} ACCEPTED",
+        "not_failed": f"no {_noun(gate, 1)} FAILED",
+        "uat_executed": f"UAT executed ≥ {gate.min_percent:g} %",
+        "no_stale": f"no stale UAT mark on {_noun(gate, 2)}",
+        "packs_signed": "every UAT pack signed off Accepted",
+    }[gate.rule]
+
+
+def _selected(matrix: Matrix, gate: Gate) -> list[RequirementTrace]:
+    return [r for r in matrix.requirements if not gate.priorities or r.priority in gate.priorities]
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:SHOWN])
+    return f"{shown} and {len(items) - SHOWN} more" if len(items) > SHOWN else shown
+
+
+def _noun(gate: Gate, count: int) -> str:
+    """Return "must/should requirements" (every priority when the gate names none)."""
+    which = "/".join(p.value for p in gate.priorities)
+    return f"{which} requirement{'s' if count != 1 else ''}".lstrip()
+
+
+def _accepted(matrix: Matrix, gate: Gate) -> GateResult:
+    selected = _selected(matrix, gate)
+    bad = [r for r in selected if r.status is not TraceStatus.ACCEPTED]
+    if not selected:
+        return GateResult(gate, True, f"no {_noun(gate, 2)} to accept")
+    if not bad:
+        n = len(selected)
+        return GateResult(gate, True, f"{n} of {n} {_noun(gate, n)} {'are' if n != 1 else 'is'} ACCEPTED")
+    why = [f"{r.id} ({r.status}{': ' + r.reason if r.reason else ''})" for r in bad]
+    return GateResult(
+        gate,
+        False,
+        f"{len(bad)} of {len(selected)} {_noun(gate, len(selected))} "
+        f"{'are' if len(bad) != 1 else 'is'} not ACCEPTED: {_listed(why)}",
+        tuple(r.id for r in bad),
+    )
+
+
+def _not_failed(matrix: Matrix, gate: Gate) -> GateResult:
+    selected = _selected(matrix, gate)
+    bad = [r for r in selected if r.status is TraceStatus.FAILED]
+    if not bad:
+        return GateResult(gate, True, f"none of {len(selected)} {_noun(gate, 2)} FAILED")
+    why = [f"{r.id} ({r.reason or 'failed'})" for r in bad]
+    return GateResult(
+        gate,
+        False,
+        f"{len(bad)} of {len(selected)} {_noun(gate, len(selected))} FAILED: {_listed(why)}",
+        tuple(r.id for r in bad),
+    )
+
+
+def _uat_executed(matrix: Matrix, gate: Gate) -> GateResult:
+    if not matrix.uat_cases:
+        return GateResult(gate, False, "no UAT packs were imported")
+    done, total = matrix.uat_executed, matrix.uat_cases
+    share = f"{done} of {total} UAT cases executed ({done / total * 100:.1f} %)"
+    # Compared in whole numbers so 57 of 60 against 95 % is not lost to float rounding.
+    if done * 100 >= gate.min_percent * total:
+        return GateResult(gate, True, f"{share}; {gate.min_percent:g} % required")
+    pending = [
+        r.id
+        for r in matrix.requirements
+        if any(c.uat_required and not c.results.get("uat", _NONE).status for c in r.cases)
+    ]
+    where = f"; UAT pending on {_listed(pending)}" if pending else ""
+    return GateResult(gate, False, f"only {share}, {gate.min_percent:g} % required{where}", tuple(pending))
+
+
+def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
+    selected = _selected(matrix, gate)
+    bad = [(r, r.stale or sum(c.stale for c in r.cases)) for r in selected]
+    bad = [(r, n) for r, n in bad if n]
+    if not bad:
+        return GateResult(gate, True, f"no stale UAT marks on {len(selected)} {_noun(gate, 2)}")
+    why = [f"{r.id} ({n} stale)" for r, n in bad]
+    return GateResult(
+        gate,
+        False,
+        f"{len(bad)} {_noun(gate, len(bad))} {'have' if len(bad) != 1 else 'has'} UAT marks made "
+        f"against an older scenario (mark again): {_listed(why)}",
+        tuple(r.id for r, _ in bad),
+    )
+
+
+def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
+    if not matrix.packs:
+        return GateResult(gate, True, "no UAT packs to sign off")
+    bad: dict[str, str] = {}
+    for pack in sorted(matrix.packs):
+        signoff = matrix.signoffs.get(pack)
+        decision = signoff.decision if signoff else None
+        if signoff is not None and decision is Decision.WITH_CONDITIONS:
+            bad[pack] = f'{pack} accepted with conditions: "{signoff.conditions.strip()}"'
+        elif decision is not Decision.ACCEPTED:
+            bad[pack] = f"{pack} {'rejected' if decision is Decision.REJECTED else 'not signed off'}"
+    if not bad:
+        n = len(matrix.packs)
+        return GateResult(gate, True, f"{n} of {n} UAT pack{'s' if n != 1 else ''} signed off Accepted")
+    involved = tuple(r.id for r in matrix.requirements if any(set(c.packs) & set(bad) for c in r.cases))
+    n = len(matrix.packs)
+    text = f"{len(bad)} of {n} UAT pack{'s' if n != 1 else ''} not Accepted: {_listed(list(bad.values()))}"
+    return GateResult(gate, False, text, involved, tuple(bad))
+
+
+_RULES: dict[str, Callable[[Matrix, Gate], GateResult]] = {
+    "accepted": _accepted,
+    "not_failed": _not_failed,
+    "uat_executed": _uat_executed,
+    "no_stale": _no_stale,
+    "packs_signed": _packs_signed,
+}
+_NONE = LevelResult("uat")
+
+
+#: What counts as failing at an automated level, and in UAT (where "broken" is a Blocked mark, not a failure).
+_FAILING = (("failed", "broken"), ("failed",))
+
+
+@dataclass(frozen=True)
+class OpenFailure:
+    """A failing case of a FAILED requirement, at one level, with its message and defects."""
+
+    requirement: RequirementTrace
+    case_id: str
+    case_title: str
+    level: str
+    message: str
+    defects: tuple[str, ...]
+
+
+def open_failures(matrix: Matrix) -> tuple[OpenFailure, ...]:
+    """Return every failing case of the FAILED requirements, level by level."""
+    rows: list[OpenFailure] = []
+    for requirement in matrix.requirements:
+        if requirement.status is not TraceStatus.FAILED:
+            continue
+        found = [
+            OpenFailure(requirement, case.case_id, case.title, level, result.message, case.defects)
+            for case in requirement.cases
+            for level in LEVELS
+            if (result := case.results.get(level)) is not None and result.status in _FAILING[level == "uat"]
+        ]
+        # The status may come from elsewhere (a UAT conflict, say): the requirement still gets a row.
+        rows += found or [OpenFailure(requirement, "", "", "", requirement.reason, requirement.defects)]
+    return tuple(rows)
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many requirements of one group (a module, a priority) have each status."""
+
+    name: str
+    counts: dict[TraceStatus, int]
+
+    @property
+    def total(self) -> int:
+        """Return the number of requirements in the group."""
+        return sum(self.counts.values())
+
+
+def status_counts(matrix: Matrix, by: str = "module") -> tuple[StatusCounts, ...]:
+    """Return the status counts per module or per priority, in catalogue (or priority) order."""
+    requirements = list(matrix.requirements)
+    if by == "priority":
+        requirements.sort(key=lambda r: list(Priority).index(r.priority))
+    groups: dict[str, dict[TraceStatus, int]] = {}
+    for requirement in requirements:
+        name = requirement.priority.value if by == "priority" else requirement.module
+        groups.setdefault(name, dict.fromkeys(STATUS_ORDER, 0))[requirement.status] += 1
+    return tuple(StatusCounts(name, counts) for name, counts in groups.items())
+
+
+def render_signoff(matrix: Matrix, verdict: Verdict, config: Config) -> str:
+    """Return the sign-off page: the verdict, its gates, status charts, open failures and pack decisions."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("uatkit", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["text_width"] = _text_width
+    env.filters["defect_url"] = lambda d: config.defect_url.replace("{id}", d) if config.defect_url else ""
+    return env.get_template("signoff.html.j2").render(
+        matrix=matrix,
+        verdict=verdict,
+        failures=open_failures(matrix),
+        charts=(
+            ("Status by module", status_counts(matrix, "module")),
+            ("Status by priority", status_counts(matrix, "priority")),
+        ),
+        totals=StatusCounts("all", {s: matrix.counts()[s] for s in STATUS_ORDER}),
+        statuses=STATUS_ORDER,
+        allure=matrix.allure_report,
+        project=verdict.project or config.uat.project_name or config.root.name,
+    )
+
+
+def _text_width(text: str) -> float:
+    """Return roughly how many pixels a chart label takes at 13 px (wide CJK characters count double)."""
+    return sum(13.0 if unicodedata.east_asian_width(c) in "WF" else 7.4 for c in text[:34])
+
+
+def write_signoff(html: str, folder: Path) -> Path:
+    """Write signoff.html into the report folder atomically and return its path."""
+    path = folder / "signoff.html"
+    atomic_write_text(path, html)
+    return path
+
+
+@dataclass(frozen=True)
+class SignoffRun:
+    """What `uatkit signoff` did: the matrix, the verdict and the page it wrote (None with --no-write)."""
+
+    matrix: Matrix
+    verdict: Verdict
+    page: Path | None
+    shown_page: str = ""
+
+
+def sign_off(config: Config, results: Sequence[Path] | None = None, write: bool = True) -> SignoffRun:
+    """Build the matrix from the results, check the configured gates, and write signoff.html."""
+    from uatkit.trace.matrix import allure_link, default_results, load_matrix
+
+    folders = list(results) if results else default_results(config)
+    matrix = load_matrix(config, folders, allure_report=allure_link(config))
+    verdict = evaluate(matrix, config.signoff.gates)
+    if not write:
+        return SignoffRun(matrix, verdict, None)
+    page = write_signoff(render_signoff(matrix, verdict, config), config.root / config.report.folder)
+    return SignoffRun(matrix, verdict, page, config.relative(page))

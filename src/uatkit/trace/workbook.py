@@ -1,0 +1,247 @@
+"""The matrix as a workbook: a Summary, the Requirements and their Cases; filterable, coloured, printable.
+
+Imported only when traceability.xlsx is written, so openpyxl loads only then.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+
+from uatkit.trace.model import LEVELS, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.outputs import STATUS_ORDER, cell_view, summary_view
+from uatkit.uat.xlsx import Sheet, add_styles, cell_text, put_text, row_height
+
+#: (fill, font) colours, the same as the HTML page's chips.
+STATUS_COLOURS = {
+    TraceStatus.ACCEPTED: ("1A7F37", "FFFFFF"),
+    TraceStatus.PASSED: ("8FD19E", "0D3B18"),
+    TraceStatus.NOT_RUN: ("AFB8C1", "24292F"),
+    TraceStatus.UNCOVERED: ("E8A317", "3B2A00"),
+    TraceStatus.FAILED: ("CF222E", "FFFFFF"),
+}
+LEVEL_COLOURS = {
+    "passed": ("DAFBE1", "116329"),
+    "failed": ("FFEBE9", "A40E26"),
+    "broken": ("FFF1E5", "953800"),
+    "skipped": ("EAEEF2", "424A53"),
+    "unknown": ("FBEFFF", "6E40C9"),
+    "notrun": ("FFFFFF", "59636E"),
+}
+SUMMARY_WIDTHS = (24.0, 20.0, 24.0, 44.0, 24.0, 12.0)
+SUMMARY_COLUMNS = len(SUMMARY_WIDTHS)
+TITLES = {"unit": "Unit", "integration": "Integration", "e2e": "E2E", "uat": "UAT"}
+RULES = (
+    (TraceStatus.UNCOVERED, "no scenario carries a case ID of the requirement"),
+    (TraceStatus.FAILED, "a case failed or broke at unit, integration or e2e, or a current UAT mark is Fail"),
+    (
+        TraceStatus.NOT_RUN,
+        "a case has no passed result at a level it is tagged with (every example row), "
+        "or a manual case has no current Pass or N/A mark",
+    ),
+    (
+        TraceStatus.ACCEPTED,
+        "every case that needs UAT has current Pass or N/A marks on every row, and every "
+        "pack holding them is signed off Accepted (or with conditions)",
+    ),
+    (
+        TraceStatus.PASSED,
+        "everything else: automated levels passed; UAT pending, blocked, stale, unsigned or not needed",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One cell to write: text (never a formula) or a number, its colours, an optional link."""
+
+    value: str | int
+    colours: tuple[str, str] | None = None
+    link: str = ""
+    bold: bool = False
+
+
+def workbook_bytes(matrix: Matrix) -> bytes:
+    """Return the workbook's bytes."""
+    book = Workbook()
+    add_styles(book, "en")
+    summary: Sheet = book.active
+    summary.title = "Summary"
+    _summary(summary, matrix)
+    columns = [("ID", 12), ("Requirement", 44), ("Module", 16), ("Priority", 9), ("Owner", 18)]
+    columns += [(TITLES[level], 12) for level in LEVELS]
+    columns += [("Defects", 14), ("Stale", 7), ("Status", 13), ("Reason", 44)]
+    requirements = book.create_sheet("Requirements")
+    _table(requirements, columns, [_requirement(r) for r in matrix.requirements], "C2")
+    columns = [("Requirement", 12), ("Case", 16), ("Scenario", 44), ("Tagged", 18), ("UAT needed", 8)]
+    columns += [("Rows", 6), *((TITLES[level], 12) for level in LEVELS), ("UAT packs", 22), ("Defects", 14)]
+    columns += [("Stale", 7), ("Conflicts", 9), ("Messages", 44), ("Source", 40)]
+    rows = [_case(matrix, r, n) for r in matrix.requirements for n in range(len(r.cases))]
+    _table(book.create_sheet("Cases"), columns, rows, "D2")
+    for sheet in book.worksheets:
+        _print(sheet, matrix.project)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _requirement(r: RequirementTrace) -> list[Value]:
+    levels = [summary_view(r, level) for level in LEVELS]
+    return [
+        Value(r.id, link=r.url, bold=True),
+        Value(r.title),
+        Value(r.module),
+        Value(r.priority.value),
+        Value(r.owner),
+        *(Value(f"{v['word']} {v['count']}".strip(), LEVEL_COLOURS.get(v["css"])) for v in levels),
+        Value(", ".join(r.defects)),
+        Value(r.stale),
+        Value(r.status.value, STATUS_COLOURS[r.status], bold=True),
+        Value(r.reason),
+    ]
+
+
+def _case(matrix: Matrix, r: RequirementTrace, n: int) -> list[Value]:
+    case = r.cases[n]
+    cells = [cell_view(matrix, case, level) for level in LEVELS]
+    messages = [
+        f"{TITLES[level]}: {case.results[level].message}"
+        for level in LEVELS
+        if level in case.results and case.results[level].message and case.results[level].status != "passed"
+    ]
+    tagged = [*case.planned, *(["uat"] if case.uat_required and "manual" not in case.planned else [])]
+    return [
+        Value(r.id, link=r.url),
+        Value(case.case_id, bold=True),
+        Value(case.title),
+        Value(", ".join(tagged)),
+        Value("yes" if case.uat_required else "no"),
+        Value(case.rows),
+        *(Value(f"{v['word']} {v['count']}".strip(), LEVEL_COLOURS.get(v["css"])) for v in cells),
+        Value(", ".join(case.packs)),
+        Value(", ".join(case.defects)),
+        Value(case.stale),
+        Value(case.conflicts),
+        Value("\n".join(messages)),
+        Value(case.source),
+    ]
+
+
+def _table(
+    sheet: Sheet, columns: Sequence[tuple[str, float]], rows: Sequence[list[Value]], freeze: str
+) -> None:
+    """Write a header and rows with colours and links; freeze the header, filter on every column."""
+    for col, (name, width) in enumerate(columns, 1):
+        put_text(sheet.cell(1, col), name, "uat-header")
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.row_dimensions[1].height = 28
+    for number, values in enumerate(rows, 2):
+        for col, value in enumerate(values, 1):
+            _put(sheet.cell(number, col), value)
+        texts = [(str(v.value), columns[c][1]) for c, v in enumerate(values) if isinstance(v.value, str)]
+        sheet.row_dimensions[number].height = row_height(texts)
+    sheet.freeze_panes = freeze
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
+    sheet.print_title_rows = "1:1"
+
+
+def _put(cell: Sheet, value: Value) -> None:
+    if isinstance(value.value, int):
+        cell.style = "uat-number"
+        cell.value = value.value
+    else:
+        put_text(cell, value.value, "uat-text")
+    colour = value.colours[1] if value.colours else ("0563C1" if value.link else None)
+    if value.colours:
+        cell.fill = PatternFill(fill_type="solid", start_color=value.colours[0], end_color=value.colours[0])
+    if colour or value.bold:
+        cell.font = Font(
+            name="Calibri", size=10, bold=value.bold, color=colour, underline="single" if value.link else None
+        )
+    if value.link and value.value:
+        cell.hyperlink = value.link
+
+
+def _summary(sheet: Sheet, matrix: Matrix) -> None:
+    """Write the title, the counts by status, UAT progress, the packs' sign-offs and the status rule."""
+    for col, width in enumerate(SUMMARY_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    row = _line(sheet, 1, [Value("Traceability matrix")], "uat-title")
+    sheet.row_dimensions[1].height = 26
+    row = _line(sheet, row, [Value(matrix.project)], "uat-heading")
+    generated = f"Generated {matrix.generated_at.strftime('%Y-%m-%d %H:%M')}"
+    row = _line(sheet, row, [Value(generated)], "uat-note")
+    if matrix.results_folders:
+        row = _line(sheet, row, [Value("From " + ", ".join(matrix.results_folders))], "uat-note")
+    row = _line(sheet, row + 1, [Value("Requirements by status")], "uat-heading")
+    counts = matrix.counts()
+    for status in STATUS_ORDER:
+        row = _line(
+            sheet, row, [Value(status.value, STATUS_COLOURS[status], bold=True), Value(counts[status])]
+        )
+    row = _line(sheet, row, [Value("Total", bold=True), Value(len(matrix.requirements))])
+    share = f" ({matrix.uat_executed / matrix.uat_cases * 100:.1f} %)" if matrix.uat_cases else ""
+    executed = f"{matrix.uat_executed} of {matrix.uat_cases} UAT cases executed{share}"
+    row = _line(sheet, row + 1, [Value("UAT", bold=True), Value(executed)], wide=True)
+    row = _line(sheet, row + 1, [Value("UAT packs")], "uat-heading")
+    names = ("Pack", "Business owner", "Decision", "Conditions", "Signed by", "Date")
+    row = _line(sheet, row, [Value(name) for name in names], "uat-header")
+    for pack, owner in sorted(matrix.packs.items()):
+        s = matrix.signoffs.get(pack)
+        decision = s.decision.value if s and s.decision else "not signed off"
+        date = s.date.isoformat() if s and s.date else ""
+        values = [
+            pack,
+            (s.owner if s and s.owner else owner),
+            decision,
+            s.conditions if s else "",
+            s.name if s else "",
+        ]
+        sheet.row_dimensions[row].height = row_height(zip(values, SUMMARY_WIDTHS, strict=False))
+        row = _line(sheet, row, [*(Value(v) for v in values), Value(date)])
+    row = _line(
+        sheet, row + 1, [Value("How the status is decided (the first rule that applies)")], "uat-heading"
+    )
+    for status, rule in RULES:
+        row = _line(
+            sheet, row, [Value(status.value, STATUS_COLOURS[status], bold=True), Value(rule)], wide=True
+        )
+    if matrix.notes:
+        row = _line(sheet, row + 1, [Value("Notes")], "uat-heading")
+        for note in matrix.notes:
+            row = _line(sheet, row, [Value(note)], wide=True)
+
+
+def _line(sheet: Sheet, row: int, values: Sequence[Value], style: str = "", *, wide: bool = False) -> int:
+    """Write one row of the Summary; `wide` spreads the last value to column F. Return the next row."""
+    for col, value in enumerate(values, 1):
+        cell = sheet.cell(row, col)
+        if style:
+            put_text(cell, str(value.value), style)
+        else:
+            _put(cell, value)
+    if wide:
+        sheet.merge_cells(start_row=row, start_column=len(values), end_row=row, end_column=SUMMARY_COLUMNS)
+        span = sum(SUMMARY_WIDTHS[len(values) - 1 :])
+        sheet.row_dimensions[row].height = row_height([(str(values[-1].value), span)])
+    return row + 1
+
+
+def _print(sheet: Sheet, project: str) -> None:
+    """Set A4 landscape, one page wide, the project and sheet name in the header, page numbers below."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
+    # "&" starts a code in header and footer text; "&&" prints one.
+    sheet.oddHeader.left.text = cell_text(project).replace("&", "&&")
+    sheet.oddHeader.right.text = "&A"
+    sheet.oddFooter.center.text = "Page &P of &N"

@@ -1,0 +1,598 @@
+"""The traceability matrix: each status rule, level results, outputs (html, xlsx, json) and `uatkit trace`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import REPO, write
+from tests.uat_helpers import convert_with_libreoffice
+from uatkit.allure.read import ResultRecord
+from uatkit.cli import app
+from uatkit.config import Config, ReportConfig
+from uatkit.model import Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story, UatCase
+from uatkit.trace.matrix import build_matrix, load_matrix
+from uatkit.trace.model import Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.outputs import matrix_data, matrix_html, matrix_json, matrix_xlsx, write_matrix
+from uatkit.uat.ledger import CaseState, PackSummary
+from uatkit.uat.pack import PackInfo, PackRow
+
+runner = CliRunner()
+NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
+PACK = "R1-sales"
+MUST, COULD = Priority.MUST, Priority.COULD
+
+
+def story(id: str = "REQ-1", title: str = "Place an order", priority: Priority = MUST) -> Story:
+    return Story(
+        id=id, title=title, source=SourceLocation(f"stories/{id}.md"), module="Sales", priority=priority
+    )
+
+
+def case(key: str, *tags: str, priority: Priority = MUST, scenario: str = "") -> UatCase:
+    """Return a case row; the requirement is the key's part before the first dot."""
+    case_id = key.partition("#")[0]
+    return UatCase(
+        key=key,
+        case_id=case_id,
+        requirement=case_id.rpartition(".")[0],
+        requirement_title="Place an order",
+        module="Sales",
+        owner="Sales operations",
+        priority=priority,
+        language="en",
+        scenario=scenario or f"{case_id.rpartition('.')[2]} An order is confirmed",
+        preconditions=(),
+        steps=("I place an order",),
+        expected=("it is confirmed",),
+        test_data="",
+        tags=(f"case:{case_id}", *tags),
+        source=SourceLocation("features/orders.feature", 3),
+        fingerprint=f"sha256:{key}",
+    )
+
+
+def result(case_id: str, layer: str, status: str = "passed", **changes: Any) -> ResultRecord:
+    """Return an Allure result of a case at a layer, as read back from a results folder."""
+    values: dict[str, Any] = {
+        "path": Path(f"{uuid.uuid4()}-result.json"),
+        "uuid": str(uuid.uuid4()),
+        "history_id": str(uuid.uuid4()),
+        "name": f"{case_id} [{layer}]",
+        "status": status,
+        "start": 1,
+        "stop": 2,
+        "case_id": case_id,
+        "layer": layer,
+        "labels": (("case", case_id), ("layer", layer)),
+        "links": (),
+        "message": "expected 29.97, got 30.00" if status != "passed" else "",
+        "parameters": (),
+    }
+    return ResultRecord(**(values | changes))
+
+
+def state(key: str, status: Status = Status.PASS, *, stale: bool = False, **mark: Any) -> CaseState:
+    """Return a case's UAT state with a current mark (stale when asked)."""
+    current = Mark(key, status, tester="Li Wei", date=NOW.date(), pack_id=PACK, **mark)
+    return CaseState(key=key, case_id=key.partition("#")[0], mark=current, mark_id=1, stale=stale, history=1)
+
+
+def conflict(key: str) -> CaseState:
+    marks = (Mark(key, Status.PASS, pack_id="R1-a"), Mark(key, Status.FAIL, pack_id="R1-b"))
+    return CaseState(key=key, case_id=key.partition("#")[0], conflict=marks, history=2)
+
+
+def pack(*keys: str, pack_id: str = PACK) -> PackSummary:
+    info = PackInfo(pack_id, "R1", "Sales", "Sales operations", "en", "Demo", NOW)
+    return PackSummary(info, tuple(PackRow(k, n, f"sha256:{k}") for n, k in enumerate(keys, 2)))
+
+
+def signed(decision: Decision = Decision.ACCEPTED, pack_id: str = PACK) -> dict[str, SignOff]:
+    return {pack_id: SignOff(pack_id, "Sales operations", decision, "", "Ann Lee", NOW.date())}
+
+
+def build(
+    cases: Sequence[UatCase] = (),
+    results: Sequence[ResultRecord] = (),
+    states: Sequence[CaseState] = (),
+    packs: Sequence[PackSummary] = (),
+    signoffs: dict[str, SignOff] | None = None,
+    stories: Sequence[Story] | None = None,
+    config: Config | None = None,
+) -> Matrix:
+    return build_matrix(
+        config or Config(root=Path("/project")),
+        Catalogue(tuple(stories if stories is not None else [story()])),
+        cases,
+        results,
+        {s.key: s for s in states},
+        packs,
+        signoffs or {},
+        now=NOW,
+    )
+
+
+def only(matrix: Matrix) -> RequirementTrace:
+    (requirement,) = matrix.requirements
+    return requirement
+
+
+AC1, AC2 = "REQ-1.AC-1", "REQ-1.AC-2"
+#: name → (the matrix, the expected status, text the reason contains)
+RULES: dict[str, tuple[Callable[[], Matrix], TraceStatus, str]] = {
+    "no scenario": (lambda: build(), TraceStatus.UNCOVERED, "no scenario"),
+    "automated failed": (
+        lambda: build([case(AC1, "integration")], [result(AC1, "integration", "failed")]),
+        TraceStatus.FAILED,
+        "integration failed: AC-1",
+    ),
+    "automated broken beats a level not run": (
+        lambda: build([case(AC1, "e2e"), case(AC2, "unit")], [result(AC1, "e2e", "broken")]),
+        TraceStatus.FAILED,
+        "e2e broken: AC-1",
+    ),
+    "UAT Fail": (
+        lambda: build([case(AC1, "manual")], states=[state(AC1, Status.FAIL)], packs=[pack(AC1)]),
+        TraceStatus.FAILED,
+        "UAT Fail: AC-1",
+    ),
+    "a stale Fail is no failure": (
+        lambda: build(
+            [case(AC1, "integration", "uat")],
+            [result(AC1, "integration")],
+            [state(AC1, Status.FAIL, stale=True)],
+            [pack(AC1)],
+            signed(),
+        ),
+        TraceStatus.PASSED,
+        "stale UAT marks: AC-1",
+    ),
+    "UAT Blocked is no failure": (
+        lambda: build([case(AC1, "unit")], [result(AC1, "unit")], [state(AC1, Status.BLOCKED)], [pack(AC1)]),
+        TraceStatus.PASSED,
+        "UAT blocked: AC-1",
+    ),
+    "a planned level without a result": (
+        lambda: build([case(AC1, "unit", "integration")], [result(AC1, "unit")]),
+        TraceStatus.NOT_RUN,
+        "integration not run: AC-1",
+    ),
+    "an outline row without a result": (
+        lambda: build([case(f"{AC1}#1", "unit"), case(f"{AC1}#2", "unit")], [result(AC1, "unit")]),
+        TraceStatus.NOT_RUN,
+        "unit rows not run: AC-1",
+    ),
+    "a skipped level": (
+        lambda: build([case(AC1, "unit")], [result(AC1, "unit", "skipped")]),
+        TraceStatus.NOT_RUN,
+        "unit skipped: AC-1",
+    ),
+    "a manual case without a mark": (
+        lambda: build([case(AC1, "manual")], packs=[pack(AC1)]),
+        TraceStatus.NOT_RUN,
+        "UAT pending: AC-1",
+    ),
+    "a manual case passed, its pack not signed": (
+        lambda: build([case(AC1, "manual")], states=[state(AC1)], packs=[pack(AC1)]),
+        TraceStatus.PASSED,
+        "pack not signed off: R1-sales",
+    ),
+    "a manual case passed and signed off": (
+        lambda: build([case(AC1, "manual")], states=[state(AC1)], packs=[pack(AC1)], signoffs=signed()),
+        TraceStatus.ACCEPTED,
+        "",
+    ),
+    "accepted with conditions": (
+        lambda: build(
+            [case(AC1, "manual")],
+            states=[state(AC1)],
+            packs=[pack(AC1)],
+            signoffs=signed(Decision.WITH_CONDITIONS),
+        ),
+        TraceStatus.ACCEPTED,
+        "accepted with conditions: R1-sales",
+    ),
+    "a rejected pack": (
+        lambda: build(
+            [case(AC1, "manual")], states=[state(AC1)], packs=[pack(AC1)], signoffs=signed(Decision.REJECTED)
+        ),
+        TraceStatus.PASSED,
+        "pack rejected: R1-sales",
+    ),
+    "N/A counts as done": (
+        lambda: build(
+            [case(AC1, "unit"), case(AC2, "manual")],
+            [result(AC1, "unit")],
+            [state(AC1, Status.NA), state(AC2)],
+            [pack(AC1, AC2)],
+            signed(),
+        ),
+        TraceStatus.ACCEPTED,
+        "",
+    ),
+    "no UAT needed": (
+        lambda: build(
+            [case(AC1, "unit", priority=COULD)], [result(AC1, "unit")], stories=[story(priority=COULD)]
+        ),
+        TraceStatus.PASSED,
+        "UAT not needed",
+    ),
+    "UAT pending": (
+        lambda: build([case(AC1, "integration")], [result(AC1, "integration")], packs=[pack(AC1)]),
+        TraceStatus.PASSED,
+        "UAT pending: AC-1",
+    ),
+    "UAT marks in conflict": (
+        lambda: build([case(AC1, "unit")], [result(AC1, "unit")], [conflict(AC1)], [pack(AC1)], signed()),
+        TraceStatus.PASSED,
+        "UAT marks in conflict: AC-1",
+    ),
+    "a must case not exported yet": (
+        lambda: build([case(AC1, "unit")], [result(AC1, "unit")], [state(AC1)]),
+        TraceStatus.PASSED,
+        "not in a UAT pack: AC-1",
+    ),
+    "some outline rows marked": (
+        lambda: build(
+            [case(f"{AC1}#1", "unit"), case(f"{AC1}#2", "unit")],
+            [result(AC1, "unit", history_id="1"), result(AC1, "unit", history_id="2")],
+            [state(f"{AC1}#1")],
+            [pack(f"{AC1}#1", f"{AC1}#2")],
+            signed(),
+        ),
+        TraceStatus.PASSED,
+        "UAT pending: AC-1",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", RULES)
+def test_status_rule(name: str) -> None:
+    make, status, reason = RULES[name]
+    requirement = only(make())
+    assert requirement.status is status
+    assert reason in requirement.reason if reason else requirement.reason == ""
+
+
+def test_outline_rows_fold_into_their_case_with_the_worst_result_linked() -> None:
+    rows = [case(f"{AC1}#{n}", "unit", "integration") for n in (1, 2, 3)]
+    failed = result(AC1, "unit", "failed", message="row 2: expected 3")
+    results = [result(AC1, "unit"), failed, result(AC1, "unit"), *(result(AC1, "integration") for _ in rows)]
+    requirement = only(build(rows, results))
+    (trace,) = requirement.cases
+    unit = trace.results["unit"]
+    assert (trace.rows, unit.status, unit.runs, unit.passed) == (3, "failed", 3, 2)
+    assert (unit.result_uuid, unit.message) == (failed.uuid, "row 2: expected 3")
+    assert trace.results["integration"].status == "passed" and trace.results["e2e"].runs == 0
+    assert requirement.levels == {"unit": "failed", "integration": "passed", "e2e": "", "uat": ""}
+    assert trace.planned == ("unit", "integration") and trace.uat_required  # a must requirement
+
+
+def test_uat_level_comes_from_the_ledger_and_links_the_uat_result() -> None:
+    uat_result = result(AC1, "uat", "failed")
+    marks = [
+        state(f"{AC1}#1"),
+        state(f"{AC1}#2", Status.FAIL, actual="the total is 30.00", defect="DEF-7 DEF-8"),
+    ]
+    rows = [case(f"{AC1}#1", "manual"), case(f"{AC1}#2", "manual")]
+    (trace,) = only(build(rows, [uat_result], marks, [pack(f"{AC1}#1", f"{AC1}#2")])).cases
+    uat = trace.results["uat"]
+    assert (uat.status, uat.runs, uat.passed, uat.message) == ("failed", 2, 1, "the total is 30.00")
+    assert uat.result_uuid == uat_result.uuid and trace.packs == (PACK,)
+    assert trace.defects == ("DEF-7", "DEF-8")
+
+
+def test_defects_come_from_issue_links_and_marks_once_each() -> None:
+    links = (("DEF-1", "https://bugs/DEF-1", "issue"), ("REQ-1", "https://jira/REQ-1", "tms"))
+    results = [result(AC1, "unit", "failed", links=links), result(AC2, "unit", links=links[:1])]
+    matrix = build([case(AC1, "unit"), case(AC2, "unit")], results, [state(AC2, defect="DEF-2, DEF-1")])
+    assert only(matrix).defects == ("DEF-1", "DEF-2")
+
+
+def test_uat_progress_counts_the_project_rows_of_every_pack() -> None:
+    keys = [AC1, AC2, "REQ-1.AC-3"]
+    states = [state(AC1), state(AC2, stale=True), conflict("REQ-1.AC-3")]
+    packs = [pack(AC1, AC2), pack("REQ-1.AC-3", "REQ-1.AC-9", pack_id="R1-other")]
+    matrix = build([case(k, "manual") for k in keys], states=states, packs=packs)
+    assert (matrix.uat_executed, matrix.uat_cases) == (1, 3)  # AC-9 is gone from the features
+    assert matrix.packs == {PACK: "Sales operations", "R1-other": "Sales operations"}
+    (requirement,) = matrix.requirements
+    assert (requirement.stale, sum(c.conflicts for c in requirement.cases)) == (1, 1)
+
+
+def test_requirements_follow_the_catalogue_with_links_and_notes() -> None:
+    config = Config(root=Path("/p"), requirement_url="https://jira.example.com/browse/{id}")
+    stories = [story("REQ-2"), story("REQ-1")]
+    cases = [case(AC1, "unit"), case("REQ-2.AC-1", "unit"), case("REQ-9.AC-1", "unit")]
+    results = [result("REQ-7.AC-1", "unit"), result("", "unit")]
+    matrix = build(cases, results, stories=stories, config=config)
+    assert [r.id for r in matrix.requirements] == ["REQ-2", "REQ-1"]
+    assert matrix.requirements[0].url == "https://jira.example.com/browse/REQ-2"
+    assert matrix.counts()[TraceStatus.NOT_RUN] == 2
+    notes = " | ".join(matrix.notes)
+    assert "REQ-9.AC-1" in notes and "REQ-7.AC-1" in notes and "1 result(s) have no case label" in notes
+
+
+def test_json_has_a_stable_documented_structure() -> None:
+    matrix = build([case(AC1, "unit", "manual")], [result(AC1, "unit")], [state(AC1)], [pack(AC1)], signed())
+    data = json.loads(matrix_json(matrix))
+    assert list(data) == [
+        "schema", "project", "generated_at", "results_folders", "allure_report",
+        "summary", "levels", "requirements", "packs", "notes",
+    ]  # fmt: skip
+    assert data["summary"] == {
+        "requirements": 1,
+        "statuses": {"ACCEPTED": 1, "PASSED": 0, "NOT RUN": 0, "UNCOVERED": 0, "FAILED": 0},
+        "uat_executed": 1,
+        "uat_cases": 1,
+    }
+    (requirement,) = data["requirements"]
+    assert requirement["status"] == "ACCEPTED" and requirement["levels"]["uat"] == "passed"
+    (trace,) = requirement["cases"]
+    assert set(trace["results"]) == {"unit", "integration", "e2e", "uat"}
+    assert set(trace["results"]["unit"]) == {"status", "runs", "passed", "result_uuid", "link", "message"}
+    assert data["packs"] == [
+        {"pack": PACK, "owner": "Sales operations", "decision": "Accepted", "conditions": "",
+         "signed_by": "Ann Lee", "date": "2026-11-24"},
+    ]  # fmt: skip
+    assert data["generated_at"] == "2026-11-24T09:30:00+00:00"
+
+
+def test_case_results_link_into_the_allure_3_report_by_md5_of_the_uuid() -> None:
+    passed = result(AC1, "unit", uuid="3629717f-33b6-43e1-bb5d-b38710880b5c")
+    matrix = build_matrix(
+        Config(root=Path("/p")), Catalogue((story(),)), [case(AC1, "unit")], [passed], {}, [], {},
+        now=NOW, allure_report="allure-report/index.html",
+    )  # fmt: skip
+    link = matrix_data(matrix)["requirements"][0]["cases"][0]["results"]["unit"]["link"]
+    assert link == "allure-report/index.html#5583e995383be8f0bdc6cbc1ee5e0168"
+    assert link.endswith(hashlib.md5(passed.uuid.encode()).hexdigest())
+    assert f'href="{link}"' in matrix_html(matrix)
+    assert (
+        matrix_data(build([case(AC1, "unit")], [passed]))["requirements"][0]["cases"][0]["results"]["unit"][
+            "link"
+        ]
+        == ""
+    )
+
+
+EVIL_TITLE = "<script>alert(1)</script>"
+EVIL_FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def evil_matrix() -> Matrix:
+    stories = [story("REQ-1", EVIL_TITLE), story("REQ-2", EVIL_FORMULA)]
+    cases = [case(AC1, "unit", scenario="+SUM(1,2)"), case("REQ-2.AC-1", "unit", scenario="@cmd")]
+    return build(cases, [result(AC1, "unit", "failed", message="-1 <img src=x>")], stories=stories)
+
+
+def test_story_text_is_escaped_in_the_page() -> None:
+    html = matrix_html(evil_matrix())
+    assert EVIL_TITLE not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x>" not in html and "&lt;img src=x&gt;" in html
+    assert html.count("<script>") == 1  # the page's own sort-and-filter script
+
+
+def _assert_text_cells(path: Path) -> None:
+    book = openpyxl.load_workbook(path)
+    found = {}
+    for sheet in ("Requirements", "Cases"):
+        for row in book[sheet].iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@<":
+                    found[cell.value] = cell.data_type
+    assert found.get(EVIL_TITLE) == "s" and found.get(EVIL_FORMULA) == "s"
+    assert found.get("+SUM(1,2)") == "s" and found.get("@cmd") == "s"
+    assert set(found.values()) == {"s"}
+
+
+def test_story_text_stays_text_in_the_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "traceability.xlsx"
+    path.write_bytes(matrix_xlsx(evil_matrix()))
+    _assert_text_cells(path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Summary", "Requirements", "Cases"]
+    sheet = book["Requirements"]
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == "A1:M3"
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+    status = next(c for c in sheet[2] if c.value == "FAILED")
+    assert status.fill.fgColor.rgb.endswith("CF222E")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_story_text_stays_text_after_libreoffice_saves_the_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "traceability.xlsx"
+    path.write_bytes(matrix_xlsx(evil_matrix()))
+    _assert_text_cells(convert_with_libreoffice(path, tmp_path / "lo"))
+
+
+STORY = """
+---
+id: REQ-1
+module: Sales
+priority: must
+levels: [integration, unit]
+---
+# Place an order
+
+## AC-1 An order is confirmed
+Given a customer "ACME" exists
+When I place an order for 3 "Widget"
+Then the order total is 29.97
+
+## AC-2 Quantities must be positive
+Given a customer "ACME" exists
+When I place an order for <quantity> "Widget"
+Then the order is rejected
+
+| quantity |
+|---|
+| 0 |
+| -1 |
+"""
+
+
+@pytest.fixture
+def traced(project: Path) -> Path:
+    """Return a project with one story, its features generated, and automated results of some levels."""
+    write(project / "stories" / "REQ-1.md", STORY)
+    assert runner.invoke(app, ["generate", "-C", str(project)]).exit_code == 0
+    folder = project / "reports" / "allure-results"
+    for n, (case_id, layer, status, stop) in enumerate(
+        [
+            ("REQ-1.AC-1", "integration", "failed", 1),  # a retry that passed later, in the other shard
+            ("REQ-1.AC-1", "integration", "passed", 5),
+            ("REQ-1.AC-1", "unit", "passed", 2),
+            ("REQ-1.AC-2", "integration", "passed", 3),
+            ("REQ-1.AC-2", "integration", "broken", 4),
+            ("REQ-1.AC-2", "unit", "passed", 3),
+        ]
+    ):
+        history = f"{case_id}[{layer}]" + ("" if case_id.endswith("AC-1") else f"#{n % 2}")
+        _allure_result(folder, case_id, layer, status, history, stop)
+    return project
+
+
+def _allure_result(folder: Path, case_id: str, layer: str, status: str, history: str, stop: int) -> None:
+    """Write a result as the pytest plugin labels it, through allure-python-commons."""
+    from allure_commons.logger import AllureFileLogger
+    from allure_commons.model2 import Label, Link, TestResult
+
+    logger: Any = AllureFileLogger(str(folder))
+    logger.report_result(
+        TestResult(
+            uuid=str(uuid.uuid4()),
+            historyId=history,
+            name=f"{case_id} [{layer}]",
+            status=status,
+            labels=[Label("case", case_id), Label("layer", layer)],
+            links=[Link("issue", "DEF-3", "DEF-3")] if status == "broken" else [],
+            start=stop - 1,
+            stop=stop,
+        )
+    )
+
+
+def without_run_details(matrix: Matrix) -> dict[str, Any]:
+    data = matrix_data(matrix)
+    del data["generated_at"], data["results_folders"]
+    return data
+
+
+def test_two_shards_give_the_same_matrix_as_one_folder(traced: Path) -> None:
+    from uatkit.config import load_config
+
+    config = load_config(traced)
+    everything = traced / "reports" / "allure-results"
+    shards = [traced / "shard1", traced / "shard2"]
+    for n, path in enumerate(sorted(everything.glob("*-result.json"))):
+        shards[n % 2].mkdir(exist_ok=True)
+        shutil.copy(path, shards[n % 2] / path.name)
+    whole = load_matrix(config, [everything])
+    sharded = load_matrix(config, shards)
+    assert without_run_details(sharded) == without_run_details(whole)
+    assert sharded.results_folders == ("shard1", "shard2")
+    (requirement,) = whole.requirements
+    assert requirement.status is TraceStatus.FAILED and requirement.reason == "integration broken: AC-2"
+    assert requirement.defects == ("DEF-3",)
+    assert [c.results["integration"].status for c in requirement.cases] == ["passed", "broken"]
+    assert any("no UAT ledger" in note for note in whole.notes)
+
+
+def test_missing_results_folders_are_skipped_with_a_note(traced: Path) -> None:
+    from uatkit.config import load_config
+
+    matrix = load_matrix(load_config(traced), [traced / "nowhere"])
+    assert only(matrix).status is TraceStatus.NOT_RUN
+    assert "nowhere: no such results folder (skipped)" in matrix.notes
+
+
+def test_write_matrix_writes_three_files(tmp_path: Path) -> None:
+    paths = write_matrix(evil_matrix(), tmp_path / "reports")
+    assert [p.name for p in paths] == ["traceability.html", "traceability.xlsx", "traceability.json"]
+    assert json.loads(paths[2].read_text(encoding="utf-8"))["requirements"][1]["title"] == EVIL_FORMULA
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_cli_prints_the_matrix_and_writes_its_files(traced: Path) -> None:
+    shown = runner.invoke(app, ["trace", "-C", str(traced)])
+    assert shown.exit_code == 0, shown.output
+    assert "REQ-1" in shown.output and "FAILED" in shown.output
+    assert "1 requirements: 0 ACCEPTED, 0 PASSED, 0 NOT RUN, 0 UNCOVERED, 1 FAILED" in shown.output
+    assert "wrote reports/traceability.xlsx" in shown.output
+    assert (traced / "reports" / "traceability.html").is_file()
+    (traced / "reports" / "traceability.json").unlink()
+    as_json = runner.invoke(app, ["trace", "-C", str(traced), "--format", "json", "--no-write"])
+    assert as_json.exit_code == 0
+    assert json.loads(as_json.stdout)["requirements"][0]["status"] == "FAILED"
+    assert not (traced / "reports" / "traceability.json").exists()
+
+
+def test_cli_reads_the_given_folders_and_refuses_missing_ones(traced: Path) -> None:
+    empty = traced / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, ["trace", "-C", str(traced), "--results", str(empty), "--no-write"])
+    assert result.exit_code == 0 and "NOT RUN" in result.output
+    missing = runner.invoke(app, ["trace", "-C", str(traced), "--results", str(traced / "nowhere")])
+    assert missing.exit_code == 2
+
+
+def test_cli_reads_the_merged_results_first(traced: Path) -> None:
+    config = Config(root=traced, report=ReportConfig())
+    (config.root / config.report.merged).mkdir(parents=True)
+    data = json.loads(
+        runner.invoke(app, ["trace", "-C", str(traced), "--format", "json", "--no-write"]).stdout
+    )
+    assert data["results_folders"] == ["reports/merged-results"]
+    assert data["requirements"][0]["status"] == "NOT RUN"
+
+
+@pytest.mark.skipif(
+    not (REPO / "reports" / "uat.db").is_file() or not (REPO / "reports" / "allure-results").is_dir(),
+    reason="the demo has not run (make demo)",
+)
+def test_cli_on_the_demo_project() -> None:
+    result = runner.invoke(app, ["trace", "-C", str(REPO), "--format", "json", "--no-write"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    ids = [r["id"] for r in data["requirements"]]
+    assert "REQ-101" in ids and data["summary"]["requirements"] == len(ids)
+    assert data["summary"]["uat_cases"] > 0 and data["packs"]
+
+
+def test_the_page_sorts_filters_and_opens_requirements(tmp_path: Path, page: Any) -> None:
+    matrix = build(
+        [case(AC1, "unit"), case("REQ-2.AC-1", "unit")],
+        [result(AC1, "unit"), result("REQ-2.AC-1", "unit", "failed")],
+        stories=[story("REQ-1"), story("REQ-2", "Sales by day")],
+    )
+    (path,) = [p for p in write_matrix(matrix, tmp_path) if p.suffix == ".html"]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(path.as_uri())
+    order = "bs => bs.map(b => b.dataset.kId)"
+    assert page.locator("tbody.req").evaluate_all(order) == ["REQ-1", "REQ-2"]
+    page.click('th[data-key="status"]')
+    assert page.locator("tbody.req").evaluate_all(order) == ["REQ-2", "REQ-1"]  # FAILED first
+    page.fill("#filter", "sales by")
+    assert page.inner_text("#shown") == "1 of 2 requirements"
+    assert page.locator("tbody.req:visible").evaluate_all(order) == ["REQ-2"]
+    page.locator("tbody.req:visible tr.main td").nth(2).click()
+    assert page.locator("tbody.req:visible tr.cases").is_visible()
+    assert "REQ-2.AC-1" in page.inner_text("tbody.req:visible tr.cases")
+    page.fill("#filter", "")
+    page.select_option("#f-status", "NOT RUN")
+    assert page.inner_text("#shown") == "0 of 2 requirements" and page.is_visible("#nothing")
+    assert errors == []
