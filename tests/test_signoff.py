@@ -323,6 +323,12 @@ def test_custom_gates_are_read_in_order() -> None:
         Gate("uat_executed", "conditions", (), 80.0),
     )
     assert gates_of("[tool.uatkit]\n") == DEFAULT_GATES
+    assert gates_of("[tool.uatkit.signoff]\n") == DEFAULT_GATES
+
+
+def test_an_empty_gate_list_is_refused_rather_than_always_go() -> None:
+    with pytest.raises(ConfigError, match="needs at least one gate"):
+        gates_of("[tool.uatkit.signoff]\ngates = []\n")
 
 
 @pytest.mark.parametrize(

@@ -96,8 +96,8 @@ def _show(matrix: Matrix) -> None:
     from rich import box
     from rich.table import Table
 
-    from uatkit.trace.model import LEVELS, TraceStatus
-    from uatkit.trace.outputs import STATUS_ORDER, summary_view
+    from uatkit.trace.model import LEVELS, STATUS_ORDER, TraceStatus
+    from uatkit.trace.outputs import summary_view
 
     listing = Table(
         title=f"Traceability: {matrix.project}",

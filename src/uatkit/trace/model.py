@@ -26,6 +26,16 @@ class TraceStatus(StrEnum):
     ACCEPTED = "ACCEPTED"  # automated passed, every UAT case passed (fresh marks), and its packs signed off
 
 
+#: Statuses from best to worst: the order of summaries, stacked bars and legends.
+STATUS_ORDER = (
+    TraceStatus.ACCEPTED,
+    TraceStatus.PASSED,
+    TraceStatus.NOT_RUN,
+    TraceStatus.UNCOVERED,
+    TraceStatus.FAILED,
+)
+
+
 @dataclass(frozen=True)
 class LevelResult:
     """The outcome of one case at one level.

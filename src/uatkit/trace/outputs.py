@@ -8,16 +8,16 @@ from pathlib import Path
 from typing import Any
 
 from uatkit.atomic import atomic_write_bytes, atomic_write_text
-from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import (
+    LEVELS,
+    STATUS_ORDER,
+    CaseTrace,
+    LevelResult,
+    Matrix,
+    RequirementTrace,
+)
 
 #: Statuses from best to worst: the order of the summary (as on the sign-off page).
-STATUS_ORDER = (
-    TraceStatus.ACCEPTED,
-    TraceStatus.PASSED,
-    TraceStatus.NOT_RUN,
-    TraceStatus.UNCOVERED,
-    TraceStatus.FAILED,
-)
 #: The version of the JSON structure; it changes only when a key changes meaning or goes away.
 SCHEMA = 1
 #: How a UAT status reads in the business users' words (the pack's dropdown).

@@ -13,18 +13,10 @@ from typing import Any
 from uatkit.atomic import atomic_write_text
 from uatkit.config import Config, Gate
 from uatkit.model import Decision, Priority
-from uatkit.trace.model import LEVELS, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import LEVELS, STATUS_ORDER, LevelResult, Matrix, RequirementTrace, TraceStatus
 
 #: How many IDs a gate's one-line reason names before "and N more".
 SHOWN = 5
-#: Statuses from best to worst: the order of the stacked bars and their legend.
-STATUS_ORDER = (
-    TraceStatus.ACCEPTED,
-    TraceStatus.PASSED,
-    TraceStatus.NOT_RUN,
-    TraceStatus.UNCOVERED,
-    TraceStatus.FAILED,
-)
 
 
 class Outcome(StrEnum):

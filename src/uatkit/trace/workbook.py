@@ -14,8 +14,8 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from uatkit.trace.model import LEVELS, Matrix, RequirementTrace, TraceStatus
-from uatkit.trace.outputs import STATUS_ORDER, cell_view, summary_view
+from uatkit.trace.model import LEVELS, STATUS_ORDER, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.outputs import cell_view, summary_view
 from uatkit.uat.xlsx import Sheet, add_styles, cell_text, put_text, row_height
 
 #: (fill, font) colours, the same as the HTML page's chips.
