@@ -42,11 +42,12 @@ $uatkit trace
 echo
 echo "== 11. The sign-off verdict for the acceptance meeting"
 # NO-GO exits 1 by design (CI can gate on it); the demo reports the verdict instead of failing.
-verdict=0
-$uatkit signoff || verdict=$?
-[ "$verdict" -le 1 ] || exit "$verdict"
+code=0
+$uatkit signoff || code=$?
+[ "$code" -le 1 ] || exit "$code"
+verdict=$($uatkit signoff --format json --no-write | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["outcome"])' || true)
 echo
-echo "Demo done."
+echo "Demo done. Verdict: $verdict (the reasons are above and on the sign-off page)."
 echo "  Allure report:        reports/allure-report/index.html"
 echo "  Traceability matrix:  reports/traceability.html (.xlsx, .json)"
 echo "  Sign-off page:        reports/signoff.html"
