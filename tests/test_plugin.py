@@ -172,6 +172,12 @@ def test_allure_results_carry_the_mapping(bdd: pytest.Pytester) -> None:
         assert again[layer]["historyId"] == by_layer[layer]["historyId"]
     # Manual scenarios are skipped before pytest-bdd starts them, so they never reach Allure as automated.
     assert all(labels(r)["case"] != ["REQ-1.AC-2"] for r in allure_results(bdd.path / "first"))
+    # The run records its environment once, for the merged report's Metadata.
+    from uatkit.allure.merge import read_properties
+
+    environment = read_properties(bdd.path / "first" / "environment.properties")
+    assert environment["Levels"] == "e2e, integration, unit" and environment["uatkit"]
+    assert "Base URL" not in environment  # this project configures no system under test
 
 
 def test_faker_seed_is_stable_and_replayable(bdd: pytest.Pytester) -> None:

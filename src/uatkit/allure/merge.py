@@ -201,7 +201,7 @@ def read_properties(path: Path) -> dict[str, str]:
 
 def properties_text(values: Mapping[str, str]) -> str:
     """Return a .properties file both Allure 2 (ISO-8859-1) and Allure 3 (UTF-8) read the same way."""
-    lines = ["# Written by uatkit report: the environment of the runs merged into this report."]
+    lines = ["# Written by uatkit: the environment these results were produced in."]
     lines += [f"{_escape(key, True)}={_escape(value, False)}" for key, value in values.items()]
     return "\n".join(lines) + "\n"
 

@@ -18,7 +18,18 @@ import pytest
 
 from uatkit.config import load_config
 from uatkit.model import Story
-from uatkit.pytest_plugin import allure_map, browser, data, fixtures, levels, manual, stepcheck, system, tags
+from uatkit.pytest_plugin import (
+    allure_map,
+    browser,
+    data,
+    environment,
+    fixtures,
+    levels,
+    manual,
+    stepcheck,
+    system,
+    tags,
+)
 from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY, STORIES_KEY
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
@@ -61,6 +72,11 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def pytest_configure_node(node: Any) -> None:
     """Hand the session's settings to a pytest-xdist worker."""
     system.configure_node(node.config, node)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Record the run's environment beside its Allure results."""
+    environment.write(session.config)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
