@@ -36,3 +36,21 @@ def test_demo_check_without_steps_is_clean() -> None:
     result = runner.invoke(app, ["check", "--project", str(REPO), "--no-steps"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK: ")
+
+
+def test_commands_outside_a_project_say_so(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    for args in (["stories"], ["trace"], ["uat", "status"]):
+        result = runner.invoke(app, [*args, "--project", str(tmp_path)])
+        assert result.exit_code == 2
+        assert "no uatkit project in" in result.output and "uatkit init" in result.output
+
+
+def test_signoff_refuses_a_results_folder_that_does_not_exist(project) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["signoff", "--project", str(project), "--results", str(project / "nowhere")])
+    assert result.exit_code == 2 and "no such results folder" in result.output
+    assert not (project / "reports" / "signoff.html").exists()
+
+
+def test_an_empty_release_is_refused(project) -> None:  # type: ignore[no-untyped-def]
+    result = runner.invoke(app, ["uat", "export", "--project", str(project), "--release", ""])
+    assert result.exit_code == 2 and "release" in result.output

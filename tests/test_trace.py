@@ -596,3 +596,45 @@ def test_the_page_sorts_filters_and_opens_requirements(tmp_path: Path, page: Any
     page.select_option("#f-status", "NOT RUN")
     assert page.inner_text("#shown") == "0 of 2 requirements" and page.is_visible("#nothing")
     assert errors == []
+
+
+def test_a_uat_row_whose_marks_disagree_never_looks_passed() -> None:
+    matrix = build(
+        [case("REQ-1.AC-1#1", "manual"), case("REQ-1.AC-1#2", "manual")],
+        states=[state("REQ-1.AC-1#1"), conflict("REQ-1.AC-1#2")],
+        packs=[pack("REQ-1.AC-1#1", "REQ-1.AC-1#2")],
+        signoffs=signed(),
+    )
+    uat = only(matrix).cases[0].results["uat"]
+    assert uat.status == "unknown" and "marks disagree" in uat.message
+    assert only(matrix).status is not TraceStatus.ACCEPTED
+
+
+def test_the_matrix_counts_only_the_configured_releases_packs() -> None:
+    from dataclasses import replace
+
+    from uatkit.config import UatConfig
+    from uatkit.trace.matrix import release_packs
+
+    old = pack("REQ-1.AC-1", pack_id="R0-sales")
+    old = PackSummary(replace(old.info, release="R0"), old.rows)
+    current = pack("REQ-1.AC-1")
+    config = Config(root=Path("/project"), uat=UatConfig(release="R1"))
+    assert release_packs(config, [old, current]) == [current]
+    assert release_packs(Config(root=Path("/project")), [old, current]) == [old, current]
+
+
+def test_results_newer_than_the_merged_folder_are_read_directly(tmp_path: Path) -> None:
+    import os
+
+    from uatkit.trace.matrix import default_results
+
+    config = Config(root=tmp_path)
+    merged, run = tmp_path / "reports" / "merged-results", tmp_path / "reports" / "allure-results"
+    for folder, stamp in ((merged, 1_000), (run, 2_000)):
+        folder.mkdir(parents=True)
+        (folder / "a-result.json").write_text("{}", encoding="utf-8")
+        os.utime(folder / "a-result.json", (stamp, stamp))
+    assert default_results(config) == [run]  # a run after the last `uatkit report`
+    os.utime(merged / "a-result.json", (3_000, 3_000))
+    assert default_results(config) == [merged]

@@ -94,7 +94,6 @@ def report_environment(config: Config, *, base_url: str = "", app_version: str =
     return {
         "Base URL": base_url or config.base_url,
         "Application version": app_version,
-        "Browser": browser_version(config),
         "Commit": commit(config.root),
         "uatkit": uatkit_version(),
     }

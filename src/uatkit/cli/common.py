@@ -35,7 +35,17 @@ ProjectOption = Annotated[
 
 def config_for(project: Path | None) -> Config:
     """Return the configuration of the project in `project` or around the current folder."""
-    return load_config(project)
+    from uatkit.config import find_pyproject
+
+    start = (project or Path.cwd()).resolve()
+    if project is not None and not start.is_dir():
+        raise UatkitError(f"--project {project}: no such folder")
+    if find_pyproject(start) is None:
+        raise UatkitError(
+            f"no uatkit project in {start} or above (no pyproject.toml with a [tool.uatkit] table); "
+            "run `uatkit init DIR` to make one, or pass --project DIR"
+        )
+    return load_config(start)
 
 
 @contextmanager

@@ -12,7 +12,8 @@ from uatkit.errors import UatkitError
 
 demo_app = typer.Typer(
     name="demo",
-    help="The bundled demo system under test (an order-management web application).",
+    help="The bundled demo system under test (an order-management web application). "
+    "Example: uatkit demo serve --port 8000",
     no_args_is_help=True,
     rich_markup_mode=None,
 )

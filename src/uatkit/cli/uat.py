@@ -19,7 +19,8 @@ from uatkit.errors import EXIT_INPUT, UatkitError
 
 uat_app = typer.Typer(
     name="uat",
-    help="UAT packs in Excel: export them for business users, import what they return, follow progress.",
+    help="UAT packs in Excel: export them for business users, import what they return, follow progress. "
+    "Example: uatkit uat export --release R1",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -96,7 +97,7 @@ def export(
 
     with user_errors():
         config = config_for(project)
-        chosen_release = release or config.uat.release
+        chosen_release = release if release is not None else config.uat.release
         if not chosen_release:
             raise UatkitError(
                 "say which release the packs are for: --release R1 (or [tool.uatkit.uat] release)"

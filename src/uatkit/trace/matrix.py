@@ -185,7 +185,8 @@ def _automated(level: str, records: Sequence[ResultRecord]) -> LevelResult:
 
 def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
     marked = [(ALLURE_STATUS[s.status], s) for s in states if s.status in ALLURE_STATUS]
-    status = worst(allure for allure, _ in marked)
+    # A row whose marks disagree is unknown: the case must not look passed while a pack says Fail.
+    status = worst([*(allure for allure, _ in marked), *("unknown" for s in states if s.conflict)])
     shown = next((s for allure, s in marked if allure == status), None)
     message = ""
     if shown is not None and shown.mark is not None and status != "passed":
@@ -268,15 +269,24 @@ def _notes(
 
 
 def default_results(config: Config) -> list[Path]:
-    """Return the merged results folder when it exists, else the configured results folders that exist."""
-    merged = config.root / config.report.merged
-    if merged.is_dir():
-        return [merged]
+    """Return the merged results folder when it is up to date, else the configured results folders that exist.
+
+    A run or an import after the last `uatkit report` makes the merged folder stale: then the folders it
+    was merged from are read directly, so the matrix never shows older results than there are.
+    """
     # Joining keeps absolute patterns absolute; Path.glob refuses them.
     found = [
         Path(p) for pattern in config.report.results for p in sorted(glob.glob(str(config.root / pattern)))
     ]
-    return list(dict.fromkeys(p for p in found if p.is_dir()))
+    sources = list(dict.fromkeys(p for p in found if p.is_dir()))
+    merged = config.root / config.report.merged
+    if merged.is_dir() and _newest(merged) >= max((_newest(f) for f in sources), default=0.0):
+        return [merged]
+    return sources
+
+
+def _newest(folder: Path) -> float:
+    return max((p.stat().st_mtime for p in folder.glob("*-result.json")), default=folder.stat().st_mtime)
 
 
 def allure_link(config: Config) -> str:
@@ -285,6 +295,12 @@ def allure_link(config: Config) -> str:
     if not index.is_file():
         return ""
     return Path(os.path.relpath(index, config.root / config.report.folder)).as_posix()
+
+
+def release_packs(config: Config, packs: Sequence[PackSummary]) -> list[PackSummary]:
+    """Return the packs of the configured release (`[tool.uatkit.uat] release`; every pack when unset)."""
+    release = config.uat.release
+    return [p for p in packs if not release or p.info.release == release]
 
 
 def load_matrix(config: Config, results_folders: Sequence[Path], allure_report: str = "") -> Matrix:
@@ -309,7 +325,8 @@ def load_matrix(config: Config, results_folders: Sequence[Path], allure_report: 
     if path.is_file():
         with Ledger.open(path) as ledger:
             states = {s.key: s for s in ledger.states({c.key: c.fingerprint for c in cases})}
-            packs, signoffs = ledger.packs(), ledger.signoffs()
+            packs, signoffs = release_packs(config, ledger.packs()), ledger.signoffs()
+            signoffs = {pack: s for pack, s in signoffs.items() if pack in {p.pack_id for p in packs}}
     else:
         notes.append(f"no UAT ledger at {config.relative(path)}: no UAT marks (run `uatkit uat import`)")
     now = dt.datetime.now().astimezone().replace(microsecond=0)

@@ -21,7 +21,7 @@ from uatkit.trace.model import (
 #: The version of the JSON structure; it changes only when a key changes meaning or goes away.
 SCHEMA = 1
 #: How a UAT status reads in the business users' words (the pack's dropdown).
-UAT_WORDS = {"passed": "Pass", "failed": "Fail", "broken": "Blocked", "skipped": "N/A"}
+UAT_WORDS = {"passed": "Pass", "failed": "Fail", "broken": "Blocked", "skipped": "N/A", "unknown": "conflict"}
 
 
 def result_link(allure_report: str, result: LevelResult) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from uatkit.atomic import atomic_write_text
 from uatkit.config import Config, Gate
+from uatkit.errors import UatkitError
 from uatkit.model import Decision, Priority
 from uatkit.trace.model import LEVELS, STATUS_ORDER, LevelResult, Matrix, RequirementTrace, TraceStatus
 
@@ -321,6 +322,9 @@ def sign_off(config: Config, results: Sequence[Path] | None = None, write: bool 
     """Build the matrix from the results, check the configured gates, and write signoff.html."""
     from uatkit.trace.matrix import allure_link, default_results, load_matrix
 
+    missing = [folder for folder in results or () if not folder.is_dir()]
+    if missing:
+        raise UatkitError(f"--results {missing[0]}: no such results folder")
     folders = list(results) if results else default_results(config)
     matrix = load_matrix(config, folders, allure_report=allure_link(config))
     verdict = evaluate(matrix, config.signoff.gates)

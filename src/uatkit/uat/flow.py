@@ -190,4 +190,7 @@ def uat_progress(config: Config) -> Progress:
         raise UatkitError(f"no UAT ledger at {path}: export packs with `uatkit uat export` first")
     with Ledger.open(path) as ledger:
         states = {s.key: s for s in ledger.states(current)}
-        return summarise(ledger.packs(), {c.key: c for c in cases}, states, ledger.signoffs())
+        from uatkit.trace.matrix import release_packs
+
+        packs = release_packs(config, ledger.packs())
+        return summarise(packs, {c.key: c for c in cases}, states, ledger.signoffs())
