@@ -327,3 +327,32 @@ def test_results_options_take_globs_and_refuse_what_matches_nothing(project: Pat
     assert done.exit_code == 2 and "error: --results ci/shard-*: no such folder" in done.output
     done = runner.invoke(app, ["report", "-C", str(project)])
     assert done.exit_code == 2 and "error: no results to report" in done.output
+
+
+def test_a_result_file_of_the_wrong_shape_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    folder = tmp_path / "results"
+    result(folder, "h1", "passed")
+    (folder / "list-result.json").write_text("[]", encoding="utf-8")
+    (folder / "start-result.json").write_text('{"start": "yesterday"}', encoding="utf-8")
+    records, problems = read_results([folder])
+    assert [r.history_id for r in records] == ["h1"]
+    assert sorted(p.location.path.rpartition("/")[2] for p in problems) == [
+        "list-result.json",
+        "start-result.json",
+    ]
+
+
+def test_results_patterns_treat_the_project_folder_as_a_path(tmp_path: Path) -> None:
+    from uatkit.allure.read import expand_folders
+
+    root = tmp_path / "acme [v2]"
+    (root / "reports" / "allure-results").mkdir(parents=True)
+    assert expand_folders(root, ["reports/allure-*"]) == [root / "reports" / "allure-results"]
+
+
+def test_defect_ids_from_spreadsheets_never_become_script_links() -> None:
+    from uatkit.allure.mapping import case_links
+    from uatkit.config import Config
+
+    links = case_links(Config(root=Path(".")), "", ["DEF-1", "javascript:alert(1)", "https://bugs.example/2"])
+    assert [url for url, _name, _kind in links] == ["DEF-1", "https://bugs.example/2"]

@@ -172,6 +172,11 @@ class Config:
         """Return the folder generated features go to."""
         return self.root / self.features
 
+    @property
+    def project_name(self) -> str:
+        """Return the project's name for packs, the matrix and the sign-off (config, else the folder's)."""
+        return self.uat.project_name or self.root.name
+
     def story_paths(self) -> list[Path]:
         """Return the configured story sources as absolute paths."""
         return [self.root / p for p in self.stories]

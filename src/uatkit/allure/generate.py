@@ -84,7 +84,7 @@ def allure_config(*, name: str, output: Path, history: Path, single_file: bool) 
 
 def report_name(config: Config, name: str | None = None) -> str:
     """Return the report's title: given, configured, the UAT project's name, or the project folder's."""
-    return name or config.report.name or config.uat.project_name or config.root.name
+    return name or config.report.name or config.project_name
 
 
 def report_environment(config: Config, *, base_url: str = "", app_version: str = "") -> dict[str, str]:

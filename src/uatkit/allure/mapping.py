@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from uatkit.config import Config
 from uatkit.model import Priority, Story, UatCase
@@ -86,5 +88,20 @@ def case_links(config: Config, requirement: str, defects: list[str]) -> tuple[tu
     url = requirement_link(config, requirement) if requirement else ""
     if url:
         out.append((url, requirement, "tms"))
-    out += [(config.defect_url.replace("{id}", d) if config.defect_url else d, d, "issue") for d in defects]
+    out += [(url, d, "issue") for d in defects if (url := defect_link(config, d))]
     return tuple(out)
+
+
+_PLAIN_ID = re.compile(r"[\w.#/-]+\Z")
+
+
+def defect_link(config: Config, defect: str) -> str:
+    """Return a defect's URL: from the `defect_url` template, else the ID itself if a plain ID or web link.
+
+    Defect IDs come from spreadsheets: text such as `javascript:…` must never become a live link.
+    """
+    if config.defect_url:
+        return config.defect_url.replace("{id}", quote(defect, safe=""))
+    if defect.startswith(("https://", "http://")) or (_PLAIN_ID.match(defect) and ":" not in defect):
+        return defect
+    return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,6 +44,14 @@ class ResultRecord:
         return tuple(name for name, _url, kind in self.links if kind == "issue")
 
 
+def expand_folders(root: Path, patterns: Iterable[str]) -> list[Path]:
+    """Return the folders that results patterns (globs relative to `root`) match, in order, each once."""
+    # The root is escaped: a project folder named like "acme [v2]" is a path, not a pattern.
+    base = Path(glob.escape(str(root)))
+    found = [Path(p) for pattern in patterns for p in sorted(glob.glob(str(base / pattern)))]
+    return list(dict.fromkeys(p for p in found if p.is_dir()))
+
+
 def result_files(folders: Iterable[Path]) -> list[Path]:
     """Return every `*-result.json` in the folders, sorted; a folder that does not exist is an error."""
     files: list[Path] = []
@@ -57,11 +66,16 @@ def read_result(path: Path, problems: list[Problem]) -> ResultRecord | None:
     """Read one result file; an unreadable one becomes a problem and None."""
     try:
         data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return _record(path, data)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
+        # A file of the right name but the wrong shape (a list, a text start time) is skipped, not a crash.
         problems.append(
             Problem(SourceLocation(str(path)), f"not an Allure result: {exc}", "delete it or rerun")
         )
         return None
+
+
+def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
     labels = tuple((str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("labels") or [])
     links = tuple(
         (str(x.get("name", "")), str(x.get("url", "")), str(x.get("type", "")))

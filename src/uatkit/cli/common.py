@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from uatkit.config import Config, load_config
-from uatkit.errors import InputError, UatkitError
+from uatkit.errors import EXIT_INPUT, InputError, UatkitError
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
@@ -64,6 +64,15 @@ def user_errors() -> Iterator[None]:
     except UatkitError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(exc.exit_code) from None
+    except OSError as exc:
+        # A file held open by Excel, a read-only folder, a full disk: the user's machine, not a bug.
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(
+            f"error: {where}{exc.strerror or exc}; close the file if another program has it open, "
+            "and check that the folder can be written",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INPUT) from None
 
 
 def cells(*values: str) -> list[Text]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 from pathlib import Path
 from typing import Annotated
 
@@ -96,11 +95,11 @@ def report(
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:
     """Expand the results folders (globs relative to the project); skip missing defaults with a note."""
+    from uatkit.allure.read import expand_folders
+
     found: list[Path] = []
-    root = Path(glob.escape(str(config.root)))
     for pattern in given or config.report.results:
-        matches = [Path(p) for p in sorted(glob.glob(str(root / pattern)))]
-        matches = [m for m in matches if m.is_dir() and m.resolve() != merged.resolve()]
+        matches = [m for m in expand_folders(config.root, [pattern]) if m.resolve() != merged.resolve()]
         if not matches and given:
             raise UatkitError(f"--results {pattern}: no such folder in {config.root}")
         if not matches:

@@ -16,14 +16,13 @@ The status of a requirement, first rule that applies (docs/trace.md says the sam
 from __future__ import annotations
 
 import datetime as dt
-import glob
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from uatkit.allure.mapping import requirement_link
-from uatkit.allure.read import ResultRecord, read_results, worst
+from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
 from uatkit.config import Config
 from uatkit.model import Catalogue, Decision, Level, SignOff, UatCase
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
@@ -102,7 +101,7 @@ def build_matrix(
         uat_cases=len(in_packs),
         generated_at=now,
         allure_report=allure_report,
-        project=config.uat.project_name or config.report.name or config.root.name,
+        project=config.project_name,
         notes=tuple(_notes(catalogue, rows, results)),
     )
 
@@ -274,11 +273,7 @@ def default_results(config: Config) -> list[Path]:
     A run or an import after the last `uatkit report` makes the merged folder stale: then the folders it
     was merged from are read directly, so the matrix never shows older results than there are.
     """
-    # Joining keeps absolute patterns absolute; Path.glob refuses them.
-    found = [
-        Path(p) for pattern in config.report.results for p in sorted(glob.glob(str(config.root / pattern)))
-    ]
-    sources = list(dict.fromkeys(p for p in found if p.is_dir()))
+    sources = expand_folders(config.root, config.report.results)
     merged = config.root / config.report.merged
     if merged.is_dir() and _newest(merged) >= max((_newest(f) for f in sources), default=0.0):
         return [merged]

@@ -60,7 +60,7 @@ def plan_export(
     if language not in LANGUAGE_CHOICES:
         raise UatkitError(f"no UAT pack labels in {language!r}; choose {', '.join(LANGUAGE_CHOICES)}")
     folder = config.root / config.uat.packs / release
-    project = config.uat.project_name or config.root.name
+    project = config.project_name
     planned: list[PlannedPack] = []
     seen: dict[str, str] = {}
     for group, members in group_cases(cases, by).items():

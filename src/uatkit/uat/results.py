@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import mimetypes
 import re
+import shutil
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,20 +35,28 @@ def write_uat_results(
     """Replace the Allure results in `out` with one result a marked case; return how many were written."""
     from allure_commons.logger import AllureFileLogger
 
-    out.mkdir(parents=True, exist_ok=True)
-    for pattern in _OUR_FILES:
-        for old in out.glob(pattern):
-            old.unlink()
-    # allure-python-commons is untyped; its writer is used through its hook methods only.
-    logger: Any = AllureFileLogger(str(out))  # type: ignore[no-untyped-call]
-    by_key = {state.key: state for state in states}
-    written = 0
-    for case in cases:
-        state = by_key.get(case.key)
-        if state is None or (state.mark is None and not state.conflict):
-            continue  # Not run: nothing to report
-        logger.report_result(_result(config, case, state, ledger, logger))
-        written += 1
+    from uatkit.allure.merge import fresh_folder
+
+    def earlier(path: Path) -> bool:
+        return any(path.match(pattern) for pattern in _OUR_FILES)
+
+    # Built beside the old folder and swapped in: a failure part-way leaves the previous results whole.
+    # Files uatkit did not write there (an executor.json, notes) move over unchanged.
+    with fresh_folder(out, lambda _: True) as work:
+        if out.is_dir():
+            for kept in out.iterdir():
+                if kept.is_file() and not earlier(kept):
+                    shutil.copy2(kept, work / kept.name)
+        # allure-python-commons is untyped; its writer is used through its hook methods only.
+        logger: Any = AllureFileLogger(str(work))  # type: ignore[no-untyped-call]
+        by_key = {state.key: state for state in states}
+        written = 0
+        for case in cases:
+            state = by_key.get(case.key)
+            if state is None or (state.mark is None and not state.conflict):
+                continue  # Not run: nothing to report
+            logger.report_result(_result(config, case, state, ledger, logger))
+            written += 1
     return written
 
 
