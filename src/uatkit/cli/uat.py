@@ -107,7 +107,7 @@ def export(
         password = os.environ.get(variable) if variable else None
         if variable and not password:
             raise UatkitError(f"the environment variable {variable} for the pack password is not set")
-        with _bar(1, "Writing packs") as advance:
+        with err.status("Writing UAT packs …"):
             run = export_packs(
                 config,
                 release=chosen_release,
@@ -117,7 +117,6 @@ def export(
                 due=due_date,
                 password=password,
                 force=force,
-                progress=advance,
             )
     listing = table(
         f"{len(run.packs)} UAT packs for {chosen_release}",
