@@ -9,7 +9,7 @@ if command -v soffice >/dev/null; then
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
   echo "Installing LibreOffice Calc for the UAT pack round-trip tests (apt-get install -y libreoffice-calc) ..."
-  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
   if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc fonts-noto-cjk >/dev/null; then
     echo "LibreOffice: $(command -v soffice)"
     touch .libreoffice
