@@ -24,10 +24,11 @@ from uatkit.errors import UatkitError
 from uatkit.model import Catalogue, Mark, Priority, SourceLocation, Status, UatCase
 from uatkit.uat import layout
 from uatkit.uat.cases import collect_cases
-from uatkit.uat.export import plan_export, source_commit, write_packs
+from uatkit.uat.export import plan_export, write_packs
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.reader import read_pack
 from uatkit.uat.workbook import build_pack
+from uatkit.vcs import commit as source_commit
 
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 COL = {column.key: index for index, column in enumerate(layout.COLUMNS, start=1)}

@@ -14,6 +14,7 @@ from uatkit.allure.merge import allure3_categories, fresh_folder, write_json
 from uatkit.atomic import atomic_write_text
 from uatkit.config import Config
 from uatkit.errors import UatkitError
+from uatkit.vcs import commit
 
 NODE_MISSING = (
     "Node.js (>= 20) with npm is needed to build the Allure report: apt-get install nodejs npm, "
@@ -121,11 +122,6 @@ def browser_version(config: Config) -> str:
         return ""
     text = _quiet([path, "--version"], config.root)
     return text.partition(" built on")[0].strip() if text else path
-
-
-def commit(root: Path) -> str:
-    """Return the project's short git commit, or "" outside a git checkout."""
-    return _quiet(["git", "rev-parse", "--short", "HEAD"], root)
 
 
 def uatkit_version() -> str:

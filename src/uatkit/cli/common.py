@@ -75,6 +75,11 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(EXIT_INPUT) from None
 
 
+def shown(config: Config, path: Path) -> str:
+    """Return a path as a user knows it: relative to the project when inside it, else as given."""
+    return config.relative(path) if path.resolve().is_relative_to(config.root.resolve()) else str(path)
+
+
 def cells(*values: str) -> list[Text]:
     """Return table cells that show text exactly as written (story text is never read as markup)."""
     return [Text(value) for value in values]

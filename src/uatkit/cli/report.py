@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, config_for, err, out, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, config_for, err, out, shown, table, user_errors
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 
@@ -90,7 +90,7 @@ def report(
     for layer, counts in summary.by_layer.items():
         listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in _SHOWN)))
     out.print(listing)
-    out.print(f"Allure report: {_shown(config, index)}", markup=False)
+    out.print(f"Allure report: {shown(config, index)}", markup=False)
 
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:
@@ -111,7 +111,3 @@ def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path
             "(or import UAT packs) first, or say where results are with --results"
         )
     return found
-
-
-def _shown(config: Config, path: Path) -> str:
-    return config.relative(path) if path.resolve().is_relative_to(config.root.resolve()) else str(path)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, config_for, err, out, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, config_for, err, out, shown, table, user_errors
 from uatkit.cli.stories import Format
 from uatkit.errors import EXIT_INPUT, UatkitError
 
@@ -168,8 +168,11 @@ def import_(
     with user_errors():
         config = config_for(project)
         chosen = paths or [config.root / config.uat.packs]
-        with _bar(len(find_packs(chosen)), "Importing packs") as advance:
-            run = import_packs(config, chosen, progress=advance)
+        files = find_packs(chosen)
+        if not files:
+            raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in chosen)}")
+        with _bar(len(files), "Importing packs") as advance:
+            run = import_packs(config, files, progress=advance)
     for read in run.refused:
         err.print(f"error: {read.path} was not imported ({len(read.errors)} problem(s)):", markup=False)
         for problem in read.errors:
@@ -182,26 +185,17 @@ def import_(
         if outcome.conflicts:
             result += f"; {len(outcome.conflicts)} conflict(s): {', '.join(outcome.conflicts)}"
         listing.add_row(
-            *cells(_shown(config.root, outcome.path), outcome.pack_id, str(outcome.added)),
+            *cells(shown(config, outcome.path), outcome.pack_id, str(outcome.added)),
             *cells(str(outcome.updated), str(outcome.unchanged), result),
         )
     for read in run.refused:
         pack = read.info.pack_id if read.info else ""
-        listing.add_row(
-            *cells(_shown(config.root, read.path), pack, "0", "0", "0", "not imported: errors above")
-        )
+        listing.add_row(*cells(shown(config, read.path), pack, "0", "0", "0", "not imported: errors above"))
     out.print(listing)
     results = config.relative(config.root / config.uat.results)
     out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
     if run.failed:
         raise typer.Exit(EXIT_INPUT)
-
-
-def _shown(root: Path, path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
 
 
 @uat_app.command()

@@ -18,9 +18,10 @@ def write(pytest_config: pytest.Config) -> None:
     project = pytest_config.stash.get(CONFIG_KEY, None)
     if project is None:
         return
-    from uatkit.allure.generate import browser_version, commit, uatkit_version
+    from uatkit.allure.generate import browser_version, uatkit_version
     from uatkit.allure.merge import ENVIRONMENT_FILE, properties_text
     from uatkit.atomic import atomic_write_text
+    from uatkit.vcs import commit
 
     selected = levels.selected(pytest_config)
     url = str(pytest_config.getoption("base_url", default=None) or "")

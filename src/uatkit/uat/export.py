@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,22 +146,6 @@ def check_release(release: str) -> None:
             f"the release {release!r} cannot name a folder; use letters, digits, dots, dashes and "
             "underscores (no slashes, no '..'), e.g. R1.0 or 2026-Q4"
         )
-
-
-def source_commit(root: Path) -> str:
-    """Return the project's current git commit, short, or "" outside a git repository or without git."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout.strip() if done.returncode == 0 else ""
 
 
 def _owner(group: str, cases: Sequence[UatCase], by: str) -> str:

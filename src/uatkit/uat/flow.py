@@ -58,7 +58,8 @@ def export_packs(
 ) -> ExportRun:
     """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported."""
     from uatkit.uat.cases import select_cases
-    from uatkit.uat.export import plan_export, source_commit, write_packs
+    from uatkit.uat.export import plan_export, write_packs
+    from uatkit.vcs import commit
 
     cases = project_cases(config)
     selected = select_cases(cases, ("all",) if everything else config.uat.select)
@@ -78,7 +79,7 @@ def export_packs(
             language=language,
             previous=previous,
             now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            commit=source_commit(config.root),
+            commit=commit(config.root),
             due=due,
         )
         kept = _keep_unimported(
@@ -143,16 +144,12 @@ class ImportRun:
 
 def import_packs(
     config: Config,
-    paths: Sequence[Path],
+    files: Sequence[Path],
     progress: Callable[[Path], None] | None = None,
 ) -> ImportRun:
-    """Check and import every pack found in `paths` (one transaction a file), then rewrite UAT results."""
-    from uatkit.uat.reader import find_packs
+    """Check and import pack files (from `reader.find_packs`), one transaction a file; rewrite UAT results."""
     from uatkit.uat.results import write_uat_results
 
-    files = find_packs(paths)
-    if not files:
-        raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in paths)}")
     cases = project_cases(config)
     current = {c.key: c.fingerprint for c in cases}
     run = ImportRun()
