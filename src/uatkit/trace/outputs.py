@@ -16,12 +16,13 @@ from uatkit.trace.model import (
     Matrix,
     RequirementTrace,
 )
+from uatkit.uat.results import ALLURE_STATUS
 
-#: Statuses from best to worst: the order of the summary (as on the sign-off page).
 #: The version of the JSON structure; it changes only when a key changes meaning or goes away.
 SCHEMA = 1
-#: How a UAT status reads in the business users' words (the pack's dropdown).
-UAT_WORDS = {"passed": "Pass", "failed": "Fail", "broken": "Blocked", "skipped": "N/A", "unknown": "conflict"}
+#: How a UAT status reads in the business users' words (the pack's dropdown): the inverse of the UAT
+#: results' mapping; a row whose marks disagree shows as a conflict.
+UAT_WORDS = {allure: status.value for status, allure in ALLURE_STATUS.items()} | {"unknown": "conflict"}
 
 
 def result_link(allure_report: str, result: LevelResult) -> str:
