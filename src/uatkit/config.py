@@ -343,42 +343,20 @@ def _signoff(data: Any, where: str) -> SignoffConfig:
 
 
 def _report(data: Any, where: str) -> ReportConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: report must be a table")
-    names = {f.name for f in fields(ReportConfig)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) in report: {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(names))}"
-        )
-    values = dict(data)
+    values = _table(data, ReportConfig, where, "report", ("merged", "output", "history", "name", "folder"))
     if "results" in values:
         results = values["results"]
         values["results"] = tuple(
             _str_list([results] if isinstance(results, str) else results, where, "report.results")
         )
-    for key in ("merged", "output", "history", "name", "folder"):
-        if key in values and not isinstance(values[key], str):
-            raise ConfigError(f"{where}: report.{key} must be a string, got {values[key]!r}")
     if "single_file" in values and not isinstance(values["single_file"], bool):
         raise ConfigError(f"{where}: report.single_file must be true or false")
     return ReportConfig(**values)
 
 
 def _uat(data: Any, where: str) -> UatConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: uat must be a table")
-    names = {f.name for f in fields(UatConfig)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) in uat: {', '.join(sorted(unknown))}; known: {', '.join(sorted(names))}"
-        )
-    values = dict(data)
-    for key in ("packs", "ledger", "results", "release", "password_env", "project_name"):
-        if key in values and not isinstance(values[key], str):
-            raise ConfigError(f"{where}: uat.{key} must be a string, got {values[key]!r}")
+    strings = ("packs", "ledger", "results", "release", "password_env", "project_name")
+    values = _table(data, UatConfig, where, "uat", strings)
     if values.get("by", "module") not in ("module", "owner"):
         raise ConfigError(f'{where}: uat.by must be "module" or "owner", got {values["by"]!r}')
     if values.get("language", "auto") not in ("auto", "en", "zh-CN"):
@@ -421,16 +399,27 @@ def _excel(data: Any, where: str) -> ExcelConfig:
 
 
 def _jira(data: Any, where: str) -> JiraConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: jira must be a table")
-    names = {f.name for f in fields(JiraConfig)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) in jira: {', '.join(sorted(unknown))}")
-    values = dict(data)
+    values = _table(data, JiraConfig, where, "jira")
     if "issue_types" in values:
         values["issue_types"] = tuple(_str_list(values["issue_types"], where, "jira.issue_types"))
     return JiraConfig(**values)
+
+
+def _table(data: Any, kind: type, where: str, name: str, strings: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Return a sub-table's values, refusing a non-table, unknown keys and non-strings where text belongs."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: {name} must be a table")
+    names = {f.name for f in fields(kind)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) in {name}: {', '.join(sorted(unknown))}; "
+            f"known: {', '.join(sorted(names))}"
+        )
+    for key in strings:
+        if key in data and not isinstance(data[key], str):
+            raise ConfigError(f"{where}: {name}.{key} must be a string, got {data[key]!r}")
+    return dict(data)
 
 
 def _str_list(value: Any, where: str, key: str) -> list[str]:
