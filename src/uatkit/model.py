@@ -26,6 +26,23 @@ class Level(StrEnum):
 
 
 LEVEL_TAGS = frozenset(level.value for level in Level)
+#: The levels a machine runs, in the order results are shown (manual scenarios are verified in UAT).
+AUTOMATED_LEVELS = (Level.UNIT, Level.INTEGRATION, Level.E2E)
+
+
+class PackGrouping(StrEnum):
+    """What one UAT pack holds: the cases of one module or of one business owner."""
+
+    MODULE = "module"
+    OWNER = "owner"
+
+
+class PackLanguage(StrEnum):
+    """The language of a UAT pack's labels; `auto` follows the stories' language."""
+
+    AUTO = "auto"
+    EN = "en"
+    ZH_CN = "zh-CN"
 
 
 @dataclass(frozen=True)
