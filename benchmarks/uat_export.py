@@ -24,9 +24,9 @@ from rich.console import Console
 from rich.table import Table
 
 from uatkit.atomic import atomic_write_bytes
+from uatkit.cases import case_fingerprint, numbered
 from uatkit.model import Priority, SourceLocation, UatCase
 from uatkit.uat import layout
-from uatkit.uat.cases import case_fingerprint, numbered
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.workbook import PRIORITY_LABELS, build_pack
 

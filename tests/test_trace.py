@@ -21,6 +21,7 @@ from uatkit.allure.read import ResultRecord
 from uatkit.cli import app
 from uatkit.config import Config, ReportConfig
 from uatkit.model import Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story, UatCase
+from uatkit.project import Project
 from uatkit.trace.matrix import build_matrix, load_matrix
 from uatkit.trace.model import Matrix, RequirementTrace, TraceStatus
 from uatkit.trace.outputs import matrix_data, matrix_html, matrix_json, matrix_xlsx, write_matrix
@@ -499,8 +500,8 @@ def test_two_shards_give_the_same_matrix_as_one_folder(traced: Path) -> None:
     for n, path in enumerate(sorted(everything.glob("*-result.json"))):
         shards[n % 2].mkdir(exist_ok=True)
         shutil.copy(path, shards[n % 2] / path.name)
-    whole = load_matrix(config, [everything])
-    sharded = load_matrix(config, shards)
+    whole = load_matrix(Project(config), [everything])
+    sharded = load_matrix(Project(config), shards)
     assert without_run_details(sharded) == without_run_details(whole)
     assert sharded.results_folders == ("shard1", "shard2")
     (requirement,) = whole.requirements
@@ -513,7 +514,7 @@ def test_two_shards_give_the_same_matrix_as_one_folder(traced: Path) -> None:
 def test_missing_results_folders_are_skipped_with_a_note(traced: Path) -> None:
     from uatkit.config import load_config
 
-    matrix = load_matrix(load_config(traced), [traced / "nowhere"])
+    matrix = load_matrix(Project(load_config(traced)), [traced / "nowhere"])
     assert only(matrix).status is TraceStatus.NOT_RUN
     assert "nowhere: no such results folder (skipped)" in matrix.notes
 
@@ -614,14 +615,14 @@ def test_the_matrix_counts_only_the_configured_releases_packs() -> None:
     from dataclasses import replace
 
     from uatkit.config import UatConfig
-    from uatkit.trace.matrix import release_packs
+    from uatkit.uat.ledger import release_packs
 
     old = pack("REQ-1.AC-1", pack_id="R0-sales")
     old = PackSummary(replace(old.info, release="R0"), old.rows)
     current = pack("REQ-1.AC-1")
     config = Config(root=Path("/project"), uat=UatConfig(release="R1"))
-    assert release_packs(config, [old, current]) == [current]
-    assert release_packs(Config(root=Path("/project")), [old, current]) == [old, current]
+    assert release_packs([old, current], config.uat.release) == [current]
+    assert release_packs([old, current], Config(root=Path("/project")).uat.release) == [old, current]
 
 
 def test_results_newer_than_the_merged_folder_are_read_directly(tmp_path: Path) -> None:
@@ -635,6 +636,6 @@ def test_results_newer_than_the_merged_folder_are_read_directly(tmp_path: Path) 
         folder.mkdir(parents=True)
         (folder / "a-result.json").write_text("{}", encoding="utf-8")
         os.utime(folder / "a-result.json", (stamp, stamp))
-    assert default_results(config) == [run]  # a run after the last `uatkit report`
+    assert default_results(Project(config)) == [run]  # a run after the last `uatkit report`
     os.utime(merged / "a-result.json", (3_000, 3_000))
-    assert default_results(config) == [merged]
+    assert default_results(Project(config)) == [merged]

@@ -21,9 +21,9 @@ from tests.conftest import write
 from tests.uat_helpers import convert_with_libreoffice
 from uatkit.config import Config
 from uatkit.errors import UatkitError
-from uatkit.model import Catalogue, Mark, Priority, SourceLocation, Status, UatCase
+from uatkit.model import Mark, Priority, SourceLocation, Status, UatCase
+from uatkit.project import Project
 from uatkit.uat import layout
-from uatkit.uat.cases import collect_cases
 from uatkit.uat.export import plan_export, write_packs
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.reader import read_pack
@@ -159,7 +159,7 @@ def test_case_rows_hold_plain_outline_and_manual_scenarios_as_numbered_text(
     config: Config, project: Path
 ) -> None:
     write(project / "features" / "discounts.feature", FEATURE)
-    cases = collect_cases(config, Catalogue())
+    cases = list(Project(config).cases)
     assert [c.key for c in cases] == ["REQ-7.AC-1", "REQ-7.AC-2#1", "REQ-7.AC-2#2", "REQ-7.AC-3"]
     ws = sheet(save(project, cases), "cases")
     rows = [[c.value for c in row] for row in ws.iter_rows(min_row=2, max_col=len(layout.COLUMNS))]

@@ -7,16 +7,17 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from uatkit.config import Config
-from uatkit.errors import Problem, UatkitError
+from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
-from uatkit.gherkin.parse import ParsedFeature, parse_feature
+from uatkit.gherkin.parse import Feature
 from uatkit.model import Catalogue, SourceLocation
+from uatkit.project import Project
 
 _SYNC_KINDS = {
     sync.Action.CREATE: ("not generated", "run `uatkit generate`"),
@@ -42,19 +43,12 @@ class Finding:
         return {"kind": self.kind, "location": str(self.location), "message": self.message, "hint": self.hint}
 
 
-def check_project(catalogue: Catalogue, config: Config, steps: bool = True) -> list[Finding]:
+def check_project(project: Project, steps: bool = True) -> list[Finding]:
     """Return every finding for the project, in a stable order."""
+    catalogue, config, features = project.catalogue, project.config, project.features
     findings = list(sync_findings(catalogue, config))
-    problems: list[Problem] = []
-    features = [
-        f
-        for path in sorted(config.features_dir.rglob("*.feature"))
-        if config.features_dir.is_dir()
-        for f in [parse_feature(path, config.relative(path), problems)]
-        if f is not None
-    ]
-    findings += [Finding("syntax", p.location, p.message, p.hint) for p in problems]
-    findings += coverage_findings(catalogue, features)
+    findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
+    findings += coverage_findings(catalogue, features.features)
     if steps:
         findings += step_findings(config)
     return findings
@@ -69,7 +63,7 @@ def sync_findings(catalogue: Catalogue, config: Config) -> Iterable[Finding]:
             yield Finding(kind, SourceLocation(config.relative(item.path)), f"{what} is {kind}", hint)
 
 
-def coverage_findings(catalogue: Catalogue, features: list[ParsedFeature]) -> list[Finding]:
+def coverage_findings(catalogue: Catalogue, features: Sequence[Feature]) -> list[Finding]:
     """Return requirements with no scenario, scenarios with no known requirement, and duplicate cases."""
     stories = catalogue.by_id()
     findings: list[Finding] = []

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from uatkit.config import Config, load_config
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
+from uatkit.project import Project, load_project
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
@@ -33,19 +33,9 @@ ProjectOption = Annotated[
 ]
 
 
-def config_for(project: Path | None) -> Config:
-    """Return the configuration of the project in `project` or around the current folder."""
-    from uatkit.config import find_pyproject
-
-    start = (project or Path.cwd()).resolve()
-    if project is not None and not start.is_dir():
-        raise UatkitError(f"--project {project}: no such folder")
-    if find_pyproject(start) is None:
-        raise UatkitError(
-            f"no uatkit project in {start} or above (no pyproject.toml with a [tool.uatkit] table); "
-            "run `uatkit init DIR` to make one, or pass --project DIR"
-        )
-    return load_config(start)
+def project_for(option: Path | None) -> Project:
+    """Return the project in the folder given with --project, or around the current folder."""
+    return load_project(option)
 
 
 @contextmanager
@@ -73,11 +63,6 @@ def user_errors() -> Iterator[None]:
             markup=False,
         )
         raise typer.Exit(EXIT_INPUT) from None
-
-
-def shown(config: Config, path: Path) -> str:
-    """Return a path as a user knows it: relative to the project when inside it, else as given."""
-    return config.relative(path) if path.resolve().is_relative_to(config.root.resolve()) else str(path)
 
 
 def cells(*values: str) -> list[Text]:

@@ -27,15 +27,14 @@ def init(
 
     Example: uatkit init acme-acceptance
     """
-    from uatkit.config import load_config
     from uatkit.gherkin import sync
+    from uatkit.project import load_project
     from uatkit.scaffold import init_project
-    from uatkit.stories import load_catalogue
 
     with user_errors():
         written = init_project(directory)
-        config = load_config(directory)
-        sync.apply(sync.plan(load_catalogue(config), config))
+        created = load_project(directory)
+        sync.apply(sync.plan(created.catalogue, created.config))
     out.print(f"Created {directory}/ with {len(written)} files:", markup=False)
     for rel in written:
         out.print(f"  {rel}", markup=False)

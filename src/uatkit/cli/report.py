@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, config_for, err, out, shown, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table, user_errors
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 
@@ -61,8 +61,9 @@ def report(
     from uatkit.allure.merge import merge_results
 
     with user_errors():
-        config = config_for(project)
-        merged = config.root / config.report.merged
+        loaded = project_for(project)
+        config = loaded.config
+        merged = loaded.merged_results
         folders = _folders(config, results, merged)
         title = report_name(config, name)
         environment = report_environment(config, base_url=base_url or "", app_version=app_version or "")
@@ -90,7 +91,7 @@ def report(
     for layer, counts in summary.by_layer.items():
         listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in _SHOWN)))
     out.print(listing)
-    out.print(f"Allure report: {shown(config, index)}", markup=False)
+    out.print(f"Allure report: {loaded.shown(index)}", markup=False)
 
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import ProjectOption, cells, config_for, out, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, out, project_for, table, user_errors
 from uatkit.cli.stories import Format
 from uatkit.errors import EXIT_CHECK
 
@@ -52,7 +52,7 @@ def signoff(
     from uatkit.trace.signoff import sign_off
 
     with user_errors():
-        run = sign_off(config_for(project), results or None, write=not no_write)
+        run = sign_off(project_for(project), results or None, write=not no_write)
     verdict = run.verdict
     if output is Format.JSON:
         data = verdict.as_dict()

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, config_for, out, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, out, project_for, table, user_errors
 from uatkit.errors import EXIT_CHECK
 
 
@@ -37,10 +37,8 @@ def list_stories(
 
     Example: uatkit stories --format json
     """
-    from uatkit.stories import load_catalogue
-
     with user_errors():
-        catalogue = load_catalogue(config_for(project))
+        catalogue = project_for(project).catalogue
     rows = [
         {
             "id": s.id,
@@ -90,11 +88,10 @@ def generate(
     Example: uatkit generate --check
     """
     from uatkit.gherkin import sync
-    from uatkit.stories import load_catalogue
 
     with user_errors():
-        config = config_for(project)
-        catalogue = load_catalogue(config)
+        loaded = project_for(project)
+        config, catalogue = loaded.config, loaded.catalogue
         planned = sync.plan(catalogue, config, force=force)
         if not check_only:
             sync.apply(planned)
@@ -140,12 +137,11 @@ def check(
     Example: uatkit check --format json
     """
     from uatkit.check import check_project
-    from uatkit.stories import load_catalogue
 
     with user_errors():
-        config = config_for(project)
-        catalogue = load_catalogue(config)
-        findings = check_project(catalogue, config, steps=steps)
+        loaded = project_for(project)
+        catalogue = loaded.catalogue
+        findings = check_project(loaded, steps=steps)
     if output is Format.JSON:
         typer.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
     elif findings:

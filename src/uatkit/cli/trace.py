@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import ProjectOption, cells, config_for, out, user_errors
+from uatkit.cli.common import ProjectOption, cells, out, project_for, user_errors
 from uatkit.cli.stories import Format
 
 if TYPE_CHECKING:
@@ -75,16 +75,16 @@ def trace(
     from uatkit.trace.outputs import matrix_json, write_matrix
 
     with user_errors():
-        config = config_for(project)
-        folders = list(results) if results else default_results(config)
-        matrix = load_matrix(config, folders, allure_report=allure_link(config))
-        paths = write_matrix(matrix, config.root / config.report.folder) if write else []
+        loaded = project_for(project)
+        folders = list(results) if results else default_results(loaded)
+        matrix = load_matrix(loaded, folders, allure_report=allure_link(loaded))
+        paths = write_matrix(matrix, loaded.report_folder) if write else []
     if output is Format.JSON:
         typer.echo(matrix_json(matrix), nl=False)
     else:
         _show(matrix)
     for path in paths:
-        shown = config.relative(path)
+        shown = loaded.relative(path)
         if output is Format.JSON:
             typer.echo(f"wrote {shown}", err=True)
         else:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, config_for, err, out, shown, table, user_errors
+from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table, user_errors
 from uatkit.cli.stories import Format
 from uatkit.errors import EXIT_INPUT, UatkitError
 
@@ -96,7 +96,8 @@ def export(
     from uatkit.uat.flow import export_packs
 
     with user_errors():
-        config = config_for(project)
+        loaded = project_for(project)
+        config = loaded.config
         chosen_release = release if release is not None else config.uat.release
         if not chosen_release:
             raise UatkitError(
@@ -109,7 +110,7 @@ def export(
             raise UatkitError(f"the environment variable {variable} for the pack password is not set")
         with err.status("Writing UAT packs …"):
             run = export_packs(
-                config,
+                loaded,
                 release=chosen_release,
                 by=(by or GroupBy(config.uat.by)).value,
                 language=(lang or Language(config.uat.language)).value,
@@ -166,13 +167,13 @@ def import_(
     from uatkit.uat.reader import find_packs
 
     with user_errors():
-        config = config_for(project)
-        chosen = paths or [config.root / config.uat.packs]
+        loaded = project_for(project)
+        chosen = paths or [loaded.packs_folder]
         files = find_packs(chosen)
         if not files:
             raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in chosen)}")
         with _bar(len(files), "Importing packs") as advance:
-            run = import_packs(config, files, progress=advance)
+            run = import_packs(loaded, files, progress=advance)
     for read in run.refused:
         err.print(f"error: {read.path} was not imported ({len(read.errors)} problem(s)):", markup=False)
         for problem in read.errors:
@@ -185,14 +186,14 @@ def import_(
         if outcome.conflicts:
             result += f"; {len(outcome.conflicts)} conflict(s): {', '.join(outcome.conflicts)}"
         listing.add_row(
-            *cells(shown(config, outcome.path), outcome.pack_id, str(outcome.added)),
+            *cells(loaded.shown(outcome.path), outcome.pack_id, str(outcome.added)),
             *cells(str(outcome.updated), str(outcome.unchanged), result),
         )
     for read in run.refused:
         pack = read.info.pack_id if read.info else ""
-        listing.add_row(*cells(shown(config, read.path), pack, "0", "0", "0", "not imported: errors above"))
+        listing.add_row(*cells(loaded.shown(read.path), pack, "0", "0", "0", "not imported: errors above"))
     out.print(listing)
-    results = config.relative(config.root / config.uat.results)
+    results = loaded.relative(loaded.uat_results)
     out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
     if run.failed:
         raise typer.Exit(EXIT_INPUT)
@@ -215,7 +216,7 @@ def status(
     from uatkit.uat.flow import uat_progress
 
     with user_errors():
-        progress = uat_progress(config_for(project))
+        progress = uat_progress(project_for(project))
     data = progress.as_dict()
     if output is Format.JSON:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

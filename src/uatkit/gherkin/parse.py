@@ -1,13 +1,16 @@
-"""Read feature files with gherkin-official into the few facts uatkit needs from them."""
+"""Read feature files into typed features: the only place uatkit turns Gherkin text into a model.
+
+gherkin-official parses; this module turns its AST (plain dicts) into frozen dataclasses once, so that
+cases, `uatkit check` and the step check all read the same scenarios, steps and example rows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, cast
-
-from gherkin.errors import CompositeParserException, ParserException
-from gherkin.parser import Parser
 
 from uatkit.errors import Problem
 from uatkit.model import SourceLocation
@@ -15,14 +18,50 @@ from uatkit.model import SourceLocation
 CASE_PREFIX = "case:"
 
 
+class StepType(StrEnum):
+    """What a step's keyword means, whatever the dialect (gherkin-official's keywordType)."""
+
+    CONTEXT = "Context"
+    ACTION = "Action"
+    OUTCOME = "Outcome"
+    CONJUNCTION = "Conjunction"
+    UNKNOWN = "Unknown"
+
+
 @dataclass(frozen=True)
-class ParsedScenario:
-    """A scenario's name, tags and location."""
+class FeatureStep:
+    """One step as written: keyword, its type, text, data table rows and doc string."""
+
+    keyword: str
+    type: StepType
+    text: str
+    line: int
+    table: tuple[tuple[str, ...], ...] = ()
+    docstring: str | None = None
+
+
+@dataclass(frozen=True)
+class ExampleRow:
+    """One row of an outline's Examples table: its values by column and its line."""
+
+    values: tuple[tuple[str, str], ...]
+    line: int
+
+    def as_dict(self) -> dict[str, str]:
+        """Return the row's values keyed by column name."""
+        return dict(self.values)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario or outline: tags include the feature's and its rule's, example rows in file order."""
 
     name: str
     line: int
     tags: tuple[str, ...]
-    steps: int
+    steps: tuple[FeatureStep, ...]
+    description: str = ""
+    examples: tuple[ExampleRow, ...] = ()
 
     @property
     def case_ids(self) -> tuple[str, ...]:
@@ -31,18 +70,52 @@ class ParsedScenario:
 
 
 @dataclass(frozen=True)
-class ParsedFeature:
-    """A feature file's name, tags and scenarios (rules flattened, feature tags inherited)."""
+class Feature:
+    """A feature file: where it is, its name, language, tags and scenarios (rules flattened)."""
 
     path: Path
     display: str
     name: str
+    language: str
     tags: tuple[str, ...]
-    scenarios: tuple[ParsedScenario, ...]
+    scenarios: tuple[Scenario, ...]
 
 
-def parse_feature(path: Path, display: str, problems: list[Problem]) -> ParsedFeature | None:
-    """Parse one feature file; a syntax error becomes a problem with its line."""
+@dataclass(frozen=True)
+class FeatureSet:
+    """Every feature file of a folder that parsed, and the problems of those that did not."""
+
+    features: tuple[Feature, ...]
+    problems: tuple[Problem, ...] = ()
+
+    def scenarios(self) -> Iterator[tuple[Feature, Scenario]]:
+        """Yield every scenario with its feature, in file order."""
+        for feature in self.features:
+            for scenario in feature.scenarios:
+                yield feature, scenario
+
+
+def feature_files(folder: Path) -> list[Path]:
+    """Return the .feature files under a folder in a stable order (none when it does not exist)."""
+    return sorted(folder.rglob("*.feature")) if folder.is_dir() else []
+
+
+def parse_features(paths: Iterable[Path], display: Callable[[Path], str]) -> FeatureSet:
+    """Parse feature files; `display(path)` names a file in problems and locations."""
+    features: list[Feature] = []
+    problems: list[Problem] = []
+    for path in paths:
+        feature = parse_feature(path, display(path), problems)
+        if feature is not None:
+            features.append(feature)
+    return FeatureSet(tuple(features), tuple(problems))
+
+
+def parse_feature(path: Path, display: str, problems: list[Problem]) -> Feature | None:
+    """Parse one feature file; a syntax error or undecodable text becomes a located problem."""
+    from gherkin.errors import CompositeParserException, ParserException
+    from gherkin.parser import Parser
+
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -53,8 +126,7 @@ def parse_feature(path: Path, display: str, problems: list[Problem]) -> ParsedFe
     try:
         document = Parser().parse(text)
     except (CompositeParserException, ParserException) as exc:
-        errors = getattr(exc, "errors", [exc])
-        for error in errors:
+        for error in getattr(exc, "errors", [exc]):
             location = getattr(error, "location", None) or {}
             line = location.get("line") if isinstance(location, dict) else None
             message = str(error).split(": ", 1)[-1] if line else str(error)
@@ -62,32 +134,61 @@ def parse_feature(path: Path, display: str, problems: list[Problem]) -> ParsedFe
                 Problem(SourceLocation(display, line), f"Gherkin syntax error: {message}", "fix the feature")
             )
         return None
-    # gherkin-official types its AST as TypedDicts; uatkit reads it as plain data.
-    feature = cast(dict[str, Any], document.get("feature"))
-    if not feature:
-        return ParsedFeature(path, display, "", (), ())
-    feature_tags = _tags(feature)
-    scenarios: list[ParsedScenario] = []
-    _collect(feature.get("children", []), feature_tags, scenarios)
-    return ParsedFeature(path, display, feature.get("name", ""), feature_tags, tuple(scenarios))
+    # gherkin-official types its AST as TypedDicts; it is read here, once, as plain data.
+    node = cast(dict[str, Any], document.get("feature"))
+    if not node:
+        return Feature(path, display, "", "en", (), ())
+    tags = _tags(node)
+    return Feature(
+        path=path,
+        display=display,
+        name=node.get("name", ""),
+        language=node.get("language", "en"),
+        tags=tags,
+        scenarios=tuple(_scenarios(node.get("children", []), tags)),
+    )
 
 
 def _tags(node: dict[str, Any]) -> tuple[str, ...]:
     return tuple(tag["name"].lstrip("@") for tag in node.get("tags", []))
 
 
-def _collect(children: list[dict[str, Any]], inherited: tuple[str, ...], out: list[ParsedScenario]) -> None:
+def _scenarios(children: list[dict[str, Any]], inherited: tuple[str, ...]) -> Iterator[Scenario]:
     for child in children:
         if "rule" in child:
             rule = child["rule"]
-            _collect(rule.get("children", []), inherited + _tags(rule), out)
+            yield from _scenarios(rule.get("children", []), inherited + _tags(rule))
         elif "scenario" in child:
-            node = child["scenario"]
-            out.append(
-                ParsedScenario(
-                    name=node.get("name", ""),
-                    line=node["location"]["line"],
-                    tags=inherited + _tags(node),
-                    steps=len(node.get("steps", [])),
-                )
-            )
+            yield _scenario(child["scenario"], inherited)
+
+
+def _scenario(node: dict[str, Any], inherited: tuple[str, ...]) -> Scenario:
+    rows: list[ExampleRow] = []
+    for examples in node.get("examples", []):
+        header = [c["value"] for c in (examples.get("tableHeader") or {}).get("cells", [])]
+        for row in examples.get("tableBody", []):
+            values = tuple(zip(header, (c["value"] for c in row["cells"]), strict=False))
+            rows.append(ExampleRow(values, row["location"]["line"]))
+    return Scenario(
+        name=node.get("name", ""),
+        line=node["location"]["line"],
+        tags=inherited + _tags(node),
+        steps=tuple(_step(step) for step in node.get("steps", [])),
+        description=node.get("description", ""),
+        examples=tuple(rows),
+    )
+
+
+def _step(node: dict[str, Any]) -> FeatureStep:
+    table = node.get("dataTable")
+    doc = node.get("docString")
+    return FeatureStep(
+        keyword=node["keyword"],
+        type=StepType(node.get("keywordType", StepType.UNKNOWN.value)),
+        text=node["text"],
+        line=node["location"]["line"],
+        table=tuple(tuple(c["value"] for c in row["cells"]) for row in table.get("rows", []))
+        if table
+        else (),
+        docstring=doc["content"] if doc else None,
+    )

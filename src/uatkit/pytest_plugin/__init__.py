@@ -18,6 +18,7 @@ import pytest
 
 from uatkit.config import load_config
 from uatkit.model import Story
+from uatkit.project import Project
 from uatkit.pytest_plugin import (
     allure_map,
     browser,
@@ -30,7 +31,7 @@ from uatkit.pytest_plugin import (
     system,
     tags,
 )
-from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY, STORIES_KEY
+from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
 _current_config: pytest.Config | None = None
@@ -56,9 +57,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.uatkit_missing_steps:
         return
-    project = load_config(config.rootpath)
-    config.stash[CONFIG_KEY] = project
-    system.configure(config, project)
+    project = Project(load_config(config.rootpath))
+    config.stash[PROJECT_KEY] = project
+    config.stash[CONFIG_KEY] = project.config
+    system.configure(config, project.config)
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "uatkit-fixtures")
 
@@ -148,10 +150,9 @@ def uatkit_level(pytestconfig: pytest.Config) -> str | None:
 def _stories(config: pytest.Config) -> dict[str, Story]:
     if STORIES_KEY not in config.stash:
         from uatkit.errors import UatkitError
-        from uatkit.stories import load_catalogue
 
         try:
-            config.stash[STORIES_KEY] = load_catalogue(config.stash[CONFIG_KEY]).by_id()
+            config.stash[STORIES_KEY] = config.stash[PROJECT_KEY].catalogue.by_id()
         except UatkitError as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from uatkit.pytest_plugin import levels, system
-from uatkit.pytest_plugin.keys import CONFIG_KEY
+from uatkit.pytest_plugin.keys import PROJECT_KEY
 
 
 def write(pytest_config: pytest.Config) -> None:
@@ -15,13 +15,12 @@ def write(pytest_config: pytest.Config) -> None:
     folder = pytest_config.getoption("allure_report_dir", default=None)
     if not folder or getattr(pytest_config, "workerinput", None) is not None:
         return
-    project = pytest_config.stash.get(CONFIG_KEY, None)
-    if project is None:
+    loaded = pytest_config.stash.get(PROJECT_KEY, None)
+    if loaded is None:
         return
     from uatkit.allure.generate import browser_version, uatkit_version
     from uatkit.allure.merge import ENVIRONMENT_FILE, properties_text
     from uatkit.atomic import atomic_write_text
-    from uatkit.vcs import commit
 
     selected = levels.selected(pytest_config)
     url = str(pytest_config.getoption("base_url", default=None) or "")
@@ -29,8 +28,8 @@ def write(pytest_config: pytest.Config) -> None:
         url += " (bundled demo, started by the test session)"
     environment = {
         "Base URL": url,
-        "Browser": browser_version(project) if "e2e" in selected else "",
-        "Commit": commit(project.root),
+        "Browser": browser_version(loaded.config) if "e2e" in selected else "",
+        "Commit": loaded.commit,
         "Levels": ", ".join(sorted(selected)),
         "uatkit": uatkit_version(),
     }

@@ -40,13 +40,17 @@ def cmdline_main(config: pytest.Config) -> int | None:
 
 
 def _main(config: pytest.Config, session: pytest.Session) -> None:
-    # pytest-bdd has no public API for this; its --generate-missing uses the same two helpers.
-    from pytest_bdd.generation import _find_step_fixturedef, parse_feature_files
+    # pytest-bdd has no public API for this; its --generate-missing uses the same helper.
+    from pytest_bdd.generation import _find_step_fixturedef
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
+    from uatkit.gherkin.parse import feature_files, parse_features
+
     session.perform_collect()
-    _, scenarios, _ = parse_feature_files([config.option.uatkit_features or "features"])
-    unbound = list(scenarios)
+    folder = Path(config.option.uatkit_features or "features").resolve()
+    # The scenarios come from uatkit's own feature model; pytest-bdd only says which of them a test binds.
+    features = parse_features(feature_files(folder), str)
+    bound: set[tuple[Path, int]] = set()
     undefined: dict[tuple[str, int, str], dict[str, Any]] = {}
     checked: set[int] = set()
     for item in session.items:
@@ -54,8 +58,7 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
         template = scenario_wrapper_template_registry.get(function) if callable(function) else None
         if template is None:
             continue
-        if template in unbound:
-            unbound.remove(template)
+        bound.add((Path(template.feature.filename).resolve(), template.line_number))
         if id(template) in checked:
             continue  # the same scenario at another level or example row: its steps are already checked
         checked.add(id(template))
@@ -65,7 +68,13 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
                 key = (template.feature.filename, step.line_number, text)
                 undefined[key] = {**_scenario(template), "line": step.line_number, "step": text}
     # Steps of scenarios no test binds are not reported one by one: the unbound scenario says it all.
-    report = {"unbound": [_scenario(s) for s in unbound], "undefined": list(undefined.values())}
+    unbound = [
+        {"file": str(feature.path), "line": scenario.line, "scenario": scenario.name}
+        | {"tags": sorted(set(scenario.tags))}
+        for feature, scenario in features.scenarios()
+        if (feature.path.resolve(), scenario.line) not in bound
+    ]
+    report = {"unbound": unbound, "undefined": list(undefined.values())}
     Path(config.option.uatkit_missing_steps).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
     )

@@ -23,10 +23,11 @@ from pathlib import Path
 
 from uatkit.allure.mapping import requirement_link
 from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
+from uatkit.cases import select_cases
 from uatkit.config import Config
 from uatkit.model import Catalogue, Decision, Level, SignOff, UatCase
+from uatkit.project import Project
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
-from uatkit.uat.cases import select_cases
 from uatkit.uat.ledger import CaseState, PackSummary
 from uatkit.uat.results import ALLURE_STATUS, LAYER, defect_ids
 
@@ -267,14 +268,14 @@ def _notes(
     return notes
 
 
-def default_results(config: Config) -> list[Path]:
+def default_results(project: Project) -> list[Path]:
     """Return the merged results folder when it is up to date, else the configured results folders that exist.
 
     A run or an import after the last `uatkit report` makes the merged folder stale: then the folders it
     was merged from are read directly, so the matrix never shows older results than there are.
     """
-    sources = expand_folders(config.root, config.report.results)
-    merged = config.root / config.report.merged
+    sources = expand_folders(project.root, project.config.report.results)
+    merged = project.merged_results
     if merged.is_dir() and _newest(merged) >= max((_newest(f) for f in sources), default=0.0):
         return [merged]
     return sources
@@ -284,49 +285,37 @@ def _newest(folder: Path) -> float:
     return max((p.stat().st_mtime for p in folder.glob("*-result.json")), default=folder.stat().st_mtime)
 
 
-def allure_link(config: Config) -> str:
+def allure_link(project: Project) -> str:
     """Return the Allure report's index.html relative to the report folder ("" when it does not exist)."""
-    index = config.root / config.report.output / "index.html"
+    index = project.root / project.config.report.output / "index.html"
     if not index.is_file():
         return ""
-    return Path(os.path.relpath(index, config.root / config.report.folder)).as_posix()
+    return Path(os.path.relpath(index, project.report_folder)).as_posix()
 
 
-def release_packs(config: Config, packs: Sequence[PackSummary]) -> list[PackSummary]:
-    """Return the packs of the configured release (`[tool.uatkit.uat] release`; every pack when unset)."""
-    release = config.uat.release
-    return [p for p in packs if not release or p.info.release == release]
-
-
-def load_matrix(config: Config, results_folders: Sequence[Path], allure_report: str = "") -> Matrix:
-    """Read the stories, features, Allure results and UAT ledger of a project and build its matrix."""
-    from uatkit.stories import load_catalogue
-    from uatkit.uat.cases import collect_cases
-    from uatkit.uat.flow import ledger_path
-    from uatkit.uat.ledger import Ledger
-
-    catalogue = load_catalogue(config)
-    cases = collect_cases(config, catalogue)
+def load_matrix(project: Project, results_folders: Sequence[Path], allure_report: str = "") -> Matrix:
+    """Read the project's Allure results and build its matrix from its stories, cases and UAT ledger."""
     present = [f for f in results_folders if f.is_dir()]
     notes = [
-        f"{config.relative(f)}: no such results folder (skipped)" for f in results_folders if not f.is_dir()
+        f"{project.relative(f)}: no such results folder (skipped)" for f in results_folders if not f.is_dir()
     ]
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
-    states: dict[str, CaseState] = {}
-    packs: list[PackSummary] = []
-    signoffs: dict[str, SignOff] = {}
-    path = ledger_path(config)
-    if path.is_file():
-        with Ledger.open(path) as ledger:
-            states = {s.key: s for s in ledger.states({c.key: c.fingerprint for c in cases})}
-            packs, signoffs = release_packs(config, ledger.packs()), ledger.signoffs()
-            signoffs = {pack: s for pack, s in signoffs.items() if pack in {p.pack_id for p in packs}}
-    else:
-        notes.append(f"no UAT ledger at {config.relative(path)}: no UAT marks (run `uatkit uat import`)")
+    view = project.uat
+    if view is None:
+        ledger = project.relative(project.ledger_path)
+        notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")
     now = dt.datetime.now().astimezone().replace(microsecond=0)
     matrix = build_matrix(
-        config, catalogue, cases, results, states, packs, signoffs, now=now, allure_report=allure_report
+        project.config,
+        project.catalogue,
+        project.cases,
+        results,
+        view.states if view else {},
+        view.packs if view else (),
+        view.signoffs if view else {},
+        now=now,
+        allure_report=allure_report,
     )
-    folders = tuple(config.relative(f) for f in present)
+    folders = tuple(project.relative(f) for f in present)
     return replace(matrix, results_folders=folders, notes=(*notes, *matrix.notes))

@@ -14,6 +14,7 @@ from uatkit.atomic import atomic_write_text
 from uatkit.config import Config, Gate
 from uatkit.errors import UatkitError
 from uatkit.model import Decision, Priority
+from uatkit.project import Project
 from uatkit.trace.model import LEVELS, STATUS_ORDER, LevelResult, Matrix, RequirementTrace, TraceStatus
 
 #: How many IDs a gate's one-line reason names before "and N more".
@@ -318,17 +319,18 @@ class SignoffRun:
     shown_page: str = ""
 
 
-def sign_off(config: Config, results: Sequence[Path] | None = None, write: bool = True) -> SignoffRun:
+def sign_off(project: Project, results: Sequence[Path] | None = None, write: bool = True) -> SignoffRun:
     """Build the matrix from the results, check the configured gates, and write signoff.html."""
     from uatkit.trace.matrix import allure_link, default_results, load_matrix
 
     missing = [folder for folder in results or () if not folder.is_dir()]
     if missing:
         raise UatkitError(f"--results {missing[0]}: no such results folder")
-    folders = list(results) if results else default_results(config)
-    matrix = load_matrix(config, folders, allure_report=allure_link(config))
+    folders = list(results) if results else default_results(project)
+    matrix = load_matrix(project, folders, allure_report=allure_link(project))
+    config = project.config
     verdict = evaluate(matrix, config.signoff.gates)
     if not write:
         return SignoffRun(matrix, verdict, None)
-    page = write_signoff(render_signoff(matrix, verdict, config), config.root / config.report.folder)
-    return SignoffRun(matrix, verdict, page, config.relative(page))
+    page = write_signoff(render_signoff(matrix, verdict, config), project.report_folder)
+    return SignoffRun(matrix, verdict, page, project.relative(page))

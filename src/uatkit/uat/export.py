@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +13,6 @@ from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.model import Mark, UatCase
 from uatkit.uat import layout
-from uatkit.uat.cases import group_cases, pack_language
 from uatkit.uat.pack import PackInfo, pack_id
 
 GROUPINGS = ("module", "owner")
@@ -153,3 +152,20 @@ def _owner(group: str, cases: Sequence[UatCase], by: str) -> str:
     if by == "owner":
         return group if group in owners else ""
     return ", ".join(owners)
+
+
+def group_cases(cases: Iterable[UatCase], by: str) -> dict[str, list[UatCase]]:
+    """Return cases grouped by module or business owner, groups and cases in first-seen order."""
+    groups: dict[str, list[UatCase]] = {}
+    for case in cases:
+        name = (case.owner or "Unassigned") if by == "owner" else case.module
+        groups.setdefault(name, []).append(case)
+    return groups
+
+
+def pack_language(cases: Iterable[UatCase], requested: str) -> str:
+    """Return a pack's label language: the requested one, or with `auto` the one all its cases share."""
+    if requested != "auto":
+        return requested
+    languages = {c.language for c in cases}
+    return "zh-CN" if languages == {"zh-CN"} else "en"

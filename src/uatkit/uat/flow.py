@@ -8,32 +8,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uatkit.config import Config
+from uatkit.cases import select_cases
 from uatkit.errors import Problem, UatkitError
-from uatkit.model import UatCase
-from uatkit.uat.export import PlannedPack
-from uatkit.uat.ledger import ImportOutcome, Ledger
+from uatkit.project import Project
+from uatkit.uat.export import PlannedPack, plan_export, write_packs
+from uatkit.uat.ledger import ImportOutcome, Ledger, StoredMark, case_states, current_marks
 from uatkit.uat.ledger_import import mark_identity
 from uatkit.uat.pack import PackRow, ReadPack
-from uatkit.uat.progress import Progress
-
-
-def project_cases(config: Config) -> list[UatCase]:
-    """Return every case of the project's features, with the story catalogue's context."""
-    from uatkit.stories import load_catalogue
-    from uatkit.uat.cases import collect_cases
-
-    return collect_cases(config, load_catalogue(config))
-
-
-def ledger_path(config: Config) -> Path:
-    """Return the ledger database's path."""
-    return config.root / config.uat.ledger
-
-
-def results_path(config: Config) -> Path:
-    """Return the folder UAT results for Allure go to."""
-    return config.root / config.uat.results
+from uatkit.uat.progress import Progress, summarise
+from uatkit.uat.reader import read_pack
+from uatkit.uat.results import write_uat_results
 
 
 @dataclass
@@ -45,7 +29,7 @@ class ExportRun:
 
 
 def export_packs(
-    config: Config,
+    project: Project,
     *,
     release: str,
     by: str,
@@ -57,20 +41,18 @@ def export_packs(
     progress: Callable[[PlannedPack], None] | None = None,
 ) -> ExportRun:
     """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported."""
-    from uatkit.uat.cases import select_cases
-    from uatkit.uat.export import plan_export, write_packs
-    from uatkit.vcs import commit
-
-    cases = project_cases(config)
+    config = project.config
+    cases = project.cases
     selected = select_cases(cases, ("all",) if everything else config.uat.select)
     if not selected:
         raise UatkitError(
             f"no scenario needs UAT (selected by {', '.join(config.uat.select)}); "
             "tag scenarios @uat or @manual, use --all, or set [tool.uatkit.uat] select"
         )
-    current = {c.key: c.fingerprint for c in cases}
-    with Ledger.open(ledger_path(config)) as ledger:
-        previous = ledger.current_marks(current)
+    current = project.fingerprints
+    with Ledger.open(project.ledger_path) as ledger:
+        stored = ledger.marks()
+        previous = current_marks(case_states(stored, current))
         planned = plan_export(
             config,
             selected,
@@ -79,11 +61,11 @@ def export_packs(
             language=language,
             previous=previous,
             now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            commit=commit(config.root),
+            commit=project.commit,
             due=due,
         )
         kept = _keep_unimported(
-            planned, ledger, current, force, ledger_path(config).parent / "replaced-packs"
+            planned, stored, current, force, project.ledger_path.parent / "replaced-packs"
         )
         write_packs(planned, password, progress)
         for pack in planned:
@@ -93,12 +75,14 @@ def export_packs(
 
 
 def _keep_unimported(
-    planned: Sequence[PlannedPack], ledger: Ledger, current: dict[str, str], force: bool, keep_in: Path
+    planned: Sequence[PlannedPack],
+    stored: Sequence[StoredMark],
+    current: Mapping[str, str],
+    force: bool,
+    keep_in: Path,
 ) -> list[Path]:
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
-    from uatkit.uat.reader import read_pack
-
-    known = {mark_identity(m.mark) for m in ledger.marks()}
+    known = {m.identity for m in stored}
     at_risk: list[tuple[Path, int]] = []
     for pack in planned:
         if pack.path.exists():
@@ -143,17 +127,15 @@ class ImportRun:
 
 
 def import_packs(
-    config: Config,
+    project: Project,
     files: Sequence[Path],
     progress: Callable[[Path], None] | None = None,
 ) -> ImportRun:
     """Check and import pack files (from `reader.find_packs`), one transaction a file; rewrite UAT results."""
-    from uatkit.uat.results import write_uat_results
-
-    cases = project_cases(config)
-    current = {c.key: c.fingerprint for c in cases}
+    cases = project.cases
+    current = project.fingerprints
     run = ImportRun()
-    with Ledger.open(ledger_path(config)) as ledger:
+    with Ledger.open(project.ledger_path) as ledger:
         for read in read_packs(files, current):
             run.warnings += read.warnings
             if read.ok:
@@ -163,31 +145,22 @@ def import_packs(
             if progress:
                 progress(read.path)
         states = ledger.states(current)
-        run.results_written = write_uat_results(config, cases, states, ledger, results_path(config))
+        run.results_written = write_uat_results(project.config, cases, states, ledger, project.uat_results)
     return run
 
 
 def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:
     """Yield each file read and checked, in order."""
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
-    from uatkit.uat.reader import read_pack
-
     for path in files:
         yield read_pack(path, current)
 
 
-def uat_progress(config: Config) -> Progress:
+def uat_progress(project: Project) -> Progress:
     """Return progress per pack, module and tester from the ledger."""
-    from uatkit.uat.progress import summarise
-
-    cases = project_cases(config)
-    current = {c.key: c.fingerprint for c in cases}
-    path = ledger_path(config)
-    if not path.exists():
-        raise UatkitError(f"no UAT ledger at {path}: export packs with `uatkit uat export` first")
-    with Ledger.open(path) as ledger:
-        states = {s.key: s for s in ledger.states(current)}
-        from uatkit.trace.matrix import release_packs
-
-        packs = release_packs(config, ledger.packs())
-        return summarise(packs, {c.key: c for c in cases}, states, ledger.signoffs())
+    view = project.uat
+    if view is None:
+        raise UatkitError(
+            f"no UAT ledger at {project.ledger_path}: export packs with `uatkit uat export` first"
+        )
+    return summarise(view.packs, {c.key: c for c in project.cases}, view.states, view.signoffs)

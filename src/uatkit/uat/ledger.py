@@ -124,15 +124,11 @@ class Ledger:
 
     def states(self, current: Mapping[str, str]) -> list[CaseState]:
         """Return each case's state: the project's cases (`key -> fingerprint`) first, then gone ones."""
-        by_key: dict[str, list[StoredMark]] = {}
-        for stored in self.marks():
-            by_key.setdefault(stored.mark.key, []).append(stored)
-        keys = list(current) + sorted(set(by_key) - set(current))
-        return [_state(key, by_key.get(key, []), current.get(key)) for key in keys]
+        return case_states(self.marks(), current)
 
     def current_marks(self, current: Mapping[str, str]) -> dict[str, Mark]:
         """Return the current mark of each of the project's cases that has one, stale ones included."""
-        return {s.key: s.mark for s in self.states(current) if s.mark is not None and not s.gone}
+        return current_marks(self.states(current))
 
     def packs(self) -> list[PackSummary]:
         """Return every registered or imported pack with its case rows, by pack ID."""
@@ -223,6 +219,25 @@ class Ledger:
         )
 
 
+def case_states(marks: Sequence[StoredMark], current: Mapping[str, str]) -> list[CaseState]:
+    """Return each case's state from stored marks: the project's cases first, then gone ones."""
+    by_key: dict[str, list[StoredMark]] = {}
+    for stored in marks:
+        by_key.setdefault(stored.mark.key, []).append(stored)
+    keys = list(current) + sorted(set(by_key) - set(current))
+    return [_state(key, by_key.get(key, []), current.get(key)) for key in keys]
+
+
+def current_marks(states: Sequence[CaseState]) -> dict[str, Mark]:
+    """Return the current mark of each of the project's cases that has one, stale ones included."""
+    return {s.key: s.mark for s in states if s.mark is not None and not s.gone}
+
+
+def release_packs(packs: Sequence[PackSummary], release: str) -> list[PackSummary]:
+    """Return the packs of a release (every pack when the release is unset)."""
+    return [p for p in packs if not release or p.info.release == release]
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
@@ -267,7 +282,9 @@ def _stored(row: sqlite3.Row, path: str, sha256: str, imported_at: dt.datetime) 
         pack_id=row["pack_id"],
         source=SourceLocation(path, sheet=row["sheet"] or None, row=row["row"]),
     )
-    return StoredMark(row["id"], mark, row["import_id"], path, sha256, imported_at, row["superseded_by"])
+    return StoredMark(
+        row["id"], mark, row["import_id"], path, sha256, imported_at, row["superseded_by"], row["identity"]
+    )
 
 
 _STATUSES = {status.value: status for status in Status}

@@ -140,6 +140,8 @@ class StoredMark:
     sha256: str
     imported_at: dt.datetime
     superseded_by: int | None = None
+    #: The hash of what the mark says (`ledger_import.mark_identity`), as stored when it was imported.
+    identity: str = ""
 
 
 @dataclass(frozen=True)

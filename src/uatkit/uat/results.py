@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from uatkit.allure.mapping import case_info, stable_test_case_id
+from uatkit.cases import numbered
 from uatkit.config import Config
 from uatkit.model import Mark, Status, UatCase
-from uatkit.uat.cases import numbered
 from uatkit.uat.ledger import CaseState, Ledger
 
 LAYER = "uat"

@@ -14,9 +14,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from uatkit.cases import numbered
 from uatkit.model import Decision, Mark, Priority, Status, UatCase
 from uatkit.uat import layout
-from uatkit.uat.cases import numbered
 from uatkit.uat.instructions import fill_instructions
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.xlsx import (

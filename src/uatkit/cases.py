@@ -1,0 +1,143 @@
+"""Cases: each scenario (or outline row) of the features, in numbered plain language, with its fingerprint.
+
+A case is what every kind of evidence is about: an automated result names its case ID and level, a UAT
+mark its case key (`REQ-101.AC-5#2` for an outline's second example row). Cases derive from the parsed
+features (`uatkit.gherkin.parse`) and the story catalogue, nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from uatkit.config import Config
+from uatkit.errors import InputError
+from uatkit.gherkin.parse import ExampleRow, Feature, FeatureSet, FeatureStep, Scenario, StepType
+from uatkit.model import Catalogue, SourceLocation, Story, UatCase
+
+_PLACEHOLDER = re.compile(r"<([^<>]+)>")
+_SECTIONS = {StepType.CONTEXT: "preconditions", StepType.ACTION: "steps", StepType.OUTCOME: "expected"}
+
+
+def collect_cases(config: Config, catalogue: Catalogue, features: FeatureSet) -> list[UatCase]:
+    """Return every case of the features in file order; a feature that does not parse stops it."""
+    if features.problems:
+        raise InputError(features.problems)
+    stories = catalogue.by_id()
+    return [case for feature in features.features for case in _feature_cases(feature, stories, config)]
+
+
+def select_cases(cases: Iterable[UatCase], selectors: Iterable[str]) -> list[UatCase]:
+    """Return the cases that need UAT: a selector is a tag (manual, uat), a priority (must, …) or `all`."""
+    wanted = set(selectors)
+    if "all" in wanted:
+        return list(cases)
+    return [c for c in cases if c.priority.value in wanted or wanted.intersection(c.tags)]
+
+
+def fingerprints(cases: Iterable[UatCase]) -> dict[str, str]:
+    """Return each case key's current fingerprint."""
+    return {c.key: c.fingerprint for c in cases}
+
+
+def numbered(lines: Iterable[str]) -> str:
+    """Return lines as a numbered list, one item a line ("1. …")."""
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, 1))
+
+
+def case_fingerprint(
+    preconditions: Iterable[str], steps: Iterable[str], expected: Iterable[str], test_data: str
+) -> str:
+    """Return the fingerprint of what a tester does and checks (titles and tags do not count)."""
+    body = json.dumps([list(preconditions), list(steps), list(expected), test_data], ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Config) -> list[UatCase]:
+    requirement_regex = config.requirement_regex
+    feature_requirement = next((t for t in feature.tags if requirement_regex.match(t)), "")
+    out: list[UatCase] = []
+    for scenario in feature.scenarios:
+        case_id = next(iter(scenario.case_ids), "")
+        if not case_id:
+            continue  # `uatkit check` reports scenarios without a case ID
+        requirement = case_id.rpartition(".")[0] or feature_requirement
+        story = stories.get(requirement)
+        base = UatCase(
+            key=case_id,
+            case_id=case_id,
+            requirement=requirement,
+            requirement_title=story.title if story else _without_id(feature.name, requirement),
+            module=story.module if story else "General",
+            owner=story.owner if story else "",
+            priority=story.priority if story else config.default_priority,
+            language=feature.language,
+            scenario=scenario.name,
+            preconditions=(),
+            steps=(),
+            expected=(),
+            test_data="",
+            tags=tuple(dict.fromkeys(scenario.tags)),
+            source=SourceLocation(feature.display, scenario.line),
+            fingerprint="",
+        )
+        if not scenario.examples:
+            out.append(_case(scenario, base, None))
+        for n, row in enumerate(scenario.examples, 1):
+            row_case = replace(base, key=f"{case_id}#{n}", source=base.source.at_line(row.line))
+            out.append(_case(scenario, row_case, row))
+    return out
+
+
+def _case(scenario: Scenario, base: UatCase, row: ExampleRow | None) -> UatCase:
+    """Return the case with its sections in plain language, filled in with the example row's values."""
+    values = row.as_dict() if row else {}
+    data = "\n".join(f"{name} = {value}" for name, value in values.items())
+    sections: dict[str, list[str]] = {"preconditions": [], "steps": [], "expected": []}
+    current = "preconditions"
+    steps = scenario.steps
+    lone = len(steps) == 1 and steps[0].type is StepType.UNKNOWN
+    for step in steps:
+        current = _SECTIONS.get(step.type, current)
+        if lone:
+            current = "expected"  # a lone `* title` step carrying a manual criterion's text
+        sections[current].append(_step_text(step, values))
+    if not steps or lone:
+        text = (steps[0].docstring or "") if steps else scenario.description
+        sections["steps"] = _paragraphs(text)
+        sections["expected"] = [_without_id(scenario.name, base.case_id.rpartition(".")[2])]
+    return replace(
+        base,
+        preconditions=tuple(sections["preconditions"]),
+        steps=tuple(sections["steps"]),
+        expected=tuple(sections["expected"]),
+        test_data=data,
+        fingerprint=case_fingerprint(
+            sections["preconditions"], sections["steps"], sections["expected"], data
+        ),
+    )
+
+
+def _step_text(step: FeatureStep, values: Mapping[str, str]) -> str:
+    text = _fill(step.text, values)
+    for cells in step.table:
+        text += "\n   | " + " | ".join(_fill(c, values) for c in cells) + " |"
+    if step.docstring is not None:
+        text += "\n" + "\n".join(f"   {line}" for line in _fill(step.docstring, values).split("\n"))
+    return text
+
+
+def _fill(text: str, values: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text) if values else text
+
+
+def _paragraphs(text: str) -> list[str]:
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return [" ".join(line.strip() for line in p.split("\n")) for p in paragraphs if p.strip()]
+
+
+def _without_id(name: str, prefix: str) -> str:
+    return name[len(prefix) :].strip() if prefix and name.startswith(prefix + " ") else name

@@ -1,0 +1,138 @@
+"""One loaded QA project: what every command and test session reads once and hands down the chain.
+
+`load_project` finds and validates the configuration (one TOML parse); the catalogue, the parsed features,
+the cases and their fingerprints, the git commit and the UAT ledger's view are read the first time a stage
+asks for them, and never again for the same command. Stages take a `Project` instead of re-reading inputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from uatkit.config import Config, find_pyproject, load_config
+from uatkit.errors import UatkitError
+
+if TYPE_CHECKING:
+    from uatkit.gherkin.parse import FeatureSet
+    from uatkit.model import Catalogue, SignOff, UatCase
+    from uatkit.uat.ledger import CaseState, PackSummary
+
+
+@dataclass(frozen=True)
+class UatView:
+    """What the ledger says about the configured release: each case's state, its packs and sign-offs."""
+
+    states: dict[str, CaseState]
+    packs: tuple[PackSummary, ...]
+    signoffs: dict[str, SignOff]
+
+
+class Project:
+    """A QA project's configuration and, read on first use, its stories, features, cases and ledger."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @property
+    def root(self) -> Path:
+        """Return the project's root folder (where its pyproject.toml is)."""
+        return self.config.root
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """Return every story, validated (InputError lists every problem)."""
+        from uatkit.stories import load_catalogue
+
+        return load_catalogue(self.config)
+
+    @cached_property
+    def features(self) -> FeatureSet:
+        """Return every feature file of the features folder, parsed once."""
+        from uatkit.gherkin.parse import feature_files, parse_features
+
+        return parse_features(feature_files(self.config.features_dir), self.config.relative)
+
+    @cached_property
+    def cases(self) -> tuple[UatCase, ...]:
+        """Return every case of the features with its story's context (InputError when a feature is bad)."""
+        from uatkit.cases import collect_cases
+
+        return tuple(collect_cases(self.config, self.catalogue, self.features))
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Return each case key's current fingerprint."""
+        from uatkit.cases import fingerprints
+
+        return fingerprints(self.cases)
+
+    @cached_property
+    def commit(self) -> str:
+        """Return the project's short git commit ("" outside a checkout)."""
+        from uatkit.vcs import commit
+
+        return commit(self.root)
+
+    @cached_property
+    def uat(self) -> UatView | None:
+        """Return the ledger's view of the configured release, or None when nothing was exported yet."""
+        from uatkit.uat.ledger import Ledger, release_packs
+
+        if not self.ledger_path.is_file():
+            return None
+        with Ledger.open(self.ledger_path) as ledger:
+            states = {s.key: s for s in ledger.states(self.fingerprints)}
+            packs = tuple(release_packs(ledger.packs(), self.config.uat.release))
+            ids = {p.pack_id for p in packs}
+            signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
+        return UatView(states, packs, signoffs)
+
+    @property
+    def ledger_path(self) -> Path:
+        """Return the UAT ledger database's path."""
+        return self.root / self.config.uat.ledger
+
+    @property
+    def uat_results(self) -> Path:
+        """Return the folder UAT results for Allure go to."""
+        return self.root / self.config.uat.results
+
+    @property
+    def packs_folder(self) -> Path:
+        """Return the folder UAT packs are written to (one subfolder a release)."""
+        return self.root / self.config.uat.packs
+
+    @property
+    def report_folder(self) -> Path:
+        """Return the folder the matrix and sign-off pages go to."""
+        return self.root / self.config.report.folder
+
+    @property
+    def merged_results(self) -> Path:
+        """Return the folder `uatkit report` merges results into."""
+        return self.root / self.config.report.merged
+
+    def relative(self, path: Path) -> str:
+        """Return a path relative to the project root, in POSIX form."""
+        return self.config.relative(path)
+
+    def shown(self, path: Path) -> str:
+        """Return a path as a user knows it: relative to the project when inside it, else as given."""
+        inside = path.resolve().is_relative_to(self.root.resolve())
+        return self.config.relative(path) if inside else str(path)
+
+
+def load_project(start: Path | None = None, *, required: bool = True) -> Project:
+    """Return the project around `start` (default: the current folder); say so when there is none."""
+    where = (start or Path.cwd()).resolve()
+    if start is not None and not where.is_dir():
+        raise UatkitError(f"--project {start}: no such folder")
+    if required and find_pyproject(where) is None:
+        raise UatkitError(
+            f"no uatkit project in {where} or above (no pyproject.toml with a [tool.uatkit] table); "
+            "run `uatkit init DIR` to make one, or pass --project DIR"
+        )
+    return Project(load_config(where))
