@@ -1,13 +1,12 @@
 """One loaded QA project: what every command and test session reads once and hands down the chain.
 
 `load_project` finds and validates the configuration (one TOML parse); the catalogue, the parsed features,
-the cases and their fingerprints, the git commit and the UAT ledger's view are read the first time a stage
-asks for them, and never again for the same command. Stages take a `Project` instead of re-reading inputs.
+the cases with their fingerprints and the git commit are read the first time a stage asks for them, and
+never again for the same command. Stages take a `Project` instead of re-reading inputs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,21 +16,11 @@ from uatkit.errors import UatkitError
 
 if TYPE_CHECKING:
     from uatkit.gherkin.parse import FeatureSet
-    from uatkit.model import Catalogue, SignOff, UatCase
-    from uatkit.uat.ledger import CaseState, PackSummary
-
-
-@dataclass(frozen=True)
-class UatView:
-    """What the ledger says about the configured release: each case's state, its packs and sign-offs."""
-
-    states: dict[str, CaseState]
-    packs: tuple[PackSummary, ...]
-    signoffs: dict[str, SignOff]
+    from uatkit.model import Catalogue, UatCase
 
 
 class Project:
-    """A QA project's configuration and, read on first use, its stories, features, cases and ledger."""
+    """A QA project's configuration and, read on first use, its stories, features, cases and commit."""
 
     def __init__(self, config: Config) -> None:
         self.config = config
@@ -75,20 +64,6 @@ class Project:
         from uatkit.vcs import commit
 
         return commit(self.root)
-
-    @cached_property
-    def uat(self) -> UatView | None:
-        """Return the ledger's view of the configured release, or None when nothing was exported yet."""
-        from uatkit.uat.ledger import Ledger, release_packs
-
-        if not self.ledger_path.is_file():
-            return None
-        with Ledger.open(self.ledger_path) as ledger:
-            states = {s.key: s for s in ledger.states(self.fingerprints)}
-            packs = tuple(release_packs(ledger.packs(), self.config.uat.release))
-            ids = {p.pack_id for p in packs}
-            signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
-        return UatView(states, packs, signoffs)
 
     @property
     def ledger_path(self) -> Path:

@@ -28,7 +28,7 @@ from uatkit.config import Config
 from uatkit.model import Catalogue, Decision, Level, SignOff, UatCase
 from uatkit.project import Project
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
-from uatkit.uat.ledger import CaseState, PackSummary
+from uatkit.uat.ledger import CaseState, PackSummary, read_view
 from uatkit.uat.results import ALLURE_STATUS, LAYER, defect_ids
 
 AUTOMATED = ("unit", "integration", "e2e")
@@ -301,7 +301,7 @@ def load_matrix(project: Project, results_folders: Sequence[Path], allure_report
     ]
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
-    view = project.uat
+    view = read_view(project.ledger_path, project.fingerprints, project.config.uat.release)
     if view is None:
         ledger = project.relative(project.ledger_path)
         notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")

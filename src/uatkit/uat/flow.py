@@ -12,7 +12,7 @@ from uatkit.cases import select_cases
 from uatkit.errors import Problem, UatkitError
 from uatkit.project import Project
 from uatkit.uat.export import PlannedPack, plan_export, write_packs
-from uatkit.uat.ledger import ImportOutcome, Ledger, StoredMark, case_states, current_marks
+from uatkit.uat.ledger import ImportOutcome, Ledger, StoredMark, case_states, current_marks, read_view
 from uatkit.uat.ledger_import import mark_identity
 from uatkit.uat.pack import PackRow, ReadPack
 from uatkit.uat.progress import Progress, summarise
@@ -158,7 +158,7 @@ def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[Re
 
 def uat_progress(project: Project) -> Progress:
     """Return progress per pack, module and tester from the ledger."""
-    view = project.uat
+    view = read_view(project.ledger_path, project.fingerprints, project.config.uat.release)
     if view is None:
         raise UatkitError(
             f"no UAT ledger at {project.ledger_path}: export packs with `uatkit uat export` first"

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
@@ -24,7 +25,7 @@ from uatkit.uat.ledger_schema import (
 )
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
-__all__ = ["CaseState", "ImportOutcome", "Ledger", "PackSummary", "StoredMark"]
+__all__ = ["CaseState", "ImportOutcome", "Ledger", "PackSummary", "StoredMark", "UatView"]
 
 
 class Ledger:
@@ -217,6 +218,27 @@ class Ledger:
             "INSERT OR REPLACE INTO pack_rows (pack_id, key, row, fingerprint) VALUES (?, ?, ?, ?)",
             [(info.pack_id, r.key, r.row, r.fingerprint) for r in rows],
         )
+
+
+@dataclass(frozen=True)
+class UatView:
+    """What the ledger says about one release: each case's state, the release's packs and their sign-offs."""
+
+    states: dict[str, CaseState]
+    packs: tuple[PackSummary, ...]
+    signoffs: dict[str, SignOff]
+
+
+def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
+    """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
+    if not path.is_file():
+        return None
+    with Ledger.open(path) as ledger:
+        states = {s.key: s for s in ledger.states(current)}
+        packs = tuple(release_packs(ledger.packs(), release))
+        ids = {p.pack_id for p in packs}
+        signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
+    return UatView(states, packs, signoffs)
 
 
 def case_states(marks: Sequence[StoredMark], current: Mapping[str, str]) -> list[CaseState]:
