@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from uatkit.config import Config, load_config
+from uatkit.config import Config, find_config
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
@@ -35,17 +35,16 @@ ProjectOption = Annotated[
 
 def config_for(project: Path | None) -> Config:
     """Return the configuration of the project in `project` or around the current folder."""
-    from uatkit.config import find_pyproject
-
     start = (project or Path.cwd()).resolve()
     if project is not None and not start.is_dir():
         raise UatkitError(f"--project {project}: no such folder")
-    if find_pyproject(start) is None:
+    config = find_config(start)
+    if config is None:
         raise UatkitError(
             f"no uatkit project in {start} or above (no pyproject.toml with a [tool.uatkit] table); "
             "run `uatkit init DIR` to make one, or pass --project DIR"
         )
-    return load_config(start)
+    return config
 
 
 @contextmanager
