@@ -597,7 +597,8 @@ def _dialect(language: str) -> str:
         from gherkin.dialect import DIALECTS
 
         if language not in DIALECTS:
-            close = difflib.get_close_matches(language, list(DIALECTS), n=3)
+            same = [name for name in DIALECTS if name.lower() == language.lower()]
+            close = same or difflib.get_close_matches(language, list(DIALECTS), n=3)
             raise _Refused(
                 f"{_where(('default_language',))} = {language!r} is not a Gherkin dialect",
                 f"did you mean {' or '.join(close)}?"
