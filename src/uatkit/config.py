@@ -1,16 +1,34 @@
-"""Find, validate and hold the `[tool.uatkit]` configuration of a QA project."""
+"""Find, validate and hold the `[tool.uatkit]` configuration of a QA project.
+
+Every `[tool.uatkit.*]` table is declared once, below, as a typed msgspec Struct; the same declaration
+checks a project's values key by key (so that one bad key does not hide the next), gives the JSON Schema
+shipped as `uatkit.schema.json` (`python -m uatkit.config > src/uatkit/uatkit.schema.json`), and is the
+`Config` the rest of uatkit reads.
+"""
 
 from __future__ import annotations
 
+import codecs
+import difflib
+import enum
+import functools
+import inspect
+import json
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field, fields, replace
+import sys
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from uatkit.errors import ConfigError
-from uatkit.model import Level, Priority
+import msgspec
+from msgspec import Meta
+
+from uatkit.errors import ConfigError, InputError, Problem
+from uatkit.model import Level, PackGrouping, PackLanguage, Priority, SourceLocation
 
 DEFAULT_PRIORITY_MAP: dict[str, Priority] = {
     # Jira's priorities, then common spellings of MoSCoW.
@@ -45,51 +63,92 @@ DEFAULT_EXCEL_COLUMNS: dict[str, str] = {
 }
 REQUIRED_EXCEL_FIELDS = ("id", "title")
 
+UatSelector = Literal["manual", "uat", "must", "should", "could", "wont", "all"]
+UAT_SELECTORS: tuple[str, ...] = typing.get_args(UatSelector)
+GateRule = Literal["accepted", "not_failed", "uat_executed", "no_stale", "packs_signed"]
+GATE_RULES: tuple[str, ...] = typing.get_args(GateRule)
+GateOutcome = Literal["no-go", "conditions"]
+GATE_OUTCOMES: tuple[str, ...] = typing.get_args(GateOutcome)
+if typing.TYPE_CHECKING:
+    # Read as any text: the CLI builds its label on a gate's rule ("uat_executed ≥ 95 %").
+    _GateRuleText = str
+else:
+    _GateRuleText = GateRule
 
-@dataclass(frozen=True)
-class ExcelConfig:
+# TOML lets a one-item list be written as its item (`stories = "stories"`); the schema says so too.
+_STRING_OR_LIST: list[dict[str, Any]] = [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+_OR_ONE_STRING = Meta(
+    extra_json_schema={"anyOf": _STRING_OR_LIST}, extra={"allowed": "a string or a list of strings"}
+)
+Strings = Annotated[tuple[str, ...], _OR_ONE_STRING]
+
+
+def _about(description: str, **extra: Any) -> Meta:
+    """Return the schema's description of a key, with hints for the checks (`allowed`, `keys`)."""
+    return Meta(description=description, extra=extra or None)
+
+
+class ExcelConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How an Excel backlog maps onto stories."""
 
-    sheet: str | None = None
-    header_row: int = 1
-    columns: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_EXCEL_COLUMNS))
+    sheet: Annotated[str | None, _about("The sheet holding the backlog (default: the first sheet).")] = None
+    header_row: Annotated[int, Meta(ge=1), _about("The row of the column headers, 1-based.")] = 1
+    columns: Annotated[
+        dict[str, str],
+        Meta(extra_json_schema={"propertyNames": {"enum": list(DEFAULT_EXCEL_COLUMNS)}}),
+        _about(
+            "Column header of each story field; the fields not named keep their default header.",
+            allowed="a table of story field = column header",
+            keys=tuple(DEFAULT_EXCEL_COLUMNS),
+        ),
+    ] = msgspec.field(default_factory=lambda: dict(DEFAULT_EXCEL_COLUMNS))
 
 
-@dataclass(frozen=True)
-class JiraConfig:
+class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How a Jira CSV export maps onto stories."""
 
-    encoding: str = "utf-8-sig"
-    criteria_column: str = "Custom field (Acceptance Criteria)"
-    epic_column: str = "Custom field (Epic Link)"
-    issue_types: tuple[str, ...] = ("Story",)
+    encoding: Annotated[
+        str, _about('The CSV file\'s text encoding, a Python codec name ("utf-8-sig", "gbk", "cp1252").')
+    ] = "utf-8-sig"
+    criteria_column: Annotated[str, _about("The column holding the acceptance criteria.")] = (
+        "Custom field (Acceptance Criteria)"
+    )
+    epic_column: Annotated[str, _about("The column whose epic becomes the story's module.")] = (
+        "Custom field (Epic Link)"
+    )
+    issue_types: Annotated[
+        tuple[str, ...], _about("The issue types read as stories; others are skipped.")
+    ] = ("Story",)
 
 
-UAT_SELECTORS = ("manual", "uat", "must", "should", "could", "wont", "all")
-
-
-@dataclass(frozen=True)
-class UatConfig:
+class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Where UAT packs, the ledger and UAT results live, and which scenarios a pack holds."""
 
-    packs: str = "uat_packs"
-    ledger: str = "reports/uat.db"
-    results: str = "reports/uat-results"
-    release: str = ""
-    by: str = "module"
-    language: str = "auto"
+    packs: Annotated[str, _about("The folder UAT packs are written to.")] = "uat_packs"
+    ledger: Annotated[str, _about("The SQLite ledger of every imported UAT mark.")] = "reports/uat.db"
+    results: Annotated[str, _about("The folder of UAT results for Allure.")] = "reports/uat-results"
+    release: Annotated[str, _about("The default of `uatkit uat export --release`.")] = ""
+    by: Annotated[PackGrouping, _about("One pack per module or per business owner.")] = PackGrouping.MODULE
+    language: Annotated[
+        PackLanguage, _about("The packs' labels: en, zh-CN, or auto (Chinese when all stories are).")
+    ] = PackLanguage.AUTO
     #: A scenario goes to UAT when it has one of these tags (manual, uat) or its requirement this priority.
-    select: tuple[str, ...] = ("manual", "uat", "must")
+    select: Annotated[
+        tuple[UatSelector, ...],
+        _about("Tags (manual, uat) and priorities (must, …) whose scenarios need UAT; all for every one."),
+    ] = ("manual", "uat", "must")
     #: The name of an environment variable holding the sheet-protection password (never the password).
-    password_env: str = ""
-    due_days: int = 14
-    project_name: str = ""
+    password_env: Annotated[
+        str, _about("The environment variable holding the packs' sheet password (never the password).")
+    ] = ""
+    due_days: Annotated[int, Meta(ge=0), _about("A pack's due date is its export day plus this.")] = 14
+    project_name: Annotated[
+        str, _about("The project's name on packs, the matrix and the sign-off (default: the folder's).")
+    ] = ""
 
 
-GATE_RULES = ("accepted", "not_failed", "uat_executed", "no_stale", "packs_signed")
-GATE_OUTCOMES = ("no-go", "conditions")
-
-
+# A dataclass rather than a Struct: gates are built positionally and turned into JSON with
+# dataclasses.asdict by the sign-off; msgspec validates and describes dataclasses all the same.
 @dataclass(frozen=True)
 class Gate:
     """A sign-off gate: a rule, the requirements' priorities it looks at, and what failing it means.
@@ -100,10 +159,14 @@ class Gate:
     verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS (`on_fail = "conditions"`).
     """
 
-    rule: str
-    on_fail: str = "no-go"
-    priorities: tuple[Priority, ...] = ()
-    min_percent: float = 0.0
+    rule: Annotated[_GateRuleText, _about("What the gate checks.")]
+    on_fail: Annotated[GateOutcome, _about("What a failed gate makes the verdict.")] = "no-go"
+    priorities: Annotated[
+        tuple[Priority, ...], _about("The requirements' priorities the rule looks at (all when empty).")
+    ] = ()
+    min_percent: Annotated[
+        float, Meta(ge=0, le=100), _about("For uat_executed: the share of UAT cases executed, in %.")
+    ] = 0.0
 
 
 DEFAULT_GATES = (
@@ -115,52 +178,85 @@ DEFAULT_GATES = (
 )
 
 
-@dataclass(frozen=True)
-class SignoffConfig:
+class SignoffConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The gates `uatkit signoff` checks, in order."""
 
-    gates: tuple[Gate, ...] = DEFAULT_GATES
+    gates: Annotated[
+        tuple[Gate, ...],
+        Meta(extra_json_schema={"minItems": 1}),
+        _about(
+            "The gates, in order ([[tool.uatkit.signoff.gates]]); giving any replaces the defaults.",
+            allowed="a list of tables ([[tool.uatkit.signoff.gates]])",
+        ),
+    ] = DEFAULT_GATES
 
 
-@dataclass(frozen=True)
-class ReportConfig:
+class ReportConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """What `uatkit report` merges and where the report, matrix and sign-off go."""
 
     #: Results folders merged by default (globs allowed); `--results` replaces them.
-    results: tuple[str, ...] = ("reports/allure-results", "reports/uat-results")
-    merged: str = "reports/merged-results"
-    output: str = "reports/allure-report"
-    history: str = "reports/allure-history.jsonl"
-    single_file: bool = True
-    name: str = ""
+    results: Annotated[Strings, _about("Results folders merged by default (globs allowed).")] = (
+        "reports/allure-results",
+        "reports/uat-results",
+    )
+    merged: Annotated[str, _about("The folder the merged results are written to.")] = "reports/merged-results"
+    output: Annotated[str, _about("The folder of the generated Allure report.")] = "reports/allure-report"
+    history: Annotated[str, _about("Allure's history file, kept between reports.")] = (
+        "reports/allure-history.jsonl"
+    )
+    single_file: Annotated[bool, _about("Write the Allure report as one HTML file.")] = True
+    name: Annotated[str, _about("The report's title (default: the project's name).")] = ""
     #: Where traceability.html/.xlsx/.json and signoff.html go.
-    folder: str = "reports"
+    folder: Annotated[str, _about("Where traceability.html/.xlsx/.json and signoff.html go.")] = "reports"
 
 
-@dataclass(frozen=True)
-class Config:
+class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
+
+    stories: Annotated[Strings, _about("Files or folders of .md / .xlsx / .csv stories.")] = ("stories",)
+    features: Annotated[str, _about("The folder features are generated in.")] = "features"
+    steps: Annotated[str, _about("Where `uatkit check` looks for step definitions.")] = "steps"
+    requirement_pattern: Annotated[
+        str, _about("A regular expression every requirement ID must match in full.")
+    ] = "REQ-[0-9]+"
+    default_levels: Annotated[
+        tuple[Level, ...], _about("The levels of criteria whose story names none (case-insensitive).")
+    ] = (Level.INTEGRATION,)
+    default_language: Annotated[
+        str, _about("The Gherkin dialect of stories that name none (en, zh-CN, fr, …).")
+    ] = "en"
+    default_priority: Annotated[
+        Priority, _about("The priority of stories that name none (case-insensitive).")
+    ] = Priority.SHOULD
+    requirement_url: Annotated[str, _about("Link from results to a requirement; {id} is replaced.")] = ""
+    defect_url: Annotated[str, _about("Link from results to a defect; {id} is replaced.")] = ""
+    base_url: Annotated[str, _about("The system under test (default: --base-url, or the demo).")] = ""
+    demo: Annotated[bool, _about("Start the bundled demo system when no base URL is given.")] = False
+    browser: Annotated[str, _about("The browser executable for end-to-end checks (default: found).")] = ""
+    faker_locale: Annotated[str, _about("The locale of generated test data.")] = "en_US"
+    priority_map: Annotated[
+        dict[str, Priority],
+        _about(
+            "More names for priorities (case-insensitive), added to the built-in ones.",
+            allowed="a table of name = must | should | could | wont",
+        ),
+    ] = msgspec.field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP))
+    excel: Annotated[ExcelConfig, _about("Excel backlogs.")] = msgspec.field(default_factory=ExcelConfig)
+    jira: Annotated[JiraConfig, _about("Jira CSV exports.")] = msgspec.field(default_factory=JiraConfig)
+    uat: Annotated[UatConfig, _about("UAT packs.")] = msgspec.field(default_factory=UatConfig)
+    signoff: Annotated[SignoffConfig, _about("The gates of `uatkit signoff`.")] = msgspec.field(
+        default_factory=SignoffConfig
+    )
+    report: Annotated[ReportConfig, _about("What `uatkit report` merges and writes.")] = msgspec.field(
+        default_factory=ReportConfig
+    )
+
+
+class Config(UatkitTable, frozen=True, kw_only=True):
     """A QA project's settings, resolved against its root folder."""
 
+    # Not a TOML key: the folder of the pyproject.toml the settings came from.
     root: Path
-    stories: tuple[str, ...] = ("stories",)
-    features: str = "features"
-    steps: str = "steps"
-    requirement_pattern: str = "REQ-[0-9]+"
-    default_levels: tuple[Level, ...] = (Level.INTEGRATION,)
-    default_language: str = "en"
-    default_priority: Priority = Priority.SHOULD
-    requirement_url: str = ""
-    defect_url: str = ""
-    base_url: str = ""
-    demo: bool = False
-    browser: str = ""
-    faker_locale: str = "en_US"
-    priority_map: dict[str, Priority] = field(default_factory=lambda: dict(DEFAULT_PRIORITY_MAP))
-    excel: ExcelConfig = field(default_factory=ExcelConfig)
-    jira: JiraConfig = field(default_factory=JiraConfig)
-    uat: UatConfig = field(default_factory=UatConfig)
-    signoff: SignoffConfig = field(default_factory=SignoffConfig)
-    report: ReportConfig = field(default_factory=ReportConfig)
 
     @property
     def requirement_regex(self) -> re.Pattern[str]:
@@ -187,250 +283,456 @@ class Config:
         return Path(os.path.relpath(path.resolve(), self.root.resolve())).as_posix()
 
 
-def find_pyproject(start: Path) -> Path | None:
-    """Return the nearest pyproject.toml at or above `start` that has a [tool.uatkit] table."""
-    for folder in [start, *start.parents]:
+# --- finding and reading the project's pyproject.toml ---------------------------------------------------
+
+
+def find_config(start: Path) -> Config | None:
+    """Return the validated Config of the nearest pyproject.toml at or above `start` with [tool.uatkit]."""
+    import tomllib
+
+    start = start.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else start.parents:
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = tomllib.loads(candidate.read_text(encoding="utf-8"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                continue
-            if "uatkit" in data.get("tool", {}):
-                return candidate
+        try:
+            raw = candidate.read_bytes()
+        except OSError:
+            continue
+        # Most pyproject.toml files on the way up belong to other tools: skip them unparsed.
+        if b"uatkit" not in raw:
+            continue
+        ours = b"tool.uatkit" in raw
+        try:
+            text = raw.decode("utf-8")
+            data = _parse_toml(text)
+        except UnicodeDecodeError:
+            if ours:
+                raise _refused(candidate, None, "is not UTF-8 text", "save it as UTF-8") from None
+            continue
+        except tomllib.TOMLDecodeError as exc:
+            if ours:
+                raise _refused(
+                    candidate, _error_line(exc, text), f"is not valid TOML: {exc}", "fix the TOML syntax"
+                ) from None
+            continue
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "uatkit" in tool:
+            return parse_config(tool["uatkit"], root=folder, origin=str(candidate), text=text)
     return None
 
 
 def load_config(start: Path | None = None) -> Config:
     """Find the project's configuration from `start` (default: the current folder) and validate it."""
     start = (start or Path.cwd()).resolve()
-    pyproject = find_pyproject(start if start.is_dir() else start.parent)
-    if pyproject is None:
-        return Config(root=start if start.is_dir() else start.parent)
-    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["uatkit"]
-    return parse_config(data, root=pyproject.parent, origin=str(pyproject))
+    found = find_config(start)
+    return found if found is not None else Config(root=start if start.is_dir() else start.parent)
 
 
-_SIMPLE_KEYS = {
-    "stories",
-    "features",
-    "steps",
-    "requirement_pattern",
-    "default_levels",
-    "default_language",
-    "default_priority",
-    "requirement_url",
-    "base_url",
-    "defect_url",
-    "demo",
-    "browser",
-    "faker_locale",
-    "priority_map",
-    "excel",
-    "jira",
+def _parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text: the one place uatkit does, so that each command parses its pyproject.toml once."""
+    import tomllib
+
+    return tomllib.loads(text)
+
+
+def _error_line(exc: ValueError, text: str) -> int | None:
+    # tomllib names the line only inside its message until Python 3.14.
+    line = getattr(exc, "lineno", None)
+    if isinstance(line, int):
+        return line
+    if match := re.search(r"at line (\d+)", str(exc)):
+        return int(match.group(1))
+    return text.count("\n") + 1 if "end of document" in str(exc) else None
+
+
+def _refused(path: Path, line: int | None, message: str, hint: str) -> InputError:
+    return _ConfigProblems([Problem(SourceLocation(str(path), line), message, hint)])
+
+
+class _ConfigProblems(InputError, ConfigError):
+    """The `[tool.uatkit]` configuration has problems; each is located and all are listed."""
+
+
+# --- checking a [tool.uatkit] table against the declaration ----------------------------------------------
+
+_Key = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A problem with a key before its line is known."""
+
+    key: _Key
+    message: str
+    hint: str = ""
+
+
+class _Refused(Exception):
+    """A value has the right type but is still wrong (an unknown codec, a bad regular expression)."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+_BAD = object()
+
+
+def parse_config(
+    data: dict[str, Any], root: Path, origin: str = "pyproject.toml", text: str | None = None
+) -> Config:
+    """Turn a `[tool.uatkit]` table into a Config, listing every unknown key and bad value at once."""
+    found: list[_Found] = []
+    values = _table(UatkitTable, data, (), found)
+    if found or values is None:
+        lines = _key_lines(text) if text is not None else {}
+        problems = [Problem(SourceLocation(origin, _line_of(f.key, lines)), f.message, f.hint) for f in found]
+        problems.sort(key=lambda p: p.location.line or 0)
+        raise _ConfigProblems(problems)
+    return Config(root=root, **values)
+
+
+@functools.cache
+def _fields(kind: type) -> dict[str, tuple[Any, bool]]:
+    """Return a table's keys: each one's declared type and whether it is required."""
+    if issubclass(kind, msgspec.Struct):
+        return {f.name: (f.type, f.required) for f in msgspec.structs.fields(kind)}
+    hints = typing.get_type_hints(kind, include_extras=True)
+    return {
+        f.name: (hints[f.name], f.default is MISSING and f.default_factory is MISSING)
+        for f in dataclass_fields(kind)  # type: ignore[arg-type]  # a dataclass: _is_table says so
+    }
+
+
+def _is_table(kind: Any) -> bool:
+    return isinstance(kind, type) and (
+        issubclass(kind, msgspec.Struct) or hasattr(kind, "__dataclass_fields__")
+    )
+
+
+def _table(kind: type, data: Any, key: _Key, found: list[_Found]) -> dict[str, Any] | None:
+    """Return a table's checked values by key, noting every problem in `found`."""
+    if not isinstance(data, dict):
+        found.append(_Found(key, f"{_where(key)} must be a table, got {data!r}"))
+        return None
+    known = _fields(kind)
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name not in known:
+            found.append(_unknown(key, name, list(known)))
+            continue
+        checked = _value(known[name][0], value, (*key, name), found)
+        if checked is not _BAD:
+            values[name] = checked
+    for name, (_, required) in known.items():
+        if required and name not in data:
+            declared = known[name][0]
+            found.append(_Found(key, f"{_where((*key, name))} is missing; it must be {_allowed(declared)}"))
+    return values
+
+
+def _value(declared: Any, value: Any, key: _Key, found: list[_Found]) -> Any:
+    """Return a value converted to its declared type, or _BAD after noting why it cannot be."""
+    kind, metas = _unwrap(declared)
+    args = typing.get_args(kind)
+    if _is_table(kind):
+        before = len(found)
+        values = _table(kind, value, key, found)
+        return _BAD if values is None or len(found) > before else _checked(key, kind(**values), found)
+    if typing.get_origin(kind) is tuple and _is_table(_unwrap(args[0])[0]):
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            found.append(_Found(key, f"{_where(key)} must be {_allowed(declared)}, got {value!r}"))
+            return _BAD
+        items = [_value(args[0], item, (*key, n), found) for n, item in enumerate(value, 1)]
+        return _BAD if _BAD in items else _checked(key, tuple(items), found)
+    if typing.get_origin(kind) is dict:
+        if not isinstance(value, dict):
+            found.append(_Found(key, f"{_where(key)} must be {_allowed(declared)}, got {value!r}"))
+            return _BAD
+        names = next((m.extra["keys"] for m in metas if m.extra and "keys" in m.extra), None)
+        entries = {}
+        for name, item in value.items():
+            if names is not None and name not in names:
+                found.append(_unknown(key, name, list(names)))
+                entries[name] = _BAD
+            else:
+                entries[name] = _value(args[1], item, (*key, name), found)
+        return _BAD if _BAD in entries.values() else _checked(key, entries, found)
+    try:
+        return _checked(key, _leaf(declared, value, key), found)
+    except _Refused as exc:
+        found.append(_Found(key, exc.message, exc.hint))
+        return _BAD
+
+
+def _checked(key: _Key, value: Any, found: list[_Found]) -> Any:
+    try:
+        return _after(key, value)
+    except _Refused as exc:
+        found.append(_Found(key, exc.message, exc.hint))
+        return _BAD
+
+
+def _leaf(declared: Any, value: Any, key: _Key) -> Any:
+    """Return a plain value converted to its declared type, or raise _Refused saying what is allowed."""
+    kind, metas = _unwrap(declared)
+    if _OR_ONE_STRING in metas and isinstance(value, str):
+        value = [value]
+    value = _folded(kind, value)
+    try:
+        return msgspec.convert(value, declared)
+    except msgspec.ValidationError:
+        pass
+    # A word that is not one of the choices is named alone, also inside a list (`priorities = ["urgent"]`).
+    if typing.get_origin(kind) is tuple:
+        item = typing.get_args(kind)[0]
+        choices = _choices(_unwrap(item)[0])
+        bad = [v for v in value if isinstance(v, str) and _fails(v, item)] if isinstance(value, list) else []
+        if choices and bad:
+            raise _Refused(f"{_where(key)} = {bad[0]!r} is not one of {choices}")
+    elif (choices := _choices(kind)) and isinstance(value, str):
+        raise _Refused(f"{_where(key)} = {value!r} is not one of {choices}")
+    raise _Refused(f"{_where(key)} must be {_allowed(declared)}, got {value!r}")
+
+
+def _fails(value: Any, declared: Any) -> bool:
+    try:
+        msgspec.convert(value, declared)
+    except msgspec.ValidationError:
+        return True
+    return False
+
+
+def _folded(kind: Any, value: Any) -> Any:
+    """Return a value lower-cased where the choices are lower-case words (priorities, levels)."""
+    if typing.get_origin(kind) is tuple and isinstance(value, list):
+        return [_folded(_unwrap(typing.get_args(kind)[0])[0], v) for v in value]
+    lower = isinstance(kind, type) and issubclass(kind, enum.Enum) and all(m.value.islower() for m in kind)
+    return value.strip().lower() if lower and isinstance(value, str) else value
+
+
+def _unwrap(declared: Any) -> tuple[Any, list[Meta]]:
+    if typing.get_origin(declared) is Annotated:
+        kind, *extras = typing.get_args(declared)
+        return kind, [m for m in extras if isinstance(m, Meta)]
+    return declared, []
+
+
+def _choices(kind: Any) -> str:
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return " | ".join(str(m.value) for m in kind)
+    if typing.get_origin(kind) is Literal:
+        return ", ".join(map(str, typing.get_args(kind)))
+    return ""
+
+
+def _allowed(declared: Any) -> str:
+    """Return in words what a declared type allows."""
+    kind, metas = _unwrap(declared)
+    for meta in metas:
+        if meta.extra and "allowed" in meta.extra:
+            return str(meta.extra["allowed"])
+    low = next((m.ge for m in metas if m.ge is not None), None)
+    high = next((m.le for m in metas if m.le is not None), None)
+    args = [a for a in typing.get_args(kind) if a is not type(None)]
+    if kind is bool:
+        return "true or false"
+    if kind is int:
+        return "a whole number" + (f" of {low} or more" if low is not None else "")
+    if kind is float:
+        return f"a number from {low:g} to {high:g}" if low is not None and high is not None else "a number"
+    if kind is str or args == [str]:
+        return "a string"
+    if choices := _choices(kind):
+        return f"one of {choices}"
+    if typing.get_origin(kind) is tuple:
+        item = _unwrap(args[0])[0]
+        if item is str:
+            return "a list of strings"
+        return f"a list of {_choices(item)}" if _choices(item) else "a list of tables"
+    if typing.get_origin(kind) is dict:
+        return f"a table of name = {_allowed(args[1])}"
+    return "a table"
+
+
+def _where(key: _Key) -> str:
+    """Return a key as a user finds it: `[tool.uatkit] jira.encoding`, `... signoff.gates[2]: rule`."""
+    text = ""
+    for part in key:
+        if isinstance(part, int):
+            text += f"[{part}]"
+            continue
+        name = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else json.dumps(part, ensure_ascii=False)
+        text += f": {name}" if text.endswith("]") else f".{name}" if text else name
+    return f"[tool.uatkit] {text}" if text else "[tool.uatkit]"
+
+
+def _unknown(table: _Key, name: Any, known: list[str]) -> _Found:
+    close = difflib.get_close_matches(str(name), known, n=1)
+    guess = f"; did you mean {close[0]}?" if close else ""
+    return _Found(
+        (*table, str(name)),
+        f"{_where(table)}: unknown key(s) {name}{guess}",
+        f"known keys: {', '.join(known)}",
+    )
+
+
+# --- what the types cannot say -----------------------------------------------------------------------------
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise _Refused(
+            f"{_where(('requirement_pattern',))} = {pattern!r} is not a valid regular expression: {exc}",
+            "write a Python regular expression, e.g. REQ-[0-9]+",
+        ) from None
+    return pattern
+
+
+def _dialect(language: str) -> str:
+    # gherkin-official's language data is only loaded when a project chooses a language other than English.
+    if language != "en":
+        from gherkin.dialect import DIALECTS
+
+        if language not in DIALECTS:
+            same = [name for name in DIALECTS if name.lower() == language.lower()]
+            close = same or difflib.get_close_matches(language, list(DIALECTS), n=3)
+            raise _Refused(
+                f"{_where(('default_language',))} = {language!r} is not a Gherkin dialect",
+                f"did you mean {' or '.join(close)}?"
+                if close
+                else "use one of gherkin-official's languages: en, fr, de, zh-CN, …",
+            )
+    return language
+
+
+def _codec(encoding: str) -> str:
+    try:
+        info = codecs.lookup(encoding)
+    except LookupError:
+        info = None
+    # Codecs such as base64 turn bytes into bytes and cannot read a CSV; the flag is the standard library's.
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise _Refused(
+            f"{_where(('jira', 'encoding'))} = {encoding!r} is not a text encoding Python knows",
+            'use a codec name such as "utf-8-sig", "gbk" or "cp1252"',
+        )
+    return encoding
+
+
+def _gates(gates: tuple[Gate, ...]) -> tuple[Gate, ...]:
+    if not gates:
+        raise _Refused(f"{_where(('signoff', 'gates'))} is empty: a sign-off needs at least one gate")
+    return gates
+
+
+def _priority_names(names: dict[str, Priority]) -> dict[str, Priority]:
+    return {**DEFAULT_PRIORITY_MAP, **{name.strip().lower(): p for name, p in names.items()}}
+
+
+def _excel_columns(columns: dict[str, str]) -> dict[str, str]:
+    return {**DEFAULT_EXCEL_COLUMNS, **columns}
+
+
+_AFTER: dict[_Key, Callable[[Any], Any]] = {
+    ("requirement_pattern",): _regex,
+    ("default_language",): _dialect,
+    ("jira", "encoding"): _codec,
+    ("signoff", "gates"): _gates,
+    ("priority_map",): _priority_names,
+    ("excel", "columns"): _excel_columns,
 }
 
 
-def parse_config(data: dict[str, Any], root: Path, origin: str = "pyproject.toml") -> Config:
-    """Turn a `[tool.uatkit]` table into a Config, rejecting unknown keys and bad values."""
-    where = f"{origin} [tool.uatkit]"
-    known = _SIMPLE_KEYS | {"uat", "signoff", "report"}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
-        )
-    config = Config(root=root)
-    values: dict[str, Any] = {}
-    if "stories" in data:
-        stories = data["stories"]
-        if isinstance(stories, str):
-            stories = [stories]
-        values["stories"] = tuple(_str_list(stories, where, "stories"))
-    if "demo" in data:
-        if not isinstance(data["demo"], bool):
-            raise ConfigError(f"{where}: demo must be true or false, got {data['demo']!r}")
-        values["demo"] = data["demo"]
-    for key in (
-        "features",
-        "steps",
-        "requirement_pattern",
-        "default_language",
-        "requirement_url",
-        "base_url",
-        "defect_url",
-        "browser",
-        "faker_locale",
-    ):
-        if key in data:
-            if not isinstance(data[key], str):
-                raise ConfigError(f"{where}: {key} must be a string, got {data[key]!r}")
-            values[key] = data[key]
-    if "requirement_pattern" in values:
-        try:
-            re.compile(values["requirement_pattern"])
-        except re.error as exc:
-            raise ConfigError(
-                f"{where}: requirement_pattern is not a valid regular expression: {exc}"
-            ) from None
-    if "default_levels" in data:
-        values["default_levels"] = tuple(
-            _enum(Level, v, where, "default_levels")
-            for v in _str_list(data["default_levels"], where, "default_levels")
-        )
-    if "default_priority" in data:
-        values["default_priority"] = _enum(Priority, data["default_priority"], where, "default_priority")
-    if "default_language" in values:
-        from uatkit.gherkin.dialects import known_languages
-
-        if values["default_language"] not in known_languages():
-            raise ConfigError(
-                f"{where}: default_language {values['default_language']!r} is not a Gherkin dialect"
-            )
-    if "priority_map" in data:
-        mapping = dict(config.priority_map)
-        if not isinstance(data["priority_map"], dict):
-            raise ConfigError(f"{where}: priority_map must be a table of name = must|should|could|wont")
-        for name, value in data["priority_map"].items():
-            mapping[str(name).strip().lower()] = _enum(Priority, value, where, f"priority_map.{name}")
-        values["priority_map"] = mapping
-    if "excel" in data:
-        values["excel"] = _excel(data["excel"], where)
-    if "jira" in data:
-        values["jira"] = _jira(data["jira"], where)
-    if "uat" in data:
-        values["uat"] = _uat(data["uat"], where)
-    if "signoff" in data:
-        values["signoff"] = _signoff(data["signoff"], where)
-    if "report" in data:
-        values["report"] = _report(data["report"], where)
-    return replace(config, **values)
+def _after(key: _Key, value: Any) -> Any:
+    """Return a value once the checks and defaults its key has beyond its type are applied."""
+    step = _AFTER.get(key)
+    return step(value) if step is not None else value
 
 
-def _signoff(data: Any, where: str) -> SignoffConfig:
-    if not isinstance(data, dict) or set(data) - {"gates"}:
-        raise ConfigError(
-            f"{where}: signoff must be a table with a `gates` list ([[tool.uatkit.signoff.gates]])"
-        )
-    if "gates" not in data:
-        return SignoffConfig()
-    gates = data["gates"]
-    if isinstance(gates, list) and not gates:
-        raise ConfigError(f"{where}: signoff.gates is empty: a sign-off needs at least one gate")
-    if not isinstance(gates, list) or not all(isinstance(g, dict) for g in gates):
-        raise ConfigError(f"{where}: signoff.gates must be a list of tables ([[tool.uatkit.signoff.gates]])")
-    parsed = []
-    for n, gate in enumerate(gates, 1):
-        at = f"{where}: signoff.gates[{n}]"
-        unknown = set(gate) - {"rule", "on_fail", "priorities", "min_percent"}
-        if unknown:
-            raise ConfigError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
-        rule = gate.get("rule")
-        if rule not in GATE_RULES:
-            raise ConfigError(f"{at}: rule = {rule!r} is not one of {', '.join(GATE_RULES)}")
-        on_fail = gate.get("on_fail", "no-go")
-        if on_fail not in GATE_OUTCOMES:
-            raise ConfigError(f"{at}: on_fail = {on_fail!r} is not one of {', '.join(GATE_OUTCOMES)}")
-        priorities = tuple(
-            _enum(Priority, p, at, "priorities")
-            for p in _str_list(gate.get("priorities", []), at, "priorities")
-        )
-        minimum = gate.get("min_percent", 0.0)
-        if isinstance(minimum, bool) or not isinstance(minimum, int | float) or not 0 <= minimum <= 100:
-            raise ConfigError(f"{at}: min_percent must be a number from 0 to 100, got {minimum!r}")
-        parsed.append(Gate(rule, on_fail, priorities, float(minimum)))
-    return SignoffConfig(tuple(parsed))
+# --- where a key is written --------------------------------------------------------------------------------
+
+_HEADER = re.compile(r"\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?")
+_KEY = re.compile(
+    r"""\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 
 
-def _report(data: Any, where: str) -> ReportConfig:
-    values = _table(data, ReportConfig, where, "report", ("merged", "output", "history", "name", "folder"))
-    if "results" in values:
-        results = values["results"]
-        values["results"] = tuple(
-            _str_list([results] if isinstance(results, str) else results, where, "report.results")
-        )
-    if "single_file" in values and not isinstance(values["single_file"], bool):
-        raise ConfigError(f"{where}: report.single_file must be true or false")
-    return ReportConfig(**values)
+def _dotted(text: str) -> list[str]:
+    return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', text)]
 
 
-def _uat(data: Any, where: str) -> UatConfig:
-    strings = ("packs", "ledger", "results", "release", "password_env", "project_name")
-    values = _table(data, UatConfig, where, "uat", strings)
-    if values.get("by", "module") not in ("module", "owner"):
-        raise ConfigError(f'{where}: uat.by must be "module" or "owner", got {values["by"]!r}')
-    if values.get("language", "auto") not in ("auto", "en", "zh-CN"):
-        raise ConfigError(
-            f'{where}: uat.language must be "auto", "en" or "zh-CN", got {values["language"]!r}'
-        )
-    if "select" in values:
-        select = _str_list(values["select"], where, "uat.select")
-        bad = [s for s in select if s not in UAT_SELECTORS]
-        if bad:
-            raise ConfigError(
-                f"{where}: uat.select has {', '.join(map(repr, bad))}; choose from {', '.join(UAT_SELECTORS)}"
-            )
-        values["select"] = tuple(select)
-    due_days = values.get("due_days", 14)
-    if not isinstance(due_days, int) or isinstance(due_days, bool) or due_days < 0:
-        raise ConfigError(f"{where}: uat.due_days must be a whole number of days, got {due_days!r}")
-    return UatConfig(**values)
+def _key_lines(text: str) -> dict[_Key, int]:
+    """Return the line of each key and table under [tool.uatkit] (tomllib gives values without lines)."""
+    lines: dict[_Key, int] = {}
+    table: list[str | int] = []
+    counts: dict[tuple[str, ...], int] = {}
+    in_string = False
+    for number, line in enumerate(text.splitlines(), 1):
+        # Lines inside a multi-line string are text, not keys.
+        inside = in_string
+        if line.count('"""') % 2 or line.count("'''") % 2:
+            in_string = not in_string
+        if inside:
+            continue
+        if header := _HEADER.fullmatch(line):
+            names = tuple(_dotted(header.group(2)))
+            table = list(names)
+            if header.group(1) == "[[":
+                counts[names] = counts.get(names, 0) + 1
+                table.append(counts[names])
+            path = tuple(table)
+        elif key := _KEY.match(line):
+            path = (*table, *_dotted(key.group(1)))
+        else:
+            continue
+        if path[:2] == ("tool", "uatkit"):
+            lines.setdefault(path[2:], number)
+    return lines
 
 
-def _excel(data: Any, where: str) -> ExcelConfig:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: excel must be a table")
-    unknown = set(data) - {"sheet", "header_row", "columns"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) in excel: {', '.join(sorted(unknown))}")
-    columns = dict(DEFAULT_EXCEL_COLUMNS)
-    for name, header in dict(data.get("columns", {})).items():
-        if name not in DEFAULT_EXCEL_COLUMNS:
-            raise ConfigError(
-                f"{where}: excel.columns.{name} is not a story field; "
-                f"fields: {', '.join(DEFAULT_EXCEL_COLUMNS)}"
-            )
-        columns[name] = str(header)
-    header_row = data.get("header_row", 1)
-    if not isinstance(header_row, int) or header_row < 1:
-        raise ConfigError(f"{where}: excel.header_row must be a row number (1 or more)")
-    sheet = data.get("sheet")
-    return ExcelConfig(sheet=None if sheet is None else str(sheet), header_row=header_row, columns=columns)
+def _line_of(key: _Key, lines: dict[_Key, int]) -> int | None:
+    """Return the line of a key, else of the nearest table holding it (inline tables, dotted keys)."""
+    for end in range(len(key), -1, -1):
+        if key[:end] in lines:
+            return lines[key[:end]]
+    return None
 
 
-def _jira(data: Any, where: str) -> JiraConfig:
-    values = _table(data, JiraConfig, where, "jira")
-    if "issue_types" in values:
-        values["issue_types"] = tuple(_str_list(values["issue_types"], where, "jira.issue_types"))
-    return JiraConfig(**values)
+# --- the JSON Schema ---------------------------------------------------------------------------------------
 
 
-def _table(data: Any, kind: type, where: str, name: str, strings: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Return a sub-table's values, refusing a non-table, unknown keys and non-strings where text belongs."""
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: {name} must be a table")
-    names = {f.name for f in fields(kind)}
-    unknown = set(data) - names
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) in {name}: {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(names))}"
-        )
-    for key in strings:
-        if key in data and not isinstance(data[key], str):
-            raise ConfigError(f"{where}: {name}.{key} must be a string, got {data[key]!r}")
-    return dict(data)
+def json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of the `[tool.uatkit]` table, generated from its declaration."""
+    schema = msgspec.json.schema(UatkitTable)
+
+    def one_string_or_list(node: Any) -> None:
+        # msgspec writes the declared tuple's type next to the anyOf that widens it; the anyOf is the truth.
+        if isinstance(node, dict):
+            if node.get("anyOf") == _STRING_OR_LIST:
+                node.pop("type", None)
+                node.pop("items", None)
+            for child in node.values():
+                one_string_or_list(child)
+        elif isinstance(node, list):
+            for child in node:
+                one_string_or_list(child)
+
+    one_string_or_list(schema)
+    # Gate is a dataclass, which msgspec leaves open; uatkit refuses its unknown keys like any table's.
+    schema["$defs"]["Gate"]["additionalProperties"] = False
+    for table in schema["$defs"].values():
+        if "description" in table:
+            table["description"] = inspect.cleandoc(table["description"])
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "[tool.uatkit]", **schema}
 
 
-def _str_list(value: Any, where: str, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: {key} must be a list of strings, got {value!r}")
-    return list(value)
+def schema_text() -> str:
+    """Return the JSON Schema as the text shipped in src/uatkit/uatkit.schema.json."""
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-def _enum(kind: type[Level] | type[Priority], value: Any, where: str, key: str) -> Any:
-    try:
-        return kind(str(value).strip().lower())
-    except ValueError:
-        allowed = " | ".join(m.value for m in kind)
-        raise ConfigError(f"{where}: {key} = {value!r} is not one of {allowed}") from None
+if __name__ == "__main__":
+    sys.stdout.write(schema_text())

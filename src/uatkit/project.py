@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from uatkit.config import Config, find_pyproject, load_config
+from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 
 if TYPE_CHECKING:
@@ -100,14 +100,15 @@ class Project:
         return self.config.relative(path) if inside else str(path)
 
 
-def load_project(start: Path | None = None, *, required: bool = True) -> Project:
+def load_project(start: Path | None = None) -> Project:
     """Return the project around `start` (default: the current folder); say so when there is none."""
     where = (start or Path.cwd()).resolve()
     if start is not None and not where.is_dir():
         raise UatkitError(f"--project {start}: no such folder")
-    if required and find_pyproject(where) is None:
+    config = find_config(where)
+    if config is None:
         raise UatkitError(
             f"no uatkit project in {where} or above (no pyproject.toml with a [tool.uatkit] table); "
             "run `uatkit init DIR` to make one, or pass --project DIR"
         )
-    return Project(load_config(where))
+    return Project(config)
