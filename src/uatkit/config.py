@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import codecs
 import difflib
-import enum
-import functools
 import inspect
 import json
 import os
@@ -19,8 +17,7 @@ import re
 import sys
 import typing
 from collections.abc import Callable
-from dataclasses import MISSING, dataclass
-from dataclasses import fields as dataclass_fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -29,6 +26,7 @@ from msgspec import Meta
 
 from uatkit.errors import ConfigError, InputError, Problem
 from uatkit.model import Level, PackGrouping, PackLanguage, Priority, SourceLocation
+from uatkit.tomltable import STRING_OR_LIST, Key, Refused, Strings, check_table, key_lines, line_of, where
 
 DEFAULT_PRIORITY_MAP: dict[str, Priority] = {
     # Jira's priorities, then common spellings of MoSCoW.
@@ -74,13 +72,6 @@ if typing.TYPE_CHECKING:
     _GateRuleText = str
 else:
     _GateRuleText = GateRule
-
-# TOML lets a one-item list be written as its item (`stories = "stories"`); the schema says so too.
-_STRING_OR_LIST: list[dict[str, Any]] = [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
-_OR_ONE_STRING = Meta(
-    extra_json_schema={"anyOf": _STRING_OR_LIST}, extra={"allowed": "a string or a list of strings"}
-)
-Strings = Annotated[tuple[str, ...], _OR_ONE_STRING]
 
 
 def _about(description: str, **extra: Any) -> Meta:
@@ -352,229 +343,17 @@ class _ConfigProblems(InputError, ConfigError):
     """The `[tool.uatkit]` configuration has problems; each is located and all are listed."""
 
 
-# --- checking a [tool.uatkit] table against the declaration ----------------------------------------------
-
-_Key = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class _Found:
-    """A problem with a key before its line is known."""
-
-    key: _Key
-    message: str
-    hint: str = ""
-
-
-class _Refused(Exception):
-    """A value has the right type but is still wrong (an unknown codec, a bad regular expression)."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-
-_BAD = object()
-
-
 def parse_config(
     data: dict[str, Any], root: Path, origin: str = "pyproject.toml", text: str | None = None
 ) -> Config:
     """Turn a `[tool.uatkit]` table into a Config, listing every unknown key and bad value at once."""
-    found: list[_Found] = []
-    values = _table(UatkitTable, data, (), found)
+    values, found = check_table(UatkitTable, data, _AFTER)
     if found or values is None:
-        lines = _key_lines(text) if text is not None else {}
-        problems = [Problem(SourceLocation(origin, _line_of(f.key, lines)), f.message, f.hint) for f in found]
+        lines = key_lines(text) if text is not None else {}
+        problems = [Problem(SourceLocation(origin, line_of(f.key, lines)), f.message, f.hint) for f in found]
         problems.sort(key=lambda p: p.location.line or 0)
         raise _ConfigProblems(problems)
     return Config(root=root, **values)
-
-
-@functools.cache
-def _fields(kind: type) -> dict[str, tuple[Any, bool]]:
-    """Return a table's keys: each one's declared type and whether it is required."""
-    if issubclass(kind, msgspec.Struct):
-        return {f.name: (f.type, f.required) for f in msgspec.structs.fields(kind)}
-    hints = typing.get_type_hints(kind, include_extras=True)
-    return {
-        f.name: (hints[f.name], f.default is MISSING and f.default_factory is MISSING)
-        for f in dataclass_fields(kind)  # type: ignore[arg-type]  # a dataclass: _is_table says so
-    }
-
-
-def _is_table(kind: Any) -> bool:
-    return isinstance(kind, type) and (
-        issubclass(kind, msgspec.Struct) or hasattr(kind, "__dataclass_fields__")
-    )
-
-
-def _table(kind: type, data: Any, key: _Key, found: list[_Found]) -> dict[str, Any] | None:
-    """Return a table's checked values by key, noting every problem in `found`."""
-    if not isinstance(data, dict):
-        found.append(_Found(key, f"{_where(key)} must be a table, got {data!r}"))
-        return None
-    known = _fields(kind)
-    values: dict[str, Any] = {}
-    for name, value in data.items():
-        if name not in known:
-            found.append(_unknown(key, name, list(known)))
-            continue
-        checked = _value(known[name][0], value, (*key, name), found)
-        if checked is not _BAD:
-            values[name] = checked
-    for name, (_, required) in known.items():
-        if required and name not in data:
-            declared = known[name][0]
-            found.append(_Found(key, f"{_where((*key, name))} is missing; it must be {_allowed(declared)}"))
-    return values
-
-
-def _value(declared: Any, value: Any, key: _Key, found: list[_Found]) -> Any:
-    """Return a value converted to its declared type, or _BAD after noting why it cannot be."""
-    kind, metas = _unwrap(declared)
-    args = typing.get_args(kind)
-    if _is_table(kind):
-        before = len(found)
-        values = _table(kind, value, key, found)
-        return _BAD if values is None or len(found) > before else _checked(key, kind(**values), found)
-    if typing.get_origin(kind) is tuple and _is_table(_unwrap(args[0])[0]):
-        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            found.append(_Found(key, f"{_where(key)} must be {_allowed(declared)}, got {value!r}"))
-            return _BAD
-        items = [_value(args[0], item, (*key, n), found) for n, item in enumerate(value, 1)]
-        return _BAD if _BAD in items else _checked(key, tuple(items), found)
-    if typing.get_origin(kind) is dict:
-        if not isinstance(value, dict):
-            found.append(_Found(key, f"{_where(key)} must be {_allowed(declared)}, got {value!r}"))
-            return _BAD
-        names = next((m.extra["keys"] for m in metas if m.extra and "keys" in m.extra), None)
-        entries = {}
-        for name, item in value.items():
-            if names is not None and name not in names:
-                found.append(_unknown(key, name, list(names)))
-                entries[name] = _BAD
-            else:
-                entries[name] = _value(args[1], item, (*key, name), found)
-        return _BAD if _BAD in entries.values() else _checked(key, entries, found)
-    try:
-        return _checked(key, _leaf(declared, value, key), found)
-    except _Refused as exc:
-        found.append(_Found(key, exc.message, exc.hint))
-        return _BAD
-
-
-def _checked(key: _Key, value: Any, found: list[_Found]) -> Any:
-    try:
-        return _after(key, value)
-    except _Refused as exc:
-        found.append(_Found(key, exc.message, exc.hint))
-        return _BAD
-
-
-def _leaf(declared: Any, value: Any, key: _Key) -> Any:
-    """Return a plain value converted to its declared type, or raise _Refused saying what is allowed."""
-    kind, metas = _unwrap(declared)
-    if _OR_ONE_STRING in metas and isinstance(value, str):
-        value = [value]
-    value = _folded(kind, value)
-    try:
-        return msgspec.convert(value, declared)
-    except msgspec.ValidationError:
-        pass
-    # A word that is not one of the choices is named alone, also inside a list (`priorities = ["urgent"]`).
-    if typing.get_origin(kind) is tuple:
-        item = typing.get_args(kind)[0]
-        choices = _choices(_unwrap(item)[0])
-        bad = [v for v in value if isinstance(v, str) and _fails(v, item)] if isinstance(value, list) else []
-        if choices and bad:
-            raise _Refused(f"{_where(key)} = {bad[0]!r} is not one of {choices}")
-    elif (choices := _choices(kind)) and isinstance(value, str):
-        raise _Refused(f"{_where(key)} = {value!r} is not one of {choices}")
-    raise _Refused(f"{_where(key)} must be {_allowed(declared)}, got {value!r}")
-
-
-def _fails(value: Any, declared: Any) -> bool:
-    try:
-        msgspec.convert(value, declared)
-    except msgspec.ValidationError:
-        return True
-    return False
-
-
-def _folded(kind: Any, value: Any) -> Any:
-    """Return a value lower-cased where the choices are lower-case words (priorities, levels)."""
-    if typing.get_origin(kind) is tuple and isinstance(value, list):
-        return [_folded(_unwrap(typing.get_args(kind)[0])[0], v) for v in value]
-    lower = isinstance(kind, type) and issubclass(kind, enum.Enum) and all(m.value.islower() for m in kind)
-    return value.strip().lower() if lower and isinstance(value, str) else value
-
-
-def _unwrap(declared: Any) -> tuple[Any, list[Meta]]:
-    if typing.get_origin(declared) is Annotated:
-        kind, *extras = typing.get_args(declared)
-        return kind, [m for m in extras if isinstance(m, Meta)]
-    return declared, []
-
-
-def _choices(kind: Any) -> str:
-    if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return " | ".join(str(m.value) for m in kind)
-    if typing.get_origin(kind) is Literal:
-        return ", ".join(map(str, typing.get_args(kind)))
-    return ""
-
-
-def _allowed(declared: Any) -> str:
-    """Return in words what a declared type allows."""
-    kind, metas = _unwrap(declared)
-    for meta in metas:
-        if meta.extra and "allowed" in meta.extra:
-            return str(meta.extra["allowed"])
-    low = next((m.ge for m in metas if m.ge is not None), None)
-    high = next((m.le for m in metas if m.le is not None), None)
-    args = [a for a in typing.get_args(kind) if a is not type(None)]
-    if kind is bool:
-        return "true or false"
-    if kind is int:
-        return "a whole number" + (f" of {low} or more" if low is not None else "")
-    if kind is float:
-        return f"a number from {low:g} to {high:g}" if low is not None and high is not None else "a number"
-    if kind is str or args == [str]:
-        return "a string"
-    if choices := _choices(kind):
-        return f"one of {choices}"
-    if typing.get_origin(kind) is tuple:
-        item = _unwrap(args[0])[0]
-        if item is str:
-            return "a list of strings"
-        return f"a list of {_choices(item)}" if _choices(item) else "a list of tables"
-    if typing.get_origin(kind) is dict:
-        return f"a table of name = {_allowed(args[1])}"
-    return "a table"
-
-
-def _where(key: _Key) -> str:
-    """Return a key as a user finds it: `[tool.uatkit] jira.encoding`, `... signoff.gates[2]: rule`."""
-    text = ""
-    for part in key:
-        if isinstance(part, int):
-            text += f"[{part}]"
-            continue
-        name = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else json.dumps(part, ensure_ascii=False)
-        text += f": {name}" if text.endswith("]") else f".{name}" if text else name
-    return f"[tool.uatkit] {text}" if text else "[tool.uatkit]"
-
-
-def _unknown(table: _Key, name: Any, known: list[str]) -> _Found:
-    close = difflib.get_close_matches(str(name), known, n=1)
-    guess = f"; did you mean {close[0]}?" if close else ""
-    return _Found(
-        (*table, str(name)),
-        f"{_where(table)}: unknown key(s) {name}{guess}",
-        f"known keys: {', '.join(known)}",
-    )
 
 
 # --- what the types cannot say -----------------------------------------------------------------------------
@@ -584,8 +363,8 @@ def _regex(pattern: str) -> str:
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise _Refused(
-            f"{_where(('requirement_pattern',))} = {pattern!r} is not a valid regular expression: {exc}",
+        raise Refused(
+            f"{where(('requirement_pattern',))} = {pattern!r} is not a valid regular expression: {exc}",
             "write a Python regular expression, e.g. REQ-[0-9]+",
         ) from None
     return pattern
@@ -599,8 +378,8 @@ def _dialect(language: str) -> str:
         if language not in DIALECTS:
             same = [name for name in DIALECTS if name.lower() == language.lower()]
             close = same or difflib.get_close_matches(language, list(DIALECTS), n=3)
-            raise _Refused(
-                f"{_where(('default_language',))} = {language!r} is not a Gherkin dialect",
+            raise Refused(
+                f"{where(('default_language',))} = {language!r} is not a Gherkin dialect",
                 f"did you mean {' or '.join(close)}?"
                 if close
                 else "use one of gherkin-official's languages: en, fr, de, zh-CN, …",
@@ -615,8 +394,8 @@ def _codec(encoding: str) -> str:
         info = None
     # Codecs such as base64 turn bytes into bytes and cannot read a CSV; the flag is the standard library's.
     if info is None or not getattr(info, "_is_text_encoding", True):
-        raise _Refused(
-            f"{_where(('jira', 'encoding'))} = {encoding!r} is not a text encoding Python knows",
+        raise Refused(
+            f"{where(('jira', 'encoding'))} = {encoding!r} is not a text encoding Python knows",
             'use a codec name such as "utf-8-sig", "gbk" or "cp1252"',
         )
     return encoding
@@ -624,7 +403,7 @@ def _codec(encoding: str) -> str:
 
 def _gates(gates: tuple[Gate, ...]) -> tuple[Gate, ...]:
     if not gates:
-        raise _Refused(f"{_where(('signoff', 'gates'))} is empty: a sign-off needs at least one gate")
+        raise Refused(f"{where(('signoff', 'gates'))} is empty: a sign-off needs at least one gate")
     return gates
 
 
@@ -636,7 +415,7 @@ def _excel_columns(columns: dict[str, str]) -> dict[str, str]:
     return {**DEFAULT_EXCEL_COLUMNS, **columns}
 
 
-_AFTER: dict[_Key, Callable[[Any], Any]] = {
+_AFTER: dict[Key, Callable[[Any], Any]] = {
     ("requirement_pattern",): _regex,
     ("default_language",): _dialect,
     ("jira", "encoding"): _codec,
@@ -644,61 +423,6 @@ _AFTER: dict[_Key, Callable[[Any], Any]] = {
     ("priority_map",): _priority_names,
     ("excel", "columns"): _excel_columns,
 }
-
-
-def _after(key: _Key, value: Any) -> Any:
-    """Return a value once the checks and defaults its key has beyond its type are applied."""
-    step = _AFTER.get(key)
-    return step(value) if step is not None else value
-
-
-# --- where a key is written --------------------------------------------------------------------------------
-
-_HEADER = re.compile(r"\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?")
-_KEY = re.compile(
-    r"""\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
-)
-
-
-def _dotted(text: str) -> list[str]:
-    return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', text)]
-
-
-def _key_lines(text: str) -> dict[_Key, int]:
-    """Return the line of each key and table under [tool.uatkit] (tomllib gives values without lines)."""
-    lines: dict[_Key, int] = {}
-    table: list[str | int] = []
-    counts: dict[tuple[str, ...], int] = {}
-    in_string = False
-    for number, line in enumerate(text.splitlines(), 1):
-        # Lines inside a multi-line string are text, not keys.
-        inside = in_string
-        if line.count('"""') % 2 or line.count("'''") % 2:
-            in_string = not in_string
-        if inside:
-            continue
-        if header := _HEADER.fullmatch(line):
-            names = tuple(_dotted(header.group(2)))
-            table = list(names)
-            if header.group(1) == "[[":
-                counts[names] = counts.get(names, 0) + 1
-                table.append(counts[names])
-            path = tuple(table)
-        elif key := _KEY.match(line):
-            path = (*table, *_dotted(key.group(1)))
-        else:
-            continue
-        if path[:2] == ("tool", "uatkit"):
-            lines.setdefault(path[2:], number)
-    return lines
-
-
-def _line_of(key: _Key, lines: dict[_Key, int]) -> int | None:
-    """Return the line of a key, else of the nearest table holding it (inline tables, dotted keys)."""
-    for end in range(len(key), -1, -1):
-        if key[:end] in lines:
-            return lines[key[:end]]
-    return None
 
 
 # --- the JSON Schema ---------------------------------------------------------------------------------------
@@ -711,7 +435,7 @@ def json_schema() -> dict[str, Any]:
     def one_string_or_list(node: Any) -> None:
         # msgspec writes the declared tuple's type next to the anyOf that widens it; the anyOf is the truth.
         if isinstance(node, dict):
-            if node.get("anyOf") == _STRING_OR_LIST:
+            if node.get("anyOf") == STRING_OR_LIST:
                 node.pop("type", None)
                 node.pop("items", None)
             for child in node.values():
