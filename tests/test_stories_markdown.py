@@ -172,7 +172,9 @@ FENCED_STORY = """
     """
 
 
-@pytest.mark.parametrize(("opening", "closing"), [("```", "```"), ("```markdown", "```")])
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("```", "```"), ("```markdown", "```"), ("~~~", "~~~"), ("~~~~", "~~~~")]
+)
 def test_fenced_block_with_heading_lines_stays_in_its_criterion(
     project: Path, config: Config, opening: str, closing: str
 ) -> None:
