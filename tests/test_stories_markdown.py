@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from gherkin.parser import Parser
 from typer.testing import CliRunner
 
 from tests.conftest import write
 from uatkit.cli import app
 from uatkit.config import Config
 from uatkit.errors import InputError
+from uatkit.gherkin import sync
 from uatkit.model import Level, Priority
 from uatkit.stories import load_catalogue
 
@@ -132,3 +135,266 @@ def test_non_utf8_story_is_reported(project: Path, config: Config) -> None:
     (project / "stories" / "latin.md").write_bytes("---\nid: REQ-1\n---\n# Caf\xe9\n".encode("latin-1"))
     (found,) = problems(config)
     assert found.startswith("stories/latin.md: not UTF-8 text") and "save it as UTF-8" in found
+
+
+def generated(project: Path, config: Config) -> str:
+    """Generate the features as `uatkit generate` does and return the only one written."""
+    sync.apply(sync.plan(load_catalogue(config), config))
+    (path,) = (project / "features").rglob("*.feature")
+    return path.read_text(encoding="utf-8")
+
+
+def scenarios(feature: str) -> list[dict[str, Any]]:
+    """Return the scenarios of a feature as gherkin-official parses them."""
+    return [child["scenario"] for child in Parser().parse(feature)["feature"]["children"]]
+
+
+FENCED_STORY = """
+    ---
+    id: REQ-7
+    ---
+    # Publish release notes
+
+    ## AC-1 Release notes keep their Markdown
+    Given the release notes
+    {open}
+    # Release 2.0
+    ## Fixed
+    <!-- kept: a comment inside a block is content -->
+    {close}
+    When I publish them
+    Then the page shows "Release 2.0"
+
+    ## AC-2 Release notes can be withdrawn
+    Given published release notes
+    When I withdraw them
+    Then the page is gone
+    """
+
+
+@pytest.mark.parametrize(
+    ("opening", "closing"), [("```", "```"), ("```markdown", "```"), ("~~~", "~~~"), ("~~~~", "~~~~")]
+)
+def test_fenced_block_with_heading_lines_stays_in_its_criterion(
+    project: Path, config: Config, opening: str, closing: str
+) -> None:
+    write(project / "stories" / "notes.md", FENCED_STORY.format(open=opening, close=closing))
+    feature = generated(project, config)
+    ac1, ac2 = scenarios(feature)
+    assert [ac1["name"], ac2["name"]] == [
+        "AC-1 Release notes keep their Markdown",
+        "AC-2 Release notes can be withdrawn",
+    ]
+    assert feature.count("@case:REQ-7.AC-1 ") == 1
+    content = "# Release 2.0\n## Fixed\n<!-- kept: a comment inside a block is content -->"
+    assert ac1["steps"][0]["docString"]["content"] == content
+    assert "\n".join(f"      {line}" for line in content.splitlines()) in feature
+    assert [s["text"] for s in ac1["steps"]] == [
+        "the release notes",
+        "I publish them",
+        'the page shows "Release 2.0"',
+    ]
+    (story,) = load_catalogue(config).stories
+    assert [str(c.source) for c in story.criteria] == ["stories/notes.md:6", "stories/notes.md:16"]
+
+
+def test_doc_string_with_heading_and_fence_lines_stays_in_its_criterion(
+    project: Path, config: Config
+) -> None:
+    # A `"""` doc string is Gherkin, not Markdown: to Markdown its `## ` line is a heading and its
+    # ``` line opens a fenced block that would run over the criteria after it.
+    write(
+        project / "stories" / "notes.md",
+        '''
+        ---
+        id: REQ-7
+        ---
+        # Publish release notes
+
+        ## AC-1 Release notes keep their Markdown
+        Given the release notes
+        """
+        # Release 2.0
+        ## Fixed
+        ```
+        """
+        When I publish them
+        Then the page shows "Release 2.0"
+
+        ## AC-2 Release notes can be withdrawn
+        Given published release notes
+        Then the page is gone
+        ''',
+    )
+    feature = generated(project, config)
+    ac1, ac2 = scenarios(feature)
+    assert feature.count("@case:REQ-7.AC-1 ") == 1 and ac2["name"] == "AC-2 Release notes can be withdrawn"
+    assert ac1["steps"][0]["docString"]["content"] == "# Release 2.0\n## Fixed\n```"
+    assert "      # Release 2.0\n      ## Fixed\n" in feature
+    assert [s["text"] for s in ac1["steps"][1:]] == ["I publish them", 'the page shows "Release 2.0"']
+
+
+def test_line_numbers_stay_exact_after_fenced_blocks(project: Path, config: Config) -> None:
+    write(
+        project / "stories" / "eight.md",
+        '''
+        ---
+        id: REQ-8
+        module: Pricing
+        ---
+        # Import prices
+
+        ## AC-1 The file is read as written
+        Given the price file
+        ```
+        ## not a criterion
+        # not a title
+        ```
+        When I import it
+        Then 2 prices are stored
+
+        ## AC-2 A ragged data table
+        Given the prices
+        | name   | price |
+        | Widget |
+        When I import them
+
+        ## AC-3 A doc string never closed
+        Given a note
+        """
+        it runs to the end
+        ''',
+    )
+    assert problems(config) == [
+        "stories/eight.md:19: this data table row has 1 cells, the first row has 2 "
+        "(give every row of the table the same number of cells)",
+        'stories/eight.md:24: """ opened here is never closed (close it)',
+    ]
+
+
+def test_unclosed_fence_does_not_hide_the_criteria_after_it(project: Path, config: Config) -> None:
+    write(
+        project / "stories" / "help.md",
+        """
+        ---
+        id: REQ-9
+        ---
+        # Help page
+
+        ## AC-1 The help shows an example
+        The help page shows this example:
+        ```
+
+        ## AC-2 Totals are exact
+        Given an order of 3 "Widget" at 9.99
+        Then the order total is 29.97
+        """,
+    )
+    (story,) = load_catalogue(config).stories
+    ac1, ac2 = story.criteria
+    assert ac1.manual and ac1.text == "The help page shows this example:\n```"
+    assert (ac2.id, str(ac2.source), len(ac2.steps)) == ("AC-2", "stories/help.md:10", 2)
+
+
+def test_examples_table_after_a_fenced_doc_string(project: Path, config: Config) -> None:
+    write(
+        project / "stories" / "totals.md",
+        """
+        ---
+        id: REQ-10
+        levels: [unit]
+        ---
+        # Order totals
+
+        ## AC-1 Totals for several lines
+        Given an order with this heading
+        ```
+        ## <lines> lines
+        ```
+        And the prices
+        | product | price |
+        | Widget  | 9.99  |
+        When I total it
+        Then the total is <total>
+
+        | lines | total |
+        |-------|-------|
+        | 1     | 9.99  |
+        | 3     | 29.97 |
+        """,
+    )
+    (outline,) = scenarios(generated(project, config))
+    assert outline["keyword"] == "Scenario Outline"
+    assert outline["steps"][0]["docString"]["content"] == "## <lines> lines"
+    assert [[c["value"] for c in row["cells"]] for row in outline["steps"][1]["dataTable"]["rows"]] == [
+        ["product", "price"],
+        ["Widget", "9.99"],
+    ]
+    examples = outline["examples"][0]
+    assert [c["value"] for c in examples["tableHeader"]["cells"]] == ["lines", "total"]
+    assert [[c["value"] for c in row["cells"]] for row in examples["tableBody"]] == [
+        ["1", "9.99"],
+        ["3", "29.97"],
+    ]
+
+
+def test_chinese_story_with_a_doc_string(project: Path, config: Config) -> None:
+    write(
+        project / "stories" / "zh.md",
+        '''
+        ---
+        id: REQ-11
+        module: 库存
+        language: zh-CN
+        ---
+        # 导出库存报表
+
+        作为仓库管理员
+        我想要导出库存报表
+        以便核对库存
+
+        ## AC-1 报表保留标题
+        假如 库存报表模板为
+        """
+        # 库存报表
+        ## 明细
+        """
+        当 我导出报表
+        那么 文件的第一行是 "# 库存报表"
+
+        ## AC-2 报表易读  @manual
+        业务人员无需帮助即可看懂报表。
+        ''',
+    )
+    feature = generated(project, config)
+    assert feature.startswith("# language: zh-CN\n")
+    ac1, ac2 = scenarios(feature)
+    assert ac1["name"] == "AC-1 报表保留标题" and feature.count("@case:REQ-11.AC-1 ") == 1
+    assert [s["keyword"].strip() for s in ac1["steps"]] == ["假如", "当", "那么"]
+    assert ac1["steps"][0]["docString"]["content"] == "# 库存报表\n## 明细"
+    assert ac2["name"] == "AC-2 报表易读"
+
+
+def test_comments_outside_blocks_are_ignored(project: Path, config: Config) -> None:
+    write(
+        project / "stories" / "comments.md",
+        """
+        ---
+        id: REQ-12
+        ---
+        <!-- the title follows -->
+        # Comments
+
+        ## AC-1 Only the steps count
+        Given a step
+        <!--
+        ## AC-2 A criterion left out for now
+        Given another step
+        -->
+        Then it is the only criterion
+        """,
+    )
+    (story,) = load_catalogue(config).stories
+    (ac1,) = story.criteria
+    assert story.title == "Comments" and story.narrative == ()
+    assert [s.text for s in ac1.steps] == ["a step", "it is the only criterion"]

@@ -11,7 +11,8 @@ from uatkit.model import Examples, SourceLocation, Step
 
 _SEPARATOR_CELL = re.compile(r":?-{1,}:?\Z")
 _PLACEHOLDER = re.compile(r"<([^<>\n]+)>")
-_DOCSTRING = ('"""', "```")
+# Gherkin's two doc string delimiters, and the other Markdown fence, which stories may use as well.
+_DOCSTRING = ('"""', "```", "~~~")
 
 
 @dataclass
@@ -34,6 +35,10 @@ def split_row(line: str) -> tuple[str, ...]:
     return tuple(cell.strip().replace("\\|", "|") for cell in cells)
 
 
+def _closes(line: str, fence: str) -> bool:
+    return len(line) >= len(fence) and line == fence[0] * len(line)
+
+
 def _is_separator(cells: tuple[str, ...]) -> bool:
     return bool(cells) and all(_SEPARATOR_CELL.match(c) for c in cells)
 
@@ -53,10 +58,12 @@ def parse_body(
             i += 1
             continue
         if line.startswith(_DOCSTRING) and body.steps:
-            fence = line[:3]
+            # As in Markdown, a longer run opens a block that can hold shorter ones and only a run
+            # at least as long closes it, so the story reader and this parser agree where it ends.
+            fence = line[: len(line) - len(line.lstrip(line[0]))]
             doc: list[str] = []
             i += 1
-            while i < len(lines) and lines[i][1].strip() != fence:
+            while i < len(lines) and not _closes(lines[i][1].strip(), fence):
                 doc.append(lines[i][1].strip())
                 i += 1
             if i == len(lines):

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import itertools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from uatkit.errors import Problem
 from uatkit.model import SourceLocation
 from uatkit.stories.build import RawCriterion, RawStory, split_tags
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.parser_block import RuleFuncBlockType
+    from markdown_it.ruler import RuleOptionsType
+    from markdown_it.rules_block import StateBlock
 
 FRONT_MATTER_KEYS = ("id", "module", "priority", "levels", "owner", "language", "labels", "epic", "title")
 
@@ -99,16 +107,16 @@ def _as_list(value: Any) -> list[str]:
 
 
 def _body(lines: list[str], start: int, raw: RawStory, where: SourceLocation) -> None:
+    headings, comments = _structure(lines[start:])
     current: RawCriterion | None = None
-    in_comment = seen_title = False
+    seen_title = False
     for index in range(start, len(lines)):
         number, line = index + 1, lines[index]
-        stripped = line.strip()
-        if in_comment or stripped.startswith("<!--"):
-            in_comment = "-->" not in stripped
+        if index - start in comments:
             continue
-        if stripped.startswith("## "):
-            heading, tags = split_tags(stripped[3:].strip())
+        level, heading = headings.get(index - start, (0, ""))
+        if level == 2:
+            heading, tags = split_tags(heading)
             ident, _, title = heading.partition(" ")
             current = RawCriterion(
                 id=ident.rstrip(":."), title=title.strip(), source=where.at_line(number), tags=tags
@@ -116,9 +124,70 @@ def _body(lines: list[str], start: int, raw: RawStory, where: SourceLocation) ->
             raw.criteria.append(current)
         elif current is not None:
             current.lines.append((number, line))
-        elif stripped.startswith("# ") and not seen_title:
+        elif level == 1 and not seen_title:
             seen_title = True
-            raw.title = stripped[2:].strip()
+            raw.title = heading
             raw.where["title"] = where.at_line(number)
-        elif stripped:
-            raw.narrative.append(stripped)
+        elif line.strip():
+            raw.narrative.append(line.strip())
+
+
+def _structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Return the `#` and `##` headings (level and text by line index) and the comment lines of a body."""
+    headings: dict[int, tuple[int, str]] = {}
+    comments: set[int] = set()
+    tokens = _parser().parse("\n".join(lines))
+    # Only top-level blocks are structure: a heading in a list or a quote, or a line in a fenced
+    # block or doc string, is text of the criterion it stands in.
+    for token, following in itertools.pairwise(tokens):
+        if token.level or token.map is None:
+            continue
+        if token.type == "heading_open" and token.tag in ("h1", "h2"):
+            headings[token.map[0]] = (int(token.tag[1]), following.content)
+        elif token.type == "html_block" and token.content.lstrip().startswith("<!--"):
+            comments.update(range(*token.map))
+    return headings, comments
+
+
+@functools.cache
+def _parser() -> MarkdownIt:
+    """Return a CommonMark block parser that also reads Gherkin `\"\"\"` doc strings as fences."""
+    # Imported here: markdown-it takes tens of milliseconds to import, and only Markdown stories need it.
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_block import fence, make_fence_rule
+
+    parser = MarkdownIt("commonmark")
+    # Only block structure is needed: inline markup never changes which line is a heading, and a
+    # setext underline ("---" under a line) is a rule here, since criteria are `## ` headings.
+    parser.disable(["inline", "text_join", "lheading"])
+    interrupts: RuleOptionsType = {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    parser.block.ruler.at("fence", _closed_only(fence), interrupts)
+    # A `"""` doc string is Gherkin, not Markdown: without this rule a `## ` line inside one would be
+    # a heading, and a ``` line inside one would open a fence that hides the criteria after it.
+    docstring = make_fence_rule(markers=('"',), token_type="docstring", disallow_marker_in_info=())
+    parser.block.ruler.before("fence", "docstring", _closed_only(docstring), interrupts)
+    return parser
+
+
+def _closed_only(rule: RuleFuncBlockType) -> RuleFuncBlockType:
+    """Wrap a fence rule so that a fence never closed stays plain text."""
+
+    # Markdown runs an unclosed fence to the end of the file; here that would silently turn every
+    # later criterion into text, so the opening line stays text and parse_body reports it instead.
+    def closed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        if not rule(state, start, end, silent):
+            return False
+        if silent:
+            return True
+        token = state.tokens[-1]
+        assert token.map is not None
+        last = token.map[1] - 1
+        text = state.src[state.bMarks[last] + state.tShift[last] : state.eMarks[last]].rstrip()
+        closes = last > start and len(text) >= len(token.markup) and text == token.markup[0] * len(text)
+        if token.map[1] < end or closes:
+            return True
+        state.tokens.pop()
+        state.line = start
+        return False
+
+    return closed
