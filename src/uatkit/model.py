@@ -157,11 +157,6 @@ class Status(StrEnum):
     BLOCKED = "Blocked"
     NA = "N/A"
 
-    @property
-    def executed(self) -> bool:
-        """Return True for every status but Not run (N/A counts: the tester decided it)."""
-        return self is not Status.NOT_RUN
-
 
 class Decision(StrEnum):
     """A business owner's decision on a UAT pack."""
@@ -195,11 +190,6 @@ class UatCase:
     tags: tuple[str, ...]
     source: SourceLocation
     fingerprint: str
-
-    @property
-    def manual(self) -> bool:
-        """Return True when only a person can verify this case."""
-        return "manual" in self.tags
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,6 @@ class ResultRecord:
     labels: tuple[tuple[str, str], ...]
     links: tuple[tuple[str, str, str], ...]
     message: str
-    parameters: tuple[tuple[str, str], ...]
-
-    def label(self, name: str) -> str:
-        """Return the first label of that name ("" when there is none)."""
-        return next((value for key, value in self.labels if key == name), "")
 
     @property
     def defects(self) -> tuple[str, ...]:
@@ -81,9 +76,6 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         (str(x.get("name", "")), str(x.get("url", "")), str(x.get("type", "")))
         for x in data.get("links") or []
     )
-    parameters = tuple(
-        (str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("parameters") or []
-    )
     details = data.get("statusDetails") or {}
     record = ResultRecord(
         path=path,
@@ -98,7 +90,6 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         labels=labels,
         links=links,
         message=str(details.get("message") or ""),
-        parameters=parameters,
     )
     return record
 
