@@ -20,6 +20,7 @@ from uatkit.allure.read import read_results, result_files
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
+from uatkit.text import slug
 
 ENVIRONMENT_FILE = "environment.properties"
 EXECUTOR_FILE = "executor.json"
@@ -168,8 +169,7 @@ def allure3_categories() -> list[dict[str, Any]]:
             matcher["message"] = category.message
         if category.layer:
             matcher["labels"] = {"layer": f"^{re.escape(category.layer)}$"}
-        slug = re.sub(r"[^a-z0-9]+", "-", category.name.lower()).strip("-")
-        rules.append({"id": slug, "name": category.name, "matchers": matcher})
+        rules.append({"id": slug(category.name), "name": category.name, "matchers": matcher})
     return rules
 
 

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
 from uatkit.trace.model import LEVELS, STATUS_ORDER, Matrix, RequirementTrace, TraceStatus
 from uatkit.trace.outputs import cell_view, summary_view
-from uatkit.uat.xlsx import Sheet, add_styles, cell_text, put_text, row_height
+from uatkit.xlsx import Sheet, add_styles, print_setup, put_text, row_height
 
 #: (fill, font) colours, the same as the HTML page's chips.
 STATUS_COLOURS = {
@@ -85,7 +84,7 @@ def workbook_bytes(matrix: Matrix) -> bytes:
     rows = [_case(matrix, r, n) for r in matrix.requirements for n in range(len(r.cases))]
     _table(book.create_sheet("Cases"), columns, rows, "D2")
     for sheet in book.worksheets:
-        _print(sheet, matrix.project)
+        print_setup(sheet, matrix.project, "en")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -231,17 +230,3 @@ def _line(sheet: Sheet, row: int, values: Sequence[Value], style: str = "", *, w
         span = sum(SUMMARY_WIDTHS[len(values) - 1 :])
         sheet.row_dimensions[row].height = row_height([(str(values[-1].value), span)])
     return row + 1
-
-
-def _print(sheet: Sheet, project: str) -> None:
-    """Set A4 landscape, one page wide, the project and sheet name in the header, page numbers below."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
-    # "&" starts a code in header and footer text; "&&" prints one.
-    sheet.oddHeader.left.text = cell_text(project).replace("&", "&&")
-    sheet.oddHeader.right.text = "&A"
-    sheet.oddFooter.center.text = "Page &P of &N"

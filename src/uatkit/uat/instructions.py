@@ -8,7 +8,7 @@ from openpyxl.utils import get_column_letter
 from uatkit.model import Status
 from uatkit.uat import layout
 from uatkit.uat.pack import PackInfo
-from uatkit.uat.xlsx import STATUS_COLOURS, Sheet, print_setup, put_text, row_height
+from uatkit.xlsx import STATUS_COLOURS, Sheet, print_setup, put_text, row_height
 
 TEXT_WIDTH = 100
 TEXTS: dict[str, dict[str, str]] = {
@@ -145,7 +145,7 @@ def fill_instructions(sheet: Sheet, info: PackInfo, count: int) -> None:
     _progress(sheet, _heading(sheet, row + 1, text["progress"]), language, count)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = TEXT_WIDTH
-    print_setup(sheet, info, landscape=False)
+    print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
 def _heading(sheet: Sheet, row: int, title: str) -> int:

@@ -19,7 +19,7 @@ from uatkit.uat import layout
 from uatkit.uat.cases import numbered
 from uatkit.uat.instructions import fill_instructions
 from uatkit.uat.pack import PackInfo
-from uatkit.uat.xlsx import (
+from uatkit.xlsx import (
     STATUS_COLOURS,
     Sheet,
     add_styles,
@@ -109,7 +109,7 @@ def fill_cases(
     _status_formatting(sheet, language, status_cells)
     sheet.freeze_panes = sheet.cell(first, 2).coordinate
     sheet.auto_filter.ref = f"A{layout.HEADER_ROW}:{get_column_letter(len(layout.COLUMNS))}{last}"
-    print_setup(sheet, info, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
+    print_setup(sheet, info.pack_id, info.language, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
     return hashes
 
 
@@ -238,7 +238,7 @@ def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
         sheet.row_dimensions[row].height = 90 if field.key == "conditions" else 22
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 70
-    print_setup(sheet, info, landscape=False)
+    print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
 def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[UatCase], hashes: Sequence[str]) -> None:
