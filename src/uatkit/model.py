@@ -28,6 +28,8 @@ class Level(StrEnum):
 LEVEL_TAGS = frozenset(level.value for level in Level)
 #: The levels a machine runs, in the order results are shown (manual scenarios are verified in UAT).
 AUTOMATED_LEVELS = (Level.UNIT, Level.INTEGRATION, Level.E2E)
+#: The layer of UAT results: the matrix's column after the automated levels, the Allure `layer` label's value.
+UAT_LAYER = "uat"
 
 
 class PackGrouping(StrEnum):
