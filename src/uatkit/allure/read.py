@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allure_commons.types import LinkType
+
+from uatkit.allure.mapping import CASE_LABEL, LAYER_LABEL
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 
@@ -36,7 +39,7 @@ class ResultRecord:
     @property
     def defects(self) -> tuple[str, ...]:
         """Return the names of the result's issue links (defect IDs)."""
-        return tuple(name for name, _url, kind in self.links if kind == "issue")
+        return tuple(name for name, _url, kind in self.links if kind == LinkType.ISSUE)
 
 
 def expand_folders(root: Path, patterns: Iterable[str]) -> list[Path]:
@@ -85,8 +88,8 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         status=str(data.get("status") or "unknown"),
         start=int(data.get("start") or 0),
         stop=int(data.get("stop") or 0),
-        case_id=next((v for k, v in labels if k == "case"), ""),
-        layer=next((v for k, v in labels if k == "layer"), ""),
+        case_id=next((v for k, v in labels if k == CASE_LABEL), ""),
+        layer=next((v for k, v in labels if k == LAYER_LABEL), ""),
         labels=labels,
         links=links,
         message=str(details.get("message") or ""),
