@@ -78,7 +78,6 @@ def result(case_id: str, layer: str, status: str = "passed", **changes: Any) -> 
         "labels": (("case", case_id), ("layer", layer)),
         "links": (),
         "message": "expected 29.97, got 30.00" if status != "passed" else "",
-        "parameters": (),
     }
     return ResultRecord(**(values | changes))
 

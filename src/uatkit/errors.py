@@ -42,7 +42,3 @@ class InputError(UatkitError):
 
 class ConfigError(UatkitError):
     """The `[tool.uatkit]` configuration is invalid."""
-
-
-class GenerationError(UatkitError):
-    """Generated output could not be written."""

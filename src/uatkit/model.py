@@ -28,6 +28,8 @@ class Level(StrEnum):
 LEVEL_TAGS = frozenset(level.value for level in Level)
 #: The levels a machine runs, in the order results are shown (manual scenarios are verified in UAT).
 AUTOMATED_LEVELS = (Level.UNIT, Level.INTEGRATION, Level.E2E)
+#: The layer of UAT results: the matrix's column after the automated levels, the Allure `layer` label's value.
+UAT_LAYER = "uat"
 
 
 class PackGrouping(StrEnum):
@@ -157,11 +159,6 @@ class Status(StrEnum):
     BLOCKED = "Blocked"
     NA = "N/A"
 
-    @property
-    def executed(self) -> bool:
-        """Return True for every status but Not run (N/A counts: the tester decided it)."""
-        return self is not Status.NOT_RUN
-
 
 class Decision(StrEnum):
     """A business owner's decision on a UAT pack."""
@@ -195,11 +192,6 @@ class UatCase:
     tags: tuple[str, ...]
     source: SourceLocation
     fingerprint: str
-
-    @property
-    def manual(self) -> bool:
-        """Return True when only a person can verify this case."""
-        return "manual" in self.tags
 
 
 @dataclass(frozen=True)

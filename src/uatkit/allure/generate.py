@@ -12,6 +12,7 @@ from typing import Any
 
 from uatkit.allure.merge import allure3_categories, fresh_folder, write_json
 from uatkit.atomic import atomic_write_text
+from uatkit.browsers import find_chromium
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.vcs import commit
@@ -112,16 +113,11 @@ def report_executor(config: Config, name: str) -> dict[str, str]:
 
 def browser_version(config: Config) -> str:
     """Return the e2e browser's name and version ("Chromium 131.0…"), its path, or "" when none is known."""
-    recorded = config.root / ".browser"
-    candidates = [config.browser, os.environ.get("UATKIT_BROWSER", "")]
-    if recorded.is_file():
-        candidates.append(recorded.read_text(encoding="utf-8").strip())
-    candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
-    path = next((c for c in candidates if c), "")
-    if not path:
+    found = find_chromium(config.browser, recorded=config.root / ".browser")
+    if found is None:
         return ""
-    text = _quiet([path, "--version"], config.root)
-    return text.partition(" built on")[0].strip() if text else path
+    text = _quiet([found.path, "--version"], config.root)
+    return text.partition(" built on")[0].strip() if text else found.path
 
 
 def uatkit_version() -> str:

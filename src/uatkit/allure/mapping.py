@@ -7,15 +7,32 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from allure_commons.model2 import Status as AllureStatus
+from allure_commons.types import LinkType, Severity
+
 from uatkit.config import Config
-from uatkit.model import Priority, Story, UatCase
+from uatkit.model import Priority, Status, Story, UatCase
 
 SEVERITY = {
-    Priority.MUST: "critical",
-    Priority.SHOULD: "normal",
-    Priority.COULD: "minor",
-    Priority.WONT: "trivial",
+    Priority.MUST: Severity.CRITICAL,
+    Priority.SHOULD: Severity.NORMAL,
+    Priority.COULD: Severity.MINOR,
+    Priority.WONT: Severity.TRIVIAL,
 }
+#: The labels uatkit adds that allure_commons.types.LabelType does not name.
+LAYER_LABEL = "layer"
+CASE_LABEL = "case"
+OWNER_LABEL = "owner"
+BUSINESS_OWNER_LABEL = "businessOwner"
+#: A UAT mark's status as an Allure status (Not run gives no result).
+UAT_STATUS: dict[Status, str] = {
+    Status.PASS: AllureStatus.PASSED,
+    Status.FAIL: AllureStatus.FAILED,
+    Status.BLOCKED: AllureStatus.BROKEN,
+    Status.NA: AllureStatus.SKIPPED,
+}
+#: An Allure status of a UAT result in the business users' words (the pack's dropdown): UAT_STATUS reversed.
+UAT_WORDS: dict[str, str] = {allure: status.value for status, allure in UAT_STATUS.items()}
 
 
 @dataclass(frozen=True)
@@ -26,7 +43,7 @@ class AllureInfo:
     feature: str
     story: str
     layer: str
-    severity: str
+    severity: Severity
     case_id: str
     test_case_id: str
     links: tuple[tuple[str, str, str], ...] = ()
@@ -54,7 +71,7 @@ def scenario_info(
         feature=f"{story.id} {story.title}" if story else feature_name,
         story=scenario_name,
         layer=level,
-        severity=SEVERITY[story.priority] if story else "normal",
+        severity=SEVERITY[story.priority] if story else Severity.NORMAL,
         case_id=case_id,
         test_case_id=stable_test_case_id(case_id or f"{feature_name}/{scenario_name}", level),
         links=case_links(config, requirement, defects),
@@ -87,8 +104,8 @@ def case_links(config: Config, requirement: str, defects: list[str]) -> tuple[tu
     out: list[tuple[str, str, str]] = []
     url = requirement_link(config, requirement) if requirement else ""
     if url:
-        out.append((url, requirement, "tms"))
-    out += [(url, d, "issue") for d in defects if (url := defect_link(config, d))]
+        out.append((url, requirement, LinkType.TEST_CASE))
+    out += [(url, d, LinkType.ISSUE) for d in defects if (url := defect_link(config, d))]
     return tuple(out)
 
 

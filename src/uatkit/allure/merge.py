@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uatkit.allure.mapping import LAYER_LABEL
 from uatkit.allure.read import read_results, result_files
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import Problem, UatkitError
-from uatkit.model import SourceLocation
+from uatkit.model import UAT_LAYER, SourceLocation
+from uatkit.text import slug
 
 ENVIRONMENT_FILE = "environment.properties"
 EXECUTOR_FILE = "executor.json"
@@ -50,9 +52,9 @@ _DOWN = (
 #: First match wins in Allure 3, so the specific categories come before the catch-alls.
 CATEGORIES = (
     Category("System unavailable", "The system under test did not answer.", ("failed", "broken"), _DOWN),
-    Category("Rejected in UAT", "A business user marked the case Fail.", ("failed",), layer="uat"),
-    Category("Blocked in UAT", "A business user could not carry the case out.", ("broken",), layer="uat"),
-    Category("UAT mark to re-check", "A stale or conflicting UAT mark.", ("unknown",), layer="uat"),
+    Category("Rejected in UAT", "A business user marked the case Fail.", ("failed",), layer=UAT_LAYER),
+    Category("Blocked in UAT", "A business user could not carry the case out.", ("broken",), layer=UAT_LAYER),
+    Category("UAT mark to re-check", "A stale or conflicting UAT mark.", ("unknown",), layer=UAT_LAYER),
     Category("Product defects", "A check failed: the system does not do what is expected.", ("failed",)),
     Category("Test defects", "The check itself broke before reaching a verdict.", ("broken",)),
 )
@@ -167,9 +169,8 @@ def allure3_categories() -> list[dict[str, Any]]:
         if category.message:
             matcher["message"] = category.message
         if category.layer:
-            matcher["labels"] = {"layer": f"^{re.escape(category.layer)}$"}
-        slug = re.sub(r"[^a-z0-9]+", "-", category.name.lower()).strip("-")
-        rules.append({"id": slug, "name": category.name, "matchers": matcher})
+            matcher["labels"] = {LAYER_LABEL: f"^{re.escape(category.layer)}$"}
+        rules.append({"id": slug(category.name), "name": category.name, "matchers": matcher})
     return rules
 
 

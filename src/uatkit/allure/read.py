@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allure_commons.types import LinkType
+
+from uatkit.allure.mapping import CASE_LABEL, LAYER_LABEL
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 
@@ -32,16 +35,11 @@ class ResultRecord:
     labels: tuple[tuple[str, str], ...]
     links: tuple[tuple[str, str, str], ...]
     message: str
-    parameters: tuple[tuple[str, str], ...]
-
-    def label(self, name: str) -> str:
-        """Return the first label of that name ("" when there is none)."""
-        return next((value for key, value in self.labels if key == name), "")
 
     @property
     def defects(self) -> tuple[str, ...]:
         """Return the names of the result's issue links (defect IDs)."""
-        return tuple(name for name, _url, kind in self.links if kind == "issue")
+        return tuple(name for name, _url, kind in self.links if kind == LinkType.ISSUE)
 
 
 def expand_folders(root: Path, patterns: Iterable[str]) -> list[Path]:
@@ -81,9 +79,6 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         (str(x.get("name", "")), str(x.get("url", "")), str(x.get("type", "")))
         for x in data.get("links") or []
     )
-    parameters = tuple(
-        (str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("parameters") or []
-    )
     details = data.get("statusDetails") or {}
     record = ResultRecord(
         path=path,
@@ -93,12 +88,11 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         status=str(data.get("status") or "unknown"),
         start=int(data.get("start") or 0),
         stop=int(data.get("stop") or 0),
-        case_id=next((v for k, v in labels if k == "case"), ""),
-        layer=next((v for k, v in labels if k == "layer"), ""),
+        case_id=next((v for k, v in labels if k == CASE_LABEL), ""),
+        layer=next((v for k, v in labels if k == LAYER_LABEL), ""),
         labels=labels,
         links=links,
         message=str(details.get("message") or ""),
-        parameters=parameters,
     )
     return record
 

@@ -12,30 +12,53 @@ from uatkit.cli.common import ProjectOption, cells, out, project_for, user_error
 from uatkit.cli.stories import Format
 
 if TYPE_CHECKING:
-    from uatkit.trace.model import Matrix
+    from uatkit.trace.model import Matrix, TraceStatus
+    from uatkit.trace.views import LevelView
 
-#: The statuses' colours in the terminal, as on the page.
-_STYLE = {
-    "ACCEPTED": "bold white on green",
-    "PASSED": "green",
-    "NOT RUN": "dim",
-    "UNCOVERED": "dark_orange",
-    "FAILED": "bold white on red",
-}
-#: A level's result in one character, so that the ten columns leave room for the story titles.
-_MARKS = {
-    "passed": ("✓", "green"),
-    "failed": ("✗", "bold red"),
-    "broken": ("!", "bold dark_orange"),
-    "skipped": ("skip", "dim"),
-    "unknown": ("?", "magenta"),
-    "notrun": ("○", "dim"),
-}
 #: Narrow terminals squeeze the wrapping columns; below these widths they would be unreadable.
 _MIN_WIDTH = {"title": 14, "module": 6, "defects": 7}
-_LEGEND = (
-    "✓ passed  ✗ failed  ! broken (UAT: Blocked)  skip skipped (UAT: N/A)  ○ not run  blank: not planned"
-)
+
+
+def _styles() -> dict[TraceStatus, str]:
+    """Return the statuses' styles in the terminal: the page's colours, as terminal colours name them."""
+    from uatkit.trace.model import TraceStatus
+
+    return {
+        TraceStatus.ACCEPTED: "bold white on green",
+        TraceStatus.PASSED: "green",
+        TraceStatus.NOT_RUN: "dim",
+        TraceStatus.UNCOVERED: "dark_orange",
+        TraceStatus.FAILED: "bold white on red",
+    }
+
+
+def _marks() -> dict[str, tuple[str, str]]:
+    """Return each level view kind's mark and style: one character, so the columns leave room for titles."""
+    from allure_commons.model2 import Status as AllureStatus
+
+    from uatkit.trace.views import NOT_RUN
+
+    return {
+        AllureStatus.PASSED: ("✓", "green"),
+        AllureStatus.FAILED: ("✗", "bold red"),
+        AllureStatus.BROKEN: ("!", "bold dark_orange"),
+        AllureStatus.SKIPPED: ("skip", "dim"),
+        AllureStatus.UNKNOWN: ("?", "magenta"),
+        NOT_RUN: ("○", "dim"),
+    }
+
+
+def _legend() -> str:
+    """Return what the marks mean, with the UAT words for the statuses whose words differ."""
+    from allure_commons.model2 import Status as AllureStatus
+
+    from uatkit.allure.mapping import UAT_WORDS
+
+    blocked, na = UAT_WORDS[AllureStatus.BROKEN], UAT_WORDS[AllureStatus.SKIPPED]
+    return (
+        f"✓ passed  ✗ failed  ! broken (UAT: {blocked})  skip skipped (UAT: {na})  ○ not run  "
+        "blank: not planned"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -97,7 +120,9 @@ def _show(matrix: Matrix) -> None:
     from rich.table import Table
 
     from uatkit.trace.model import LEVELS, STATUS_ORDER, TraceStatus
-    from uatkit.trace.outputs import summary_view
+    from uatkit.trace.views import summary_view
+
+    styles, marks = _styles(), _marks()
 
     listing = Table(
         title=f"Traceability: {matrix.project}",
@@ -113,30 +138,33 @@ def _show(matrix: Matrix) -> None:
         levels = [summary_view(r, level) for level in LEVELS]
         listing.add_row(
             *cells(r.id, r.title, r.module, r.priority.value),
-            *(_mark(v) for v in levels),
+            *(_mark(v, marks) for v in levels),
             *cells(", ".join(r.defects)),
-            Text(r.status.value, _STYLE[r.status.value]),
+            Text(r.status.value, styles[r.status]),
         )
     out.print(listing)
-    out.print(Text(_LEGEND, "dim"))
+    out.print(Text(_legend(), "dim"))
     for r in matrix.requirements:
         if r.reason and r.status is not TraceStatus.ACCEPTED:
-            out.print(Text.assemble(f"{r.id} ", (r.status.value, _STYLE[r.status.value]), f": {r.reason}"))
+            out.print(Text.assemble(f"{r.id} ", (r.status.value, styles[r.status]), f": {r.reason}"))
     counts = matrix.counts()
     parts: list[str | tuple[str, str]] = [f"{len(matrix.requirements)} requirements: "]
     for n, status in enumerate(STATUS_ORDER):
         parts += [", "] if n else []
-        parts.append((f"{counts[status]} {status.value}", _STYLE[status.value] if counts[status] else ""))
+        parts.append((f"{counts[status]} {status.value}", styles[status] if counts[status] else ""))
     parts.append(f"; UAT {matrix.uat_executed} of {matrix.uat_cases} cases executed")
     out.print(Text.assemble(*parts))
     for note in matrix.notes:
         out.print(Text(f"note: {note}", "dim"))
 
 
-def _mark(view: dict[str, str]) -> Text:
+def _mark(view: LevelView, marks: dict[str, tuple[str, str]]) -> Text:
     """Return a level's cell: its mark, and the count when some cases are still missing."""
-    if view["css"] not in _MARKS:
+    from uatkit.model import Status
+
+    if view.kind not in marks:
         return Text("")
-    mark, style = _MARKS[view["css"]]
-    mark = "N/A" if view["word"] == "N/A" else mark
-    return Text(f"{mark} {view['count']}" if view["short"] != view["word"] else mark, style)
+    mark, style = marks[view.kind]
+    # N/A is a tester's own word for a skipped case: shown as written, it needs no legend.
+    mark = Status.NA.value if view.word == Status.NA else mark
+    return Text(f"{mark} {view.count}" if view.short != view.word else mark, style)

@@ -7,7 +7,6 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ import typer
 from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table, user_errors
 from uatkit.cli.stories import Format
 from uatkit.errors import EXIT_INPUT, UatkitError
+from uatkit.model import PackGrouping, PackLanguage
 
 uat_app = typer.Typer(
     name="uat",
@@ -24,21 +24,6 @@ uat_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-
-class GroupBy(StrEnum):
-    """What one pack holds."""
-
-    MODULE = "module"
-    OWNER = "owner"
-
-
-class Language(StrEnum):
-    """The language of a pack's labels."""
-
-    AUTO = "auto"
-    EN = "en"
-    ZH_CN = "zh-CN"
 
 
 def register(app: typer.Typer) -> None:
@@ -67,9 +52,11 @@ def export(
     release: Annotated[
         str | None, typer.Option(help="Release the packs are for (folder uat_packs/RELEASE/).")
     ] = None,
-    by: Annotated[GroupBy | None, typer.Option(help="One pack per module or per business owner.")] = None,
+    by: Annotated[
+        PackGrouping | None, typer.Option(help="One pack per module or per business owner.")
+    ] = None,
     lang: Annotated[
-        Language | None,
+        PackLanguage | None,
         typer.Option("--lang", help="Labels in English or Chinese; auto follows the stories' language."),
     ] = None,
     everything: Annotated[
@@ -112,8 +99,8 @@ def export(
             run = export_packs(
                 loaded,
                 release=chosen_release,
-                by=(by or GroupBy(config.uat.by)).value,
-                language=(lang or Language(config.uat.language)).value,
+                by=(by or PackGrouping(config.uat.by)).value,
+                language=(lang or PackLanguage(config.uat.language)).value,
                 everything=everything,
                 due=due_date,
                 password=password,

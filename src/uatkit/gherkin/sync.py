@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -11,6 +10,7 @@ from uatkit.atomic import atomic_write_text
 from uatkit.config import Config
 from uatkit.gherkin.render import FINGERPRINT_PREFIX, SOURCE_PREFIX, fingerprint, render_feature
 from uatkit.model import Catalogue, Story
+from uatkit.text import slug
 
 
 class Action(StrEnum):
@@ -81,16 +81,10 @@ def read_header(text: str) -> Header | None:
     return Header(story_id=story_id, source=origin, recorded=recorded, actual=fingerprint(text))
 
 
-def slug(text: str, limit: int = 60) -> str:
-    """Return a lower-case, file-name-safe slug (letters of any script are kept)."""
-    value = re.sub(r"[^\w]+", "-", text.lower(), flags=re.UNICODE).strip("-_")
-    return value[:limit].rstrip("-_")
-
-
 def feature_path(config: Config, story: Story) -> Path:
     """Return where the feature of `story` is generated: features/<module>/<ID>-<slug>.feature."""
     name = f"{story.id}-{slug(story.title, 50)}".rstrip("-")
-    return config.features_dir / (slug(story.module) or "general") / f"{name}.feature"
+    return config.features_dir / (slug(story.module, 60) or "general") / f"{name}.feature"
 
 
 def existing_features(config: Config) -> dict[Path, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from uatkit.allure.mapping import AllureInfo, scenario_info
+from uatkit.allure.mapping import BUSINESS_OWNER_LABEL, CASE_LABEL, LAYER_LABEL, AllureInfo, scenario_info
 from uatkit.config import Config
 from uatkit.model import Story
 from uatkit.pytest_plugin.tags import tag_values
@@ -27,12 +27,12 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
     allure.dynamic.story(info.story)
     # The three runs of one scenario sit side by side in the report; the level tells them apart.
     allure.dynamic.title(f"{info.story} [{info.layer}]" if info.layer else info.story)
-    allure.dynamic.label("layer", info.layer)
-    allure.dynamic.severity(allure.severity_level(info.severity))
+    allure.dynamic.label(LAYER_LABEL, info.layer)
+    allure.dynamic.severity(info.severity)
     if info.case_id:
-        allure.dynamic.label("case", info.case_id)
+        allure.dynamic.label(CASE_LABEL, info.case_id)
     if info.owner:
-        allure.dynamic.label("businessOwner", info.owner)
+        allure.dynamic.label(BUSINESS_OWNER_LABEL, info.owner)
     for url, name, link_type in info.links:
         allure.dynamic.link(url, link_type=link_type, name=name)
     if seed is not None:

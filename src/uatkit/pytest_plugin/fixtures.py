@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from uatkit.pytest_plugin.allure_map import has_result
-from uatkit.pytest_plugin.browser import QUIET_ARGS, find_chromium
+from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
 from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
 
@@ -47,7 +47,7 @@ def browser_type_launch_args(pytestconfig: pytest.Config) -> dict[str, Any]:
     args: dict[str, Any] = {"args": list(QUIET_ARGS)}
     if pytestconfig.getoption("--headed", default=False):
         args["headless"] = False
-    executable = find_chromium(_setting(pytestconfig, "browser", ""))
+    executable = launch_path(_setting(pytestconfig, "browser", ""))
     if executable:
         args["executable_path"] = executable
     return args

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from uatkit.model import Level
+from uatkit.model import AUTOMATED_LEVELS
 
 PARAM = "uatkit_level"
-AUTOMATED = (Level.UNIT.value, Level.INTEGRATION.value, Level.E2E.value)
+#: The plugin's name for the model's automated levels (the plugin's router reads it as `levels.AUTOMATED`).
+AUTOMATED = AUTOMATED_LEVELS
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -31,16 +32,17 @@ def selected(config: pytest.Config) -> set[str]:
     chosen = {
         part.strip() for value in config.option.uatkit_levels for part in value.split(",") if part.strip()
     }
-    unknown = chosen - set(AUTOMATED)
+    unknown = chosen - set(AUTOMATED_LEVELS)
     if unknown:
-        raise pytest.UsageError(f"--level {', '.join(sorted(unknown))}: use {', '.join(AUTOMATED)}")
-    return chosen or set(AUTOMATED)
+        raise pytest.UsageError(f"--level {', '.join(sorted(unknown))}: use {', '.join(AUTOMATED_LEVELS)}")
+    return chosen or set(AUTOMATED_LEVELS)
 
 
 def scenario_levels(definition: pytest.Item) -> list[str]:
     """Return the automated levels a test function is tagged with, in a fixed order."""
     names = {mark.name for mark in definition.iter_markers()}
-    return [level for level in AUTOMATED if level in names]
+    # Plain strings: they become the items' parameter values and test IDs.
+    return [level.value for level in AUTOMATED_LEVELS if level in names]
 
 
 def generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -68,7 +70,9 @@ def modify_items(config: pytest.Config, items: list[pytest.Item]) -> None:
         if level is None:
             keep.append(item)
             continue
-        item.own_markers[:] = [m for m in item.own_markers if m.name not in AUTOMATED or m.name == level]
+        item.own_markers[:] = [
+            m for m in item.own_markers if m.name not in AUTOMATED_LEVELS or m.name == level
+        ]
         (keep if level in chosen else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)

@@ -21,20 +21,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from uatkit.allure.mapping import requirement_link
+from allure_commons.model2 import Status as AllureStatus
+
+from uatkit.allure.mapping import UAT_STATUS, requirement_link
 from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
 from uatkit.cases import select_cases
 from uatkit.config import Config
-from uatkit.model import Catalogue, Decision, Level, SignOff, UatCase
+from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Catalogue, Decision, Level, SignOff, UatCase
 from uatkit.project import Project
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
-from uatkit.uat.results import ALLURE_STATUS, LAYER, defect_ids
+from uatkit.uat.results import defect_ids
 
-AUTOMATED = ("unit", "integration", "e2e")
-#: The order planned levels are listed in.
-PLANNED = tuple(level.value for level in Level)
-BAD = ("failed", "broken")
+#: The Allure statuses that fail a level.
+BAD = (AllureStatus.FAILED, AllureStatus.BROKEN)
 SIGNED = (Decision.ACCEPTED, Decision.WITH_CONDITIONS)
 #: How many case or pack IDs one part of a reason names before "and N more".
 SHOWN = 4
@@ -116,10 +116,10 @@ def requirement_status(
     failed = [
         (f"{level} {c.results[level].status}", c)
         for c in cases
-        for level in AUTOMATED
+        for level in AUTOMATED_LEVELS
         if c.results[level].status in BAD
     ]
-    failed += [("UAT Fail", c) for c in cases if c.results[LAYER].status == "failed"]
+    failed += [("UAT Fail", c) for c in cases if c.results[UAT_LAYER].status == AllureStatus.FAILED]
     if failed:
         return TraceStatus.FAILED, _reason(failed)
     not_run = [(why, c) for c in cases for why in _not_run(c)]
@@ -150,10 +150,13 @@ def _case(
     in_scope: bool,
 ) -> CaseTrace:
     first = rows[0]
-    results = {level: _automated(level, records.get((first.case_id, level), ())) for level in AUTOMATED}
+    results = {
+        level.value: _automated(level.value, records.get((first.case_id, level), ()))
+        for level in AUTOMATED_LEVELS
+    }
     row_states = [s for row in rows if (s := states.get(row.key)) is not None]
-    uat_records = records.get((first.case_id, LAYER), ())
-    results[LAYER] = _uat(row_states, uat_records)
+    uat_records = records.get((first.case_id, UAT_LAYER), ())
+    results[UAT_LAYER] = _uat(row_states, uat_records)
     marks = [m for s in row_states for m in (s.conflict or ((s.mark,) if s.mark else ()))]
     found = [r for level in LEVELS for r in records.get((first.case_id, level), ())]
     defects = [d for r in found for d in r.defects] + [d for m in marks for d in defect_ids(m.defect)]
@@ -161,7 +164,7 @@ def _case(
     return CaseTrace(
         case_id=first.case_id,
         title=first.scenario,
-        planned=tuple(level for level in PLANNED if level in first.tags),
+        planned=tuple(level.value for level in Level if level in first.tags),
         uat_required=in_scope or bool(packs),
         results=results,
         defects=tuple(dict.fromkeys(defects)),
@@ -179,17 +182,17 @@ def _automated(level: str, records: Sequence[ResultRecord]) -> LevelResult:
     status = worst(r.status for r in records)
     # The worst result stands for the level: it is the one the meeting needs to open.
     shown = next(r for r in records if r.status == status)
-    passed = sum(1 for r in records if r.status == "passed")
+    passed = sum(1 for r in records if r.status == AllureStatus.PASSED)
     return LevelResult(level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE])
 
 
 def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
-    marked = [(ALLURE_STATUS[s.status], s) for s in states if s.status in ALLURE_STATUS]
+    marked = [(UAT_STATUS[s.status], s) for s in states if s.status in UAT_STATUS]
     # A row whose marks disagree is unknown: the case must not look passed while a pack says Fail.
-    status = worst([*(allure for allure, _ in marked), *("unknown" for s in states if s.conflict)])
+    status = worst([*(allure for allure, _ in marked), *(AllureStatus.UNKNOWN for s in states if s.conflict)])
     shown = next((s for allure, s in marked if allure == status), None)
     message = ""
-    if shown is not None and shown.mark is not None and status != "passed":
+    if shown is not None and shown.mark is not None and status != AllureStatus.PASSED:
         message = shown.mark.actual or shown.mark.comments
     elif any(s.conflict for s in states):
         message = "marks disagree: " + ", ".join(
@@ -199,12 +202,14 @@ def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelR
         message = "the scenario changed after it was marked: mark it again"
     # The UAT results written by `uatkit uat import` carry the same statuses; link the worst of them.
     record = next((r for r in records if r.status == status), records[0] if records else None)
-    passed = sum(1 for allure, _ in marked if allure == "passed")
-    return LevelResult(LAYER, status, len(marked), passed, record.uuid if record else "", message[:MESSAGE])
+    passed = sum(1 for allure, _ in marked if allure == AllureStatus.PASSED)
+    return LevelResult(
+        UAT_LAYER, status, len(marked), passed, record.uuid if record else "", message[:MESSAGE]
+    )
 
 
 def _not_run(case: CaseTrace) -> list[str]:
-    levels = [level for level in case.planned if level in AUTOMATED]
+    levels = [level for level in case.planned if level in AUTOMATED_LEVELS]
     if not levels:
         return _uat_gaps(case)
     out = []
@@ -212,7 +217,7 @@ def _not_run(case: CaseTrace) -> list[str]:
         result = case.results[level]
         if not result.runs:
             out.append(f"{level} not run")
-        elif result.status != "passed":
+        elif result.status != AllureStatus.PASSED:
             out.append(f"{level} {result.status}")
         elif result.runs < case.rows:
             out.append(f"{level} rows not run")
@@ -221,10 +226,10 @@ def _not_run(case: CaseTrace) -> list[str]:
 
 def _uat_gaps(case: CaseTrace) -> list[str]:
     """Return why a case's UAT is not done: no mark, blocked, stale, in conflict, rows left."""
-    result = case.results[LAYER]
+    result = case.results[UAT_LAYER]
     gaps = ["UAT marks in conflict"] if case.conflicts else []
     gaps += ["stale UAT marks"] if case.stale else []
-    gaps += ["UAT blocked"] if result.status == "broken" else []
+    gaps += ["UAT blocked"] if result.status == AllureStatus.BROKEN else []
     gaps += ["UAT pending"] if result.runs + case.stale + case.conflicts < case.rows else []
     return gaps
 

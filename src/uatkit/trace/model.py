@@ -10,10 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from uatkit.model import Priority, SignOff
+from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Priority, SignOff
 
 #: The columns of the matrix, in order: the automated levels, then UAT.
-LEVELS = ("unit", "integration", "e2e", "uat")
+LEVELS = (*(level.value for level in AUTOMATED_LEVELS), UAT_LAYER)
 
 
 class TraceStatus(StrEnum):
@@ -25,6 +25,26 @@ class TraceStatus(StrEnum):
     PASSED = "PASSED"  # every automated level passed; UAT pending or not needed
     ACCEPTED = "ACCEPTED"  # automated passed, every UAT case passed (fresh marks), and its packs signed off
 
+    @property
+    def slug(self) -> str:
+        """Return the status as a CSS class names it: "not-run"."""
+        return self.value.lower().replace(" ", "-")
+
+    @property
+    def fill(self) -> str:
+        """Return the status's colour (six lower-case hex digits): chips, workbook cells and chart bars."""
+        return _LOOKS[self][0]
+
+    @property
+    def ink(self) -> str:
+        """Return the colour of text on the status's fill (six lower-case hex digits)."""
+        return _LOOKS[self][1]
+
+    @property
+    def rule(self) -> str:
+        """Return when a requirement has this status; the rules apply in RULE_ORDER, the first one wins."""
+        return _LOOKS[self][2]
+
 
 #: Statuses from best to worst: the order of summaries, stacked bars and legends.
 STATUS_ORDER = (
@@ -34,6 +54,41 @@ STATUS_ORDER = (
     TraceStatus.UNCOVERED,
     TraceStatus.FAILED,
 )
+#: The order the status rules apply in (`uatkit.trace.matrix.requirement_status`): the first one wins.
+RULE_ORDER = (
+    TraceStatus.UNCOVERED,
+    TraceStatus.FAILED,
+    TraceStatus.NOT_RUN,
+    TraceStatus.ACCEPTED,
+    TraceStatus.PASSED,
+)
+#: Each status's (fill, ink, rule), as the page, the workbook and the sign-off show them.
+_LOOKS = {
+    TraceStatus.UNCOVERED: ("e8a317", "3b2a00", "no scenario carries a case ID of the requirement"),
+    TraceStatus.FAILED: (
+        "cf222e",
+        "ffffff",
+        "a case failed or broke at unit, integration or e2e, or a current UAT mark is Fail",
+    ),
+    TraceStatus.NOT_RUN: (
+        "afb8c1",
+        "24292f",
+        "a case has no passed result at a level it is tagged with (every example row), "
+        "or a manual case has no current Pass or N/A mark",
+    ),
+    TraceStatus.ACCEPTED: (
+        "1a7f37",
+        "ffffff",
+        "every case that needs UAT has current Pass or N/A marks on every row, and every "
+        "pack holding them is signed off Accepted (or with conditions)",
+    ),
+    TraceStatus.PASSED: (
+        "8fd19e",
+        "0d3b18",
+        "everything else: the automated levels passed; UAT is pending, blocked, stale or not signed off, "
+        "or not needed",
+    ),
+}
 
 
 @dataclass(frozen=True)

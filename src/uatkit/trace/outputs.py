@@ -2,40 +2,27 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+from uatkit.allure.read import STATUS_ORDER as ALLURE_ORDER
 from uatkit.atomic import atomic_write_bytes, atomic_write_text
+from uatkit.model import Priority
 from uatkit.trace.model import (
     LEVELS,
+    RULE_ORDER,
     STATUS_ORDER,
     CaseTrace,
     LevelResult,
     Matrix,
     RequirementTrace,
 )
-from uatkit.uat.results import ALLURE_STATUS
+from uatkit.trace.pages import render_page
+from uatkit.trace.views import cell_view, result_link, summary_view, tagged
 
 #: The version of the JSON structure; it changes only when a key changes meaning or goes away.
 SCHEMA = 1
-#: How a UAT status reads in the business users' words (the pack's dropdown): the inverse of the UAT
-#: results' mapping; a row whose marks disagree shows as a conflict.
-UAT_WORDS = {allure: status.value for status, allure in ALLURE_STATUS.items()} | {"unknown": "conflict"}
-
-
-def result_link(allure_report: str, result: LevelResult) -> str:
-    """Return the link that opens a result in the Allure 3 report ("" without a report or a result)."""
-    # Allure 3 gives each test result the id md5(uuid) and the awesome report opens it at index.html#<id>.
-    if not allure_report or not result.result_uuid:
-        return ""
-    return f"{allure_report}#{hashlib.md5(result.result_uuid.encode()).hexdigest()}"
-
-
-def level_word(level: str, status: str) -> str:
-    """Return a status as the column shows it: Allure's words, the pack's words for UAT."""
-    return UAT_WORDS.get(status, status) if level == "uat" else status
 
 
 def matrix_data(matrix: Matrix) -> dict[str, Any]:
@@ -121,69 +108,24 @@ def _pack(matrix: Matrix, pack: str, owner: str) -> dict[str, Any]:
     }
 
 
-def cell_view(matrix: Matrix, case: CaseTrace, level: str) -> dict[str, str]:
-    """Return how one case's level cell shows: its words, style, a count, a link and a tooltip."""
-    result = case.results.get(level, LevelResult(level))
-    planned = level in case.planned or (level == "uat" and case.uat_required)
-    if not result.status:
-        gap = (
-            "stale"
-            if level == "uat" and case.stale
-            else "conflict"
-            if level == "uat" and case.conflicts
-            else ""
-        )
-        word = gap or ("not run" if planned else "")
-        return {"word": word, "css": "notrun" if word else "none", "count": "", "link": "", "title": ""}
-    count = f"{result.passed}/{max(case.rows, result.runs)}" if max(case.rows, result.runs) > 1 else ""
-    return {
-        "word": level_word(level, result.status),
-        "css": result.status,
-        "count": count,
-        "link": result_link(matrix.allure_report, result),
-        "title": result.message,
-    }
-
-
-def summary_view(requirement: RequirementTrace, level: str) -> dict[str, str]:
-    """Return how a requirement's level cell shows: the worst status and how many cases have one."""
-    planned = [c for c in requirement.cases if level in c.planned or (level == "uat" and c.uat_required)]
-    ran = [c for c in requirement.cases if c.results.get(level, LevelResult(level)).status]
-    good = ("passed", "skipped") if level == "uat" else ("passed",)
-    done = [c for c in ran if c.results[level].status in good]
-    status = requirement.levels.get(level, "")
-    view = {"word": "", "css": "none", "count": "", "link": "", "title": "", "short": ""}
-    if not status:
-        return view | ({"word": "not run", "css": "notrun", "short": "not run"} if planned else {})
-    wanted = max(len(planned), len(ran))
-    count = f"{len(done)}/{wanted}" if len(done) < wanted or wanted > 1 else ""
-    word = level_word(level, status)
-    # The terminal has room for the count only when it tells something: some cases are not there yet.
-    short = f"{word} {count}" if len(done) < wanted else word
-    return view | {"word": word, "css": status, "count": count, "short": short}
-
-
 def matrix_html(matrix: Matrix) -> str:
     """Return the self-contained traceability page (no scripts or styles from elsewhere)."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("uatkit", "templates"),
-        autoescape=select_autoescape(("html", "j2"), default=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
     modules = list(dict.fromkeys(r.module for r in matrix.requirements))
-    return env.get_template("traceability.html.j2").render(
+    return render_page(
+        "traceability.html.j2",
         matrix=matrix,
         counts=matrix.counts(),
         statuses=STATUS_ORDER,
+        rules=RULE_ORDER,
         rank={status: n for n, status in enumerate(reversed(STATUS_ORDER))},
+        # Worst first, as the Allure statuses rank; a level with no result sorts last.
+        level_rank={status: n for n, status in enumerate((*ALLURE_ORDER, ""))},
+        priority_rank={priority.value: n for n, priority in enumerate(Priority)},
         levels=LEVELS,
         modules=modules,
         cell=lambda case, level: cell_view(matrix, case, level),
         summary=summary_view,
+        tagged=tagged,
         search=search_text,
     )
 
@@ -199,6 +141,7 @@ def search_text(requirement: RequirementTrace) -> str:
 
 def matrix_xlsx(matrix: Matrix) -> bytes:
     """Return the matrix as a workbook: Summary, Requirements and Cases sheets, printable and filterable."""
+    # Imported here so that openpyxl loads only when a workbook is written.
     from uatkit.trace.workbook import workbook_bytes
 
     return workbook_bytes(matrix)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from allure_commons.model2 import Status as AllureStatus
+
 from uatkit.atomic import atomic_write_text
 from uatkit.config import Config, Gate
 from uatkit.errors import UatkitError
-from uatkit.model import Decision, Priority
+from uatkit.model import UAT_LAYER, Decision, Priority
 from uatkit.project import Project
 from uatkit.trace.model import LEVELS, STATUS_ORDER, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.pages import render_page
 
 #: How many IDs a gate's one-line reason names before "and N more".
 SHOWN = 5
@@ -159,7 +161,7 @@ def _uat_executed(matrix: Matrix, gate: Gate) -> GateResult:
     pending = [
         r.id
         for r in matrix.requirements
-        if any(c.uat_required and not c.results.get("uat", _NONE).status for c in r.cases)
+        if any(c.uat_required and not c.results.get(UAT_LAYER, _NONE).status for c in r.cases)
     ]
     where = f"; UAT pending on {_listed(pending)}" if pending else ""
     return GateResult(gate, False, f"only {share}, {gate.min_percent:g} % required{where}", tuple(pending))
@@ -208,11 +210,11 @@ _RULES: dict[str, Callable[[Matrix, Gate], GateResult]] = {
     "no_stale": _no_stale,
     "packs_signed": _packs_signed,
 }
-_NONE = LevelResult("uat")
+_NONE = LevelResult(UAT_LAYER)
 
 
 #: What counts as failing at an automated level, and in UAT (where "broken" is a Blocked mark, not a failure).
-_FAILING = (("failed", "broken"), ("failed",))
+_FAILING = ((AllureStatus.FAILED, AllureStatus.BROKEN), (AllureStatus.FAILED,))
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,8 @@ def open_failures(matrix: Matrix) -> tuple[OpenFailure, ...]:
             OpenFailure(requirement, case.case_id, case.title, level, result.message, case.defects)
             for case in requirement.cases
             for level in LEVELS
-            if (result := case.results.get(level)) is not None and result.status in _FAILING[level == "uat"]
+            if (result := case.results.get(level)) is not None
+            and result.status in _FAILING[level == UAT_LAYER]
         ]
         # The status may come from elsewhere (a UAT conflict, say): the requirement still gets a row.
         rows += found or [OpenFailure(requirement, "", "", "", requirement.reason, requirement.defects)]
@@ -271,18 +274,8 @@ def status_counts(matrix: Matrix, by: str = "module") -> tuple[StatusCounts, ...
 
 def render_signoff(matrix: Matrix, verdict: Verdict, config: Config) -> str:
     """Return the sign-off page: the verdict, its gates, status charts, open failures and pack decisions."""
-    from jinja2 import Environment, PackageLoader, StrictUndefined
-
-    env = Environment(
-        loader=PackageLoader("uatkit", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["text_width"] = _text_width
-    env.filters["defect_url"] = lambda d: config.defect_url.replace("{id}", d) if config.defect_url else ""
-    return env.get_template("signoff.html.j2").render(
+    return render_page(
+        "signoff.html.j2",
         matrix=matrix,
         verdict=verdict,
         failures=open_failures(matrix),
@@ -294,12 +287,8 @@ def render_signoff(matrix: Matrix, verdict: Verdict, config: Config) -> str:
         statuses=STATUS_ORDER,
         allure=matrix.allure_report,
         project=verdict.project or config.uat.project_name or config.root.name,
+        defect_url=lambda d: config.defect_url.replace("{id}", d) if config.defect_url else "",
     )
-
-
-def _text_width(text: str) -> float:
-    """Return roughly how many pixels a chart label takes at 13 px (wide CJK characters count double)."""
-    return sum(13.0 if unicodedata.east_asian_width(c) in "WF" else 7.4 for c in text[:34])
 
 
 def write_signoff(html: str, folder: Path) -> Path:

@@ -9,52 +9,28 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from allure_commons.model2 import Status as AllureStatus
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.page import PageMargins
 
-from uatkit.trace.model import LEVELS, STATUS_ORDER, Matrix, RequirementTrace, TraceStatus
-from uatkit.trace.outputs import cell_view, summary_view
-from uatkit.uat.xlsx import Sheet, add_styles, cell_text, put_text, row_height
+from uatkit.model import UAT_LAYER, Level, PackLanguage
+from uatkit.trace.model import LEVELS, RULE_ORDER, STATUS_ORDER, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.views import NOT_RUN, LevelView, cell_view, summary_view, tagged
+from uatkit.xlsx import Sheet, add_styles, print_setup, put_text, row_height
 
-#: (fill, font) colours, the same as the HTML page's chips.
-STATUS_COLOURS = {
-    TraceStatus.ACCEPTED: ("1A7F37", "FFFFFF"),
-    TraceStatus.PASSED: ("8FD19E", "0D3B18"),
-    TraceStatus.NOT_RUN: ("AFB8C1", "24292F"),
-    TraceStatus.UNCOVERED: ("E8A317", "3B2A00"),
-    TraceStatus.FAILED: ("CF222E", "FFFFFF"),
-}
+#: (fill, font) colours of a level cell by its view's kind, the same as the HTML page's level chips.
 LEVEL_COLOURS = {
-    "passed": ("DAFBE1", "116329"),
-    "failed": ("FFEBE9", "A40E26"),
-    "broken": ("FFF1E5", "953800"),
-    "skipped": ("EAEEF2", "424A53"),
-    "unknown": ("FBEFFF", "6E40C9"),
-    "notrun": ("FFFFFF", "59636E"),
+    AllureStatus.PASSED: ("DAFBE1", "116329"),
+    AllureStatus.FAILED: ("FFEBE9", "A40E26"),
+    AllureStatus.BROKEN: ("FFF1E5", "953800"),
+    AllureStatus.SKIPPED: ("EAEEF2", "424A53"),
+    AllureStatus.UNKNOWN: ("FBEFFF", "6E40C9"),
+    NOT_RUN: ("FFFFFF", "59636E"),
 }
 SUMMARY_WIDTHS = (24.0, 20.0, 24.0, 44.0, 24.0, 12.0)
 SUMMARY_COLUMNS = len(SUMMARY_WIDTHS)
-TITLES = {"unit": "Unit", "integration": "Integration", "e2e": "E2E", "uat": "UAT"}
-RULES = (
-    (TraceStatus.UNCOVERED, "no scenario carries a case ID of the requirement"),
-    (TraceStatus.FAILED, "a case failed or broke at unit, integration or e2e, or a current UAT mark is Fail"),
-    (
-        TraceStatus.NOT_RUN,
-        "a case has no passed result at a level it is tagged with (every example row), "
-        "or a manual case has no current Pass or N/A mark",
-    ),
-    (
-        TraceStatus.ACCEPTED,
-        "every case that needs UAT has current Pass or N/A marks on every row, and every "
-        "pack holding them is signed off Accepted (or with conditions)",
-    ),
-    (
-        TraceStatus.PASSED,
-        "everything else: automated levels passed; UAT pending, blocked, stale, unsigned or not needed",
-    ),
-)
+TITLES = {Level.UNIT: "Unit", Level.INTEGRATION: "Integration", Level.E2E: "E2E", UAT_LAYER: "UAT"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +46,7 @@ class Value:
 def workbook_bytes(matrix: Matrix) -> bytes:
     """Return the workbook's bytes."""
     book = Workbook()
-    add_styles(book, "en")
+    add_styles(book, PackLanguage.EN)
     summary: Sheet = book.active
     summary.title = "Summary"
     _summary(summary, matrix)
@@ -85,7 +61,7 @@ def workbook_bytes(matrix: Matrix) -> bytes:
     rows = [_case(matrix, r, n) for r in matrix.requirements for n in range(len(r.cases))]
     _table(book.create_sheet("Cases"), columns, rows, "D2")
     for sheet in book.worksheets:
-        _print(sheet, matrix.project)
+        print_setup(sheet, matrix.project, PackLanguage.EN)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -99,10 +75,10 @@ def _requirement(r: RequirementTrace) -> list[Value]:
         Value(r.module),
         Value(r.priority.value),
         Value(r.owner),
-        *(Value(f"{v['word']} {v['count']}".strip(), LEVEL_COLOURS.get(v["css"])) for v in levels),
+        *(_level(v) for v in levels),
         Value(", ".join(r.defects)),
         Value(r.stale),
-        Value(r.status.value, STATUS_COLOURS[r.status], bold=True),
+        _status(r.status),
         Value(r.reason),
     ]
 
@@ -113,17 +89,18 @@ def _case(matrix: Matrix, r: RequirementTrace, n: int) -> list[Value]:
     messages = [
         f"{TITLES[level]}: {case.results[level].message}"
         for level in LEVELS
-        if level in case.results and case.results[level].message and case.results[level].status != "passed"
+        if level in case.results
+        and case.results[level].message
+        and case.results[level].status != AllureStatus.PASSED
     ]
-    tagged = [*case.planned, *(["uat"] if case.uat_required and "manual" not in case.planned else [])]
     return [
         Value(r.id, link=r.url),
         Value(case.case_id, bold=True),
         Value(case.title),
-        Value(", ".join(tagged)),
+        Value(", ".join(tagged(case))),
         Value("yes" if case.uat_required else "no"),
         Value(case.rows),
-        *(Value(f"{v['word']} {v['count']}".strip(), LEVEL_COLOURS.get(v["css"])) for v in cells),
+        *(_level(v) for v in cells),
         Value(", ".join(case.packs)),
         Value(", ".join(case.defects)),
         Value(case.stale),
@@ -131,6 +108,15 @@ def _case(matrix: Matrix, r: RequirementTrace, n: int) -> list[Value]:
         Value("\n".join(messages)),
         Value(case.source),
     ]
+
+
+def _level(view: LevelView) -> Value:
+    return Value(f"{view.word} {view.count}".strip(), LEVEL_COLOURS.get(view.kind))
+
+
+def _status(status: TraceStatus) -> Value:
+    # openpyxl writes colours as given; Excel's own files spell them in capitals.
+    return Value(status.value, (status.fill.upper(), status.ink.upper()), bold=True)
 
 
 def _table(
@@ -182,9 +168,7 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
     row = _line(sheet, row + 1, [Value("Requirements by status")], "uat-heading")
     counts = matrix.counts()
     for status in STATUS_ORDER:
-        row = _line(
-            sheet, row, [Value(status.value, STATUS_COLOURS[status], bold=True), Value(counts[status])]
-        )
+        row = _line(sheet, row, [_status(status), Value(counts[status])])
     row = _line(sheet, row, [Value("Total", bold=True), Value(len(matrix.requirements))])
     share = f" ({matrix.uat_executed / matrix.uat_cases * 100:.1f} %)" if matrix.uat_cases else ""
     executed = f"{matrix.uat_executed} of {matrix.uat_cases} UAT cases executed{share}"
@@ -208,10 +192,8 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
     row = _line(
         sheet, row + 1, [Value("How the status is decided (the first rule that applies)")], "uat-heading"
     )
-    for status, rule in RULES:
-        row = _line(
-            sheet, row, [Value(status.value, STATUS_COLOURS[status], bold=True), Value(rule)], wide=True
-        )
+    for status in RULE_ORDER:
+        row = _line(sheet, row, [_status(status), Value(status.rule)], wide=True)
     if matrix.notes:
         row = _line(sheet, row + 1, [Value("Notes")], "uat-heading")
         for note in matrix.notes:
@@ -231,17 +213,3 @@ def _line(sheet: Sheet, row: int, values: Sequence[Value], style: str = "", *, w
         span = sum(SUMMARY_WIDTHS[len(values) - 1 :])
         sheet.row_dimensions[row].height = row_height([(str(values[-1].value), span)])
     return row + 1
-
-
-def _print(sheet: Sheet, project: str) -> None:
-    """Set A4 landscape, one page wide, the project and sheet name in the header, page numbers below."""
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6, header=0.25, footer=0.25)
-    # "&" starts a code in header and footer text; "&&" prints one.
-    sheet.oddHeader.left.text = cell_text(project).replace("&", "&&")
-    sheet.oddHeader.right.text = "&A"
-    sheet.oddFooter.center.text = "Page &P of &N"

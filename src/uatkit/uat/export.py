@@ -11,19 +11,19 @@ from pathlib import Path
 from uatkit.atomic import atomic_write_bytes
 from uatkit.config import Config
 from uatkit.errors import UatkitError
-from uatkit.model import Mark, UatCase
+from uatkit.model import Mark, PackGrouping, PackLanguage, UatCase
 from uatkit.uat import layout
 from uatkit.uat.pack import PackInfo, pack_id
 
-GROUPINGS = ("module", "owner")
-LANGUAGE_CHOICES = ("auto", *layout.LANGUAGES)
+GROUPINGS = tuple(PackGrouping)
+LANGUAGE_CHOICES = tuple(PackLanguage)
 #: A release names a folder: letters, digits, dots, dashes, underscores and inner spaces, no "..".
 _RELEASE = re.compile(r"\w(?:[\w.\- ]*[\w\-])?")
 _RESET_NOTES = {
-    "en": "The scenario changed after your mark of {date} ({status}); please test it again.",
-    "zh-CN": "您于 {date} 记录结果（{status}）之后，该场景已更改，请重新测试。",
+    PackLanguage.EN: "The scenario changed after your mark of {date} ({status}); please test it again.",
+    PackLanguage.ZH_CN: "您于 {date} 记录结果（{status}）之后，该场景已更改，请重新测试。",
 }
-_UNDATED = {"en": "earlier", "zh-CN": "之前"}
+_UNDATED = {PackLanguage.EN: "earlier", PackLanguage.ZH_CN: "之前"}
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def plan_export(
     """Return the packs for `cases`, grouped `by` module or owner; marks of unchanged cases carry forward."""
     check_release(release)
     if by not in GROUPINGS:
-        raise UatkitError(f"cannot group UAT packs by {by!r}; choose module or owner")
+        raise UatkitError(f"cannot group UAT packs by {by!r}; choose {' or '.join(GROUPINGS)}")
     if language not in LANGUAGE_CHOICES:
         raise UatkitError(f"no UAT pack labels in {language!r}; choose {', '.join(LANGUAGE_CHOICES)}")
     folder = config.root / config.uat.packs / release
@@ -131,7 +131,7 @@ def carry_forward(
 
 def reset_note(mark: Mark, language: str) -> str:
     """Return the comment telling a tester their mark no longer counts because the scenario changed."""
-    key = "zh-CN" if language == "zh-CN" else "en"
+    key = PackLanguage.ZH_CN if language == PackLanguage.ZH_CN else PackLanguage.EN
     date = mark.date.isoformat() if mark.date else _UNDATED[key]
     return _RESET_NOTES[key].format(date=date, status=layout.status_label(mark.status, key))
 
@@ -149,7 +149,7 @@ def check_release(release: str) -> None:
 
 def _owner(group: str, cases: Sequence[UatCase], by: str) -> str:
     owners = dict.fromkeys(case.owner for case in cases if case.owner)
-    if by == "owner":
+    if by == PackGrouping.OWNER:
         return group if group in owners else ""
     return ", ".join(owners)
 

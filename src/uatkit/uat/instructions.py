@@ -5,14 +5,14 @@ from __future__ import annotations
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from uatkit.model import Status
+from uatkit.model import PackLanguage, Status
 from uatkit.uat import layout
 from uatkit.uat.pack import PackInfo
-from uatkit.uat.xlsx import STATUS_COLOURS, Sheet, print_setup, put_text, row_height
+from uatkit.xlsx import STATUS_COLOURS, Sheet, print_setup, put_text, row_height
 
 TEXT_WIDTH = 100
 TEXTS: dict[str, dict[str, str]] = {
-    "en": {
+    PackLanguage.EN: {
         "title": "User acceptance test pack",
         "project": "Project",
         "release": "Release",
@@ -29,7 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "tested": "Tested",
         "done": "Done",
     },
-    "zh-CN": {
+    PackLanguage.ZH_CN: {
         "title": "用户验收测试包",
         "project": "项目",
         "release": "版本",
@@ -48,7 +48,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
 }
 STEPS: dict[str, tuple[str, ...]] = {
-    "en": (
+    PackLanguage.EN: (
         'Go to the "{cases}" sheet. Each row is one case: do the steps, then compare what you see with the '
         "expected result.",
         "Pick a Status from the dropdown: {pass}, {fail}, {blocked} or {na}. Leave {not_run} on the cases "
@@ -61,7 +61,7 @@ STEPS: dict[str, tuple[str, ...]] = {
         "Do not edit the grey cells: they describe the case and are locked. Write only in the white cells.",
         'When you are done, fill in the "{signoff}" sheet and send this file back with the evidence files.',
     ),
-    "zh-CN": (
+    PackLanguage.ZH_CN: (
         "打开“{cases}”工作表。每一行是一个用例：按操作步骤执行，再将看到的结果与预期结果对比。",
         "在“状态”下拉列表中选择：{pass}、{fail}、{blocked}或{na}。未测试的用例保留“{not_run}”。",
         "选择“{fail}”时：填写实际结果和/或备注；如已登记缺陷，填写缺陷编号。",
@@ -73,14 +73,14 @@ STEPS: dict[str, tuple[str, ...]] = {
     ),
 }
 MEANINGS: dict[str, dict[Status, str]] = {
-    "en": {
+    PackLanguage.EN: {
         Status.NOT_RUN: "Not tested yet.",
         Status.PASS: "Works as the expected result describes.",
         Status.FAIL: "Does not work as expected: write the actual result and the defect ID.",
         Status.BLOCKED: "Could not be tested (missing data, system down…): say why in Comments.",
         Status.NA: "Does not apply to this release.",
     },
-    "zh-CN": {
+    PackLanguage.ZH_CN: {
         Status.NOT_RUN: "尚未测试。",
         Status.PASS: "结果与预期一致。",
         Status.FAIL: "结果与预期不符：填写实际结果和缺陷编号。",
@@ -101,7 +101,7 @@ _STATUS_KEYS = {
 
 def fill_instructions(sheet: Sheet, info: PackInfo, count: int) -> None:
     """Write the Instructions sheet in the pack's language."""
-    language = "zh-CN" if info.language == "zh-CN" else "en"
+    language = PackLanguage.ZH_CN if info.language == PackLanguage.ZH_CN else PackLanguage.EN
     text = TEXTS[language]
     put_text(sheet.cell(1, 1), text["title"], "uat-title")
     sheet.row_dimensions[1].height = 30
@@ -145,7 +145,7 @@ def fill_instructions(sheet: Sheet, info: PackInfo, count: int) -> None:
     _progress(sheet, _heading(sheet, row + 1, text["progress"]), language, count)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = TEXT_WIDTH
-    print_setup(sheet, info, landscape=False)
+    print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
 def _heading(sheet: Sheet, row: int, title: str) -> int:

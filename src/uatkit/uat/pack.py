@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.errors import Problem
 from uatkit.model import Mark, SignOff
+from uatkit.text import slug
 
 
 @dataclass(frozen=True)
@@ -66,5 +66,4 @@ class ReadPack:
 
 def pack_id(release: str, group: str) -> str:
     """Return a stable pack ID for a release and a module or owner: `R1.0-sales-operations`."""
-    slug = re.sub(r"[^\w]+", "-", group.strip().casefold()).strip("-") or "pack"
-    return f"{release}-{slug}"
+    return f"{release}-{slug(group) or 'pack'}"

@@ -11,19 +11,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from uatkit.allure.mapping import case_info, stable_test_case_id
+from allure_commons.model2 import Status as AllureStatus
+from allure_commons.types import LabelType
+
+from uatkit.allure.mapping import (
+    BUSINESS_OWNER_LABEL,
+    CASE_LABEL,
+    LAYER_LABEL,
+    OWNER_LABEL,
+    UAT_STATUS,
+    case_info,
+    stable_test_case_id,
+)
 from uatkit.cases import numbered
 from uatkit.config import Config
-from uatkit.model import Mark, Status, UatCase
+from uatkit.model import UAT_LAYER, Mark, UatCase
 from uatkit.uat.ledger import CaseState, Ledger
 
-LAYER = "uat"
-ALLURE_STATUS = {
-    Status.PASS: "passed",
-    Status.FAIL: "failed",
-    Status.BLOCKED: "broken",
-    Status.NA: "skipped",
-}
 #: What a previous write left in the folder; nothing else there is touched.
 _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 _DEFECT_SPLIT = re.compile(r"[\s,;]+")
@@ -70,33 +74,33 @@ def _result(config: Config, case: UatCase, state: CaseState, ledger: Ledger, log
 
     marks = state.conflict or ((state.mark,) if state.mark else ())
     defects = list(dict.fromkeys(d for m in marks for d in defect_ids(m.defect)))
-    info = case_info(config, case, LAYER, defects)
+    info = case_info(config, case, UAT_LAYER, defects)
     labels = [
-        Label("epic", info.epic),
-        Label("feature", info.feature),
-        Label("story", info.story),
-        Label("layer", info.layer),
-        Label("severity", info.severity),
-        Label("case", info.case_id),
-        Label("tag", LAYER),
+        Label(LabelType.EPIC, info.epic),
+        Label(LabelType.FEATURE, info.feature),
+        Label(LabelType.STORY, info.story),
+        Label(LAYER_LABEL, info.layer),
+        Label(LabelType.SEVERITY, info.severity.value),
+        Label(CASE_LABEL, info.case_id),
+        Label(LabelType.TAG, UAT_LAYER),
     ]
     if info.owner:
-        labels.append(Label("businessOwner", info.owner))
+        labels.append(Label(BUSINESS_OWNER_LABEL, info.owner))
     status, message = _status(state)
     if state.mark is not None:
         if state.mark.tester:
-            labels.append(Label("owner", state.mark.tester))
+            labels.append(Label(OWNER_LABEL, state.mark.tester))
         if state.stale:
-            labels.append(Label("tag", "stale"))
+            labels.append(Label(LabelType.TAG, "stale"))
     else:
-        labels.append(Label("tag", "conflict"))
+        labels.append(Label(LabelType.TAG, "conflict"))
     start = _midnight_ms(marks[0].date)
     result = TestResult(
         uuid=str(uuid.uuid4()),
-        name=f"{case.scenario} [{LAYER}]",
-        fullName=f"{case.source.path}:{case.key} [{LAYER}]",
+        name=f"{case.scenario} [{UAT_LAYER}]",
+        fullName=f"{case.source.path}:{case.key} [{UAT_LAYER}]",
         # Outline rows share a testCaseId (the case) but each keeps its own history.
-        historyId=stable_test_case_id(case.key, LAYER),
+        historyId=stable_test_case_id(case.key, UAT_LAYER),
         testCaseId=info.test_case_id,
         status=status,
         statusDetails=StatusDetails(message=message or None, trace=_trace(marks) or None),
@@ -122,14 +126,14 @@ def _status(state: CaseState) -> tuple[str, str]:
         )
         when = state.conflict[0].date.isoformat() if state.conflict[0].date else "the same day"
         note = f"Packs disagree on {when}: {listed}; re-send one pack corrected, or test again later"
-        return "unknown", note
+        return AllureStatus.UNKNOWN, note
     assert state.mark is not None
     mark = state.mark
     if state.stale:
         when = f" on {mark.date.isoformat()}" if mark.date else ""
         note = f"Marked {mark.status.value}{when} against an older version of this scenario; test it again"
-        return "unknown", "\n\n".join(filter(None, (note, mark.actual)))
-    return ALLURE_STATUS.get(mark.status, "unknown"), mark.actual
+        return AllureStatus.UNKNOWN, "\n\n".join(filter(None, (note, mark.actual)))
+    return UAT_STATUS.get(mark.status, AllureStatus.UNKNOWN), mark.actual
 
 
 def _trace(marks: Sequence[Mark]) -> str:

@@ -15,11 +15,11 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from uatkit.cases import numbered
-from uatkit.model import Decision, Mark, Priority, Status, UatCase
+from uatkit.model import Decision, Mark, PackLanguage, Priority, Status, UatCase
 from uatkit.uat import layout
 from uatkit.uat.instructions import fill_instructions
 from uatkit.uat.pack import PackInfo
-from uatkit.uat.xlsx import (
+from uatkit.xlsx import (
     STATUS_COLOURS,
     Sheet,
     add_styles,
@@ -31,10 +31,10 @@ from uatkit.uat.xlsx import (
 )
 
 PRIORITY_LABELS: dict[Priority, dict[str, str]] = {
-    Priority.MUST: {"en": "Must", "zh-CN": "必须"},
-    Priority.SHOULD: {"en": "Should", "zh-CN": "应该"},
-    Priority.COULD: {"en": "Could", "zh-CN": "可以"},
-    Priority.WONT: {"en": "Won't", "zh-CN": "暂不"},
+    Priority.MUST: {PackLanguage.EN: "Must", PackLanguage.ZH_CN: "必须"},
+    Priority.SHOULD: {PackLanguage.EN: "Should", PackLanguage.ZH_CN: "应该"},
+    Priority.COULD: {PackLanguage.EN: "Could", PackLanguage.ZH_CN: "可以"},
+    Priority.WONT: {PackLanguage.EN: "Won't", PackLanguage.ZH_CN: "暂不"},
 }
 #: The first date the Date cells accept (2000-01-01 as an Excel serial day), to catch typos like 0026.
 _MIN_DATE_SERIAL = 36_526
@@ -51,7 +51,7 @@ def build_pack(
     """Return the .xlsx bytes of a UAT pack for `cases`, carrying `previous` marks and `notes` in."""
     workbook = Workbook()
     styles = add_styles(workbook, info.language)
-    language = info.language if info.language in layout.LANGUAGES else "en"
+    language = info.language if info.language in layout.LANGUAGES else PackLanguage.EN
     sheets: dict[str, Sheet] = {}
     for index, key in enumerate(layout.SHEETS):
         sheets[key] = workbook.active if index == 0 else workbook.create_sheet()
@@ -109,7 +109,7 @@ def fill_cases(
     _status_formatting(sheet, language, status_cells)
     sheet.freeze_panes = sheet.cell(first, 2).coordinate
     sheet.auto_filter.ref = f"A{layout.HEADER_ROW}:{get_column_letter(len(layout.COLUMNS))}{last}"
-    print_setup(sheet, info, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
+    print_setup(sheet, info.pack_id, info.language, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
     return hashes
 
 
@@ -123,7 +123,9 @@ def _locked_values(case: UatCase, language: str) -> dict[str, str]:
         "steps": numbered(case.steps),
         "expected": numbered(case.expected),
         "data": case.test_data,
-        "priority": PRIORITY_LABELS[case.priority]["zh-CN" if language == "zh-CN" else "en"],
+        "priority": PRIORITY_LABELS[case.priority][
+            PackLanguage.ZH_CN if language == PackLanguage.ZH_CN else PackLanguage.EN
+        ],
     }
 
 
@@ -154,7 +156,7 @@ def _write_inputs(
 
 def _status_validation(language: str, cells: str) -> DataValidation:
     labels = [layout.status_label(status, language) for status in Status]
-    zh = language == "zh-CN"
+    zh = language == PackLanguage.ZH_CN
     validation = DataValidation(
         type="list",
         formula1='"' + ",".join(labels) + '"',
@@ -169,7 +171,7 @@ def _status_validation(language: str, cells: str) -> DataValidation:
 
 def date_validation(language: str, cells: str) -> DataValidation:
     """Return a validation that takes only dates (from 2000 on) in `cells`, saying how to write one."""
-    zh = language == "zh-CN"
+    zh = language == PackLanguage.ZH_CN
     validation = DataValidation(
         type="date",
         operator="greaterThanOrEqual",
@@ -202,8 +204,8 @@ def _status_formatting(sheet: Sheet, language: str, cells: str) -> None:
 
 def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
     """Write the Sign-off sheet: title, pack ID and one labelled input row a field."""
-    zh = info.language == "zh-CN"
-    language = "zh-CN" if zh else "en"
+    zh = info.language == PackLanguage.ZH_CN
+    language = PackLanguage.ZH_CN if zh else PackLanguage.EN
     put_text(sheet.cell(1, 1), layout.SHEET_LABELS["signoff"][language], "uat-title")
     sheet.row_dimensions[1].height = 30
     put_text(sheet.cell(2, 1), "测试包编号" if zh else "Pack ID", "uat-label")
@@ -238,7 +240,7 @@ def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
         sheet.row_dimensions[row].height = 90 if field.key == "conditions" else 22
     sheet.column_dimensions["A"].width = 24
     sheet.column_dimensions["B"].width = 70
-    print_setup(sheet, info, landscape=False)
+    print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
 def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[UatCase], hashes: Sequence[str]) -> None:

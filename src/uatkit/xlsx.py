@@ -1,6 +1,8 @@
-"""openpyxl helpers the UAT pack's sheets share: styles, text that never turns into a formula, row heights.
+"""openpyxl helpers uatkit's workbooks share: styles, text that never turns into a formula, row heights,
+print setup.
 
-Imported only by the pack writer (`uatkit.uat.workbook`), so openpyxl loads only for `uatkit uat export`.
+Imported only by the writers of the UAT packs (`uatkit.uat.workbook`) and of traceability.xlsx
+(`uatkit.trace.workbook`), so openpyxl loads only when a workbook is written.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from openpyxl.styles import (
 )
 from openpyxl.worksheet.page import PageMargins
 
-from uatkit.model import Status
-from uatkit.uat.pack import PackInfo
+from uatkit.model import PackLanguage, Status
 
 #: openpyxl's workbooks, worksheets and cells are untyped; the aliases say which one is meant.
 Book = Any
@@ -138,8 +139,10 @@ def protect(sheet: Sheet, password: str | None) -> None:
         protection.password = password
 
 
-def print_setup(sheet: Sheet, info: PackInfo, *, title_rows: str = "", landscape: bool = True) -> None:
-    """Set A4, fit to one page wide, modest margins, the pack ID in the header and page numbers below."""
+def print_setup(
+    sheet: Sheet, header: str, language: str, *, title_rows: str = "", landscape: bool = True
+) -> None:
+    """Set A4, one page wide, modest margins, `header` and the sheet name on top, page numbers below."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -149,14 +152,14 @@ def print_setup(sheet: Sheet, info: PackInfo, *, title_rows: str = "", landscape
     if title_rows:
         sheet.print_title_rows = title_rows
     # "&" starts a code in header and footer text; "&&" prints one.
-    sheet.oddHeader.left.text = cell_text(info.pack_id).replace("&", "&&")
+    sheet.oddHeader.left.text = cell_text(header).replace("&", "&&")
     sheet.oddHeader.right.text = "&A"
-    sheet.oddFooter.center.text = "第 &P 页，共 &N 页" if info.language == "zh-CN" else "Page &P of &N"
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页" if language == PackLanguage.ZH_CN else "Page &P of &N"
 
 
 def add_styles(workbook: Book, language: str) -> dict[str, Any]:
     """Register the pack's named styles; return their style arrays by name, for `copy_style`."""
-    name = "等线" if language == "zh-CN" else "Calibri"
+    name = "等线" if language == PackLanguage.ZH_CN else "Calibri"
     edge = Side(style="thin", color="BFBFBF")
     grid = Border(left=edge, right=edge, top=edge, bottom=edge)
     top = Alignment(wrap_text=True, vertical="top")

@@ -1,0 +1,37 @@
+"""The one Jinja2 environment of the report pages (uatkit/templates): autoescaped, strict, lazy."""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
+
+def render_page(template: str, **values: Any) -> str:
+    """Return a page rendered from one of uatkit's templates."""
+    return environment().get_template(template).render(**values)
+
+
+@functools.cache
+def environment() -> Environment:
+    """Return the templates' environment: every value escaped, an undefined name an error."""
+    # Jinja2 is imported here: it costs start-up time that commands without a page should not pay.
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("uatkit", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["text_width"] = text_width
+    return env
+
+
+def text_width(text: str) -> float:
+    """Return roughly how many pixels a chart label takes at 13 px (wide CJK characters count double)."""
+    return sum(13.0 if unicodedata.east_asian_width(c) in "WF" else 7.4 for c in text[:34])

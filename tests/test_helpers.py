@@ -1,0 +1,80 @@
+"""The low-level helpers every layer shares: the slug of file names and the Chromium finder."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from uatkit.browsers import Chromium, find_chromium
+from uatkit.text import slug
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sales operations", "sales-operations"),
+        ("  Place an order: now!  ", "place-an-order-now"),
+        ("订单管理", "订单管理"),
+        ("__Internal__ tools", "internal__-tools"),
+        ("!!!", ""),
+    ],
+)
+def test_slug_keeps_letters_of_any_script_and_joins_the_rest_with_dashes(text: str, expected: str) -> None:
+    assert slug(text) == expected
+
+
+def test_slug_is_cut_at_the_limit_without_a_trailing_dash() -> None:
+    assert slug("An order for every customer", 9) == "an-order"
+    assert slug("An order for every customer", 60) == "an-order-for-every-customer"
+
+
+def chrome(folder: Path) -> Path:
+    """Write an executable stand-in for a browser."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "chrome"
+    path.write_text("#!/bin/sh\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+@pytest.fixture
+def no_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Return an environment with no Chromium anywhere: no setting, no Playwright build, empty PATH."""
+    monkeypatch.delenv("UATKIT_BROWSER", raising=False)
+    monkeypatch.setenv("PLAYWRIGHT_BROWSERS_PATH", str(tmp_path / "ms-playwright"))
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    return tmp_path
+
+
+def test_no_chromium_anywhere_finds_none(no_browser: Path) -> None:
+    assert find_chromium() is None
+    assert find_chromium(recorded=no_browser / ".browser") is None
+
+
+def test_the_configured_path_then_uatkit_browser_come_first(
+    no_browser: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chrome(no_browser / "ms-playwright" / "chromium-1" / "chrome-linux")
+    monkeypatch.setenv("UATKIT_BROWSER", "/opt/env/chrome")
+    assert find_chromium("/opt/configured/chrome") == Chromium("/opt/configured/chrome")
+    assert find_chromium() == Chromium("/opt/env/chrome")
+
+
+def test_playwrights_own_build_comes_before_the_recorded_and_system_ones(no_browser: Path) -> None:
+    build = chrome(no_browser / "ms-playwright" / "chromium-1169" / "chrome-linux")
+    chrome(no_browser / "bin").rename(no_browser / "bin" / "chromium")
+    (no_browser / ".browser").write_text("/usr/bin/recorded\n", encoding="utf-8")
+    found = find_chromium(recorded=no_browser / ".browser")
+    assert found is not None and found.playwright_build and found.path == str(build)
+
+
+def test_the_recorded_browser_then_a_system_chromium_on_the_path(no_browser: Path) -> None:
+    chrome(no_browser / "bin").rename(no_browser / "bin" / "chromium")
+    (no_browser / ".browser").write_text("/usr/bin/recorded\n", encoding="utf-8")
+    recorded = find_chromium(recorded=no_browser / ".browser")
+    assert recorded is not None and recorded.path == "/usr/bin/recorded" and not recorded.playwright_build
+    system = find_chromium()
+    assert system is not None and system.path == os.path.join(no_browser, "bin", "chromium")
