@@ -41,6 +41,8 @@ demo: setup
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks demo steps fixtures conftest.py
 	$(BIN)/ruff format --check src tests benchmarks demo steps fixtures conftest.py
+	@# ARCHITECTURE.md's layer rule and no import circles (contracts in pyproject.toml)
+	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.installed
 	$(BIN)/mypy

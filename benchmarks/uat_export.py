@@ -25,7 +25,7 @@ from rich.table import Table
 
 from uatkit.atomic import atomic_write_bytes
 from uatkit.cases import case_fingerprint, numbered
-from uatkit.model import Priority, SourceLocation, UatCase
+from uatkit.model import Case, Priority, SourceLocation
 from uatkit.uat import layout
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.workbook import PRIORITY_LABELS, build_pack
@@ -38,7 +38,7 @@ THINGS = ("an order", "a delivery", "a refund", "a price list", "a stock count",
 MODULES = ("Sales", "Inventory", "Reporting", "Access control", "Billing", "Shipping")
 
 
-def _case(rng: random.Random, number: int, row: int) -> UatCase:
+def _case(rng: random.Random, number: int, row: int) -> Case:
     """Return one synthetic case: a plain scenario, or (row > 0) one example row of an outline."""
     product, customer = rng.choice(PRODUCTS), rng.choice(CUSTOMERS)
     preconditions = [
@@ -59,7 +59,7 @@ def _case(rng: random.Random, number: int, row: int) -> UatCase:
         total = quantity * 9.99 * (100 - discount) / 100
         data = f"quantity = {quantity}\ndiscount = {discount}\ntotal = {total:.2f}"
     case_id = f"REQ-{number // 5 + 1}.AC-{number % 5 + 1}"
-    return UatCase(
+    return Case(
         key=f"{case_id}#{row}" if row else case_id,
         case_id=case_id,
         requirement=case_id.partition(".")[0],
@@ -80,10 +80,10 @@ def _case(rng: random.Random, number: int, row: int) -> UatCase:
     )
 
 
-def synthetic_cases(count: int) -> list[UatCase]:
+def synthetic_cases(count: int) -> list[Case]:
     """Return `count` cases, about a third of them example rows of outlines (four rows each)."""
     rng = random.Random(1)
-    cases: list[UatCase] = []
+    cases: list[Case] = []
     number = 0
     while len(cases) < count:
         number += 1
@@ -92,7 +92,7 @@ def synthetic_cases(count: int) -> list[UatCase]:
     return cases[:count]
 
 
-def baseline(cases: Sequence[UatCase], path: Path) -> None:
+def baseline(cases: Sequence[Case], path: Path) -> None:
     """Write the same cell values with plain openpyxl: a header and a row a case, nothing else."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -117,7 +117,7 @@ def baseline(cases: Sequence[UatCase], path: Path) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def uatkit_pack(cases: Sequence[UatCase], info: PackInfo, path: Path) -> None:
+def uatkit_pack(cases: Sequence[Case], info: PackInfo, path: Path) -> None:
     """Build the full pack (styles, validation, protection, metadata) and write it as export does."""
     atomic_write_bytes(path, build_pack(info, cases, {}, {}))
 

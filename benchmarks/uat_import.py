@@ -24,7 +24,7 @@ from rich.table import Table
 
 from uat_export import synthetic_cases
 from uatkit.atomic import atomic_write_bytes
-from uatkit.model import Mark, Status, UatCase
+from uatkit.model import Case, Mark, Status
 from uatkit.uat.flow import read_packs
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo
@@ -32,7 +32,7 @@ from uatkit.uat.reader import read_pack
 from uatkit.uat.workbook import build_pack
 
 
-def filled_marks(cases: Sequence[UatCase], day: dt.date) -> dict[str, Mark]:
+def filled_marks(cases: Sequence[Case], day: dt.date) -> dict[str, Mark]:
     """Return a mark for every case: one in twelve fails, the rest pass."""
     marks = {}
     for n, case in enumerate(cases):

@@ -20,7 +20,7 @@ from tests.uat_helpers import convert_with_libreoffice
 from uatkit.allure.read import ResultRecord
 from uatkit.cli import app
 from uatkit.config import Config, ReportConfig
-from uatkit.model import Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story, UatCase
+from uatkit.model import Case, Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story
 from uatkit.project import Project
 from uatkit.trace.matrix import build_matrix, load_matrix
 from uatkit.trace.model import Matrix, RequirementTrace, TraceStatus
@@ -40,10 +40,10 @@ def story(id: str = "REQ-1", title: str = "Place an order", priority: Priority =
     )
 
 
-def case(key: str, *tags: str, priority: Priority = MUST, scenario: str = "") -> UatCase:
+def case(key: str, *tags: str, priority: Priority = MUST, scenario: str = "") -> Case:
     """Return a case row; the requirement is the key's part before the first dot."""
     case_id = key.partition("#")[0]
-    return UatCase(
+    return Case(
         key=key,
         case_id=case_id,
         requirement=case_id.rpartition(".")[0],
@@ -75,7 +75,6 @@ def result(case_id: str, layer: str, status: str = "passed", **changes: Any) -> 
         "stop": 2,
         "case_id": case_id,
         "layer": layer,
-        "labels": (("case", case_id), ("layer", layer)),
         "links": (),
         "message": "expected 29.97, got 30.00" if status != "passed" else "",
     }
@@ -103,7 +102,7 @@ def signed(decision: Decision = Decision.ACCEPTED, pack_id: str = PACK) -> dict[
 
 
 def build(
-    cases: Sequence[UatCase] = (),
+    cases: Sequence[Case] = (),
     results: Sequence[ResultRecord] = (),
     states: Sequence[CaseState] = (),
     packs: Sequence[PackSummary] = (),

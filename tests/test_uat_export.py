@@ -21,7 +21,7 @@ from tests.conftest import write
 from tests.uat_helpers import convert_with_libreoffice
 from uatkit.config import Config
 from uatkit.errors import UatkitError
-from uatkit.model import Mark, Priority, SourceLocation, Status, UatCase
+from uatkit.model import Case, Mark, Priority, SourceLocation, Status
 from uatkit.project import Project
 from uatkit.uat import layout
 from uatkit.uat.export import plan_export, write_packs
@@ -63,7 +63,7 @@ FEATURE = """
 """
 
 
-def case(key: str = "REQ-1.AC-1", **changes: Any) -> UatCase:
+def case(key: str = "REQ-1.AC-1", **changes: Any) -> Case:
     """Return a case with plain values; `changes` replace any field."""
     values: dict[str, Any] = {
         "key": key,
@@ -84,7 +84,7 @@ def case(key: str = "REQ-1.AC-1", **changes: Any) -> UatCase:
         "fingerprint": f"sha256:{key.encode().hex()[:16]}",
     }
     values.update(changes)
-    return UatCase(**values)
+    return Case(**values)
 
 
 def info(language: str = "en", **changes: Any) -> PackInfo:
@@ -106,7 +106,7 @@ def info(language: str = "en", **changes: Any) -> PackInfo:
 
 def save(
     folder: Path,
-    cases: Sequence[UatCase],
+    cases: Sequence[Case],
     pack: PackInfo | None = None,
     previous: Mapping[str, Mark] | None = None,
     notes: Mapping[str, str] | None = None,
@@ -283,7 +283,7 @@ def test_metadata_rows_and_hashes_match_what_calamine_reads(tmp_path: Path) -> N
     assert read.ok and not read.warnings and read.info is not None and read.info.due == dt.date(2026, 12, 8)
 
 
-def _evil_pack(folder: Path) -> tuple[Path, list[UatCase]]:
+def _evil_pack(folder: Path) -> tuple[Path, list[Case]]:
     cases = [
         case(f"REQ-1.AC-{n}", requirement_title=text, scenario=text, steps=(text,), test_data=text)
         for n, text in enumerate(EVIL, start=1)
@@ -295,7 +295,7 @@ def _evil_pack(folder: Path) -> tuple[Path, list[UatCase]]:
     return save(folder, cases, info(project="=1+1", owner="@owner"), {cases[0].key: mark}), cases
 
 
-def _assert_all_text(path: Path, cases: Sequence[UatCase]) -> None:
+def _assert_all_text(path: Path, cases: Sequence[Case]) -> None:
     ws = sheet(path, "cases")
     cells = [c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
     assert cells and {c.data_type for c in cells} == {"s"}

@@ -16,7 +16,7 @@ from openpyxl.utils import column_index_from_string
 
 from tests.uat_helpers import LETTER, convert_with_libreoffice, fill, fingerprint, sample_cases, write_pack
 from uatkit.errors import UatkitError
-from uatkit.model import Decision, Mark, Priority, SignOff, SourceLocation, Status, UatCase
+from uatkit.model import Case, Decision, Mark, Priority, SignOff, SourceLocation, Status
 from uatkit.uat.dates import ACCEPTED_FORMS, parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 from uatkit.uat.reader import find_packs, read_pack
@@ -575,7 +575,7 @@ def test_a_pack_written_by_uatkit_and_filled_in_reads_back(tmp_path: Path) -> No
 
     info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "demo", dt.datetime(2026, 11, 1, 9))
     cases = [
-        UatCase(
+        Case(
             key=key,
             case_id=key,
             requirement=key.partition(".")[0],

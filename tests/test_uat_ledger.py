@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from uatkit.errors import InputError, Problem, UatkitError
-from uatkit.model import Decision, Mark, Priority, SignOff, SourceLocation, Status, UatCase
+from uatkit.model import Case, Decision, Mark, Priority, SignOff, SourceLocation, Status
 from uatkit.uat import ledger_import
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.ledger_schema import SCHEMA_VERSION
@@ -356,8 +356,8 @@ def test_twenty_packs_of_2500_rows_import_quickly(tmp_path: Path, db: Path) -> N
     assert elapsed < 20, f"{elapsed:.1f} s"
 
 
-def _case(key: str, module: str) -> UatCase:
-    return UatCase(
+def _case(key: str, module: str) -> Case:
+    return Case(
         key,
         key,
         "REQ-1",

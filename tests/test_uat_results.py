@@ -12,7 +12,7 @@ import pytest
 
 from uatkit.allure.mapping import case_info, scenario_info
 from uatkit.config import Config
-from uatkit.model import Mark, Priority, SourceLocation, Status, Story, UatCase
+from uatkit.model import Case, Mark, Priority, SourceLocation, Status, Story
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 from uatkit.uat.results import defect_ids, write_uat_results
@@ -21,9 +21,7 @@ D1 = dt.date(2026, 11, 20)
 MIDNIGHT_MS = int(dt.datetime(2026, 11, 20, tzinfo=dt.UTC).timestamp() * 1000)
 
 
-def case(
-    key: str = "REQ-101.AC-1", scenario: str = "Order total includes every line", **kwargs: Any
-) -> UatCase:
+def case(key: str = "REQ-101.AC-1", scenario: str = "Order total includes every line", **kwargs: Any) -> Case:
     """Return a UAT case of REQ-101."""
     values: dict[str, Any] = {
         "key": key,
@@ -44,7 +42,7 @@ def case(
         "fingerprint": "fp1",
     }
     values.update(kwargs)
-    return UatCase(**values)
+    return Case(**values)
 
 
 def mark(key: str = "REQ-101.AC-1", status: Status = Status.PASS, **kwargs: Any) -> Mark:
@@ -65,7 +63,7 @@ def config(tmp_path: Path) -> Config:
 
 
 def run(
-    tmp_path: Path, config: Config, cases: list[UatCase], *packs: tuple[str, list[Mark]]
+    tmp_path: Path, config: Config, cases: list[Case], *packs: tuple[str, list[Mark]]
 ) -> tuple[int, dict[str, dict[str, Any]], Path]:
     """Import each (pack ID, marks) as a file and write the results; return count, results by name, folder."""
     folder = tmp_path / "returned"

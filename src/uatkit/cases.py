@@ -16,13 +16,13 @@ from dataclasses import replace
 from uatkit.config import Config
 from uatkit.errors import InputError
 from uatkit.gherkin.parse import ExampleRow, Feature, FeatureSet, FeatureStep, Scenario, StepType
-from uatkit.model import Catalogue, SourceLocation, Story, UatCase
+from uatkit.model import Case, Catalogue, SourceLocation, Story
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _SECTIONS = {StepType.CONTEXT: "preconditions", StepType.ACTION: "steps", StepType.OUTCOME: "expected"}
 
 
-def collect_cases(config: Config, catalogue: Catalogue, features: FeatureSet) -> list[UatCase]:
+def collect_cases(config: Config, catalogue: Catalogue, features: FeatureSet) -> list[Case]:
     """Return every case of the features in file order; a feature that does not parse stops it."""
     if features.problems:
         raise InputError(features.problems)
@@ -30,7 +30,7 @@ def collect_cases(config: Config, catalogue: Catalogue, features: FeatureSet) ->
     return [case for feature in features.features for case in _feature_cases(feature, stories, config)]
 
 
-def select_cases(cases: Iterable[UatCase], selectors: Iterable[str]) -> list[UatCase]:
+def select_cases(cases: Iterable[Case], selectors: Iterable[str]) -> list[Case]:
     """Return the cases that need UAT: a selector is a tag (manual, uat), a priority (must, …) or `all`."""
     wanted = set(selectors)
     if "all" in wanted:
@@ -38,7 +38,7 @@ def select_cases(cases: Iterable[UatCase], selectors: Iterable[str]) -> list[Uat
     return [c for c in cases if c.priority.value in wanted or wanted.intersection(c.tags)]
 
 
-def fingerprints(cases: Iterable[UatCase]) -> dict[str, str]:
+def fingerprints(cases: Iterable[Case]) -> dict[str, str]:
     """Return each case key's current fingerprint."""
     return {c.key: c.fingerprint for c in cases}
 
@@ -56,17 +56,17 @@ def case_fingerprint(
     return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
 
 
-def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Config) -> list[UatCase]:
+def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Config) -> list[Case]:
     requirement_regex = config.requirement_regex
     feature_requirement = next((t for t in feature.tags if requirement_regex.match(t)), "")
-    out: list[UatCase] = []
+    out: list[Case] = []
     for scenario in feature.scenarios:
         case_id = next(iter(scenario.case_ids), "")
         if not case_id:
             continue  # `uatkit check` reports scenarios without a case ID
         requirement = case_id.rpartition(".")[0] or feature_requirement
         story = stories.get(requirement)
-        base = UatCase(
+        base = Case(
             key=case_id,
             case_id=case_id,
             requirement=requirement,
@@ -92,7 +92,7 @@ def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Confi
     return out
 
 
-def _case(scenario: Scenario, base: UatCase, row: ExampleRow | None) -> UatCase:
+def _case(scenario: Scenario, base: Case, row: ExampleRow | None) -> Case:
     """Return the case with its sections in plain language, filled in with the example row's values."""
     values = row.as_dict() if row else {}
     data = "\n".join(f"{name} = {value}" for name, value in values.items())

@@ -169,11 +169,12 @@ class Decision(StrEnum):
 
 
 @dataclass(frozen=True)
-class UatCase:
-    """One row of a UAT pack: a scenario (or one example row of an outline) in plain language.
+class Case:
+    """A scenario, or one example row of an outline, in plain language: what all evidence is about.
 
-    `key` is the case ID, with `#n` for the n-th example row of an outline (REQ-101.AC-5#2);
-    `fingerprint` covers what the tester does and checks, so a reworded title keeps the marks.
+    Automated results name its case ID and level; a UAT pack holds one row a case. `key` is the case ID,
+    with `#n` for the n-th example row of an outline (REQ-101.AC-5#2); `fingerprint` covers what is done
+    and checked, so a reworded title keeps the evidence and a changed step makes it stale.
     """
 
     key: str

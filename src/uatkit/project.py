@@ -16,7 +16,7 @@ from uatkit.errors import UatkitError
 
 if TYPE_CHECKING:
     from uatkit.gherkin.parse import FeatureSet
-    from uatkit.model import Catalogue, UatCase
+    from uatkit.model import Case, Catalogue
 
 
 class Project:
@@ -45,7 +45,7 @@ class Project:
         return parse_features(feature_files(self.config.features_dir), self.config.relative)
 
     @cached_property
-    def cases(self) -> tuple[UatCase, ...]:
+    def cases(self) -> tuple[Case, ...]:
         """Return every case of the features with its story's context (InputError when a feature is bad)."""
         from uatkit.cases import collect_cases
 

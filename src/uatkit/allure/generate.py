@@ -15,7 +15,6 @@ from uatkit.atomic import atomic_write_text
 from uatkit.browsers import find_chromium
 from uatkit.config import Config
 from uatkit.errors import UatkitError
-from uatkit.vcs import commit
 
 NODE_MISSING = (
     "Node.js (>= 20) with npm is needed to build the Allure report: apt-get install nodejs npm, "
@@ -89,23 +88,24 @@ def report_name(config: Config, name: str | None = None) -> str:
     return name or config.report.name or config.project_name
 
 
-def report_environment(config: Config, *, base_url: str = "", app_version: str = "") -> dict[str, str]:
+def report_environment(
+    config: Config, *, commit: str, base_url: str = "", app_version: str = ""
+) -> dict[str, str]:
     """Return what the report's machine knows of the environment: base URL, version, browser, commit."""
     if not base_url and not config.base_url and config.demo:
         base_url = "bundled demo, started by pytest"
     return {
         "Base URL": base_url or config.base_url,
         "Application version": app_version,
-        "Commit": commit(config.root),
+        "Commit": commit,
         "uatkit": uatkit_version(),
     }
 
 
-def report_executor(config: Config, name: str) -> dict[str, str]:
+def report_executor(name: str, commit: str) -> dict[str, str]:
     """Return the executor (who built the report): uatkit, the CI run and commit, and the report name."""
     label = next((f"{word} {os.environ[key]}" for key, word in _CI_RUNS if os.environ.get(key)), "")
-    revision = commit(config.root)
-    build = ", ".join(filter(None, (label, f"commit {revision}" if revision else ""))) or "local run"
+    build = ", ".join(filter(None, (label, f"commit {commit}" if commit else ""))) or "local run"
     url = os.environ.get("BUILD_URL") or os.environ.get("CI_PIPELINE_URL") or _github_run_url()
     found = {"name": "uatkit", "type": "uatkit", "buildName": build, "buildUrl": url, "reportName": name}
     return {key: value for key, value in found.items() if value}

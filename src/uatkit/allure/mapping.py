@@ -1,4 +1,4 @@
-"""The Allure mapping of a case (DESIGN.md's table), shared by automated runs and UAT results."""
+"""The Allure mapping of a case (docs/pytest-plugin.md's table), shared by automated runs and UAT results."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LinkType, Severity
 
 from uatkit.config import Config
-from uatkit.model import Priority, Status, Story, UatCase
+from uatkit.model import Case, Priority, Status, Story
 
 SEVERITY = {
     Priority.MUST: Severity.CRITICAL,
@@ -64,7 +64,7 @@ def scenario_info(
     level: str,
     defects: list[str],
 ) -> AllureInfo:
-    """Return the Allure mapping of one scenario run (DESIGN.md's table)."""
+    """Return the Allure mapping of one scenario run (docs/pytest-plugin.md's table)."""
     requirement = story.id if story else case_id.rpartition(".")[0]
     return AllureInfo(
         epic=story.module if story else "",
@@ -79,7 +79,7 @@ def scenario_info(
     )
 
 
-def case_info(config: Config, case: UatCase, level: str, defects: list[str]) -> AllureInfo:
+def case_info(config: Config, case: Case, level: str, defects: list[str]) -> AllureInfo:
     """Return the Allure mapping of a UAT case, the same as `scenario_info` gives its scenario's runs."""
     return AllureInfo(
         epic=case.module,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from uatkit.allure.mapping import LAYER_LABEL
-from uatkit.allure.read import read_results, result_files
+from uatkit.allure.read import read_result_set, result_files
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import UAT_LAYER, SourceLocation
@@ -85,17 +85,17 @@ def merge_results(
     if out.resolve() in {folder.resolve() for folder in folders}:
         raise UatkitError(f"{out}: the merged folder cannot also be a results folder; merge into another one")
     files_in = result_files(folders)
-    kept, problems = read_results(folders)
+    found = read_result_set(folders)
+    kept, problems = found.latest, found.problems
     problems += [
         Problem(SourceLocation(str(f / "environment.xml")), "not merged", "write environment.properties")
         for f in folders
         if (f / "environment.xml").is_file()
     ]
-    kept_paths = {record.path for record in kept}
     unreadable = {Path(p.location.path) for p in problems}
-    superseded = [path for path in files_in if path not in kept_paths and path not in unreadable]
+    superseded = [record.path for record in found.superseded]
     # An attachment only a superseded retry points at goes with it.
-    dropped = _sources(superseded) - _sources(sorted(kept_paths))
+    dropped = {a for r in found.superseded for a in r.attachments} - {a for r in kept for a in r.attachments}
     skip = set(superseded) | unreadable
     clashes: list[str] = []
     copied: dict[str, Path] = {}
@@ -243,28 +243,6 @@ def _unescape(text: str) -> str:
 def _is_allure_file(path: Path) -> bool:
     # Hidden and half-written files are a writer's business; subfolders (Allure 2's history/) are not read.
     return path.is_file() and not path.name.startswith(".") and not path.name.endswith(".tmp")
-
-
-def _sources(paths: Sequence[Path]) -> set[str]:
-    """Return the attachment file names the results point at (in steps and fixtures too)."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if isinstance(node.get("source"), str) and "name" in node:
-                found.add(node["source"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for path in paths:
-        try:
-            walk(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-    return found
 
 
 @contextmanager

@@ -32,9 +32,10 @@ class ResultRecord:
     stop: int
     case_id: str
     layer: str
-    labels: tuple[tuple[str, str], ...]
     links: tuple[tuple[str, str, str], ...]
     message: str
+    #: The attachment files the result points at, in its steps and fixtures too.
+    attachments: frozenset[str] = frozenset()
 
     @property
     def defects(self) -> tuple[str, ...]:
@@ -90,17 +91,45 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         stop=int(data.get("stop") or 0),
         case_id=next((v for k, v in labels if k == CASE_LABEL), ""),
         layer=next((v for k, v in labels if k == LAYER_LABEL), ""),
-        labels=labels,
         links=links,
         message=str(details.get("message") or ""),
+        attachments=frozenset(_sources(data)),
     )
     return record
 
 
+def _sources(node: Any) -> Iterable[str]:
+    """Yield the file names of the attachments anywhere in a result (its steps and fixtures too)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("source"), str) and "name" in node:
+            yield node["source"]
+        for value in node.values():
+            yield from _sources(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _sources(value)
+
+
+@dataclass(frozen=True)
+class ResultSet:
+    """Every result file of some folders, read once: the latest of each test, the retries it replaced."""
+
+    latest: list[ResultRecord]
+    superseded: list[ResultRecord]
+    problems: list[Problem]
+
+
 def read_results(folders: Iterable[Path]) -> tuple[list[ResultRecord], list[Problem]]:
     """Return the latest result of each test (retries collapse to the last by historyId) and problems."""
+    found = read_result_set(folders)
+    return found.latest, found.problems
+
+
+def read_result_set(folders: Iterable[Path]) -> ResultSet:
+    """Read every result file once; the latest result of each test (by historyId) stands for it."""
     problems: list[Problem] = []
     latest: dict[str, ResultRecord] = {}
+    superseded: list[ResultRecord] = []
     for path in result_files(folders):
         record = read_result(path, problems)
         if record is None:
@@ -113,7 +142,12 @@ def read_results(folders: Iterable[Path]) -> tuple[list[ResultRecord], list[Prob
             str(kept.path),
         ):
             latest[key] = record
-    return sorted(latest.values(), key=lambda r: (r.case_id, r.layer, r.name, r.history_id)), problems
+            if kept is not None:
+                superseded.append(kept)
+        else:
+            superseded.append(record)
+    ordered = sorted(latest.values(), key=lambda r: (r.case_id, r.layer, r.name, r.history_id))
+    return ResultSet(ordered, superseded, problems)
 
 
 def worst(statuses: Iterable[str]) -> str:

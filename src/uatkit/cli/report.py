@@ -66,8 +66,10 @@ def report(
         merged = loaded.merged_results
         folders = _folders(config, results, merged)
         title = report_name(config, name)
-        environment = report_environment(config, base_url=base_url or "", app_version=app_version or "")
-        summary = merge_results(folders, merged, environment, report_executor(config, title))
+        environment = report_environment(
+            config, commit=loaded.commit, base_url=base_url or "", app_version=app_version or ""
+        )
+        summary = merge_results(folders, merged, environment, report_executor(title, loaded.commit))
         target = output or config.root / config.report.output
         with err.status("Building the Allure report (npx allure generate) ..."):
             index = generate_report(

@@ -27,7 +27,7 @@ from uatkit.allure.mapping import UAT_STATUS, requirement_link
 from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
 from uatkit.cases import select_cases
 from uatkit.config import Config
-from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Catalogue, Decision, Level, SignOff, UatCase
+from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff
 from uatkit.project import Project
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
@@ -44,7 +44,7 @@ MESSAGE = 500
 def build_matrix(
     config: Config,
     catalogue: Catalogue,
-    cases: Sequence[UatCase],
+    cases: Sequence[Case],
     results: Sequence[ResultRecord],
     states: Mapping[str, CaseState],
     packs: Sequence[PackSummary],
@@ -54,7 +54,7 @@ def build_matrix(
     allure_report: str = "",
 ) -> Matrix:
     """Return the matrix of every requirement of the catalogue, in catalogue order."""
-    rows: dict[str, list[UatCase]] = {}
+    rows: dict[str, list[Case]] = {}
     for case in cases:
         rows.setdefault(case.case_id, []).append(case)
     by_requirement: dict[str, list[str]] = {}
@@ -143,7 +143,7 @@ def requirement_status(
 
 
 def _case(
-    rows: Sequence[UatCase],
+    rows: Sequence[Case],
     records: Mapping[tuple[str, str], Sequence[ResultRecord]],
     states: Mapping[str, CaseState],
     holders: Mapping[str, set[str]],
@@ -256,7 +256,7 @@ def _listed(what: str, ids: Sequence[str]) -> str:
 
 
 def _notes(
-    catalogue: Catalogue, rows: Mapping[str, Sequence[UatCase]], results: Sequence[ResultRecord]
+    catalogue: Catalogue, rows: Mapping[str, Sequence[Case]], results: Sequence[ResultRecord]
 ) -> list[str]:
     known = {story.id for story in catalogue.stories}
     notes = [

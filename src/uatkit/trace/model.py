@@ -17,7 +17,7 @@ LEVELS = (*(level.value for level in AUTOMATED_LEVELS), UAT_LAYER)
 
 
 class TraceStatus(StrEnum):
-    """A requirement's status (DESIGN.md): how far it is verified and accepted."""
+    """A requirement's status (docs/trace.md): how far it is verified and accepted."""
 
     UNCOVERED = "UNCOVERED"  # no scenario
     NOT_RUN = "NOT RUN"  # scenarios, but not every automated level has a result yet, and nothing failed

@@ -11,7 +11,7 @@ from pathlib import Path
 from uatkit.atomic import atomic_write_bytes
 from uatkit.config import Config
 from uatkit.errors import UatkitError
-from uatkit.model import Mark, PackGrouping, PackLanguage, UatCase
+from uatkit.model import Case, Mark, PackGrouping, PackLanguage
 from uatkit.uat import layout
 from uatkit.uat.pack import PackInfo, pack_id
 
@@ -32,7 +32,7 @@ class PlannedPack:
 
     info: PackInfo
     path: Path
-    cases: tuple[UatCase, ...]
+    cases: tuple[Case, ...]
     carried: int
     reset: int
     previous: Mapping[str, Mark]
@@ -41,7 +41,7 @@ class PlannedPack:
 
 def plan_export(
     config: Config,
-    cases: Sequence[UatCase],
+    cases: Sequence[Case],
     *,
     release: str,
     by: str,
@@ -113,7 +113,7 @@ def write_packs(
 
 
 def carry_forward(
-    cases: Sequence[UatCase], previous: Mapping[str, Mark], language: str
+    cases: Sequence[Case], previous: Mapping[str, Mark], language: str
 ) -> tuple[dict[str, Mark], dict[str, str]]:
     """Return the marks that still hold (scenario unchanged) and a note for each case that changed since."""
     carried: dict[str, Mark] = {}
@@ -147,23 +147,23 @@ def check_release(release: str) -> None:
         )
 
 
-def _owner(group: str, cases: Sequence[UatCase], by: str) -> str:
+def _owner(group: str, cases: Sequence[Case], by: str) -> str:
     owners = dict.fromkeys(case.owner for case in cases if case.owner)
     if by == PackGrouping.OWNER:
         return group if group in owners else ""
     return ", ".join(owners)
 
 
-def group_cases(cases: Iterable[UatCase], by: str) -> dict[str, list[UatCase]]:
+def group_cases(cases: Iterable[Case], by: str) -> dict[str, list[Case]]:
     """Return cases grouped by module or business owner, groups and cases in first-seen order."""
-    groups: dict[str, list[UatCase]] = {}
+    groups: dict[str, list[Case]] = {}
     for case in cases:
         name = (case.owner or "Unassigned") if by == "owner" else case.module
         groups.setdefault(name, []).append(case)
     return groups
 
 
-def pack_language(cases: Iterable[UatCase], requested: str) -> str:
+def pack_language(cases: Iterable[Case], requested: str) -> str:
     """Return a pack's label language: the requested one, or with `auto` the one all its cases share."""
     if requested != "auto":
         return requested

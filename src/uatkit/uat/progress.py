@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from uatkit.model import SignOff, Status, UatCase
+from uatkit.model import Case, SignOff, Status
 from uatkit.uat.ledger import CaseState, PackSummary
 
 NO_TESTER = "(no tester)"
@@ -81,7 +81,7 @@ class Progress:
 
 def summarise(
     packs: Sequence[PackSummary],
-    cases: Mapping[str, UatCase],
+    cases: Mapping[str, Case],
     states: Mapping[str, CaseState],
     signoffs: Mapping[str, SignOff] | None = None,
 ) -> Progress:

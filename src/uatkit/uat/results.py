@@ -25,7 +25,7 @@ from uatkit.allure.mapping import (
 )
 from uatkit.cases import numbered
 from uatkit.config import Config
-from uatkit.model import UAT_LAYER, Mark, UatCase
+from uatkit.model import UAT_LAYER, Case, Mark
 from uatkit.uat.ledger import CaseState, Ledger
 
 #: What a previous write left in the folder; nothing else there is touched.
@@ -34,7 +34,7 @@ _DEFECT_SPLIT = re.compile(r"[\s,;]+")
 
 
 def write_uat_results(
-    config: Config, cases: Sequence[UatCase], states: Sequence[CaseState], ledger: Ledger, out: Path
+    config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
 ) -> int:
     """Replace the Allure results in `out` with one result a marked case; return how many were written."""
     from allure_commons.logger import AllureFileLogger
@@ -69,7 +69,7 @@ def defect_ids(text: str) -> list[str]:
     return [d for d in _DEFECT_SPLIT.split(text) if d]
 
 
-def _result(config: Config, case: UatCase, state: CaseState, ledger: Ledger, logger: Any) -> Any:
+def _result(config: Config, case: Case, state: CaseState, ledger: Ledger, logger: Any) -> Any:
     from allure_commons.model2 import Label, Link, Parameter, StatusDetails, TestResult
 
     marks = state.conflict or ((state.mark,) if state.mark else ())
@@ -142,7 +142,7 @@ def _trace(marks: Sequence[Mark]) -> str:
     return "\n".join(f"{m.pack_id}: {m.comments}" for m in marks if m.comments)
 
 
-def _description(config: Config, case: UatCase, marks: Sequence[Mark]) -> str:
+def _description(config: Config, case: Case, marks: Sequence[Mark]) -> str:
     parts = []
     for title, lines in (
         ("Preconditions", case.preconditions),

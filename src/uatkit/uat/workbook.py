@@ -15,7 +15,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from uatkit.cases import numbered
-from uatkit.model import Decision, Mark, PackLanguage, Priority, Status, UatCase
+from uatkit.model import Case, Decision, Mark, PackLanguage, Priority, Status
 from uatkit.uat import layout
 from uatkit.uat.instructions import fill_instructions
 from uatkit.uat.pack import PackInfo
@@ -43,7 +43,7 @@ _WIDTHS = {column.key: float(column.width) for column in layout.COLUMNS}
 
 def build_pack(
     info: PackInfo,
-    cases: Sequence[UatCase],
+    cases: Sequence[Case],
     previous: Mapping[str, Mark],
     notes: Mapping[str, str],
     password: str | None = None,
@@ -74,7 +74,7 @@ def build_pack(
 def fill_cases(
     sheet: Sheet,
     info: PackInfo,
-    cases: Sequence[UatCase],
+    cases: Sequence[Case],
     previous: Mapping[str, Mark],
     notes: Mapping[str, str],
     styles: Mapping[str, Any],
@@ -113,7 +113,7 @@ def fill_cases(
     return hashes
 
 
-def _locked_values(case: UatCase, language: str) -> dict[str, str]:
+def _locked_values(case: Case, language: str) -> dict[str, str]:
     return {
         "case": case.key,
         "requirement": case.requirement,
@@ -243,7 +243,7 @@ def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
     print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
-def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[UatCase], hashes: Sequence[str]) -> None:
+def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[Case], hashes: Sequence[str]) -> None:
     """Write the hidden metadata sheet: the pack's identity, then each case's row, fingerprint and hashes."""
     values = {
         "schema": str(info.schema),
