@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import ProjectOption, cells, out, project_for, table, user_errors
-from uatkit.cli.stories import Format
+from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, table, user_errors
 from uatkit.errors import EXIT_CHECK
 
 #: The verdict's colours in the terminal, as on the page.
@@ -36,9 +35,7 @@ def signoff(
             "results).",
         ),
     ] = None,
-    output: Annotated[
-        Format, typer.Option("--format", help="table for people, json for tools.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
     no_write: Annotated[bool, typer.Option("--no-write", help="Do not write reports/signoff.html.")] = False,
     project: ProjectOption = None,
 ) -> None:

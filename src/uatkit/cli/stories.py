@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, out, project_for, table, user_errors
+from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, table, user_errors
 from uatkit.errors import EXIT_CHECK
-
-
-class Format(StrEnum):
-    """Output formats of reporting commands."""
-
-    TABLE = "table"
-    JSON = "json"
 
 
 def register(app: typer.Typer) -> None:
@@ -29,9 +21,7 @@ def register(app: typer.Typer) -> None:
 
 def list_stories(
     project: ProjectOption = None,
-    output: Annotated[
-        Format, typer.Option("--format", help="table for people, json for tools.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """List the story catalogue: every requirement with its module, priority, criteria and levels.
 
@@ -121,9 +111,7 @@ def generate(
 
 def check(
     project: ProjectOption = None,
-    output: Annotated[
-        Format, typer.Option("--format", help="table for people, json for tools.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
     steps: Annotated[
         bool, typer.Option("--steps/--no-steps", help="Also ask pytest-bdd for steps with no definition.")
     ] = True,

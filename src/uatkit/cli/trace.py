@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import ProjectOption, cells, out, project_for, user_errors
-from uatkit.cli.stories import Format
+from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, user_errors
 
 if TYPE_CHECKING:
     from uatkit.trace.model import Matrix, TraceStatus
@@ -78,9 +77,7 @@ def trace(
             metavar="DIR",
         ),
     ] = None,
-    output: Annotated[
-        Format, typer.Option("--format", help="table for people, json for tools.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
     write: Annotated[
         bool,
         typer.Option(help="Write traceability.html, .xlsx and .json to the report folder."),

@@ -12,8 +12,17 @@ from typing import Annotated, Any
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table, user_errors
-from uatkit.cli.stories import Format
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    err,
+    out,
+    project_for,
+    table,
+    user_errors,
+)
 from uatkit.errors import EXIT_INPUT, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
 
@@ -189,9 +198,7 @@ def import_(
 @uat_app.command()
 def status(
     project: ProjectOption = None,
-    output: Annotated[
-        Format, typer.Option("--format", help="table for people, json for tools.")
-    ] = Format.TABLE,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Show UAT progress per pack, module and tester: executed %, pass / fail / blocked, stale, conflicts.
 
