@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from gherkin.parser import Parser
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tests.conftest import write
@@ -398,3 +400,49 @@ def test_comments_outside_blocks_are_ignored(project: Path, config: Config) -> N
     (ac1,) = story.criteria
     assert story.title == "Comments" and story.narrative == ()
     assert [s.text for s in ac1.steps] == ["a step", "it is the only criterion"]
+
+
+# --- the line-by-line reading agrees with markdown-it where no block can hide a heading -------------------
+
+_PIECES = [
+    "",
+    "# Title",
+    "## AC-1 Title",
+    "## AC-2 Title ##",
+    "## C#",
+    "##",
+    "# #",
+    "### Deeper",
+    "#hashtag",
+    "Given a customer exists",
+    "- a list item",
+    "* ## not a heading",
+    "> ## quoted",
+    "1. first",
+    "| a | b |",
+    "|---|---|",
+    "---",
+    "***",
+    "    indented code",
+    "## 中文 标题  @e2e",
+    "## AC-9\ttabbed #",
+]
+
+
+@settings(max_examples=300, database=None, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_plain_headings_are_what_markdown_it_finds(lines: list[str]) -> None:
+    from uatkit.stories import markdown
+
+    assert not any(markdown._NEEDS_PARSER.match(line) for line in lines)
+    assert markdown._structure(lines) == markdown._parsed_structure(lines)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["```", "~~~~", '"""', "<!-- note -->", "  ## in a list item", "    ## code", "\t# code", "   <div>"],
+)
+def test_a_block_that_can_hide_a_heading_goes_to_markdown_it(line: str) -> None:
+    from uatkit.stories import markdown
+
+    assert markdown._NEEDS_PARSER.match(line)

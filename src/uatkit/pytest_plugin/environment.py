@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from uatkit.model import Level
 from uatkit.pytest_plugin import levels, system
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 
@@ -28,7 +29,7 @@ def write(pytest_config: pytest.Config) -> None:
         url += " (bundled demo, started by the test session)"
     environment = {
         "Base URL": url,
-        "Browser": browser_version(loaded.config) if "e2e" in selected else "",
+        "Browser": browser_version(loaded.config) if Level.E2E in selected else "",
         "Commit": loaded.commit,
         "Levels": ", ".join(sorted(selected)),
         "uatkit": uatkit_version(),

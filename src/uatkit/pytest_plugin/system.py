@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from uatkit.config import Config
+from uatkit.model import Level
 from uatkit.pytest_plugin import levels
 
 SERVER_KEY = pytest.StashKey[Any]()
@@ -60,7 +61,7 @@ def unconfigure(pytest_config: pytest.Config) -> None:
 
 def needs_system(pytest_config: pytest.Config) -> bool:
     """Return True when the selected levels talk to a running system."""
-    return bool(levels.selected(pytest_config) & {"integration", "e2e"})
+    return bool(levels.selected(pytest_config) & {Level.INTEGRATION.value, Level.E2E.value})
 
 
 def check_reachable(pytest_config: pytest.Config) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import itertools
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,33 @@ def _body(lines: list[str], start: int, raw: RawStory, where: SourceLocation) ->
 
 def _structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set[int]]:
     """Return the `#` and `##` headings (level and text by line index) and the comment lines of a body."""
+    if not any(_NEEDS_PARSER.match(line) for line in lines):
+        return _plain_headings(lines), set()
+    return _parsed_structure(lines)
+
+
+#: A line that can change which lines are headings: a fence or doc string, HTML (comments), a `#` line
+#: that is indented (it may belong to a list item). Without one, the headings are the `#`/`##` lines.
+_NEEDS_PARSER = re.compile(r' {0,3}(?:```|~~~|"""|<)|[ \t]+#')
+_HEADING = re.compile(r"(#{1,2})(?=[ \t]|$)(.*)")
+
+
+def _plain_headings(lines: list[str]) -> dict[int, tuple[int, str]]:
+    """Return the headings of a body with no block that could hide one, as markdown-it reads them."""
+    headings: dict[int, tuple[int, str]] = {}
+    for index, line in enumerate(lines):
+        if match := _HEADING.match(line):
+            text = match.group(2).rstrip(" \t")
+            # A closing run of #s goes when a space precedes it (CommonMark's ATX heading).
+            bare = text.rstrip("#")
+            if len(bare) < len(text) and bare[-1:] in (" ", "\t"):
+                text = bare
+            headings[index] = (len(match.group(1)), text.strip())
+    return headings
+
+
+def _parsed_structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Return the headings and comment lines of a body as markdown-it's block parser finds them."""
     headings: dict[int, tuple[int, str]] = {}
     comments: set[int] = set()
     tokens = _parser().parse("\n".join(lines))
