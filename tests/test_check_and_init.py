@@ -141,6 +141,16 @@ def test_check_reports_stale_and_undefined_steps(scaffolded: Path, tmp_path: Pat
     ]
 
 
+def test_what_pytest_cannot_collect_is_a_finding(scaffolded: Path, tmp_path: Path) -> None:
+    project = tmp_path / "broken"
+    subprocess.run(["cp", "-r", str(scaffolded), str(project)], check=True)
+    (project / "steps" / "test_broken.py").write_text("raise RuntimeError('the steps module is broken')\n")
+    _, findings = check(project)
+    errors = [f for f in findings if f["kind"] == "collection error"]
+    assert [f["location"] for f in errors] == ["steps/test_broken.py"]
+    assert "RuntimeError: the steps module is broken" in errors[0]["message"]
+
+
 def test_outline_steps_are_checked_row_by_row_as_pytest_bdd_runs_them(project: Path) -> None:
     write(
         project / "stories" / "r1.md",

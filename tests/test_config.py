@@ -241,7 +241,8 @@ def test_malformed_toml_that_mentions_tool_uatkit_is_an_error_with_its_line(tmp_
     pyproject = configured(tmp_path, '[tool.uatkit]\nstories = ["stories"\nfeatures = "f"\n')
     result = runner.invoke(app, ["stories", "--project", str(tmp_path)])
     assert result.exit_code == 2
-    assert f"{pyproject}:3: is not valid TOML: " in result.output and "(fix the TOML syntax)" in result.output
+    assert f"{pyproject}:3: the file is not valid TOML: " in result.output
+    assert "(fix the TOML syntax at this line or just before it)" in result.output
     assert "no uatkit project" not in result.output and "Traceback" not in result.output
 
 

@@ -219,9 +219,10 @@ def _check_scenario(node: dict[str, Any], story: Story, criterion: Criterion, kw
         assert _lines(node["description"]) == [line for line in criterion.description.split("\n") if line]
         _check_steps(node["steps"], criterion.steps)
     elif node["steps"]:
-        # Free text that Gherkin would misread is kept verbatim in the doc string of one `*` step.
+        # Free text that Gherkin would misread is kept verbatim in the doc string of one Given step.
         assert node["description"] == ""
-        _check_steps(node["steps"], (Step("*", "*", criterion.title, docstring=criterion.text),))
+        given = kw.step_keyword("given", "")
+        _check_steps(node["steps"], (Step("given", given, criterion.title, docstring=criterion.text),))
     else:
         assert _lines(node["description"]) == criterion.text.split("\n")
     if criterion.examples:

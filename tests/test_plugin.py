@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -126,6 +127,21 @@ def test_tags_are_markers_that_select(
     result.assert_outcomes(passed=passed, skipped=skipped)
 
 
+def test_a_config_mistake_is_a_usage_error_with_its_lines(bdd: pytest.Pytester) -> None:
+    pyproject = bdd.path / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    pyproject.write_text(
+        text.replace('default_levels = ["unit"]', 'default_levels = ["unit"]\nrequirment_url = "x"')
+    )
+    result = bdd.runpytest_subprocess("--co", "-q")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*uatkit: the [[]tool.uatkit[]] configuration has problems:*", "*pyproject.toml:6: *requirment_url*"]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
 def test_unknown_level_is_a_usage_error(bdd: pytest.Pytester) -> None:
     result = bdd.runpytest_subprocess("--level", "smoke")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -206,3 +222,22 @@ def test_unit_level_runs_without_the_system(bdd: pytest.Pytester) -> None:
     bdd.runpytest_subprocess("--base-url", "http://127.0.0.1:9", "--level", "unit").assert_outcomes(
         passed=1, skipped=1
     )
+
+
+def test_a_free_text_criterion_with_hash_lines_is_collected_and_skipped(bdd: pytest.Pytester) -> None:
+    (bdd.path / "stories" / "REQ-2.md").write_text(
+        "---\nid: REQ-2\nmodule: Sales\n---\n# Print a report\n\n"
+        "## AC-1 The report reads as agreed\nThe report shows:\n\n```text\n## Low stock\n# Gadget 3\n```\n",
+        encoding="utf-8",
+    )
+    # In a subprocess: pytester forgets modules first imported during a test, and PyYAML's C loader breaks
+    # when imported a second time in one process.
+    result = bdd.run(str(Path(sys.executable).with_name("uatkit")), "generate")
+    assert result.ret == 0, result.stdout.str()
+    (feature,) = (bdd.path / "features" / "sales").glob("REQ-2*.feature")
+    assert '    Given The report reads as agreed\n      """\n' in feature.read_text(encoding="utf-8")
+    # Before, a `*` step here made pytest-bdd refuse the whole suite at collection.
+    outcome = bdd.runpytest_subprocess("-rs")
+    # REQ-1's own generated feature runs at its level too; both manual scenarios are skipped.
+    outcome.assert_outcomes(passed=3, skipped=2)
+    outcome.stdout.fnmatch_lines(["*2*manual scenario: verified in UAT*"])

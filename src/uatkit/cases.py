@@ -16,7 +16,7 @@ from dataclasses import replace
 from uatkit.config import Config
 from uatkit.errors import InputError
 from uatkit.gherkin.parse import ExampleRow, Feature, FeatureSet, FeatureStep, Scenario, StepType
-from uatkit.model import Case, Catalogue, SourceLocation, Story
+from uatkit.model import Case, Catalogue, Level, SourceLocation, Story
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _SECTIONS = {StepType.CONTEXT: "preconditions", StepType.ACTION: "steps", StepType.OUTCOME: "expected"}
@@ -99,7 +99,7 @@ def _case(scenario: Scenario, base: Case, row: ExampleRow | None) -> Case:
     sections: dict[str, list[str]] = {"preconditions": [], "steps": [], "expected": []}
     current = "preconditions"
     steps = scenario.steps
-    lone = len(steps) == 1 and steps[0].type is StepType.UNKNOWN
+    lone = _free_text(scenario, base.case_id)
     for step in steps:
         current = _SECTIONS.get(step.type, current)
         if lone:
@@ -119,6 +119,21 @@ def _case(scenario: Scenario, base: Case, row: ExampleRow | None) -> Case:
             sections["preconditions"], sections["steps"], sections["expected"], data
         ),
     )
+
+
+def _free_text(scenario: Scenario, case_id: str) -> bool:
+    """Return True for a free-text criterion's scenario: its text in one doc string under its title.
+
+    `uatkit generate` writes it under a Given step (earlier versions: `*`) when Gherkin would read a line
+    of the text as structure; the step repeats the criterion's title, which tells it from a real step.
+    """
+    if len(scenario.steps) != 1:
+        return False
+    step = scenario.steps[0]
+    if step.type is StepType.UNKNOWN:
+        return True
+    title = _without_id(scenario.name, case_id.rpartition(".")[2])
+    return step.docstring is not None and step.text == title and Level.MANUAL in scenario.tags
 
 
 def _step_text(step: FeatureStep, values: Mapping[str, str]) -> str:

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,8 @@ from typing import Any
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
-from uatkit.gherkin.parse import Feature
-from uatkit.model import Catalogue, SourceLocation
+from uatkit.gherkin.parse import Feature, FeatureSet
+from uatkit.model import Catalogue, Level, SourceLocation
 from uatkit.project import Project
 
 _SYNC_KINDS = {
@@ -46,17 +46,17 @@ class Finding:
 def check_project(project: Project, steps: bool = True) -> list[Finding]:
     """Return every finding for the project, in a stable order."""
     catalogue, config, features = project.catalogue, project.config, project.features
-    findings = list(sync_findings(catalogue, config))
+    findings = list(sync_findings(catalogue, config, project.feature_files.texts))
     findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
     findings += coverage_findings(catalogue, features.features)
     if steps:
-        findings += step_findings(config)
+        findings += step_findings(config, features)
     return findings
 
 
-def sync_findings(catalogue: Catalogue, config: Config) -> Iterable[Finding]:
+def sync_findings(catalogue: Catalogue, config: Config, existing: Mapping[Path, str]) -> Iterable[Finding]:
     """Yield stale, missing, hand-edited and orphaned features."""
-    for item in sync.plan(catalogue, config):
+    for item in sync.plan(catalogue, config, existing=existing):
         if item.action in _SYNC_KINDS:
             kind, hint = _SYNC_KINDS[item.action]
             what = f"feature of {item.story_id}" if item.story_id else "feature"
@@ -121,8 +121,46 @@ def coverage_findings(catalogue: Catalogue, features: Sequence[Feature]) -> list
     return findings
 
 
-def step_findings(config: Config) -> list[Finding]:
-    """Ask pytest-bdd, in a separate pytest process, which scenarios and steps have no definition."""
+def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
+    """Return the scenarios no test binds and the steps no definition matches, as pytest-bdd resolves them."""
+    report = _step_report(config)
+    findings = [
+        Finding(
+            "collection error",
+            SourceLocation(entry["node"] or config.steps),
+            entry["message"],
+            "fix it: pytest cannot collect the tests while it stands",
+        )
+        for entry in report["errors"]
+    ]
+    bound = {(Path(file).resolve(), line) for file, line in report["bound"]}
+    for feature, scenario in features.scenarios():
+        # Manual scenarios are verified by people: they need neither a test nor step definitions.
+        if (feature.path.resolve(), scenario.line) in bound or Level.MANUAL in scenario.tags:
+            continue
+        findings.append(
+            Finding(
+                "no test",
+                SourceLocation(feature.display, scenario.line),
+                f"scenario {scenario.name!r} is bound to no test",
+                f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
+            )
+        )
+    for entry in report["undefined"]:
+        if Level.MANUAL not in entry["tags"]:
+            findings.append(
+                Finding(
+                    "undefined step",
+                    SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
+                    f"{entry['step']} has no step definition",
+                    f"define it in {config.steps}/",
+                )
+            )
+    return findings
+
+
+def _step_report(config: Config) -> dict[str, Any]:
+    """Run the step check's pytest session and return what it wrote (see pytest_plugin.stepcheck)."""
     with tempfile.TemporaryDirectory(prefix="uatkit-steps-") as tmp:
         out = Path(tmp) / "missing.json"
         target = config.root / config.steps
@@ -134,7 +172,6 @@ def step_findings(config: Config) -> list[Finding]:
             "-p",
             "no:cacheprovider",
             f"--uatkit-missing-steps={out}",
-            f"--uatkit-features={config.features_dir}",
             "-o",
             "addopts=",
             str(target if target.exists() else config.features_dir),
@@ -144,24 +181,5 @@ def step_findings(config: Config) -> list[Finding]:
         if not out.exists():
             tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
             raise UatkitError(f"pytest could not collect the step definitions in {config.steps}/:\n{tail}")
-        report = json.loads(out.read_text(encoding="utf-8"))
-    kinds: dict[str, tuple[str, Callable[[dict[str, Any]], str], str]] = {
-        "unbound": (
-            "no test",
-            lambda e: f"scenario {e['scenario']!r} is bound to no test",
-            f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
-        ),
-        "undefined": (
-            "undefined step",
-            lambda e: f"{e['step']} has no step definition",
-            f"define it in {config.steps}/",
-        ),
-    }
-    findings: list[Finding] = []
-    for key, (kind, message, hint) in kinds.items():
-        for entry in report[key]:
-            # Manual scenarios are verified by people: they need neither a test nor step definitions.
-            if "manual" not in entry["tags"]:
-                where = SourceLocation(config.relative(Path(entry["file"])), entry["line"])
-                findings.append(Finding(kind, where, message(entry), hint))
-    return findings
+        report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return report

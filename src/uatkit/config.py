@@ -297,12 +297,15 @@ def find_config(start: Path) -> Config | None:
             data = _parse_toml(text)
         except UnicodeDecodeError:
             if ours:
-                raise _refused(candidate, None, "is not UTF-8 text", "save it as UTF-8") from None
+                raise _refused(candidate, None, "the file is not UTF-8 text", "save it as UTF-8") from None
             continue
         except tomllib.TOMLDecodeError as exc:
             if ours:
                 raise _refused(
-                    candidate, _error_line(exc, text), f"is not valid TOML: {exc}", "fix the TOML syntax"
+                    candidate,
+                    _error_line(exc, text),
+                    f"the file is not valid TOML: {exc}",
+                    "fix the TOML syntax at this line or just before it",
                 ) from None
             continue
         tool = data.get("tool")

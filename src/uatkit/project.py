@@ -15,7 +15,7 @@ from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 
 if TYPE_CHECKING:
-    from uatkit.gherkin.parse import FeatureSet
+    from uatkit.gherkin.parse import FeatureFiles, FeatureSet
     from uatkit.model import Case, Catalogue
 
 
@@ -38,11 +38,18 @@ class Project:
         return load_catalogue(self.config)
 
     @cached_property
+    def feature_files(self) -> FeatureFiles:
+        """Return the text of every feature file of the features folder, read once."""
+        from uatkit.gherkin.parse import read_feature_files
+
+        return read_feature_files(self.config.features_dir, self.config.relative)
+
+    @cached_property
     def features(self) -> FeatureSet:
         """Return every feature file of the features folder, parsed once."""
-        from uatkit.gherkin.parse import feature_files, parse_features
+        from uatkit.gherkin.parse import parse_features
 
-        return parse_features(feature_files(self.config.features_dir), self.config.relative)
+        return parse_features(self.feature_files, self.config.relative)
 
     @cached_property
     def cases(self) -> tuple[Case, ...]:

@@ -34,7 +34,7 @@ def init(
     with user_errors():
         written = init_project(directory)
         created = load_project(directory)
-        sync.apply(sync.plan(created.catalogue, created.config))
+        sync.apply(sync.plan(created.catalogue, created.config, existing=created.feature_files.texts))
     out.print(f"Created {directory}/ with {len(written)} files:", markup=False)
     for rel in written:
         out.print(f"  {rel}", markup=False)

@@ -82,7 +82,7 @@ def generate(
     with user_errors():
         loaded = project_for(project)
         config, catalogue = loaded.config, loaded.catalogue
-        planned = sync.plan(catalogue, config, force=force)
+        planned = sync.plan(catalogue, config, force=force, existing=loaded.feature_files.texts)
         if not check_only:
             sync.apply(planned)
     counts = Counter(item.action for item in planned)

@@ -6,7 +6,7 @@ cases, `uatkit check` and the step check all read the same scenarios, steps and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -100,29 +100,49 @@ def feature_files(folder: Path) -> list[Path]:
     return sorted(folder.rglob("*.feature")) if folder.is_dir() else []
 
 
-def parse_features(paths: Iterable[Path], display: Callable[[Path], str]) -> FeatureSet:
-    """Parse feature files; `display(path)` names a file in problems and locations."""
+@dataclass(frozen=True)
+class FeatureFiles:
+    """The text of every feature file of a folder, read once; files that are not UTF-8 are named apart."""
+
+    texts: dict[Path, str]
+    #: Files that are not UTF-8: their text above is decoded with replacement characters.
+    undecodable: dict[Path, Problem]
+
+
+def read_feature_files(folder: Path, display: Callable[[Path], str]) -> FeatureFiles:
+    """Read every feature file under a folder; `display(path)` names a file in problems."""
+    texts: dict[Path, str] = {}
+    undecodable: dict[Path, Problem] = {}
+    for path in feature_files(folder):
+        raw = path.read_bytes()
+        try:
+            texts[path] = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            texts[path] = raw.decode("utf-8", errors="replace")
+            where = SourceLocation(display(path))
+            undecodable[path] = Problem(where, f"not UTF-8 text ({exc.reason})", "save it as UTF-8")
+    return FeatureFiles(texts, undecodable)
+
+
+def parse_features(files: FeatureFiles, display: Callable[[Path], str]) -> FeatureSet:
+    """Parse feature files read by `read_feature_files`; syntax errors become located problems."""
     features: list[Feature] = []
     problems: list[Problem] = []
-    for path in paths:
-        feature = parse_feature(path, display(path), problems)
+    for path, text in files.texts.items():
+        if path in files.undecodable:
+            problems.append(files.undecodable[path])
+            continue
+        feature = parse_feature(path, display(path), text, problems)
         if feature is not None:
             features.append(feature)
     return FeatureSet(tuple(features), tuple(problems))
 
 
-def parse_feature(path: Path, display: str, problems: list[Problem]) -> Feature | None:
-    """Parse one feature file; a syntax error or undecodable text becomes a located problem."""
+def parse_feature(path: Path, display: str, text: str, problems: list[Problem]) -> Feature | None:
+    """Parse one feature's text; a syntax error becomes a problem located at its line."""
     from gherkin.errors import CompositeParserException, ParserException
     from gherkin.parser import Parser
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        problems.append(
-            Problem(SourceLocation(display), f"not UTF-8 text ({exc.reason})", "save it as UTF-8")
-        )
-        return None
     try:
         document = Parser().parse(text)
     except (CompositeParserException, ParserException) as exc:

@@ -56,8 +56,9 @@ def _scenario(story: Story, criterion: Criterion, kw: Keywords) -> list[str]:
     elif all(kw.safe_description_line(line) for line in criterion.text.split("\n")):
         out += [f"    {line}" for line in criterion.text.split("\n")]
     else:
-        # A line that Gherkin would read as a tag, comment or keyword goes into a doc string, kept verbatim.
-        out += _step(Step("*", "*", criterion.title, docstring=criterion.text), kw)
+        # A line that Gherkin would read as a tag, comment or keyword goes into a doc string, kept verbatim,
+        # under a Given step: pytest-bdd refuses a scenario whose first step is `*`, and with it the file.
+        out += _step(Step("given", "", criterion.title, docstring=criterion.text), kw)
     if criterion.examples:
         out += ["", f"    {kw.examples}:"]
         out += _table((criterion.examples.header, *criterion.examples.rows), "      ")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from uatkit.atomic import atomic_write_text
 from uatkit.config import Config
+from uatkit.gherkin.parse import read_feature_files
 from uatkit.gherkin.render import FINGERPRINT_PREFIX, SOURCE_PREFIX, fingerprint, render_feature
 from uatkit.model import Catalogue, Story
 from uatkit.text import slug
@@ -87,16 +89,15 @@ def feature_path(config: Config, story: Story) -> Path:
     return config.features_dir / (slug(story.module, 60) or "general") / f"{name}.feature"
 
 
-def existing_features(config: Config) -> dict[Path, str]:
-    """Return the text of every feature file under the features folder."""
-    if not config.features_dir.is_dir():
-        return {}
-    return {p: p.read_text(encoding="utf-8") for p in sorted(config.features_dir.rglob("*.feature"))}
+def plan(
+    catalogue: Catalogue, config: Config, force: bool = False, existing: Mapping[Path, str] | None = None
+) -> list[Planned]:
+    """Return what generation would do for every story and every generated file on disk.
 
-
-def plan(catalogue: Catalogue, config: Config, force: bool = False) -> list[Planned]:
-    """Return what generation would do for every story and every generated file on disk."""
-    existing = existing_features(config)
+    `existing` is the text of the feature files (a project's `feature_files`); they are read when not given.
+    """
+    if existing is None:
+        existing = read_feature_files(config.features_dir, config.relative).texts
     headers = {path: read_header(text) for path, text in existing.items()}
     known = catalogue.by_id()
     result: list[Planned] = []

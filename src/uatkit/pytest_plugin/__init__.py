@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from uatkit.config import load_config
+from uatkit.errors import UatkitError
 from uatkit.model import Story
 from uatkit.project import Project
 from uatkit.pytest_plugin import (
@@ -31,7 +32,7 @@ from uatkit.pytest_plugin import (
     system,
     tags,
 )
-from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
+from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY, STORIES_KEY
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
 _current_config: pytest.Config | None = None
@@ -57,9 +58,12 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.uatkit_missing_steps:
         return
-    project = Project(load_config(config.rootpath))
+    try:
+        project = Project(load_config(config.rootpath))
+    except UatkitError as exc:
+        # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
+        raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None
     config.stash[PROJECT_KEY] = project
-    config.stash[CONFIG_KEY] = project.config
     system.configure(config, project.config)
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "uatkit-fixtures")
@@ -83,7 +87,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Stop at once when the system under test is down."""
-    if CONFIG_KEY in session.config.stash:
+    if PROJECT_KEY in session.config.stash:
         system.check_reachable(session.config)
 
 
@@ -123,10 +127,11 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     """Add uatkit's Allure mapping to the scenario's result."""
     item = request.node
     config = item.config
-    if CONFIG_KEY not in config.stash or allure_map.reporting(config) is None:
+    if PROJECT_KEY not in config.stash or allure_map.reporting(config) is None:
         return
     level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
-    info = allure_map.item_info(config.stash[CONFIG_KEY], _stories(config), item, feature, scenario, level)
+    settings = config.stash[PROJECT_KEY].config
+    info = allure_map.item_info(settings, _stories(config), item, feature, scenario, level)
     allure_map.apply(info, item, data.scenario_seed(item, level))
 
 
@@ -142,15 +147,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture(autouse=True)
 def uatkit_level(pytestconfig: pytest.Config) -> str | None:
     """Return the level this scenario runs at (parametrized per level tag; else the project's default)."""
-    project = pytestconfig.stash.get(CONFIG_KEY, None)
-    defaults = [lvl.value for lvl in project.default_levels] if project else []
+    loaded = pytestconfig.stash.get(PROJECT_KEY, None)
+    defaults = [lvl.value for lvl in loaded.config.default_levels] if loaded else []
     return next((lvl for lvl in defaults if lvl in levels.AUTOMATED), None)
 
 
 def _stories(config: pytest.Config) -> dict[str, Story]:
     if STORIES_KEY not in config.stash:
-        from uatkit.errors import UatkitError
-
         try:
             config.stash[STORIES_KEY] = config.stash[PROJECT_KEY].catalogue.by_id()
         except UatkitError as exc:

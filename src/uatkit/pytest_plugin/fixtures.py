@@ -18,15 +18,15 @@ import pytest
 from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
 from uatkit.pytest_plugin.data import scenario_seed
-from uatkit.pytest_plugin.keys import CONFIG_KEY, FAILED_KEY
+from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY
 
 if TYPE_CHECKING:
     from uatkit.pytest_plugin.http import ApiSession
 
 
 def _setting(config: pytest.Config, name: str, default: str) -> str:
-    project = config.stash.get(CONFIG_KEY, None)
-    return str(getattr(project, name)) if project is not None else default
+    loaded = config.stash.get(PROJECT_KEY, None)
+    return str(getattr(loaded.config, name)) if loaded is not None else default
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from uatkit.config import Config
 from uatkit.model import Story
 from uatkit.project import Project
 
 #: The session's project, loaded once per process (the controller and each xdist worker).
 PROJECT_KEY = pytest.StashKey[Project]()
-CONFIG_KEY = pytest.StashKey[Config]()
 STORIES_KEY = pytest.StashKey[dict[str, Story]]()
 #: Set on an item whose call phase failed, so that fixtures attach evidence while tearing down.
 FAILED_KEY = pytest.StashKey[bool]()

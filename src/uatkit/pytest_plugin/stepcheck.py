@@ -1,4 +1,5 @@
-"""Find scenarios bound to no test and steps with no definition, as pytest-bdd itself resolves them."""
+"""The session `uatkit check` runs: which scenarios tests bind, which steps no definition matches, and what
+pytest could not collect."""
 
 from __future__ import annotations
 
@@ -13,20 +14,13 @@ OPTION = "--uatkit-missing-steps"
 
 def add_options(parser: pytest.Parser) -> None:
     """Register the option that runs the check instead of the tests."""
-    group = parser.getgroup("uatkit")
-    group.addoption(
+    parser.getgroup("uatkit").addoption(
         OPTION,
         dest="uatkit_missing_steps",
         metavar="JSON",
         default=None,
-        help="collect, then write scenarios with no test and steps with no definition to JSON; run no test",
-    )
-    group.addoption(
-        "--uatkit-features",
-        dest="uatkit_features",
-        metavar="DIR",
-        default=None,
-        help="feature folder the step check looks at (with " + OPTION + ")",
+        help="collect, then write the scenarios tests bind, steps with no definition and collection "
+        "errors to JSON; run no test",
     )
 
 
@@ -39,18 +33,30 @@ def cmdline_main(config: pytest.Config) -> int | None:
     return wrap_session(config, _main)
 
 
+class _CollectionErrors:
+    """Keep what pytest could not collect: a broken feature or test module hides its scenarios."""
+
+    def __init__(self) -> None:
+        self.found: list[dict[str, str]] = []
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            lines = [line[1:].strip() for line in report.longreprtext.splitlines() if line.startswith("E ")]
+            message = " ".join(lines) or report.longreprtext.strip().splitlines()[-1]
+            self.found.append({"node": report.nodeid, "message": message})
+
+
 def _main(config: pytest.Config, session: pytest.Session) -> None:
     # pytest-bdd has no public API for this; its --generate-missing uses the same helper.
     from pytest_bdd.generation import _find_step_fixturedef
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-    from uatkit.gherkin.parse import feature_files, parse_features
-
+    errors = _CollectionErrors()
+    config.pluginmanager.register(errors, "uatkit-collection-errors")
     session.perform_collect()
-    folder = Path(config.option.uatkit_features or "features").resolve()
-    # The scenarios come from uatkit's own feature model; pytest-bdd only says which of them a test binds.
-    features = parse_features(feature_files(folder), str)
-    bound: set[tuple[Path, int]] = set()
+    # Which scenarios exist is uatkit's own feature model's answer (`uatkit check`); pytest-bdd only says
+    # which of them a test binds, and which steps it cannot match.
+    bound: set[tuple[str, int]] = set()
     undefined: dict[tuple[str, int, str], dict[str, Any]] = {}
     checked: set[int] = set()
     for item in session.items:
@@ -58,7 +64,7 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
         template = scenario_wrapper_template_registry.get(function) if callable(function) else None
         if template is None:
             continue
-        bound.add((Path(template.feature.filename).resolve(), template.line_number))
+        bound.add((template.feature.filename, template.line_number))
         if id(template) in checked:
             continue  # the same scenario at another level or example row: its steps are already checked
         checked.add(id(template))
@@ -67,14 +73,7 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
                 text = f"{step.keyword.strip()} {step.name}"
                 key = (template.feature.filename, step.line_number, text)
                 undefined[key] = {**_scenario(template), "line": step.line_number, "step": text}
-    # Steps of scenarios no test binds are not reported one by one: the unbound scenario says it all.
-    unbound = [
-        {"file": str(feature.path), "line": scenario.line, "scenario": scenario.name}
-        | {"tags": sorted(set(scenario.tags))}
-        for feature, scenario in features.scenarios()
-        if (feature.path.resolve(), scenario.line) not in bound
-    ]
-    report = {"unbound": unbound, "undefined": list(undefined.values())}
+    report = {"bound": sorted(bound), "undefined": list(undefined.values()), "errors": errors.found}
     Path(config.option.uatkit_missing_steps).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
     )

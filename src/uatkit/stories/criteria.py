@@ -35,8 +35,19 @@ def split_row(line: str) -> tuple[str, ...]:
     return tuple(cell.strip().replace("\\|", "|") for cell in cells)
 
 
-def _closes(line: str, fence: str) -> bool:
-    return len(line) >= len(fence) and line == fence[0] * len(line)
+def opening_fence(line: str) -> str | None:
+    """Return the delimiter a line opens a doc string or fenced block with (at any indentation), if any."""
+    text = line.strip()
+    if not text.startswith(_DOCSTRING):
+        return None
+    # As in Markdown, a longer run opens a block that can hold shorter ones.
+    return text[: len(text) - len(text.lstrip(text[0]))]
+
+
+def closes(line: str, fence: str) -> bool:
+    """Return True when a line closes a block opened with `fence`: a run at least as long, alone."""
+    text = line.strip()
+    return len(text) >= len(fence) and text == fence[0] * len(text)
 
 
 def _is_separator(cells: tuple[str, ...]) -> bool:
@@ -57,13 +68,12 @@ def parse_body(
         if not line:
             i += 1
             continue
-        if line.startswith(_DOCSTRING) and body.steps:
-            # As in Markdown, a longer run opens a block that can hold shorter ones and only a run
-            # at least as long closes it, so the story reader and this parser agree where it ends.
-            fence = line[: len(line) - len(line.lstrip(line[0]))]
+        fence = opening_fence(line) if body.steps else None
+        if fence is not None:
+            # The story reader hides the same blocks from its heading search (markdown._masked).
             doc: list[str] = []
             i += 1
-            while i < len(lines) and not _closes(lines[i][1].strip(), fence):
+            while i < len(lines) and not closes(lines[i][1], fence):
                 doc.append(lines[i][1].strip())
                 i += 1
             if i == len(lines):

@@ -14,12 +14,10 @@ import yaml
 from uatkit.errors import Problem
 from uatkit.model import SourceLocation
 from uatkit.stories.build import RawCriterion, RawStory, split_tags
+from uatkit.stories.criteria import closes, opening_fence
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from markdown_it.parser_block import RuleFuncBlockType
-    from markdown_it.ruler import RuleOptionsType
-    from markdown_it.rules_block import StateBlock
 
 FRONT_MATTER_KEYS = ("id", "module", "priority", "levels", "owner", "language", "labels", "epic", "title")
 
@@ -135,14 +133,39 @@ def _body(lines: list[str], start: int, raw: RawStory, where: SourceLocation) ->
 
 def _structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set[int]]:
     """Return the `#` and `##` headings (level and text by line index) and the comment lines of a body."""
-    if not any(_NEEDS_PARSER.match(line) for line in lines):
-        return _plain_headings(lines), set()
-    return _parsed_structure(lines)
+    shown = _masked(lines)
+    if not any(_NEEDS_PARSER.match(line) for line in shown):
+        return _plain_headings(shown), set()
+    return _parsed_structure(shown)
 
 
-#: A line that can change which lines are headings: a fence or doc string, HTML (comments), a `#` line
-#: that is indented (it may belong to a list item). Without one, the headings are the `#`/`##` lines.
-_NEEDS_PARSER = re.compile(r' {0,3}(?:```|~~~|"""|<)|[ \t]+#')
+def _masked(lines: list[str]) -> list[str]:
+    """Return the lines with fenced blocks and doc strings hidden, found as the criterion parser finds them.
+
+    A block is whatever parse_body takes for one (a delimiter at any indentation, closed by a run at least
+    as long), so that no line inside it is a heading for either. A delimiter never closed is blanked
+    alone: the lines after it stay structure, and parse_body reports it at its line.
+    """
+    shown = list(lines)
+    index = 0
+    while index < len(lines):
+        fence = opening_fence(lines[index])
+        if fence is None:
+            index += 1
+            continue
+        end = next((j for j in range(index + 1, len(lines)) if closes(lines[j], fence)), None)
+        for hidden in range(index, (end if end is not None else index) + 1):
+            shown[hidden] = _TEXT
+        index = (end if end is not None else index) + 1
+    return shown
+
+
+#: What a hidden line becomes: paragraph text, which is never structure.
+_TEXT = "."
+#: A line that can change which lines are headings once blocks are hidden: HTML (comments), a `#` line
+#: that is indented (it may belong to a list item), a NUL (markdown-it replaces it). Without one, the
+#: headings are the `#`/`##` lines, as markdown-it finds them (tests/test_stories_markdown.py checks).
+_NEEDS_PARSER = re.compile(r" {0,3}<|[ \t]+#|[^\x00]*\x00")
 _HEADING = re.compile(r"(#{1,2})(?=[ \t]|$)(.*)")
 
 
@@ -165,8 +188,7 @@ def _parsed_structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set
     headings: dict[int, tuple[int, str]] = {}
     comments: set[int] = set()
     tokens = _parser().parse("\n".join(lines))
-    # Only top-level blocks are structure: a heading in a list or a quote, or a line in a fenced
-    # block or doc string, is text of the criterion it stands in.
+    # Only top-level blocks are structure: a heading in a list or a quote is text of its criterion.
     for token, following in itertools.pairwise(tokens):
         if token.level or token.map is None:
             continue
@@ -179,43 +201,12 @@ def _parsed_structure(lines: list[str]) -> tuple[dict[int, tuple[int, str]], set
 
 @functools.cache
 def _parser() -> MarkdownIt:
-    """Return a CommonMark block parser that also reads Gherkin `\"\"\"` doc strings as fences."""
+    """Return a CommonMark block parser (no inline markup, no setext headings)."""
     # Imported here: markdown-it takes tens of milliseconds to import, and only Markdown stories need it.
     from markdown_it import MarkdownIt
-    from markdown_it.rules_block import fence, make_fence_rule
 
     parser = MarkdownIt("commonmark")
     # Only block structure is needed: inline markup never changes which line is a heading, and a
     # setext underline ("---" under a line) is a rule here, since criteria are `## ` headings.
     parser.disable(["inline", "text_join", "lheading"])
-    interrupts: RuleOptionsType = {"alt": ["paragraph", "reference", "blockquote", "list"]}
-    parser.block.ruler.at("fence", _closed_only(fence), interrupts)
-    # A `"""` doc string is Gherkin, not Markdown: without this rule a `## ` line inside one would be
-    # a heading, and a ``` line inside one would open a fence that hides the criteria after it.
-    docstring = make_fence_rule(markers=('"',), token_type="docstring", disallow_marker_in_info=())
-    parser.block.ruler.before("fence", "docstring", _closed_only(docstring), interrupts)
     return parser
-
-
-def _closed_only(rule: RuleFuncBlockType) -> RuleFuncBlockType:
-    """Wrap a fence rule so that a fence never closed stays plain text."""
-
-    # Markdown runs an unclosed fence to the end of the file; here that would silently turn every
-    # later criterion into text, so the opening line stays text and parse_body reports it instead.
-    def closed(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        if not rule(state, start, end, silent):
-            return False
-        if silent:
-            return True
-        token = state.tokens[-1]
-        assert token.map is not None
-        last = token.map[1] - 1
-        text = state.src[state.bMarks[last] + state.tShift[last] : state.eMarks[last]].rstrip()
-        closes = last > start and len(text) >= len(token.markup) and text == token.markup[0] * len(text)
-        if token.map[1] < end or closes:
-            return True
-        state.tokens.pop()
-        state.line = start
-        return False
-
-    return closed
