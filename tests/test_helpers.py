@@ -51,7 +51,6 @@ def no_browser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_no_chromium_anywhere_finds_none(no_browser: Path) -> None:
     assert find_chromium() is None
-    assert find_chromium(recorded=no_browser / ".browser") is None
 
 
 def test_the_configured_path_then_uatkit_browser_come_first(
@@ -63,18 +62,14 @@ def test_the_configured_path_then_uatkit_browser_come_first(
     assert find_chromium() == Chromium("/opt/env/chrome")
 
 
-def test_playwrights_own_build_comes_before_the_recorded_and_system_ones(no_browser: Path) -> None:
+def test_playwrights_own_build_comes_before_a_system_one(no_browser: Path) -> None:
     build = chrome(no_browser / "ms-playwright" / "chromium-1169" / "chrome-linux")
     chrome(no_browser / "bin").rename(no_browser / "bin" / "chromium")
-    (no_browser / ".browser").write_text("/usr/bin/recorded\n", encoding="utf-8")
-    found = find_chromium(recorded=no_browser / ".browser")
+    found = find_chromium()
     assert found is not None and found.playwright_build and found.path == str(build)
 
 
-def test_the_recorded_browser_then_a_system_chromium_on_the_path(no_browser: Path) -> None:
+def test_else_a_system_chromium_on_the_path(no_browser: Path) -> None:
     chrome(no_browser / "bin").rename(no_browser / "bin" / "chromium")
-    (no_browser / ".browser").write_text("/usr/bin/recorded\n", encoding="utf-8")
-    recorded = find_chromium(recorded=no_browser / ".browser")
-    assert recorded is not None and recorded.path == "/usr/bin/recorded" and not recorded.playwright_build
     system = find_chromium()
     assert system is not None and system.path == os.path.join(no_browser, "bin", "chromium")

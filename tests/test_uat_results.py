@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from uatkit.allure.mapping import case_info, scenario_info
+from uatkit.allure.mapping import case_info, defect_ids, scenario_info
 from uatkit.config import Config
 from uatkit.model import Case, Mark, Priority, SourceLocation, Status, Story
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
-from uatkit.uat.results import defect_ids, write_uat_results
+from uatkit.uat.results import write_uat_results
 
 D1 = dt.date(2026, 11, 20)
 MIDNIGHT_MS = int(dt.datetime(2026, 11, 20, tzinfo=dt.UTC).timestamp() * 1000)

@@ -1,10 +1,16 @@
-"""File writes that never leave a half-written file behind."""
+"""File and folder writes that never leave a half-written file or folder behind."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from uatkit.errors import UatkitError
 
 
 def _umask() -> int:
@@ -36,3 +42,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write UTF-8 text with LF line ends atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+@contextmanager
+def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
+    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was."""
+    if final.exists() and not final.is_dir():
+        raise UatkitError(f"{final}: is a file, not a folder; choose another folder")
+    if final.is_dir() and any(final.iterdir()) and not ours(final):
+        raise UatkitError(
+            f"{final}: uatkit did not make this folder and would replace everything in it; "
+            "choose another folder or empty it"
+        )
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        os.chmod(work, 0o755)  # mkdtemp's 0700 would hide a shared report from its readers
+        yield work
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+    if final.exists():
+        final.rename(old)
+    work.rename(final)
+    shutil.rmtree(old, ignore_errors=True)

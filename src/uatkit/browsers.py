@@ -1,7 +1,8 @@
 """Find the Chromium the e2e checks launch, for the pytest plugin and for the report's environment.
 
-The order: the configured path (`[tool.uatkit] browser`), UATKIT_BROWSER, Playwright's own build, the
-browser `make setup` recorded in `.browser`, then a system Chromium on the PATH (Debian's `chromium`).
+The order: the configured path (`[tool.uatkit] browser`), UATKIT_BROWSER, Playwright's own build, then a
+system Chromium on the PATH (Debian's `chromium`). The plugin launches what this finds and the report's
+environment names the same browser.
 """
 
 from __future__ import annotations
@@ -22,18 +23,14 @@ class Chromium:
     playwright_build: bool = False
 
 
-def find_chromium(configured: str = "", recorded: Path | None = None) -> Chromium | None:
-    """Return the Chromium to use, or None when there is none; `recorded` is a file naming one."""
+def find_chromium(configured: str = "") -> Chromium | None:
+    """Return the Chromium to use, or None when there is none."""
     for candidate in (configured, os.environ.get("UATKIT_BROWSER", "")):
         if candidate:
             return Chromium(candidate)
     build = playwright_chromium()
     if build is not None:
         return Chromium(str(build), playwright_build=True)
-    if recorded is not None and recorded.is_file():
-        named = recorded.read_text(encoding="utf-8").strip()
-        if named:
-            return Chromium(named)
     path = next((found for name in SYSTEM_CHROMIUM if (found := shutil.which(name))), None)
     return Chromium(path) if path else None
 

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sys
-import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,17 +60,13 @@ DEFAULT_EXCEL_COLUMNS: dict[str, str] = {
 }
 REQUIRED_EXCEL_FIELDS = ("id", "title")
 
+#: What selects a scenario for UAT: a tag (manual, uat), a priority of its requirement, or every scenario.
 UatSelector = Literal["manual", "uat", "must", "should", "could", "wont", "all"]
-UAT_SELECTORS: tuple[str, ...] = typing.get_args(UatSelector)
+#: The sign-off gates' rules (trace.signoff checks each) and what a failed gate makes the verdict.
 GateRule = Literal["accepted", "not_failed", "uat_executed", "no_stale", "packs_signed"]
-GATE_RULES: tuple[str, ...] = typing.get_args(GateRule)
 GateOutcome = Literal["no-go", "conditions"]
-GATE_OUTCOMES: tuple[str, ...] = typing.get_args(GateOutcome)
-if typing.TYPE_CHECKING:
-    # Read as any text: the CLI builds its label on a gate's rule ("uat_executed ≥ 95 %").
-    _GateRuleText = str
-else:
-    _GateRuleText = GateRule
+NO_GO: GateOutcome = "no-go"
+CONDITIONS: GateOutcome = "conditions"
 
 
 def _about(description: str, **extra: Any) -> Meta:
@@ -150,7 +145,7 @@ class Gate:
     verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS (`on_fail = "conditions"`).
     """
 
-    rule: Annotated[_GateRuleText, _about("What the gate checks.")]
+    rule: Annotated[GateRule, _about("What the gate checks.")]
     on_fail: Annotated[GateOutcome, _about("What a failed gate makes the verdict.")] = "no-go"
     priorities: Annotated[
         tuple[Priority, ...], _about("The requirements' priorities the rule looks at (all when empty).")

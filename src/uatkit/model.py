@@ -30,6 +30,12 @@ LEVEL_TAGS = frozenset(level.value for level in Level)
 AUTOMATED_LEVELS = (Level.UNIT, Level.INTEGRATION, Level.E2E)
 #: The layer of UAT results: the matrix's column after the automated levels, the Allure `layer` label's value.
 UAT_LAYER = "uat"
+#: Tags with a value: `@case:REQ-101.AC-1` names a scenario's stable case ID, `@defect:BUG-7` a known defect.
+CASE_TAG = "case"
+CASE_PREFIX = f"{CASE_TAG}:"
+DEFECT_TAG = "defect"
+#: The tag that sends an automated scenario to the business users' UAT packs as well.
+UAT_TAG = "uat"
 
 
 class PackGrouping(StrEnum):

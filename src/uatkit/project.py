@@ -93,6 +93,16 @@ class Project:
         return self.root / self.config.report.folder
 
     @property
+    def report_output(self) -> Path:
+        """Return the folder of the generated Allure report."""
+        return self.root / self.config.report.output
+
+    @property
+    def report_history(self) -> Path:
+        """Return Allure's history file, kept between reports."""
+        return self.root / self.config.report.history
+
+    @property
     def merged_results(self) -> Path:
         """Return the folder `uatkit report` merges results into."""
         return self.root / self.config.report.merged

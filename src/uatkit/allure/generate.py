@@ -10,8 +10,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from uatkit.allure.merge import allure3_categories, fresh_folder, write_json
-from uatkit.atomic import atomic_write_text
+from uatkit.allure.merge import allure3_categories, write_json
+from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.browsers import find_chromium
 from uatkit.config import Config
 from uatkit.errors import UatkitError
@@ -113,7 +113,7 @@ def report_executor(name: str, commit: str) -> dict[str, str]:
 
 def browser_version(config: Config) -> str:
     """Return the e2e browser's name and version ("Chromium 131.0…"), its path, or "" when none is known."""
-    found = find_chromium(config.browser, recorded=config.root / ".browser")
+    found = find_chromium(config.browser)
     if found is None:
         return ""
     text = _quiet([found.path, "--version"], config.root)

@@ -112,6 +112,14 @@ def case_links(config: Config, requirement: str, defects: list[str]) -> tuple[tu
 _PLAIN_ID = re.compile(r"[\w.#/-]+\Z")
 
 
+def defect_ids(text: str) -> list[str]:
+    """Return the defect IDs a tester wrote in the Defect ID cell (commas, semicolons or spaces)."""
+    return [d for d in _DEFECT_SPLIT.split(text) if d]
+
+
+_DEFECT_SPLIT = re.compile(r"[\s,;]+")
+
+
 def defect_link(config: Config, defect: str) -> str:
     """Return a defect's URL: from the `defect_url` template, else the ID itself if a plain ID or web link.
 

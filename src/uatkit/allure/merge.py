@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import filecmp
 import json
-import os
 import re
 import shutil
-import tempfile
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from allure_commons.model2 import Status as AllureStatus
+
 from uatkit.allure.mapping import LAYER_LABEL
-from uatkit.allure.read import read_result_set, result_files
-from uatkit.atomic import atomic_write_text
+from uatkit.allure.read import read_result_set
+from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import UAT_LAYER, SourceLocation
 from uatkit.text import slug
@@ -45,18 +43,19 @@ class Category:
     layer: str = ""
 
 
+_FAILED, _BROKEN, _UNKNOWN = AllureStatus.FAILED, AllureStatus.BROKEN, AllureStatus.UNKNOWN
 _DOWN = (
     "[Cc]onnection refused|ECONNREFUSED|ERR_CONNECTION_REFUSED|ERR_NAME_NOT_RESOLVED|[Uu]nreachable"
     "|[Ff]ailed to establish a new connection|[Nn]ame or service not known|[Nn]o base URL"
 )
 #: First match wins in Allure 3, so the specific categories come before the catch-alls.
 CATEGORIES = (
-    Category("System unavailable", "The system under test did not answer.", ("failed", "broken"), _DOWN),
-    Category("Rejected in UAT", "A business user marked the case Fail.", ("failed",), layer=UAT_LAYER),
-    Category("Blocked in UAT", "A business user could not carry the case out.", ("broken",), layer=UAT_LAYER),
-    Category("UAT mark to re-check", "A stale or conflicting UAT mark.", ("unknown",), layer=UAT_LAYER),
-    Category("Product defects", "A check failed: the system does not do what is expected.", ("failed",)),
-    Category("Test defects", "The check itself broke before reaching a verdict.", ("broken",)),
+    Category("System unavailable", "The system under test did not answer.", (_FAILED, _BROKEN), _DOWN),
+    Category("Rejected in UAT", "A business user marked the case Fail.", (_FAILED,), layer=UAT_LAYER),
+    Category("Blocked in UAT", "A business user could not carry the case out.", (_BROKEN,), layer=UAT_LAYER),
+    Category("UAT mark to re-check", "A stale or conflicting UAT mark.", (_UNKNOWN,), layer=UAT_LAYER),
+    Category("Product defects", "A check failed: the system does not do what is expected.", (_FAILED,)),
+    Category("Test defects", "The check itself broke before reaching a verdict.", (_BROKEN,)),
 )
 
 
@@ -84,9 +83,10 @@ def merge_results(
     folders = list({folder.resolve(): folder for folder in folders}.values())
     if out.resolve() in {folder.resolve() for folder in folders}:
         raise UatkitError(f"{out}: the merged folder cannot also be a results folder; merge into another one")
-    files_in = result_files(folders)
     found = read_result_set(folders)
-    kept, problems = found.latest, found.problems
+    kept, problems = found.latest, list(found.problems)
+    # Every result file is a kept, superseded or unreadable one: the folders are listed once.
+    results_in = len(kept) + len(found.superseded) + len(problems)
     problems += [
         Problem(SourceLocation(str(f / "environment.xml")), "not merged", "write environment.properties")
         for f in folders
@@ -120,7 +120,7 @@ def merge_results(
     for record in kept:
         by_layer.setdefault(record.layer or "(none)", Counter())[record.status] += 1
     return MergeSummary(
-        results_in=len(files_in),
+        results_in=results_in,
         duplicates=len(superseded),
         results_out=len(kept),
         environment_keys=len(merged_env),
@@ -243,28 +243,3 @@ def _unescape(text: str) -> str:
 def _is_allure_file(path: Path) -> bool:
     # Hidden and half-written files are a writer's business; subfolders (Allure 2's history/) are not read.
     return path.is_file() and not path.name.startswith(".") and not path.name.endswith(".tmp")
-
-
-@contextmanager
-def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
-    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was."""
-    if final.exists() and not final.is_dir():
-        raise UatkitError(f"{final}: is a file, not a folder; choose another folder")
-    if final.is_dir() and any(final.iterdir()) and not ours(final):
-        raise UatkitError(
-            f"{final}: uatkit did not make this folder and would replace everything in it; "
-            "choose another folder or empty it"
-        )
-    final.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
-    try:
-        os.chmod(work, 0o755)  # mkdtemp's 0700 would hide a shared report from its readers
-        yield work
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-    if final.exists():
-        final.rename(old)
-    work.rename(final)
-    shutil.rmtree(old, ignore_errors=True)

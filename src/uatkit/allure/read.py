@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LinkType
 
 from uatkit.allure.mapping import CASE_LABEL, LAYER_LABEL
@@ -16,7 +17,13 @@ from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 
 #: Allure statuses, worst first: a case that failed at a level once is failed at that level.
-STATUS_ORDER = ("failed", "broken", "unknown", "skipped", "passed")
+STATUS_ORDER: tuple[str, ...] = (
+    AllureStatus.FAILED,
+    AllureStatus.BROKEN,
+    AllureStatus.UNKNOWN,
+    AllureStatus.SKIPPED,
+    AllureStatus.PASSED,
+)
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         uuid=str(data.get("uuid", "")),
         history_id=str(data.get("historyId", "")),
         name=str(data.get("name", "")),
-        status=str(data.get("status") or "unknown"),
+        status=str(data.get("status") or AllureStatus.UNKNOWN),
         start=int(data.get("start") or 0),
         stop=int(data.get("stop") or 0),
         case_id=next((v for k, v in labels if k == CASE_LABEL), ""),

@@ -11,8 +11,6 @@ from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 
-_SHOWN = ("passed", "failed", "broken", "skipped", "unknown")
-
 
 def register(app: typer.Typer) -> None:
     """Add the report command to the app."""
@@ -57,6 +55,8 @@ def report(
 
     Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1
     """
+    from allure_commons.model2 import Status
+
     from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
     from uatkit.allure.merge import merge_results
 
@@ -70,28 +70,29 @@ def report(
             config, commit=loaded.commit, base_url=base_url or "", app_version=app_version or ""
         )
         summary = merge_results(folders, merged, environment, report_executor(title, loaded.commit))
-        target = output or config.root / config.report.output
+        target = output or loaded.report_output
         with err.status("Building the Allure report (npx allure generate) ..."):
             index = generate_report(
                 config,
                 merged,
                 target,
                 single_file=config.report.single_file if single_file is None else single_file,
-                history=config.root / config.report.history,
+                history=loaded.report_history,
                 name=title,
             )
     for problem in summary.problems:
         err.print(f"warning: skipped {problem}", markup=False)
     for clash in summary.clashes:
         err.print(f"warning: two files share a name: {clash}", markup=False)
+    shown = (Status.PASSED, Status.FAILED, Status.BROKEN, Status.SKIPPED, Status.UNKNOWN)
     listing = table(
         f"{summary.results_out} results from {len(folders)} folder(s); "
         f"{summary.duplicates} retries collapsed; {summary.environment_keys} environment entries",
         "layer",
-        *_SHOWN,
+        *shown,
     )
     for layer, counts in summary.by_layer.items():
-        listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in _SHOWN)))
+        listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in shown)))
     out.print(listing)
     out.print(f"Allure report: {loaded.shown(index)}", markup=False)
 

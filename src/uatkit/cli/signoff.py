@@ -11,12 +11,13 @@ from rich.text import Text
 
 from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, table, user_errors
 from uatkit.errors import EXIT_CHECK
+from uatkit.trace.model import Outcome
 
 #: The verdict's colours in the terminal, as on the page.
 _STYLE = {
-    "GO": "bold white on green",
-    "GO WITH CONDITIONS": "bold black on dark_orange",
-    "NO-GO": "bold white on red",
+    Outcome.GO: "bold white on green",
+    Outcome.GO_WITH_CONDITIONS: "bold black on dark_orange",
+    Outcome.NO_GO: "bold white on red",
 }
 
 
@@ -63,17 +64,11 @@ def signoff(
         listing = table("Sign-off gates", "", "rule", "priorities", "on fail", "reason")
         for result in verdict.gates:
             mark = Text("✓", "green") if result.passed else Text("✗", "red")
-            rule = result.gate.rule
-            if rule == "uat_executed":
-                rule += f" ≥ {result.gate.min_percent:g} %"
-            # uat_executed and packs_signed look at every UAT case and pack, whatever their priority.
-            scoped = rule.startswith(("accepted", "not_failed", "no_stale"))
-            priorities = (", ".join(p.value for p in result.gate.priorities) or "all") if scoped else "-"
-            listing.add_row(mark, *cells(rule, priorities, result.gate.on_fail, result.reason))
+            listing.add_row(mark, *cells(result.label, result.scope, result.gate.on_fail, result.reason))
         out.print(listing)
-        for condition in verdict.conditions if verdict.outcome != "NO-GO" else ():
+        for condition in verdict.conditions if verdict.outcome is not Outcome.NO_GO else ():
             out.print(Text.assemble(("condition: ", "dark_orange"), condition))
         if run.page:
             out.print(f"sign-off page: {run.shown_page}", markup=False)
-    if verdict.outcome == "NO-GO":
+    if verdict.outcome is Outcome.NO_GO:
         raise typer.Exit(EXIT_CHECK)

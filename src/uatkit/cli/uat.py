@@ -108,8 +108,8 @@ def export(
             run = export_packs(
                 loaded,
                 release=chosen_release,
-                by=(by or PackGrouping(config.uat.by)).value,
-                language=(lang or PackLanguage(config.uat.language)).value,
+                by=by or config.uat.by,
+                language=lang or config.uat.language,
                 everything=everything,
                 due=due_date,
                 password=password,

@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from uatkit.errors import Problem
-from uatkit.model import SourceLocation
-
-CASE_PREFIX = "case:"
+from uatkit.model import CASE_PREFIX, SourceLocation
 
 
 class StepType(StrEnum):

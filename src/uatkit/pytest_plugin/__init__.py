@@ -18,7 +18,7 @@ import pytest
 
 from uatkit.config import load_config
 from uatkit.errors import UatkitError
-from uatkit.model import Story
+from uatkit.model import AUTOMATED_LEVELS, Story
 from uatkit.project import Project
 from uatkit.pytest_plugin import (
     allure_map,
@@ -149,7 +149,7 @@ def uatkit_level(pytestconfig: pytest.Config) -> str | None:
     """Return the level this scenario runs at (parametrized per level tag; else the project's default)."""
     loaded = pytestconfig.stash.get(PROJECT_KEY, None)
     defaults = [lvl.value for lvl in loaded.config.default_levels] if loaded else []
-    return next((lvl for lvl in defaults if lvl in levels.AUTOMATED), None)
+    return next((lvl for lvl in defaults if lvl in AUTOMATED_LEVELS), None)
 
 
 def _stories(config: pytest.Config) -> dict[str, Story]:

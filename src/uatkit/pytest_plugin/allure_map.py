@@ -12,7 +12,7 @@ import pytest
 
 from uatkit.allure.mapping import BUSINESS_OWNER_LABEL, CASE_LABEL, LAYER_LABEL, AllureInfo, scenario_info
 from uatkit.config import Config
-from uatkit.model import Story
+from uatkit.model import CASE_TAG, DEFECT_TAG, Story
 from uatkit.pytest_plugin.tags import tag_values
 
 
@@ -65,13 +65,13 @@ def item_info(
     config: Config, stories: dict[str, Story], item: pytest.Item, feature: Any, scenario: Any, level: str
 ) -> AllureInfo:
     """Return the mapping for a running pytest-bdd scenario item."""
-    case_ids = tag_values(item, "case")
+    case_ids = tag_values(item, CASE_TAG)
     case_id = case_ids[0] if case_ids else ""
     story = stories.get(case_id.rpartition(".")[0]) if case_id else None
     if story is None:
         story = next((stories[m.name] for m in item.iter_markers() if m.name in stories), None)
     return scenario_info(
-        config, story, feature.name, scenario.name, case_id, level, tag_values(item, "defect")
+        config, story, feature.name, scenario.name, case_id, level, tag_values(item, DEFECT_TAG)
     )
 
 

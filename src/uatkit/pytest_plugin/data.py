@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from uatkit.model import CASE_TAG
 from uatkit.pytest_plugin.tags import tag_values
 
 
@@ -33,7 +34,7 @@ def derive_seed(base: str, case_id: str, level: str, row: str) -> int:
 
 def scenario_seed(item: pytest.Item, level: str | None) -> int:
     """Return the seed of the scenario an item runs."""
-    case_ids = tag_values(item, "case")
+    case_ids = tag_values(item, CASE_TAG)
     callspec = getattr(item, "callspec", None)
     row = ""
     if callspec is not None:

@@ -11,8 +11,6 @@ import pytest
 from uatkit.model import AUTOMATED_LEVELS
 
 PARAM = "uatkit_level"
-#: The plugin's name for the model's automated levels (the plugin's router reads it as `levels.AUTOMATED`).
-AUTOMATED = AUTOMATED_LEVELS
 
 
 def add_options(parser: pytest.Parser) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from allure_commons.model2 import Status as AllureStatus
 
-from uatkit.allure.mapping import UAT_STATUS, requirement_link
+from uatkit.allure.mapping import UAT_STATUS, defect_ids, requirement_link
 from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
 from uatkit.cases import select_cases
 from uatkit.config import Config
@@ -31,7 +31,6 @@ from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision,
 from uatkit.project import Project
 from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
-from uatkit.uat.results import defect_ids
 
 #: The Allure statuses that fail a level.
 BAD = (AllureStatus.FAILED, AllureStatus.BROKEN)
@@ -292,7 +291,7 @@ def _newest(folder: Path) -> float:
 
 def allure_link(project: Project) -> str:
     """Return the Allure report's index.html relative to the report folder ("" when it does not exist)."""
-    index = project.root / project.config.report.output / "index.html"
+    index = project.report_output / "index.html"
     if not index.is_file():
         return ""
     return Path(os.path.relpath(index, project.report_folder)).as_posix()

@@ -16,6 +16,14 @@ from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Priority, SignOff
 LEVELS = (*(level.value for level in AUTOMATED_LEVELS), UAT_LAYER)
 
 
+class Outcome(StrEnum):
+    """The verdict of the acceptance meeting (`uatkit signoff`)."""
+
+    GO = "GO"
+    GO_WITH_CONDITIONS = "GO WITH CONDITIONS"
+    NO_GO = "NO-GO"
+
+
 class TraceStatus(StrEnum):
     """A requirement's status (docs/trace.md): how far it is verified and accepted."""
 

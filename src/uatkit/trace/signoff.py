@@ -5,30 +5,32 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.atomic import atomic_write_text
-from uatkit.config import Config, Gate
+from uatkit.config import CONDITIONS, NO_GO, Config, Gate, GateRule
 from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Decision, Priority
 from uatkit.project import Project
-from uatkit.trace.model import LEVELS, STATUS_ORDER, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import (
+    LEVELS,
+    STATUS_ORDER,
+    LevelResult,
+    Matrix,
+    Outcome,
+    RequirementTrace,
+    TraceStatus,
+)
 from uatkit.trace.pages import render_page
 
+#: The rules that look at requirements of the gate's priorities; uat_executed and packs_signed look at every
+#: UAT case and pack, whatever their priority.
+PRIORITY_SCOPED: frozenset[GateRule] = frozenset({"accepted", "not_failed", "no_stale"})
 #: How many IDs a gate's one-line reason names before "and N more".
 SHOWN = 5
-
-
-class Outcome(StrEnum):
-    """The verdict of the acceptance meeting."""
-
-    GO = "GO"
-    GO_WITH_CONDITIONS = "GO WITH CONDITIONS"
-    NO_GO = "NO-GO"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,20 @@ class GateResult:
     def title(self) -> str:
         """Return what the gate demands, in words."""
         return describe(self.gate)
+
+    @property
+    def label(self) -> str:
+        """Return the gate's rule as a short label ("uat_executed ≥ 95 %")."""
+        if self.gate.rule == "uat_executed":
+            return f"{self.gate.rule} ≥ {self.gate.min_percent:g} %"
+        return self.gate.rule
+
+    @property
+    def scope(self) -> str:
+        """Return the priorities the rule looks at ("all"), or "-" for a rule about every case or pack."""
+        if self.gate.rule not in PRIORITY_SCOPED:
+            return "-"
+        return ", ".join(p.value for p in self.gate.priorities) or "all"
 
 
 @dataclass(frozen=True)
@@ -77,13 +93,13 @@ def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
     failed = [r for r in results if not r.passed]
     # A pack accepted with conditions is named once: by the gate that failed on it, or here.
     named = {pack for r in failed for pack in r.packs}
-    conditions = [r.reason for r in failed if r.gate.on_fail == "conditions"]
+    conditions = [r.reason for r in failed if r.gate.on_fail == CONDITIONS]
     conditions += [
         f'{pack} accepted with conditions: "{s.conditions.strip()}"'
         for pack, s in sorted(matrix.signoffs.items())
         if s.decision is Decision.WITH_CONDITIONS and pack not in named
     ]
-    if any(r.gate.on_fail == "no-go" for r in failed):
+    if any(r.gate.on_fail == NO_GO for r in failed):
         outcome = Outcome.NO_GO
     elif conditions:
         outcome = Outcome.GO_WITH_CONDITIONS
@@ -94,13 +110,14 @@ def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
 
 def describe(gate: Gate) -> str:
     """Return a gate's demand in words: "every must requirement ACCEPTED"."""
-    return {
+    words: dict[GateRule, str] = {
         "accepted": f"every {_noun(gate, 1)} ACCEPTED",
         "not_failed": f"no {_noun(gate, 1)} FAILED",
         "uat_executed": f"UAT executed ≥ {gate.min_percent:g} %",
         "no_stale": f"no stale UAT mark on {_noun(gate, 2)}",
         "packs_signed": "every UAT pack signed off Accepted",
-    }[gate.rule]
+    }
+    return words[gate.rule]
 
 
 def _selected(matrix: Matrix, gate: Gate) -> list[RequirementTrace]:
@@ -203,7 +220,7 @@ def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
     return GateResult(gate, False, text, involved, tuple(bad))
 
 
-_RULES: dict[str, Callable[[Matrix, Gate], GateResult]] = {
+_RULES: dict[GateRule, Callable[[Matrix, Gate], GateResult]] = {
     "accepted": _accepted,
     "not_failed": _not_failed,
     "uat_executed": _uat_executed,
@@ -286,7 +303,7 @@ def render_signoff(matrix: Matrix, verdict: Verdict, config: Config) -> str:
         totals=StatusCounts("all", {s: matrix.counts()[s] for s in STATUS_ORDER}),
         statuses=STATUS_ORDER,
         allure=matrix.allure_report,
-        project=verdict.project or config.uat.project_name or config.root.name,
+        project=verdict.project or config.project_name,
         defect_url=lambda d: config.defect_url.replace("{id}", d) if config.defect_url else "",
     )
 

@@ -44,8 +44,8 @@ def plan_export(
     cases: Sequence[Case],
     *,
     release: str,
-    by: str,
-    language: str,
+    by: PackGrouping,
+    language: PackLanguage,
     previous: Mapping[str, Mark],
     now: dt.datetime,
     commit: str = "",
@@ -154,18 +154,18 @@ def _owner(group: str, cases: Sequence[Case], by: str) -> str:
     return ", ".join(owners)
 
 
-def group_cases(cases: Iterable[Case], by: str) -> dict[str, list[Case]]:
+def group_cases(cases: Iterable[Case], by: PackGrouping) -> dict[str, list[Case]]:
     """Return cases grouped by module or business owner, groups and cases in first-seen order."""
     groups: dict[str, list[Case]] = {}
     for case in cases:
-        name = (case.owner or "Unassigned") if by == "owner" else case.module
+        name = (case.owner or "Unassigned") if by == PackGrouping.OWNER else case.module
         groups.setdefault(name, []).append(case)
     return groups
 
 
-def pack_language(cases: Iterable[Case], requested: str) -> str:
+def pack_language(cases: Iterable[Case], requested: PackLanguage) -> PackLanguage:
     """Return a pack's label language: the requested one, or with `auto` the one all its cases share."""
-    if requested != "auto":
-        return requested
+    if requested != PackLanguage.AUTO:
+        return PackLanguage(requested)
     languages = {c.language for c in cases}
-    return "zh-CN" if languages == {"zh-CN"} else "en"
+    return PackLanguage.ZH_CN if languages == {PackLanguage.ZH_CN} else PackLanguage.EN

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from uatkit.cases import select_cases
 from uatkit.errors import Problem, UatkitError
+from uatkit.model import PackGrouping, PackLanguage
 from uatkit.project import Project
 from uatkit.uat.export import PlannedPack, plan_export, write_packs
 from uatkit.uat.ledger import ImportOutcome, Ledger, StoredMark, case_states, current_marks, read_view
@@ -32,8 +33,8 @@ def export_packs(
     project: Project,
     *,
     release: str,
-    by: str,
-    language: str,
+    by: PackGrouping,
+    language: PackLanguage,
     everything: bool,
     due: dt.date | None,
     password: str | None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
-import re
 import shutil
 import uuid
 from collections.abc import Sequence
@@ -21,8 +20,10 @@ from uatkit.allure.mapping import (
     OWNER_LABEL,
     UAT_STATUS,
     case_info,
+    defect_ids,
     stable_test_case_id,
 )
+from uatkit.atomic import fresh_folder
 from uatkit.cases import numbered
 from uatkit.config import Config
 from uatkit.model import UAT_LAYER, Case, Mark
@@ -30,7 +31,6 @@ from uatkit.uat.ledger import CaseState, Ledger
 
 #: What a previous write left in the folder; nothing else there is touched.
 _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
-_DEFECT_SPLIT = re.compile(r"[\s,;]+")
 
 
 def write_uat_results(
@@ -38,8 +38,6 @@ def write_uat_results(
 ) -> int:
     """Replace the Allure results in `out` with one result a marked case; return how many were written."""
     from allure_commons.logger import AllureFileLogger
-
-    from uatkit.allure.merge import fresh_folder
 
     def earlier(path: Path) -> bool:
         return any(path.match(pattern) for pattern in _OUR_FILES)
@@ -62,11 +60,6 @@ def write_uat_results(
             logger.report_result(_result(config, case, state, ledger, logger))
             written += 1
     return written
-
-
-def defect_ids(text: str) -> list[str]:
-    """Return the defect IDs a tester wrote in the Defect ID cell (commas, semicolons or spaces)."""
-    return [d for d in _DEFECT_SPLIT.split(text) if d]
 
 
 def _result(config: Config, case: Case, state: CaseState, ledger: Ledger, logger: Any) -> Any:
