@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from uatkit import vcs
 from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 
@@ -68,9 +69,7 @@ class Project:
     @cached_property
     def commit(self) -> str:
         """Return the project's short git commit ("" outside a checkout)."""
-        from uatkit.vcs import commit
-
-        return commit(self.root)
+        return vcs.commit(self.root)
 
     @property
     def ledger_path(self) -> Path:
