@@ -16,10 +16,8 @@ from typing import Any
 
 import pytest
 
-from uatkit.config import load_config
 from uatkit.errors import UatkitError
 from uatkit.model import AUTOMATED_LEVELS, Story
-from uatkit.project import Project
 from uatkit.pytest_plugin import (
     allure_map,
     browser,
@@ -28,6 +26,7 @@ from uatkit.pytest_plugin import (
     fixtures,
     levels,
     manual,
+    session,
     stepcheck,
     system,
     tags,
@@ -58,11 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.uatkit_missing_steps:
         return
-    try:
-        project = Project(load_config(config.rootpath))
-    except UatkitError as exc:
-        # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
-        raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None
+    project = session.load(config)
     config.stash[PROJECT_KEY] = project
     system.configure(config, project.config)
     if not config.pluginmanager.is_registered(fixtures):
