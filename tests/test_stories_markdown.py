@@ -450,3 +450,75 @@ def test_a_block_that_can_hide_a_heading_goes_to_markdown_it(line: str) -> None:
     from uatkit.stories import markdown
 
     assert markdown._NEEDS_PARSER.match(line)
+
+
+# --- free text stays free text ---------------------------------------------------------------------------
+
+HALF_GHERKIN = """\
+---
+id: REQ-9
+module: Sales
+levels: [integration]
+---
+# Order list
+
+## AC-1 Newest first
+When the clerk opens the order list, the newest orders show first.
+The list can be sorted by customer.
+
+## AC-2 A checklist
+* The page loads
+* The totals add up
+
+## AC-3 Out of order
+When I open it
+Then it shows
+Given a customer exists
+
+## AC-4 Real Gherkin
+Only for active users.
+Given a customer exists
+When I open the order list
+Then the newest order is first
+"""
+
+
+def test_free_text_that_starts_like_gherkin_stays_free_text(project: Path, config: Config) -> None:
+    write(project / "stories" / "REQ-9.md", HALF_GHERKIN)
+    catalogue = load_catalogue(config)
+    (story,) = catalogue.stories
+    first, checklist, disordered, gherkin = story.criteria
+    assert first.manual and first.steps == () and first.levels == (Level.MANUAL,)
+    assert first.text.splitlines() == [
+        "When the clerk opens the order list, the newest orders show first.",
+        "The list can be sorted by customer.",
+    ]
+    assert checklist.manual and checklist.text == "* The page loads\n* The totals add up"
+    assert disordered.manual and disordered.text.splitlines()[-1] == "Given a customer exists"
+    assert not gherkin.manual and gherkin.description == "Only for active users." and len(gherkin.steps) == 3
+    assert [w.split(": ", 1)[0] for w in catalogue.warnings] == [
+        "stories/REQ-9.md:8",
+        "stories/REQ-9.md:12",
+        "stories/REQ-9.md:16",
+    ]
+    assert "criterion AC-1 mixes steps with prose after them: it is a manual check" in catalogue.warnings[0]
+    assert "has no When or Then step" in catalogue.warnings[1]
+    assert "has a Given step after a When or Then" in catalogue.warnings[2]
+
+
+def test_generate_warns_and_writes_the_text_as_a_manual_scenario(project: Path) -> None:
+    write(project / "stories" / "REQ-9.md", HALF_GHERKIN)
+    result = CliRunner().invoke(app, ["generate", "-C", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "warning: stories/REQ-9.md:8: criterion AC-1 mixes steps with prose after them" in result.output
+    (feature,) = (project / "features" / "sales").glob("REQ-9*.feature")
+    text = feature.read_text(encoding="utf-8")
+    scenario = text.split("Scenario: AC-1 Newest first\n", 1)[1].split("\n\n", 1)[0]
+    assert scenario.splitlines() == [
+        "    Given Newest first",
+        '      """',
+        "      When the clerk opens the order list, the newest orders show first.",
+        "      The list can be sorted by customer.",
+        '      """',
+    ]
+    assert "@case:REQ-9.AC-1 @manual" in text

@@ -150,6 +150,8 @@ class Catalogue:
     """Every story of a project, in a stable order."""
 
     stories: tuple[Story, ...] = field(default_factory=tuple)
+    #: What reading the stories noticed without refusing them (located, one line each).
+    warnings: tuple[str, ...] = ()
 
     def by_id(self) -> dict[str, Story]:
         """Return the stories keyed by requirement ID."""

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, table, user_errors
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    err,
+    out,
+    project_for,
+    table,
+    user_errors,
+)
 from uatkit.errors import EXIT_CHECK
+
+if TYPE_CHECKING:
+    from uatkit.check import Finding
 
 
 def register(app: typer.Typer) -> None:
@@ -85,6 +98,7 @@ def generate(
         planned = sync.plan(catalogue, config, force=force, existing=loaded.feature_files.texts)
         if not check_only:
             sync.apply(planned)
+    _warn(catalogue.warnings)
     counts = Counter(item.action for item in planned)
     shown = [item for item in planned if item.action is not sync.Action.UNCHANGED]
     if shown:
@@ -131,8 +145,12 @@ def check(
         catalogue = loaded.catalogue
         findings = check_project(loaded, steps=steps)
     if output is Format.JSON:
-        typer.echo(json.dumps({"findings": [f.as_dict() for f in findings]}, ensure_ascii=False, indent=2))
-    elif findings:
+        data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        _exit(findings)
+        return
+    _warn(catalogue.warnings)
+    if findings:
         listing = table(f"{len(findings)} finding(s)", "kind", "where", "what", "what to do")
         for finding in findings:
             listing.add_row(*cells(finding.kind, str(finding.location), finding.message, finding.hint))
@@ -142,5 +160,15 @@ def check(
         out.print(
             f"OK: {len(catalogue.stories)} requirements, {criteria} criteria, features in step.", markup=False
         )
+    _exit(findings)
+
+
+def _exit(findings: list[Finding]) -> None:
     if findings:
         raise typer.Exit(EXIT_CHECK)
+
+
+def _warn(warnings: tuple[str, ...]) -> None:
+    """Print what reading the stories noticed without refusing it."""
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)

@@ -75,6 +75,7 @@ def read_raw(path: Path, config: Config, problems: list[Problem]) -> list[RawSto
 def load_catalogue(config: Config, paths: Iterable[Path] | None = None) -> Catalogue:
     """Read and validate every story; raise InputError listing all problems at once."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     stories: list[Story] = []
     first_seen: dict[str, SourceLocation] = {}
     for path in story_files(config, paths):
@@ -91,12 +92,13 @@ def load_catalogue(config: Config, paths: Iterable[Path] | None = None) -> Catal
                 continue
             if story_id:
                 first_seen[story_id] = raw.at("id")
-            story = build_story(raw, config, problems)
+            story = build_story(raw, config, problems, warnings)
             if story is not None:
                 stories.append(story)
     if problems:
         raise InputError(problems)
-    return Catalogue(tuple(sorted(stories, key=lambda s: natural_key(s.id))))
+    ordered = tuple(sorted(stories, key=lambda s: natural_key(s.id)))
+    return Catalogue(ordered, warnings=tuple(str(w) for w in warnings))
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

@@ -9,7 +9,7 @@ from uatkit.config import Config
 from uatkit.errors import Problem
 from uatkit.gherkin.dialects import docstring_fence, keywords, known_languages
 from uatkit.model import LEVEL_TAGS, Criterion, Level, Priority, SourceLocation, Story
-from uatkit.stories.criteria import parse_body
+from uatkit.stories.criteria import Body, parse_body
 
 _TAG = re.compile(r"@([^\s@]+)")
 # An ID holds a digit ("AC-1", "AC1", "3"), which tells it from the first word of a title.
@@ -59,8 +59,10 @@ def split_tags(text: str) -> tuple[str, list[str]]:
     return " ".join(words), tags
 
 
-def build_story(raw: RawStory, config: Config, problems: list[Problem]) -> Story | None:
-    """Return the validated story, or None when it is unusable; every problem is appended."""
+def build_story(
+    raw: RawStory, config: Config, problems: list[Problem], warnings: list[Problem] | None = None
+) -> Story | None:
+    """Return the validated story, or None when it is unusable; every problem and warning is appended."""
     before = len(problems)
     story_id = raw.id.strip()
     if not story_id:
@@ -109,7 +111,7 @@ def build_story(raw: RawStory, config: Config, problems: list[Problem]) -> Story
                     "reword it so that it does not start with '#', '@' or a keyword such as 'Scenario:'",
                 )
             )
-    criteria = _criteria(raw, story_id, levels, language, problems)
+    criteria = _criteria(raw, story_id, levels, language, problems, [] if warnings is None else warnings)
     if len(problems) > before:
         return None
     return Story(
@@ -144,7 +146,12 @@ def _levels(names: list[str], where: SourceLocation, problems: list[Problem]) ->
 
 
 def _criteria(
-    raw: RawStory, story_id: str, levels: tuple[Level, ...], language: str, problems: list[Problem]
+    raw: RawStory,
+    story_id: str,
+    levels: tuple[Level, ...],
+    language: str,
+    problems: list[Problem],
+    warnings: list[Problem],
 ) -> tuple[Criterion, ...]:
     kw = keywords(language)
     seen: dict[str, SourceLocation] = {}
@@ -172,6 +179,18 @@ def _criteria(
                 Problem(rc.source, f"criterion {rc.id} has no title", "write a title after the ID")
             )
         body = parse_body(rc.lines, kw, rc.source, problems)
+        half = _half_gherkin(body)
+        if half:
+            # Free text that happens to start like Gherkin stays free text, as written: automating a
+            # split and reordered version of it would drop it from UAT without anyone deciding so.
+            warnings.append(
+                Problem(
+                    rc.source,
+                    f"criterion {rc.id} {half}: it is a manual check, kept as written",
+                    "to automate it, write Given/When/Then steps in order, any description before them",
+                )
+            )
+            body = Body(prose=[line.strip() for _, line in rc.lines if line.strip()])
         if not body.steps and not body.prose:
             problems.append(
                 Problem(
@@ -222,3 +241,18 @@ def _criteria(
             )
         )
     return tuple(criteria)
+
+
+def _half_gherkin(body: Body) -> str:
+    """Return why a criterion with steps is not Gherkin after all ("" when it is), in a few words."""
+    if not body.steps or body.examples is not None:
+        return ""
+    kinds = [step.kind for step in body.steps]
+    if body.prose_after_step:
+        return "mixes steps with prose after them"
+    if not {"when", "then"} & set(kinds):
+        return "has no When or Then step"
+    first_action = next(i for i, kind in enumerate(kinds) if kind in ("when", "then"))
+    if "given" in kinds[first_action:]:
+        return "has a Given step after a When or Then"
+    return ""

@@ -22,6 +22,8 @@ class Body:
     steps: list[Step] = field(default_factory=list)
     prose: list[str] = field(default_factory=list)
     examples: Examples | None = None
+    #: A prose line came after a step: the steps and the prose were written as one text.
+    prose_after_step: bool = False
 
 
 def split_row(line: str) -> tuple[str, ...]:
@@ -132,6 +134,7 @@ def parse_body(
             body.steps.append(Step(kind, keyword, text))
         else:
             body.prose.append(line)
+            body.prose_after_step = body.prose_after_step or bool(body.steps)
         i += 1
     if body.examples is not None:
         _check_placeholders(body, where, problems)
