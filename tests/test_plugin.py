@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -254,3 +255,38 @@ def test_a_free_text_criterion_with_hash_lines_is_collected_and_skipped(bdd: pyt
     # REQ-1's own generated feature runs at its level too; both manual scenarios are skipped.
     outcome.assert_outcomes(passed=3, skipped=2)
     outcome.stdout.fnmatch_lines(["*2*manual scenario: verified in UAT*"])
+
+
+def test_results_of_a_changed_scenario_are_stale_until_it_runs_again(bdd: pytest.Pytester) -> None:
+    uatkit = str(Path(sys.executable).with_name("uatkit"))
+    (bdd.path / "features" / "req1.feature").unlink()
+    assert bdd.run(uatkit, "generate").ret == 0
+    results = bdd.path / "results"
+
+    def run_and_trace() -> dict[str, Any]:
+        bdd.runpytest_subprocess(f"--alluredir={results}", "--clean-alluredir").assert_outcomes(passed=1)
+        traced = bdd.run(uatkit, "trace", "--results", str(results), "--format", "json", "--no-write")
+        (requirement,) = json.loads(traced.stdout.str())["requirements"]
+        return requirement
+
+    requirement = run_and_trace()
+    unit = requirement["cases"][0]["results"]["unit"]
+    assert (requirement["status"], unit["status"], unit["stale"]) == ("PASSED", "passed", 0)
+
+    # The criterion changes and the feature is regenerated; the old results no longer prove it.
+    story = bdd.path / "stories" / "REQ-1.md"
+    story.write_text(STORY.format(quantity=2) + "And the level is known\n", encoding="utf-8")
+    assert bdd.run(uatkit, "generate").ret == 0
+    traced = bdd.run(uatkit, "trace", "--results", str(results), "--format", "json", "--no-write")
+    (requirement,) = json.loads(traced.stdout.str())["requirements"]
+    unit = requirement["cases"][0]["results"]["unit"]
+    assert (unit["status"], unit["runs"], unit["stale"]) == ("", 0, 1)
+    assert (requirement["status"], requirement["reason"]) == ("NOT RUN", "unit stale: AC-1")
+    signed = bdd.run(uatkit, "signoff", "--results", str(results), "--format", "json", "--no-write")
+    (gate,) = [g for g in json.loads(signed.stdout.str())["gates"] if g["rule"] == "no_stale"]
+    assert (
+        not gate["passed"] and "REQ-1 (1 stale)" in gate["reason"] and "automated results" in gate["reason"]
+    )
+
+    requirement = run_and_trace()
+    assert requirement["status"] == "PASSED" and requirement["cases"][0]["results"]["unit"]["stale"] == 0

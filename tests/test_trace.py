@@ -340,7 +340,15 @@ def test_json_has_a_stable_documented_structure() -> None:
     assert requirement["status"] == "ACCEPTED" and requirement["levels"]["uat"] == "passed"
     (trace,) = requirement["cases"]
     assert set(trace["results"]) == {"unit", "integration", "e2e", "uat"}
-    assert set(trace["results"]["unit"]) == {"status", "runs", "passed", "result_uuid", "link", "message"}
+    assert set(trace["results"]["unit"]) == {
+        "status",
+        "runs",
+        "passed",
+        "result_uuid",
+        "link",
+        "message",
+        "stale",
+    }
     assert data["packs"] == [
         {"pack": PACK, "owner": "Sales operations", "decision": "Accepted", "conditions": "",
          "signed_by": "Ann Lee", "date": "2026-11-24"},

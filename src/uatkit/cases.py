@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from uatkit.config import Config
@@ -41,6 +41,22 @@ def select_cases(cases: Iterable[Case], selectors: Iterable[str]) -> list[Case]:
 def fingerprints(cases: Iterable[Case]) -> dict[str, str]:
     """Return each case key's current fingerprint."""
     return {c.key: c.fingerprint for c in cases}
+
+
+def by_case_id(cases: Iterable[Case]) -> dict[str, tuple[Case, ...]]:
+    """Return the cases grouped by case ID: an outline's rows together, in file order."""
+    grouped: dict[str, list[Case]] = {}
+    for case in cases:
+        grouped.setdefault(case.case_id, []).append(case)
+    return {case_id: tuple(rows) for case_id, rows in grouped.items()}
+
+
+def case_of(rows: Sequence[Case], example: Mapping[str, str]) -> Case | None:
+    """Return which of a case ID's rows a run is, by its example row values ({} for a plain scenario)."""
+    if not example:
+        return rows[0] if len(rows) == 1 and not rows[0].test_data else None
+    wanted = {f"{name} = {value}" for name, value in example.items()}
+    return next((row for row in rows if set(row.test_data.splitlines()) == wanted), None)
 
 
 def numbered(lines: Iterable[str]) -> str:

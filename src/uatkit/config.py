@@ -140,9 +140,10 @@ class Gate:
     """A sign-off gate: a rule, the requirements' priorities it looks at, and what failing it means.
 
     Rules: `accepted` (every requirement of those priorities ACCEPTED), `not_failed` (none FAILED),
-    `uat_executed` (at least `min_percent` of the UAT cases executed), `no_stale` (no stale UAT mark on
-    those priorities), `packs_signed` (every pack's sign-off decision Accepted). A failed gate makes the
-    verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS (`on_fail = "conditions"`).
+    `uat_executed` (at least `min_percent` of the UAT cases executed), `no_stale` (no stale UAT mark or
+    automated result on those priorities), `packs_signed` (every pack's sign-off decision Accepted). A
+    failed gate makes the verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS
+    (`on_fail = "conditions"`).
     """
 
     rule: Annotated[GateRule, _about("What the gate checks.")]

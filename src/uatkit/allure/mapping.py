@@ -22,6 +22,10 @@ SEVERITY = {
 #: The labels uatkit adds that allure_commons.types.LabelType does not name.
 LAYER_LABEL = "layer"
 CASE_LABEL = "case"
+#: The case row a result is about (REQ-101.AC-5#2) and the fingerprint of that row's scenario as it ran:
+#: a result whose fingerprint is not the case's current one is stale evidence.
+CASE_KEY_LABEL = "caseKey"
+FINGERPRINT_LABEL = "fingerprint"
 OWNER_LABEL = "owner"
 BUSINESS_OWNER_LABEL = "businessOwner"
 #: A UAT mark's status as an Allure status (Not run gives no result).
@@ -48,6 +52,8 @@ class AllureInfo:
     test_case_id: str
     links: tuple[tuple[str, str, str], ...] = ()
     owner: str = ""
+    case_key: str = ""
+    fingerprint: str = ""
 
 
 def requirement_link(config: Config, requirement: str) -> str:

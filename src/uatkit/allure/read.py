@@ -12,7 +12,7 @@ from typing import Any
 from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LinkType
 
-from uatkit.allure.mapping import CASE_LABEL, LAYER_LABEL
+from uatkit.allure.mapping import CASE_KEY_LABEL, CASE_LABEL, FINGERPRINT_LABEL, LAYER_LABEL
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 
@@ -43,6 +43,9 @@ class ResultRecord:
     message: str
     #: The attachment files the result points at, in its steps and fixtures too.
     attachments: frozenset[str] = frozenset()
+    #: The case row it ran (REQ-101.AC-5#2) and that row's fingerprint as it ran ("" when not recorded).
+    case_key: str = ""
+    fingerprint: str = ""
 
     @property
     def defects(self) -> tuple[str, ...]:
@@ -101,6 +104,8 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         links=links,
         message=str(details.get("message") or ""),
         attachments=frozenset(_sources(data)),
+        case_key=next((v for k, v in labels if k == CASE_KEY_LABEL), ""),
+        fingerprint=next((v for k, v in labels if k == FINGERPRINT_LABEL), ""),
     )
     return record
 

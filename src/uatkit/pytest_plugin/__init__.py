@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
+from uatkit.cases import by_case_id
 from uatkit.errors import UatkitError
-from uatkit.model import AUTOMATED_LEVELS, Story
+from uatkit.model import AUTOMATED_LEVELS, Case, Story
 from uatkit.pytest_plugin import (
     allure_map,
     browser,
@@ -31,7 +32,7 @@ from uatkit.pytest_plugin import (
     system,
     tags,
 )
-from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY, STORIES_KEY
+from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
 _current_config: pytest.Config | None = None
@@ -126,7 +127,7 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
         return
     level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
     settings = config.stash[PROJECT_KEY].config
-    info = allure_map.item_info(settings, _stories(config), item, feature, scenario, level)
+    info = allure_map.item_info(settings, _stories(config), _cases(config), item, feature, scenario, level)
     allure_map.apply(info, item, data.scenario_seed(item, level))
 
 
@@ -145,6 +146,19 @@ def uatkit_level(pytestconfig: pytest.Config) -> str | None:
     loaded = pytestconfig.stash.get(PROJECT_KEY, None)
     defaults = [lvl.value for lvl in loaded.config.default_levels] if loaded else []
     return next((lvl for lvl in defaults if lvl in AUTOMATED_LEVELS), None)
+
+
+def _cases(config: pytest.Config) -> dict[str, tuple[Case, ...]]:
+    """Return the project's cases, whose fingerprints each result records (none when a feature is bad)."""
+    if CASES_KEY not in config.stash:
+        try:
+            config.stash[CASES_KEY] = by_case_id(config.stash[PROJECT_KEY].cases)
+        except UatkitError as exc:
+            reporter = config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:
+                reporter.write_line(f"uatkit: cases not read, results record no scenario version: {exc}")
+            config.stash[CASES_KEY] = {}
+    return config.stash[CASES_KEY]
 
 
 def _stories(config: pytest.Config) -> dict[str, Story]:

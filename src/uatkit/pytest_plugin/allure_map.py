@@ -6,42 +6,58 @@ result allure-pytest-bdd is building, so that history follows the case ID and le
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from uatkit.allure.mapping import BUSINESS_OWNER_LABEL, CASE_LABEL, LAYER_LABEL, AllureInfo, scenario_info
+from uatkit.allure.mapping import (
+    BUSINESS_OWNER_LABEL,
+    CASE_KEY_LABEL,
+    CASE_LABEL,
+    FINGERPRINT_LABEL,
+    LAYER_LABEL,
+    AllureInfo,
+    scenario_info,
+)
+from uatkit.cases import case_of
 from uatkit.config import Config
-from uatkit.model import CASE_TAG, DEFECT_TAG, Story
+from uatkit.model import CASE_TAG, DEFECT_TAG, Case, Story
+from uatkit.pytest_plugin.data import example_of
 from uatkit.pytest_plugin.tags import tag_values
 
 
 def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
     """Add the mapping to the running Allure result (callers check `reporting` first)."""
-    listener = reporting(item.config)
-    import allure
+    from allure_commons.model2 import Label, Link, Parameter
+    from allure_commons.types import LabelType
+    from allure_commons.utils import represent
 
-    if info.epic:
-        allure.dynamic.epic(info.epic)
-    allure.dynamic.feature(info.feature)
-    allure.dynamic.story(info.story)
-    # The three runs of one scenario sit side by side in the report; the level tells them apart.
-    allure.dynamic.title(f"{info.story} [{info.layer}]" if info.layer else info.story)
-    allure.dynamic.label(LAYER_LABEL, info.layer)
-    allure.dynamic.severity(info.severity)
-    if info.case_id:
-        allure.dynamic.label(CASE_LABEL, info.case_id)
-    if info.owner:
-        allure.dynamic.label(BUSINESS_OWNER_LABEL, info.owner)
-    for url, name, link_type in info.links:
-        allure.dynamic.link(url, link_type=link_type, name=name)
-    if seed is not None:
-        allure.dynamic.parameter("faker seed", seed, excluded=True)
+    listener = reporting(item.config)
     uuid = listener.nodeid_to_uuid.get(item.nodeid)
-    if uuid is not None:
-        with listener.lifecycle.update_test_case(uuid=uuid) as result:
-            if result is not None:
-                result.testCaseId = info.test_case_id
+    if uuid is None:
+        return
+    labels = [(LabelType.EPIC, info.epic)] if info.epic else []
+    labels += [(LabelType.FEATURE, info.feature), (LabelType.STORY, info.story), (LAYER_LABEL, info.layer)]
+    labels += [(LabelType.SEVERITY, info.severity.value)]
+    labels += [(CASE_LABEL, info.case_id)] if info.case_id else []
+    labels += [(BUSINESS_OWNER_LABEL, info.owner)] if info.owner else []
+    labels += (
+        [(CASE_KEY_LABEL, info.case_key), (FINGERPRINT_LABEL, info.fingerprint)] if info.fingerprint else []
+    )
+    # One update of the result allure-pytest-bdd is building: what allure.dynamic would add one hook call
+    # at a time (ten a scenario), in the same shape.
+    with listener.lifecycle.update_test_case(uuid=uuid) as result:
+        if result is None:
+            return
+        # The three runs of one scenario sit side by side in the report; the level tells them apart.
+        result.name = f"{info.story} [{info.layer}]" if info.layer else info.story
+        result.labels.extend(Label(name=name, value=value) for name, value in labels)
+        result.links.extend(Link(type=kind, url=url, name=name) for url, name, kind in info.links)
+        if seed is not None:
+            result.parameters.append(Parameter(name="faker seed", value=represent(seed), excluded=True))
+        result.testCaseId = info.test_case_id
 
 
 _LISTENER = pytest.StashKey[Any]()
@@ -62,17 +78,25 @@ def reporting(config: pytest.Config) -> Any:
 
 
 def item_info(
-    config: Config, stories: dict[str, Story], item: pytest.Item, feature: Any, scenario: Any, level: str
+    config: Config,
+    stories: dict[str, Story],
+    cases: Mapping[str, Sequence[Case]],
+    item: pytest.Item,
+    feature: Any,
+    scenario: Any,
+    level: str,
 ) -> AllureInfo:
-    """Return the mapping for a running pytest-bdd scenario item."""
+    """Return the mapping for a running pytest-bdd scenario item, with the fingerprint of its case row."""
     case_ids = tag_values(item, CASE_TAG)
     case_id = case_ids[0] if case_ids else ""
     story = stories.get(case_id.rpartition(".")[0]) if case_id else None
     if story is None:
         story = next((stories[m.name] for m in item.iter_markers() if m.name in stories), None)
-    return scenario_info(
+    info = scenario_info(
         config, story, feature.name, scenario.name, case_id, level, tag_values(item, DEFECT_TAG)
     )
+    case = case_of(cases.get(case_id, ()), example_of(item)) if case_id else None
+    return replace(info, case_key=case.key, fingerprint=case.fingerprint) if case else info
 
 
 def has_result(item: pytest.Item) -> bool:

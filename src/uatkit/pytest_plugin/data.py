@@ -32,14 +32,17 @@ def derive_seed(base: str, case_id: str, level: str, row: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
+def example_of(item: pytest.Item) -> dict[str, str]:
+    """Return the values of the Examples row an outline's item runs ({} for a plain scenario)."""
+    callspec = getattr(item, "callspec", None)
+    example: dict[str, Any] = callspec.params.get("_pytest_bdd_example", {}) if callspec is not None else {}
+    return {str(k): str(v) for k, v in example.items()}
+
+
 def scenario_seed(item: pytest.Item, level: str | None) -> int:
     """Return the seed of the scenario an item runs."""
     case_ids = tag_values(item, CASE_TAG)
-    callspec = getattr(item, "callspec", None)
-    row = ""
-    if callspec is not None:
-        example: dict[str, Any] = callspec.params.get("_pytest_bdd_example", {})
-        row = "|".join(f"{k}={v}" for k, v in sorted(example.items()))
+    row = "|".join(f"{k}={v}" for k, v in sorted(example_of(item).items()))
     case_id = case_ids[0] if case_ids else item.nodeid
     return derive_seed(str(item.config.option.uatkit_seed), case_id, level or "", row)
 

@@ -149,8 +149,9 @@ def _case(
     in_scope: bool,
 ) -> CaseTrace:
     first = rows[0]
+    current = {row.key: row.fingerprint for row in rows}
     results = {
-        level.value: _automated(level.value, records.get((first.case_id, level), ()))
+        level.value: _automated(level.value, records.get((first.case_id, level), ()), current)
         for level in AUTOMATED_LEVELS
     }
     row_states = [s for row in rows if (s := states.get(row.key)) is not None]
@@ -175,14 +176,21 @@ def _case(
     )
 
 
-def _automated(level: str, records: Sequence[ResultRecord]) -> LevelResult:
+def _automated(level: str, found: Sequence[ResultRecord], current: Mapping[str, str]) -> LevelResult:
+    """Return a case's result at a level from the results of its scenario as it is now."""
+    # A result records the fingerprint of the case row it ran; another fingerprint means the scenario has
+    # changed since, and the result proves nothing about it now. Results that record none are taken as
+    # they are (runs before uatkit recorded fingerprints, other tools' results).
+    records = [r for r in found if not r.fingerprint or current.get(r.case_key) == r.fingerprint]
+    stale = len(found) - len(records)
     if not records:
-        return LevelResult(level)
+        message = "the scenario changed after these results: run it again" if stale else ""
+        return LevelResult(level, stale=stale, message=message)
     status = worst(r.status for r in records)
     # The worst result stands for the level: it is the one the meeting needs to open.
     shown = next(r for r in records if r.status == status)
     passed = sum(1 for r in records if r.status == AllureStatus.PASSED)
-    return LevelResult(level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE])
+    return LevelResult(level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE], stale=stale)
 
 
 def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
@@ -214,7 +222,9 @@ def _not_run(case: CaseTrace) -> list[str]:
     out = []
     for level in levels:
         result = case.results[level]
-        if not result.runs:
+        if not result.runs and result.stale:
+            out.append(f"{level} stale")
+        elif not result.runs:
             out.append(f"{level} not run")
         elif result.status != AllureStatus.PASSED:
             out.append(f"{level} {result.status}")

@@ -115,6 +115,8 @@ class LevelResult:
     #: The Allure result to link to (its uuid), when there is one.
     result_uuid: str = ""
     message: str = ""
+    #: Results of a scenario that has changed since they ran: not counted in `status` or `runs`.
+    stale: int = 0
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,7 @@ def _case(matrix: Matrix, c: CaseTrace) -> dict[str, Any]:
             "result_uuid": result.result_uuid,
             "link": result_link(matrix.allure_report, result),
             "message": result.message,
+            "stale": result.stale,
         }
     return {
         "case_id": c.case_id,

@@ -114,7 +114,7 @@ def describe(gate: Gate) -> str:
         "accepted": f"every {_noun(gate, 1)} ACCEPTED",
         "not_failed": f"no {_noun(gate, 1)} FAILED",
         "uat_executed": f"UAT executed ≥ {gate.min_percent:g} %",
-        "no_stale": f"no stale UAT mark on {_noun(gate, 2)}",
+        "no_stale": f"no stale UAT mark or result on {_noun(gate, 2)}",
         "packs_signed": "every UAT pack signed off Accepted",
     }
     return words[gate.rule]
@@ -186,16 +186,22 @@ def _uat_executed(matrix: Matrix, gate: Gate) -> GateResult:
 
 def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
     selected = _selected(matrix, gate)
-    bad = [(r, r.stale or sum(c.stale for c in r.cases)) for r in selected]
-    bad = [(r, n) for r, n in bad if n]
+    marks = {r.id: r.stale or sum(c.stale for c in r.cases) for r in selected}
+    runs = {r.id: sum(result.stale for c in r.cases for result in c.results.values()) for r in selected}
+    bad = [(r, marks[r.id] + runs[r.id]) for r in selected if marks[r.id] + runs[r.id]]
     if not bad:
-        return GateResult(gate, True, f"no stale UAT marks on {len(selected)} {_noun(gate, 2)}")
+        return GateResult(gate, True, f"no stale UAT marks or results on {len(selected)} {_noun(gate, 2)}")
     why = [f"{r.id} ({n} stale)" for r, n in bad]
+    kinds = " and ".join(
+        kind
+        for kind, counts in (("UAT marks", marks), ("automated results", runs))
+        if any(counts[r.id] for r, _ in bad)
+    )
     return GateResult(
         gate,
         False,
-        f"{len(bad)} {_noun(gate, len(bad))} {'have' if len(bad) != 1 else 'has'} UAT marks made "
-        f"against an older scenario (mark again): {_listed(why)}",
+        f"{len(bad)} {_noun(gate, len(bad))} {'have' if len(bad) != 1 else 'has'} {kinds} made "
+        f"against an older scenario (mark again, run again): {_listed(why)}",
         tuple(r.id for r, _ in bad),
     )
 

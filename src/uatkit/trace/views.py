@@ -64,11 +64,12 @@ def cell_view(matrix: Matrix, case: CaseTrace, level: str) -> LevelView:
     """Return how one case's level cell shows: its words, kind, a count, a link and a tooltip."""
     result = case.results.get(level, LevelResult(level))
     uat = level == UAT_LAYER
-    parts = [f"{case.stale} stale"] if uat and case.stale else []
+    stale = case.stale if uat else result.stale
+    parts = [f"{stale} stale"] if stale else []
     parts += [f"{case.conflicts} in conflict"] if uat and case.conflicts else []
     note = ", ".join(parts)
     if not result.status:
-        gap = "stale" if uat and case.stale else _CONFLICT if uat and case.conflicts else ""
+        gap = "stale" if stale else _CONFLICT if uat and case.conflicts else ""
         word = gap or ("not run" if _planned(case, level) else "")
         return LevelView(word, NOT_RUN if word else NONE, note=note)
     wanted = max(case.rows, result.runs)
