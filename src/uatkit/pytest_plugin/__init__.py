@@ -12,13 +12,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from uatkit.cases import by_case_id
 from uatkit.errors import UatkitError
 from uatkit.model import AUTOMATED_LEVELS, Case, Story
+from uatkit.project import Project
 from uatkit.pytest_plugin import (
     allure_map,
     browser,
@@ -33,6 +34,8 @@ from uatkit.pytest_plugin import (
     tags,
 )
 from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
+
+_T = TypeVar("_T")
 
 # pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
 _current_config: pytest.Config | None = None
@@ -150,24 +153,30 @@ def uatkit_level(pytestconfig: pytest.Config) -> str | None:
 
 def _cases(config: pytest.Config) -> dict[str, tuple[Case, ...]]:
     """Return the project's cases, whose fingerprints each result records (none when a feature is bad)."""
-    if CASES_KEY not in config.stash:
-        try:
-            config.stash[CASES_KEY] = by_case_id(config.stash[PROJECT_KEY].cases)
-        except UatkitError as exc:
-            reporter = config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(f"uatkit: cases not read, results record no scenario version: {exc}")
-            config.stash[CASES_KEY] = {}
-    return config.stash[CASES_KEY]
+    unread = "cases not read, results record no scenario version"
+    return _once(config, CASES_KEY, lambda project: by_case_id(project.cases), {}, unread)
 
 
 def _stories(config: pytest.Config) -> dict[str, Story]:
-    if STORIES_KEY not in config.stash:
+    """Return the project's stories by ID for the Allure mapping (none when a story is bad)."""
+    unread = "stories not read, Allure labels come from tags only"
+    return _once(config, STORIES_KEY, lambda project: project.catalogue.by_id(), {}, unread)
+
+
+def _once(
+    config: pytest.Config, key: pytest.StashKey[_T], read: Callable[[Project], _T], empty: _T, unread: str
+) -> _T:
+    """Return what `read` gives of the session's project, read once; a user's mistake is said once.
+
+    The project caches what it reads, but not a failure: without this, every scenario would read the broken
+    file again, where the run should go on with less in its Allure results.
+    """
+    if key not in config.stash:
         try:
-            config.stash[STORIES_KEY] = config.stash[PROJECT_KEY].catalogue.by_id()
+            config.stash[key] = read(config.stash[PROJECT_KEY])
         except UatkitError as exc:
             reporter = config.pluginmanager.get_plugin("terminalreporter")
             if reporter is not None:
-                reporter.write_line(f"uatkit: stories not read, Allure labels come from tags only: {exc}")
-            config.stash[STORIES_KEY] = {}
-    return config.stash[STORIES_KEY]
+                reporter.write_line(f"uatkit: {unread}: {exc}")
+            config.stash[key] = empty
+    return config.stash[key]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from uatkit.config import find_config, load_config
+from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 from uatkit.project import Project
 
@@ -18,7 +18,7 @@ def load(config: pytest.Config) -> Project:
         found = find_config(config.rootpath)
         if found is None:
             _check_rootdir(config)
-        return Project(found or load_config(config.rootpath))
+        return Project(found or Config(root=config.rootpath.resolve()))
     except UatkitError as exc:
         # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
         raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None

@@ -25,7 +25,7 @@ from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.allure.mapping import UAT_STATUS, defect_ids, requirement_link
 from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
-from uatkit.cases import select_cases
+from uatkit.cases import by_case_id, select_cases
 from uatkit.config import Config
 from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff
 from uatkit.project import Project
@@ -53,9 +53,7 @@ def build_matrix(
     allure_report: str = "",
 ) -> Matrix:
     """Return the matrix of every requirement of the catalogue, in catalogue order."""
-    rows: dict[str, list[Case]] = {}
-    for case in cases:
-        rows.setdefault(case.case_id, []).append(case)
+    rows = by_case_id(cases)
     by_requirement: dict[str, list[str]] = {}
     for case_id, case_rows in rows.items():
         by_requirement.setdefault(case_rows[0].requirement, []).append(case_id)
