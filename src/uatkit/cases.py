@@ -55,8 +55,13 @@ def case_of(rows: Sequence[Case], example: Mapping[str, str]) -> Case | None:
     """Return which of a case ID's rows a run is, by its example row values ({} for a plain scenario)."""
     if not example:
         return rows[0] if len(rows) == 1 and not rows[0].test_data else None
-    wanted = {f"{name} = {value}" for name, value in example.items()}
+    wanted = set(_data_lines(example))
     return next((row for row in rows if set(row.test_data.splitlines()) == wanted), None)
+
+
+def _data_lines(values: Mapping[str, str]) -> list[str]:
+    """Return an example row's values as a case shows them, one `name = value` a line."""
+    return [f"{name} = {value}" for name, value in values.items()]
 
 
 def numbered(lines: Iterable[str]) -> str:
@@ -111,20 +116,19 @@ def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Confi
 def _case(scenario: Scenario, base: Case, row: ExampleRow | None) -> Case:
     """Return the case with its sections in plain language, filled in with the example row's values."""
     values = row.as_dict() if row else {}
-    data = "\n".join(f"{name} = {value}" for name, value in values.items())
+    data = "\n".join(_data_lines(values))
     sections: dict[str, list[str]] = {"preconditions": [], "steps": [], "expected": []}
-    current = "preconditions"
     steps = scenario.steps
-    lone = _free_text(scenario, base.case_id)
-    for step in steps:
-        current = _SECTIONS.get(step.type, current)
-        if lone:
-            current = "expected"  # a lone `* title` step carrying a manual criterion's text
-        sections[current].append(_step_text(step, values))
-    if not steps or lone:
+    if not steps or _free_text(scenario, base.case_id):
+        # A free-text criterion: its paragraphs are the steps, its title what the tester checks.
         text = (steps[0].docstring or "") if steps else scenario.description
         sections["steps"] = _paragraphs(text)
         sections["expected"] = [_without_id(scenario.name, base.case_id.rpartition(".")[2])]
+    else:
+        current = "preconditions"
+        for step in steps:
+            current = _SECTIONS.get(step.type, current)
+            sections[current].append(_step_text(step, values))
     return replace(
         base,
         preconditions=tuple(sections["preconditions"]),
