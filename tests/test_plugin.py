@@ -287,6 +287,12 @@ def test_results_of_a_changed_scenario_are_stale_until_it_runs_again(bdd: pytest
     assert (
         not gate["passed"] and "REQ-1 (1 stale)" in gate["reason"] and "automated results" in gate["reason"]
     )
+    checked = bdd.run(uatkit, "check", "--no-steps", "--results", str(results), "--format", "json")
+    assert checked.ret == 1, checked.stdout.str()
+    (finding,) = json.loads(checked.stdout.str())["findings"]
+    assert finding["kind"] == "stale evidence"
+    assert finding["message"] == "REQ-1.AC-1 at unit: its result ran an older version of the scenario"
 
     requirement = run_and_trace()
     assert requirement["status"] == "PASSED" and requirement["cases"][0]["results"]["unit"]["stale"] == 0
+    assert bdd.run(uatkit, "check", "--no-steps", "--results", str(results)).ret == 0

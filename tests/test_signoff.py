@@ -189,6 +189,24 @@ def test_no_stale_names_requirements_with_marks_against_an_older_scenario() -> N
     assert one("no_stale", matrix(req("REQ-1"))).passed
 
 
+def test_no_stale_looks_only_at_the_gate_s_levels() -> None:
+    stale_unit = LevelResult(
+        "unit", stale=1, message="the scenario changed after these results: run it again"
+    )
+    automated = replace(case("REQ-1.AC-1"), results={**case("REQ-1.AC-1").results, "unit": stale_unit})
+    m = matrix(
+        req("REQ-1", PASSED, cases=(automated,)), req("REQ-2", PASSED, cases=(case("REQ-2.AC-1", stale=1),))
+    )
+
+    def gate(*levels: str) -> GateResult:
+        return evaluate(m, [Gate("no_stale", "no-go", (MUST,), levels=levels)]).gates[0]
+
+    assert gate().requirements == ("REQ-1", "REQ-2")
+    assert gate("uat").requirements == ("REQ-2",) and gate("uat").reason.endswith("at uat: REQ-2 (1 stale)")
+    assert gate("unit", "e2e").requirements == ("REQ-1",) and "automated results" in gate("unit").reason
+    assert gate("integration").passed and gate("integration").reason.endswith("requirements at integration")
+
+
 @pytest.mark.parametrize(
     ("sheet", "expected"),
     [
@@ -289,6 +307,7 @@ def test_the_verdict_as_json() -> None:
         "on_fail": "no-go",
         "priorities": ["must"],
         "min_percent": 0.0,
+        "levels": [],
         "title": "every must requirement ACCEPTED",
         "passed": False,
         "reason": "",

@@ -17,11 +17,12 @@ from typer.testing import CliRunner
 
 from tests.conftest import REPO, write
 from tests.uat_helpers import convert_with_libreoffice
+from uatkit.allure.mapping import CASE_KEY_LABEL, FINGERPRINT_LABEL
 from uatkit.allure.read import ResultRecord
 from uatkit.cli import app
 from uatkit.config import Config, ReportConfig
 from uatkit.model import Case, Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story
-from uatkit.project import Project
+from uatkit.project import Project, load_project
 from uatkit.trace.matrix import build_matrix, load_matrix
 from uatkit.trace.model import Matrix, RequirementTrace, TraceStatus
 from uatkit.trace.outputs import matrix_data, matrix_html, matrix_json, matrix_xlsx, write_matrix
@@ -77,8 +78,17 @@ def result(case_id: str, layer: str, status: str = "passed", **changes: Any) -> 
         "layer": layer,
         "links": (),
         "message": "expected 29.97, got 30.00" if status != "passed" else "",
+        # Run against the scenario as it is now (the fingerprint `case` gives an unnumbered row).
+        "case_key": case_id,
+        "fingerprint": f"sha256:{case_id}",
     }
     return ResultRecord(**(values | changes))
+
+
+def row_result(key: str, layer: str, status: str = "passed", **changes: Any) -> ResultRecord:
+    """Return the result of one outline row, run against the row as it is now."""
+    case_id = key.partition("#")[0]
+    return result(case_id, layer, status, case_key=key, fingerprint=f"sha256:{key}", **changes)
 
 
 def state(key: str, status: Status = Status.PASS, *, stale: bool = False, **mark: Any) -> CaseState:
@@ -168,7 +178,10 @@ RULES: dict[str, tuple[Callable[[], Matrix], TraceStatus, str]] = {
         "integration not run: AC-1",
     ),
     "an outline row without a result": (
-        lambda: build([case(f"{AC1}#1", "unit"), case(f"{AC1}#2", "unit")], [result(AC1, "unit")]),
+        lambda: build(
+            [case(f"{AC1}#1", "unit"), case(f"{AC1}#2", "unit")],
+            [row_result(f"{AC1}#1", "unit")],
+        ),
         TraceStatus.NOT_RUN,
         "unit rows not run: AC-1",
     ),
@@ -245,7 +258,7 @@ RULES: dict[str, tuple[Callable[[], Matrix], TraceStatus, str]] = {
     "some outline rows marked": (
         lambda: build(
             [case(f"{AC1}#1", "unit"), case(f"{AC1}#2", "unit")],
-            [result(AC1, "unit", history_id="1"), result(AC1, "unit", history_id="2")],
+            [row_result(f"{AC1}#1", "unit"), row_result(f"{AC1}#2", "unit")],
             [state(f"{AC1}#1")],
             [pack(f"{AC1}#1", f"{AC1}#2")],
             signed(),
@@ -266,8 +279,9 @@ def test_status_rule(name: str) -> None:
 
 def test_outline_rows_fold_into_their_case_with_the_worst_result_linked() -> None:
     rows = [case(f"{AC1}#{n}", "unit", "integration") for n in (1, 2, 3)]
-    failed = result(AC1, "unit", "failed", message="row 2: expected 3")
-    results = [result(AC1, "unit"), failed, result(AC1, "unit"), *(result(AC1, "integration") for _ in rows)]
+    failed = row_result(rows[1].key, "unit", "failed", message="row 2: expected 3")
+    results = [row_result(rows[0].key, "unit"), failed, row_result(rows[2].key, "unit")]
+    results += [row_result(r.key, "integration") for r in rows]
     requirement = only(build(rows, results))
     (trace,) = requirement.cases
     unit = trace.results["unit"]
@@ -456,6 +470,7 @@ def traced(project: Path) -> Path:
     write(project / "stories" / "REQ-1.md", STORY)
     assert runner.invoke(app, ["generate", "-C", str(project)]).exit_code == 0
     folder = project / "reports" / "allure-results"
+    fingerprints = load_project(project).fingerprints
     for n, (case_id, layer, status, stop) in enumerate(
         [
             ("REQ-1.AC-1", "integration", "failed", 1),  # a retry that passed later, in the other shard
@@ -467,12 +482,16 @@ def traced(project: Path) -> Path:
         ]
     ):
         history = f"{case_id}[{layer}]" + ("" if case_id.endswith("AC-1") else f"#{n % 2}")
-        _allure_result(folder, case_id, layer, status, history, stop)
+        key = case_id if case_id.endswith("AC-1") else f"{case_id}#{n % 2 + 1}"
+        _allure_result(folder, key, fingerprints[key], layer, status, history, stop)
     return project
 
 
-def _allure_result(folder: Path, case_id: str, layer: str, status: str, history: str, stop: int) -> None:
+def _allure_result(
+    folder: Path, key: str, fingerprint: str, layer: str, status: str, history: str, stop: int
+) -> None:
     """Write a result as the pytest plugin labels it, through allure-python-commons."""
+    case_id = key.partition("#")[0]
     from allure_commons.logger import AllureFileLogger
     from allure_commons.model2 import Label, Link, TestResult
 
@@ -483,7 +502,12 @@ def _allure_result(folder: Path, case_id: str, layer: str, status: str, history:
             historyId=history,
             name=f"{case_id} [{layer}]",
             status=status,
-            labels=[Label("case", case_id), Label("layer", layer)],
+            labels=[
+                Label("case", case_id),
+                Label("layer", layer),
+                Label(CASE_KEY_LABEL, key),
+                Label(FINGERPRINT_LABEL, fingerprint),
+            ],
             links=[Link("issue", "DEF-3", "DEF-3")] if status == "broken" else [],
             start=stop - 1,
             stop=stop,

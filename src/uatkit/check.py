@@ -16,7 +16,7 @@ from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
 from uatkit.gherkin.parse import Feature, FeatureSet
-from uatkit.model import Catalogue, Level, SourceLocation
+from uatkit.model import AUTOMATED_LEVELS, Catalogue, Level, SourceLocation
 from uatkit.project import Project
 
 _SYNC_KINDS = {
@@ -43,7 +43,9 @@ class Finding:
         return {"kind": self.kind, "location": str(self.location), "message": self.message, "hint": self.hint}
 
 
-def check_project(project: Project, steps: bool = True) -> list[Finding]:
+def check_project(
+    project: Project, steps: bool = True, evidence: bool = True, results: Sequence[Path] = ()
+) -> list[Finding]:
     """Return every finding for the project, in a stable order."""
     catalogue, config, features = project.catalogue, project.config, project.features
     findings = list(sync_findings(catalogue, config, project.feature_files.texts))
@@ -51,6 +53,57 @@ def check_project(project: Project, steps: bool = True) -> list[Finding]:
     findings += coverage_findings(catalogue, features.features)
     if steps:
         findings += step_findings(config, features)
+    # Cases come from features that parse; with syntax errors listed, there are none to hold evidence against.
+    if evidence and not features.problems:
+        findings += evidence_findings(project, results)
+    return findings
+
+
+def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Finding]:
+    """Return the cases whose evidence was made against an older scenario (or records none), level by level.
+
+    An automated level is stale when none of the case row's latest results there ran the scenario as it is
+    now; a UAT row when its current mark was made against an older version. A row that passed again since
+    is not listed. `results` are the results folders to read (default: those `uatkit trace` reads).
+    """
+    from uatkit.allure.read import read_result_set
+    from uatkit.trace.matrix import default_results
+    from uatkit.uat.ledger import read_view
+
+    cases = {case.key: case for case in project.cases}
+    current = project.fingerprints
+    found: dict[tuple[str, str], list[str]] = {}
+    for record in read_result_set(list(results) or default_results(project)).latest:
+        if record.layer not in AUTOMATED_LEVELS:
+            continue
+        key = record.case_key or record.case_id
+        found.setdefault((key, record.layer), []).append(record.fingerprint)
+    findings: list[Finding] = []
+    for (key, level), prints in sorted(found.items()):
+        case = cases.get(key)
+        if case is None or current.get(key) in prints:
+            continue
+        why = "records no scenario version" if not any(prints) else "ran an older version of the scenario"
+        findings.append(
+            Finding(
+                "stale evidence",
+                case.source,
+                f"{key} at {level}: its result {why}",
+                f"run it again (pytest --level {level}), then `uatkit report`",
+            )
+        )
+    view = read_view(project.ledger_path, current, project.config.uat.release)
+    for state in view.states.values() if view is not None else ():
+        case = cases.get(state.key)
+        if case is not None and state.mark is not None and state.stale and not state.conflict:
+            findings.append(
+                Finding(
+                    "stale evidence",
+                    case.source,
+                    f"{state.key} in UAT: its current mark was made against an older version of the scenario",
+                    "export the pack again (`uatkit uat export`) and have the row tested again",
+                )
+            )
     return findings
 
 

@@ -65,6 +65,8 @@ UatSelector = Literal["manual", "uat", "must", "should", "could", "wont", "all"]
 #: The sign-off gates' rules (trace.signoff checks each) and what a failed gate makes the verdict.
 GateRule = Literal["accepted", "not_failed", "uat_executed", "no_stale", "packs_signed"]
 GateOutcome = Literal["no-go", "conditions"]
+#: The levels whose evidence a gate can look at: the automated levels and UAT.
+EvidenceLevel = Literal["unit", "integration", "e2e", "uat"]
 NO_GO: GateOutcome = "no-go"
 CONDITIONS: GateOutcome = "conditions"
 
@@ -141,9 +143,9 @@ class Gate:
 
     Rules: `accepted` (every requirement of those priorities ACCEPTED), `not_failed` (none FAILED),
     `uat_executed` (at least `min_percent` of the UAT cases executed), `no_stale` (no stale UAT mark or
-    automated result on those priorities), `packs_signed` (every pack's sign-off decision Accepted). A
-    failed gate makes the verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS
-    (`on_fail = "conditions"`).
+    automated result on those priorities, at the gate's `levels`: all when empty), `packs_signed` (every
+    pack's sign-off decision Accepted). A failed gate makes the verdict NO-GO (`on_fail = "no-go"`) or GO
+    WITH CONDITIONS (`on_fail = "conditions"`).
     """
 
     rule: Annotated[GateRule, _about("What the gate checks.")]
@@ -154,6 +156,10 @@ class Gate:
     min_percent: Annotated[
         float, Meta(ge=0, le=100), _about("For uat_executed: the share of UAT cases executed, in %.")
     ] = 0.0
+    levels: Annotated[
+        tuple[EvidenceLevel, ...],
+        _about("For no_stale: the levels whose stale evidence counts (all when empty)."),
+    ] = ()
 
 
 DEFAULT_GATES = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -129,12 +130,30 @@ def check(
     steps: Annotated[
         bool, typer.Option("--steps/--no-steps", help="Also ask pytest-bdd for steps with no definition.")
     ] = True,
+    evidence: Annotated[
+        bool,
+        typer.Option(
+            "--evidence/--no-evidence",
+            help="Also list results and UAT marks made against an older version of their scenario.",
+        ),
+    ] = True,
+    results: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--results",
+            help="Allure results folder to look in for stale evidence (repeatable; default: as trace).",
+            exists=True,
+            file_okay=False,
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> None:
     """Check stories, features and step definitions against each other; exit 1 when anything is wrong.
 
     Reports requirements with no scenario, scenarios with no known requirement, duplicate case IDs,
-    stale, missing, hand-edited and orphaned features, Gherkin syntax errors, and (with --steps)
-    scenarios no test runs and steps with no definition.
+    stale, missing, hand-edited and orphaned features, Gherkin syntax errors, (with --steps)
+    scenarios no test runs and steps with no definition, and (with --evidence) stale evidence: automated
+    results and UAT marks made against an older version of their scenario, or recording none.
 
     Example: uatkit check --format json
     """
@@ -143,7 +162,7 @@ def check(
     with user_errors():
         loaded = project_for(project)
         catalogue = loaded.catalogue
-        findings = check_project(loaded, steps=steps)
+        findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -177,12 +177,19 @@ def _case(
 def _automated(level: str, found: Sequence[ResultRecord], current: Mapping[str, str]) -> LevelResult:
     """Return a case's result at a level from the results of its scenario as it is now."""
     # A result records the fingerprint of the case row it ran; another fingerprint means the scenario has
-    # changed since, and the result proves nothing about it now. Results that record none are taken as
-    # they are (runs before uatkit recorded fingerprints, other tools' results).
-    records = [r for r in found if not r.fingerprint or current.get(r.case_key) == r.fingerprint]
+    # changed since, and the result proves nothing about it now. A result that records none is unversioned
+    # (a run before uatkit recorded fingerprints, another tool's result): it cannot say what it proves, so it
+    # counts as stale too.
+    records = [r for r in found if r.fingerprint and current.get(r.case_key) == r.fingerprint]
     stale = len(found) - len(records)
     if not records:
-        message = "the scenario changed after these results: run it again" if stale else ""
+        message = ""
+        if stale:
+            message = (
+                "the results record no scenario version: run it again"
+                if all(not r.fingerprint for r in found)
+                else "the scenario changed after these results: run it again"
+            )
         return LevelResult(level, stale=stale, message=message)
     status = worst(r.status for r in records)
     # The worst result stands for the level: it is the one the meeting needs to open.

@@ -114,7 +114,8 @@ def describe(gate: Gate) -> str:
         "accepted": f"every {_noun(gate, 1)} ACCEPTED",
         "not_failed": f"no {_noun(gate, 1)} FAILED",
         "uat_executed": f"UAT executed ≥ {gate.min_percent:g} %",
-        "no_stale": f"no stale UAT mark or result on {_noun(gate, 2)}",
+        "no_stale": f"no stale UAT mark or result on {_noun(gate, 2)}"
+        + (f" at {', '.join(gate.levels)}" if gate.levels else ""),
         "packs_signed": "every UAT pack signed off Accepted",
     }
     return words[gate.rule]
@@ -186,11 +187,18 @@ def _uat_executed(matrix: Matrix, gate: Gate) -> GateResult:
 
 def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
     selected = _selected(matrix, gate)
-    marks = {r.id: r.stale or sum(c.stale for c in r.cases) for r in selected}
-    runs = {r.id: sum(result.stale for c in r.cases for result in c.results.values()) for r in selected}
+    levels = set(gate.levels or LEVELS)
+    marks = {r.id: (r.stale or sum(c.stale for c in r.cases)) if UAT_LAYER in levels else 0 for r in selected}
+    runs = {
+        r.id: sum(result.stale for c in r.cases for level, result in c.results.items() if level in levels)
+        for r in selected
+    }
     bad = [(r, marks[r.id] + runs[r.id]) for r in selected if marks[r.id] + runs[r.id]]
+    where = f" at {', '.join(level for level in LEVELS if level in levels)}" if gate.levels else ""
     if not bad:
-        return GateResult(gate, True, f"no stale UAT marks or results on {len(selected)} {_noun(gate, 2)}")
+        return GateResult(
+            gate, True, f"no stale UAT marks or results on {len(selected)} {_noun(gate, 2)}{where}"
+        )
     why = [f"{r.id} ({n} stale)" for r, n in bad]
     kinds = " and ".join(
         kind
@@ -201,7 +209,7 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
         gate,
         False,
         f"{len(bad)} {_noun(gate, len(bad))} {'have' if len(bad) != 1 else 'has'} {kinds} made "
-        f"against an older scenario (mark again, run again): {_listed(why)}",
+        f"against an older scenario or recording none (mark again, run again){where}: {_listed(why)}",
         tuple(r.id for r, _ in bad),
     )
 
