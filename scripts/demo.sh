@@ -34,21 +34,26 @@ echo
 echo "== 8. UAT progress"
 $uatkit uat status
 echo
-echo "== 9. One merged Allure report: automated levels and UAT, environment, categories, history"
+echo "== 9. One merged Allure report: automated levels and UAT, environment, categories, history,"
+echo "   and the evidence set it declares (reports/merged-results/uatkit-evidence.json)"
 $uatkit report
 echo
-echo "== 10. The traceability matrix: every requirement, its cases, each level and UAT"
+echo "== 10. The traceability matrix of exactly that evidence set: every requirement, its cases, each level and UAT"
 $uatkit trace
 echo
-echo "== 11. The sign-off verdict for the acceptance meeting"
+echo "== 11. The sign-off verdict for the acceptance meeting, recorded in the ledger with its evidence set"
 # NO-GO exits 1 by design (CI can gate on it); the demo reports the verdict instead of failing.
 code=0
-$uatkit signoff || code=$?
+$uatkit signoff --record --by "Acceptance meeting (simulated)" --note "uatkit demo" || code=$?
 [ "$code" -le 1 ] || exit "$code"
+echo
+echo "== 12. The recorded sign-offs (each current, or superseded once newer evidence exists)"
+$uatkit signoff --history
 verdict=$($uatkit signoff --format json --no-write | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["outcome"])' || true)
 echo
 echo "Demo done. Verdict: $verdict (the reasons are above and on the sign-off page)."
 echo "  Allure report:        reports/allure-report/index.html"
 echo "  Traceability matrix:  reports/traceability.html (.xlsx, .json)"
-echo "  Sign-off page:        reports/signoff.html"
+echo "  Sign-off page:        reports/signoff.html (recorded: uatkit signoff --history)"
+echo "  Evidence set:         reports/merged-results/uatkit-evidence.json"
 echo "  UAT packs:            uat_packs/R1/   ledger: reports/uat.db"

@@ -19,7 +19,8 @@ from uatkit.cli import app
 from uatkit.config import DEFAULT_GATES, Config, Gate, parse_config
 from uatkit.errors import ConfigError
 from uatkit.model import Decision, Priority, SignOff
-from uatkit.trace.model import CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.project import Project
+from uatkit.trace.model import CaseTrace, EvidenceSet, LevelResult, Matrix, RequirementTrace, TraceStatus
 from uatkit.trace.signoff import (
     GateResult,
     Outcome,
@@ -486,9 +487,9 @@ def fake_matrix(monkeypatch: pytest.MonkeyPatch) -> Callable[[Matrix], list[Any]
     def install(m: Matrix) -> list[Any]:
         calls: list[Any] = []
 
-        def load_matrix(config: Config, folders: Sequence[Path], allure_report: str = "") -> Matrix:
-            calls.append((list(folders), allure_report))
-            return m
+        def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = "") -> Matrix:
+            calls.append((list(evidence.paths), allure_report))
+            return replace(m, evidence=evidence)
 
         monkeypatch.setattr("uatkit.trace.matrix.load_matrix", load_matrix)
         return calls
@@ -507,7 +508,11 @@ def test_no_go_exits_1_and_writes_the_page(project: Path, fake_matrix: Callable[
     assert "NO-GO" in result.output and "REQ-3 (e2e failed)" in result.output
     assert "sign-off page: reports/signoff.html" in result.output
     assert (project / "reports" / "signoff.html").is_file()
-    assert calls == [([project / "reports" / "merged-results"], "")]
+    # A merged folder without the manifest `uatkit report` writes is not an evidence set: it is not read.
+    assert calls == [([], "")]
+    assert (
+        "unreported results" in result.output and "has no evidence manifest and is not read" in result.output
+    )
 
 
 def test_go_with_conditions_exits_0_and_prints_them(

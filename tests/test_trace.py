@@ -23,8 +23,9 @@ from uatkit.cli import app
 from uatkit.config import Config, ReportConfig
 from uatkit.model import Case, Catalogue, Decision, Mark, Priority, SignOff, SourceLocation, Status, Story
 from uatkit.project import Project, load_project
+from uatkit.trace.evidence import choose_evidence
 from uatkit.trace.matrix import build_matrix, load_matrix
-from uatkit.trace.model import Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import EvidenceKind, EvidenceSet, Matrix, RequirementTrace, TraceStatus
 from uatkit.trace.outputs import matrix_data, matrix_html, matrix_json, matrix_xlsx, write_matrix
 from uatkit.uat.ledger import CaseState, PackSummary
 from uatkit.uat.pack import PackInfo, PackRow
@@ -341,7 +342,7 @@ def test_json_has_a_stable_documented_structure() -> None:
     matrix = build([case(AC1, "unit", "manual")], [result(AC1, "unit")], [state(AC1)], [pack(AC1)], signed())
     data = json.loads(matrix_json(matrix))
     assert list(data) == [
-        "schema", "project", "generated_at", "results_folders", "allure_report",
+        "schema", "project", "generated_at", "results_folders", "evidence", "allure_report",
         "summary", "levels", "requirements", "packs", "notes",
     ]  # fmt: skip
     assert data["summary"] == {
@@ -517,7 +518,7 @@ def _allure_result(
 
 def without_run_details(matrix: Matrix) -> dict[str, Any]:
     data = matrix_data(matrix)
-    del data["generated_at"], data["results_folders"]
+    del data["generated_at"], data["results_folders"], data["evidence"]
     return data
 
 
@@ -530,8 +531,8 @@ def test_two_shards_give_the_same_matrix_as_one_folder(traced: Path) -> None:
     for n, path in enumerate(sorted(everything.glob("*-result.json"))):
         shards[n % 2].mkdir(exist_ok=True)
         shutil.copy(path, shards[n % 2] / path.name)
-    whole = load_matrix(Project(config), [everything])
-    sharded = load_matrix(Project(config), shards)
+    whole = load_matrix(Project(config), choose_evidence(Project(config), [everything]))
+    sharded = load_matrix(Project(config), choose_evidence(Project(config), shards))
     assert without_run_details(sharded) == without_run_details(whole)
     assert sharded.results_folders == ("shard1", "shard2")
     (requirement,) = whole.requirements
@@ -544,7 +545,8 @@ def test_two_shards_give_the_same_matrix_as_one_folder(traced: Path) -> None:
 def test_missing_results_folders_are_skipped_with_a_note(traced: Path) -> None:
     from uatkit.config import load_config
 
-    matrix = load_matrix(Project(load_config(traced)), [traced / "nowhere"])
+    gone = EvidenceSet(EvidenceKind.GIVEN, ("nowhere",), (traced / "nowhere",))
+    matrix = load_matrix(Project(load_config(traced)), gone)
     assert only(matrix).status is TraceStatus.NOT_RUN
     assert "nowhere: no such results folder (skipped)" in matrix.notes
 
@@ -579,14 +581,16 @@ def test_cli_reads_the_given_folders_and_refuses_missing_ones(traced: Path) -> N
     assert missing.exit_code == 2
 
 
-def test_cli_reads_the_merged_results_first(traced: Path) -> None:
+def test_cli_never_reads_a_merged_folder_without_its_manifest(traced: Path) -> None:
     config = Config(root=traced, report=ReportConfig())
     (config.root / config.report.merged).mkdir(parents=True)
     data = json.loads(
         runner.invoke(app, ["trace", "-C", str(traced), "--format", "json", "--no-write"]).stdout
     )
-    assert data["results_folders"] == ["reports/merged-results"]
-    assert data["requirements"][0]["status"] == "NOT RUN"
+    assert data["results_folders"] == ["reports/allure-results"]
+    assert data["evidence"]["kind"] == "unreported"
+    assert "reports/merged-results has no evidence manifest and is not read" in data["evidence"]["notes"][0]
+    assert data["requirements"][0]["status"] == "FAILED"
 
 
 @pytest.mark.skipif(
@@ -653,19 +657,3 @@ def test_the_matrix_counts_only_the_configured_releases_packs() -> None:
     config = Config(root=Path("/project"), uat=UatConfig(release="R1"))
     assert release_packs([old, current], config.uat.release) == [current]
     assert release_packs([old, current], Config(root=Path("/project")).uat.release) == [old, current]
-
-
-def test_results_newer_than_the_merged_folder_are_read_directly(tmp_path: Path) -> None:
-    import os
-
-    from uatkit.trace.matrix import default_results
-
-    config = Config(root=tmp_path)
-    merged, run = tmp_path / "reports" / "merged-results", tmp_path / "reports" / "allure-results"
-    for folder, stamp in ((merged, 1_000), (run, 2_000)):
-        folder.mkdir(parents=True)
-        (folder / "a-result.json").write_text("{}", encoding="utf-8")
-        os.utime(folder / "a-result.json", (stamp, stamp))
-    assert default_results(Project(config)) == [run]  # a run after the last `uatkit report`
-    os.utime(merged / "a-result.json", (3_000, 3_000))
-    assert default_results(Project(config)) == [merged]

@@ -64,16 +64,16 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
 
     An automated level is stale when none of the case row's latest results there ran the scenario as it is
     now; a UAT row when its current mark was made against an older version. A row that passed again since
-    is not listed. `results` are the results folders to read (default: those `uatkit trace` reads).
+    is not listed. `results` are the results folders to read (default: the evidence set `uatkit trace` reads).
     """
     from uatkit.allure.read import read_result_set
-    from uatkit.trace.matrix import default_results
+    from uatkit.trace.evidence import choose_evidence
     from uatkit.uat.ledger import read_view
 
     cases = {case.key: case for case in project.cases}
     current = project.fingerprints
     found: dict[tuple[str, str], list[str]] = {}
-    for record in read_result_set(list(results) or default_results(project)).latest:
+    for record in read_result_set(choose_evidence(project, list(results) or None).paths).latest:
         if record.layer not in AUTOMATED_LEVELS:
             continue
         key = record.case_key or record.case_id

@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,10 +24,12 @@ from uatkit.text import slug
 ENVIRONMENT_FILE = "environment.properties"
 EXECUTOR_FILE = "executor.json"
 CATEGORIES_FILE = "categories.json"
+#: The evidence manifest `uatkit report` writes into the merged folder (uatkit.trace.evidence).
+MANIFEST_FILE = "uatkit-evidence.json"
 #: Marks a folder uatkit made, so that replacing it never deletes someone else's files.
 MARKER = ".uatkit-merged"
 #: Written once from every shard's (or the caller's) data instead of being copied from one shard.
-_WRITTEN_ONCE = {ENVIRONMENT_FILE, EXECUTOR_FILE, CATEGORIES_FILE, "environment.xml"}
+_WRITTEN_ONCE = {ENVIRONMENT_FILE, EXECUTOR_FILE, CATEGORIES_FILE, MANIFEST_FILE, "environment.xml"}
 _PROPERTY_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
 
 
@@ -78,8 +80,12 @@ def merge_results(
     out: Path,
     environment: Mapping[str, str],
     executor: Mapping[str, str] | None,
+    finish: Callable[[Path], None] | None = None,
 ) -> MergeSummary:
-    """Merge results folders into a fresh `out`: each test's last retry, environment, executor, categories."""
+    """Merge results folders into a fresh `out`: each test's last retry, environment, executor, categories.
+
+    `finish` adds to the merged folder before it takes `out`'s place (the report's evidence manifest).
+    """
     folders = list({folder.resolve(): folder for folder in folders}.values())
     if out.resolve() in {folder.resolve() for folder in folders}:
         raise UatkitError(f"{out}: the merged folder cannot also be a results folder; merge into another one")
@@ -116,6 +122,8 @@ def merge_results(
         write_json(target / EXECUTOR_FILE, {"name": "uatkit", "type": "uatkit", **(executor or {})})
         write_json(target / CATEGORIES_FILE, allure2_categories())
         (target / MARKER).touch()
+        if finish is not None:
+            finish(target)
     by_layer: dict[str, Counter[str]] = {}
     for record in kept:
         by_layer.setdefault(record.layer or "(none)", Counter())[record.status] += 1

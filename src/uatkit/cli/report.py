@@ -50,15 +50,16 @@ def report(
     """Merge every results folder (automated levels, UAT, shards) and build one Allure report.
 
     Retries collapse to the last result of each test; the runs' environments are joined; executor and
-    defect categories are added once; history is kept between reports. Exits 0: the verdict is
-    `uatkit signoff`'s job.
+    defect categories are added once; history is kept between reports. The merged folder gets an evidence
+    manifest (uatkit-evidence.json: each folder's content hash, results, runs, the UAT ledger's state):
+    `uatkit trace` and `uatkit signoff` read exactly that set. Exits 0: the verdict is `uatkit signoff`'s job.
 
     Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1
     """
     from allure_commons.model2 import Status
 
     from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
-    from uatkit.allure.merge import merge_results
+    from uatkit.trace.evidence import manifest_lines, merge_and_declare
 
     with user_errors():
         loaded = project_for(project)
@@ -69,7 +70,9 @@ def report(
         environment = report_environment(
             config, commit=loaded.commit, base_url=base_url or "", app_version=app_version or ""
         )
-        summary = merge_results(folders, merged, environment, report_executor(title, loaded.commit))
+        summary, manifest, unread = merge_and_declare(
+            loaded, folders, environment, report_executor(title, loaded.commit)
+        )
         target = output or loaded.report_output
         with err.status("Building the Allure report (npx allure generate) ..."):
             index = generate_report(
@@ -84,6 +87,8 @@ def report(
         err.print(f"warning: skipped {problem}", markup=False)
     for clash in summary.clashes:
         err.print(f"warning: two files share a name: {clash}", markup=False)
+    for line in unread:
+        err.print(f"warning: {line}", markup=False)
     shown = (Status.PASSED, Status.FAILED, Status.BROKEN, Status.SKIPPED, Status.UNKNOWN)
     listing = table(
         f"{summary.results_out} results from {len(folders)} folder(s); "
@@ -94,6 +99,8 @@ def report(
     for layer, counts in summary.by_layer.items():
         listing.add_row(*cells(layer, *(str(counts.get(s, 0)) for s in shown)))
     out.print(listing)
+    for line in manifest_lines(manifest):
+        out.print(line, markup=False)
     out.print(f"Allure report: {loaded.shown(index)}", markup=False)
 
 

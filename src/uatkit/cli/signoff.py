@@ -1,17 +1,31 @@
-"""`uatkit signoff`: the verdict for the acceptance meeting, its gates, and the sign-off page."""
+"""`uatkit signoff`: the verdict for the acceptance meeting, its gates, the page, and the sign-off records."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, table, user_errors
-from uatkit.errors import EXIT_CHECK
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    err,
+    out,
+    project_for,
+    table,
+    user_errors,
+)
+from uatkit.errors import EXIT_CHECK, UatkitError
 from uatkit.trace.model import Outcome
+
+if TYPE_CHECKING:
+    from uatkit.trace.evidence import RecordStatus
+    from uatkit.trace.model import EvidenceSet
 
 #: The verdict's colours in the terminal, as on the page.
 _STYLE = {
@@ -32,35 +46,83 @@ def signoff(
         typer.Option(
             "--results",
             metavar="DIR",
-            help="Allure results folder (repeatable; default: the merged results, else [tool.uatkit.report] "
-            "results).",
+            help="Allure results folder (repeatable) to read instead of the evidence set `uatkit report` "
+            "declared (default: that set; with no report yet, [tool.uatkit.report] results).",
         ),
     ] = None,
     output: FormatOption = Format.TABLE,
     no_write: Annotated[bool, typer.Option("--no-write", help="Do not write reports/signoff.html.")] = False,
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Store the verdict in the UAT ledger with the evidence set it rests on (needs --by and the "
+            "report's current evidence set; a NO-GO is stored as NO-GO).",
+        ),
+    ] = False,
+    by: Annotated[
+        str | None, typer.Option("--by", metavar="NAME", help="Who records the sign-off (with --record).")
+    ] = None,
+    note: Annotated[
+        str, typer.Option("--note", metavar="TEXT", help="A note kept with the record (with --record).")
+    ] = "",
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="List the recorded sign-offs, each marked current or superseded by newer evidence.",
+        ),
+    ] = False,
     project: ProjectOption = None,
 ) -> None:
     """Decide GO / GO WITH CONDITIONS / NO-GO from the traceability matrix and the sign-off gates.
 
-    Checks every gate of [tool.uatkit.signoff] and writes the one-page signoff.html for the acceptance
-    meeting. Exit code 0 for GO and GO WITH CONDITIONS, 1 for NO-GO.
+    Checks every gate of [tool.uatkit.signoff] against the evidence set `uatkit report` declared and
+    writes the one-page signoff.html for the acceptance meeting. --record --by NAME stores the verdict in
+    the UAT ledger with that evidence; --history lists the records. Exit code 0 for GO and GO WITH
+    CONDITIONS, 1 for NO-GO.
 
-    Example: uatkit signoff --format json
+    Example: uatkit signoff --record --by "Ann Lee" --note "acceptance meeting 24 Nov"
     """
-    from uatkit.trace.signoff import sign_off
+    from uatkit.trace.signoff import RecordRequest, sign_off, signoff_history
 
     with user_errors():
-        run = sign_off(project_for(project), results or None, write=not no_write)
+        if history:
+            if record or by or note or results:
+                raise UatkitError(
+                    "--history lists the records; it takes no --record, --by, --note or --results"
+                )
+            current, records = signoff_history(project_for(project))
+        else:
+            if (by or note) and not record:
+                raise UatkitError("--by and --note go with --record: uatkit signoff --record --by NAME")
+            if record and not by:
+                raise UatkitError("--record needs --by NAME: who records the sign-off")
+            request = RecordRequest(by or "", note) if record else None
+            run = sign_off(project_for(project), results or None, write=not no_write, record=request)
+    if history:
+        _history(current, records, output)
+        return
     verdict = run.verdict
+    evidence = run.matrix.evidence
     if output is Format.JSON:
         data = verdict.as_dict()
         data["page"] = str(run.page) if run.page else ""
+        data["evidence"] = evidence.as_dict() if evidence else None
+        data["recorded"] = run.recorded.id if run.recorded else None
+        data["latest_record"] = run.latest.as_dict() if run.latest else None
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        for line in evidence.drift if evidence else ():
+            err.print(f"warning: {line}", markup=False)
     else:
+        from uatkit.cli.trace import show_evidence
+
         when = verdict.generated_at.strftime("%Y-%m-%d %H:%M")
         out.print(
             Text.assemble((f"  {verdict.outcome}  ", _STYLE[verdict.outcome]), f"  {verdict.project}  {when}")
         )
+        if evidence:
+            show_evidence(evidence)
         listing = table("Sign-off gates", "", "rule", "priorities", "on fail", "reason")
         for result in verdict.gates:
             mark = Text("✓", "green") if result.passed else Text("✗", "red")
@@ -68,7 +130,56 @@ def signoff(
         out.print(listing)
         for condition in verdict.conditions if verdict.outcome is not Outcome.NO_GO else ():
             out.print(Text.assemble(("condition: ", "dark_orange"), condition))
+        if run.recorded:
+            r = run.recorded
+            out.print(
+                f"recorded sign-off {r.id}: {r.outcome} by {r.recorded_by} on evidence set {r.evidence_id} "
+                f"(release {r.release or 'not set'})",
+                markup=False,
+            )
+        elif run.latest:
+            out.print(_latest_line(run.latest), markup=False)
         if run.page:
             out.print(f"sign-off page: {run.shown_page}", markup=False)
     if verdict.outcome is Outcome.NO_GO:
         raise typer.Exit(EXIT_CHECK)
+
+
+def _latest_line(status: RecordStatus) -> str:
+    r = status.record
+    when = r.recorded_at.strftime("%Y-%m-%d %H:%M") if r.recorded_at else ""
+    said = f"last recorded sign-off {r.id}: {r.outcome} by {r.recorded_by} {when}"
+    state = f"{status.state}" + (f" ({status.reason})" if status.reason else "")
+    return f"{said} on evidence set {r.evidence_id}: {state}"
+
+
+def _history(evidence: EvidenceSet, records: list[RecordStatus], output: Format) -> None:
+    """Print the sign-off records, oldest first, each current or superseded by newer evidence."""
+    if output is Format.JSON:
+        data = {"evidence": evidence.as_dict(), "records": [s.as_dict() for s in records]}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not records:
+        out.print("No sign-off recorded yet: uatkit signoff --record --by NAME", markup=False)
+        return
+    listing = table(
+        "Recorded sign-offs (oldest first)", "#", "recorded", "by", "verdict", "evidence set", "what", "state"
+    )
+    for status in records:
+        r = status.record
+        when = r.recorded_at.strftime("%Y-%m-%d %H:%M") if r.recorded_at else ""
+        what = " · ".join(
+            f"{label} {value}"
+            for label, value in (
+                ("release", r.release),
+                ("version", r.version),
+                ("environment", r.environment),
+            )
+            if value
+        ) + (f" · commit {r.commit}" if r.commit else "")
+        state = Text(status.state.value, "green" if status.state == "current" else "dark_orange")
+        if status.reason:
+            state.append(f": {status.reason}", "dim")
+        listing.add_row(*cells(str(r.id), when, r.recorded_by, r.outcome, r.evidence_id, what), state)
+    out.print(listing)
+    out.print(Text(f"current evidence: {evidence.name}", "dim"))

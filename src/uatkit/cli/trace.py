@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, out, project_for, user_errors
+from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, err, out, project_for, user_errors
 
 if TYPE_CHECKING:
-    from uatkit.trace.model import Matrix, TraceStatus
+    from uatkit.trace.model import EvidenceSet, Matrix, TraceStatus
     from uatkit.trace.views import LevelView
 
 #: Narrow terminals squeeze the wrapping columns; below these widths they would be unreadable.
@@ -70,8 +70,8 @@ def trace(
         list[Path] | None,
         typer.Option(
             "--results",
-            help="Allure results folder (repeatable; default: the merged results, else [tool.uatkit.report] "
-            "results).",
+            help="Allure results folder (repeatable) to read instead of the evidence set `uatkit report` "
+            "declared (default: that set; with no report yet, [tool.uatkit.report] results).",
             exists=True,
             file_okay=False,
             metavar="DIR",
@@ -88,20 +88,26 @@ def trace(
 
     Statuses: UNCOVERED, NOT RUN, FAILED, PASSED (UAT pending or not needed), ACCEPTED (UAT passed and
     signed off). Also writes traceability.html, .xlsx and .json to the report folder (default reports/).
+    Reads the evidence set `uatkit report` declared and names it in every output; says when newer
+    results or UAT marks exist than the set holds.
 
     Example: uatkit trace --format json --no-write
     """
-    from uatkit.trace.matrix import allure_link, default_results, load_matrix
+    from uatkit.trace.evidence import choose_evidence
+    from uatkit.trace.matrix import allure_link, load_matrix
     from uatkit.trace.outputs import matrix_json, write_matrix
 
     with user_errors():
         loaded = project_for(project)
-        folders = list(results) if results else default_results(loaded)
-        matrix = load_matrix(loaded, folders, allure_report=allure_link(loaded))
+        evidence = choose_evidence(loaded, results)
+        matrix = load_matrix(loaded, evidence, allure_report=allure_link(loaded))
         paths = write_matrix(matrix, loaded.report_folder) if write else []
     if output is Format.JSON:
         typer.echo(matrix_json(matrix), nl=False)
+        for line in evidence.drift:
+            err.print(f"warning: {line}", markup=False)
     else:
+        show_evidence(evidence)
         _show(matrix)
     for path in paths:
         shown = loaded.relative(path)
@@ -165,3 +171,20 @@ def _mark(view: LevelView, marks: dict[str, tuple[str, str]]) -> Text:
     # N/A is a tester's own word for a skipped case: shown as written, it needs no legend.
     mark = Status.NA.value if view.word == Status.NA else mark
     return Text(f"{mark} {view.count}" if view.short != view.word else mark, style)
+
+
+def show_evidence(evidence: EvidenceSet) -> None:
+    """Print the evidence set a matrix or verdict rests on: its name, folders, runs, facts, what changed."""
+    out.print(Text.assemble(("Evidence: ", "bold"), evidence.name))
+    sources = f", merged from {', '.join(evidence.sources)}" if evidence.sources else ""
+    out.print(
+        Text(f"  {evidence.results} results in {', '.join(evidence.folders) or '(no folder)'}{sources}")
+    )
+    runs = ", ".join(run.run_id[:8] + ("" if run.recorded else " (no record)") for run in evidence.runs)
+    out.print(Text(f"  runs: {runs or 'none recorded'}"))
+    facts = [(label, value) for label, value in evidence.facts() if value != "no run records"]
+    out.print(Text("  " + " · ".join(f"{label}: {value}" for label, value in facts)))
+    for line in evidence.drift:
+        out.print(Text(f"warning: {line}", "dark_orange"))
+    for note in evidence.notes:
+        out.print(Text(f"note: {note}", "dim"))

@@ -24,12 +24,20 @@ from pathlib import Path
 from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.allure.mapping import UAT_STATUS, defect_ids, requirement_link
-from uatkit.allure.read import ResultRecord, expand_folders, read_results, worst
+from uatkit.allure.read import ResultRecord, read_results, worst
 from uatkit.cases import by_case_id, select_cases
 from uatkit.config import Config
 from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff
 from uatkit.project import Project
-from uatkit.trace.model import LEVELS, CaseTrace, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import (
+    LEVELS,
+    CaseTrace,
+    EvidenceSet,
+    LevelResult,
+    Matrix,
+    RequirementTrace,
+    TraceStatus,
+)
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
 
 #: The Allure statuses that fail a level.
@@ -287,23 +295,6 @@ def _notes(
     return notes
 
 
-def default_results(project: Project) -> list[Path]:
-    """Return the merged results folder when it is up to date, else the configured results folders that exist.
-
-    A run or an import after the last `uatkit report` makes the merged folder stale: then the folders it
-    was merged from are read directly, so the matrix never shows older results than there are.
-    """
-    sources = expand_folders(project.root, project.config.report.results)
-    merged = project.merged_results
-    if merged.is_dir() and _newest(merged) >= max((_newest(f) for f in sources), default=0.0):
-        return [merged]
-    return sources
-
-
-def _newest(folder: Path) -> float:
-    return max((p.stat().st_mtime for p in folder.glob("*-result.json")), default=folder.stat().st_mtime)
-
-
 def allure_link(project: Project) -> str:
     """Return the Allure report's index.html relative to the report folder ("" when it does not exist)."""
     index = project.report_output / "index.html"
@@ -312,11 +303,11 @@ def allure_link(project: Project) -> str:
     return Path(os.path.relpath(index, project.report_folder)).as_posix()
 
 
-def load_matrix(project: Project, results_folders: Sequence[Path], allure_report: str = "") -> Matrix:
-    """Read the project's Allure results and build its matrix from its stories, cases and UAT ledger."""
-    present = [f for f in results_folders if f.is_dir()]
+def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = "") -> Matrix:
+    """Read the evidence set's results and build the project's matrix from its stories, cases and ledger."""
+    present = [f for f in evidence.paths if f.is_dir()]
     notes = [
-        f"{project.relative(f)}: no such results folder (skipped)" for f in results_folders if not f.is_dir()
+        f"{project.relative(f)}: no such results folder (skipped)" for f in evidence.paths if not f.is_dir()
     ]
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
@@ -336,5 +327,4 @@ def load_matrix(project: Project, results_folders: Sequence[Path], allure_report
         now=now,
         allure_report=allure_report,
     )
-    folders = tuple(project.relative(f) for f in present)
-    return replace(matrix, results_folders=folders, notes=(*notes, *matrix.notes))
+    return replace(matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence)

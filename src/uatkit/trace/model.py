@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Priority, SignOff
 
@@ -176,6 +177,8 @@ class Matrix:
     allure_report: str = ""
     project: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: The evidence set the matrix was built from (None only for a matrix built outside `load_matrix`).
+    evidence: EvidenceSet | None = None
 
     def counts(self) -> dict[TraceStatus, int]:
         """Return how many requirements have each status."""
@@ -183,3 +186,163 @@ class Matrix:
         for requirement in self.requirements:
             counts[requirement.status] += 1
         return counts
+
+
+class EvidenceKind(StrEnum):
+    """Which results a matrix or a verdict was built from (docs/trace.md, "The evidence set")."""
+
+    #: The set `uatkit report` merged and declared in its evidence manifest.
+    REPORT = "report"
+    #: Folders given with --results: not the evidence set of the report.
+    GIVEN = "given"
+    #: No report yet: the configured raw results folders, as they are.
+    UNREPORTED = "unreported"
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """One pytest run the evidence comes from, as its run record says ("" for what it does not say)."""
+
+    run_id: str
+    #: The results folder the run's record (or its results) were found in, as the project names it.
+    folder: str
+    started: str = ""
+    stopped: str = ""
+    levels: tuple[str, ...] = ()
+    tests: int = 0
+    app_version: str = ""
+    app_build: str = ""
+    environment: str = ""
+    base_url: str = ""
+    browser: str = ""
+    commit: str = ""
+    #: False when results name the run but no run record of it was found.
+    recorded: bool = True
+
+    @property
+    def version(self) -> str:
+        """Return the application's version with its build: "2.4.1 (build 77)"."""
+        build = f"build {self.app_build}" if self.app_build else ""
+        if self.app_version and build:
+            return f"{self.app_version} ({build})"
+        return self.app_version or build
+
+
+#: The facts of the runs a matrix and a verdict name, in the order they are shown: (label, RunFacts field).
+RUN_FACTS = (
+    ("version", "version"),
+    ("environment", "environment"),
+    ("base URL", "base_url"),
+    ("commit", "commit"),
+    ("browser", "browser"),
+)
+
+
+@dataclass(frozen=True)
+class EvidenceSet:
+    """The results a matrix or a verdict rests on: which set, its hash, the runs, and what differs now.
+
+    `drift` says what newer evidence exists than the set (raw results the report did not merge, a changed
+    ledger); `notes` say the rest a reader must know (a set given with --results, no report yet).
+    """
+
+    kind: EvidenceKind
+    #: The folders read, as the project names them, and their paths.
+    folders: tuple[str, ...]
+    paths: tuple[Path, ...] = field(default=(), compare=False, repr=False)
+    #: sha256 over the result files read (names and bytes) and their count.
+    results_hash: str = ""
+    results: int = 0
+    #: The report's manifest: its ID and when it was written (for GIVEN, the report's set it is not).
+    manifest_id: str = ""
+    created: str = ""
+    #: The folders the report merged (REPORT only).
+    sources: tuple[str, ...] = ()
+    release: str = ""
+    #: The project's commit when the set was declared (REPORT) or read (else).
+    commit: str = ""
+    runs: tuple[RunFacts, ...] = ()
+    #: The UAT ledger's state as read now: a digest over its marks and decisions, and the mark count.
+    ledger_digest: str = ""
+    ledger_marks: int = 0
+    drift: tuple[str, ...] = ()
+    #: The folders whose results changed after the report declared the set (REPORT only).
+    unreported: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def name(self) -> str:
+        """Return how the set is named in one line: "evidence set 1a2b3c4d5e6f (uatkit report, …)"."""
+        if self.kind is EvidenceKind.REPORT:
+            return f"evidence set {self.manifest_id} (uatkit report, {self.created})"
+        short = self.results_hash.removeprefix("sha256:")[:12]
+        if self.kind is EvidenceKind.GIVEN:
+            return f"results given with --results (sha256 {short}), not the evidence set of the report"
+        return f"unreported results (sha256 {short}): no `uatkit report` has declared an evidence set"
+
+    def facts(self) -> list[tuple[str, str]]:
+        """Return the release and what the runs say (version, environment, base URL, commit, browser)."""
+        found = [("release", self.release or "not set")]
+        recorded = [run for run in self.runs if run.recorded]
+        for label, attribute in RUN_FACTS:
+            value = run_values([getattr(run, attribute) for run in recorded])
+            if attribute == "commit" and not recorded and self.commit:
+                # Without run records only the project's commit when the set was read or declared is known.
+                value = f"{self.commit} (the project's, not recorded by a run)"
+            found.append((label, value))
+        return found
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the set as JSON-ready data (docs/trace.md describes the keys)."""
+        return {
+            "kind": self.kind.value,
+            "name": self.name,
+            "manifest_id": self.manifest_id,
+            "created": self.created,
+            "folders": list(self.folders),
+            "sources": list(self.sources),
+            "results": self.results,
+            "results_hash": self.results_hash,
+            "ledger_digest": self.ledger_digest,
+            "ledger_marks": self.ledger_marks,
+            "release": self.release,
+            "commit": self.commit,
+            "facts": dict(self.facts()),
+            "runs": [
+                {
+                    "run_id": run.run_id,
+                    "folder": run.folder,
+                    "started": run.started,
+                    "stopped": run.stopped,
+                    "levels": list(run.levels),
+                    "tests": run.tests,
+                    "app_version": run.app_version,
+                    "app_build": run.app_build,
+                    "environment": run.environment,
+                    "base_url": run.base_url,
+                    "browser": run.browser,
+                    "commit": run.commit,
+                    "recorded": run.recorded,
+                }
+                for run in self.runs
+            ],
+            "drift": list(self.drift),
+            "unreported": list(self.unreported),
+            "notes": list(self.notes),
+        }
+
+
+def run_values(values: list[str]) -> str:
+    """Return one fact over the runs: the value they share, or each with its count when they differ.
+
+    "staging" · "staging (2 runs), uat (1 run)" · "not recorded" · "no run records".
+    """
+    if not values:
+        return "no run records"
+    counts: dict[str, int] = {}
+    for value in values:
+        shown = value or "not recorded"
+        counts[shown] = counts.get(shown, 0) + 1
+    if len(counts) == 1:
+        return next(iter(counts))
+    return ", ".join(f"{value} ({n} run{'s' if n != 1 else ''})" for value, n in counts.items())

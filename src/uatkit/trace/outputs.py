@@ -33,6 +33,7 @@ def matrix_data(matrix: Matrix) -> dict[str, Any]:
         "project": matrix.project,
         "generated_at": matrix.generated_at.isoformat(),
         "results_folders": list(matrix.results_folders),
+        "evidence": matrix.evidence.as_dict() if matrix.evidence else None,
         "allure_report": matrix.allure_report,
         "summary": {
             "requirements": len(matrix.requirements),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -15,9 +16,12 @@ from uatkit.config import CONDITIONS, NO_GO, Config, Gate, GateRule
 from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Decision, Priority
 from uatkit.project import Project
+from uatkit.trace.evidence import RecordStatus, choose_evidence, record_status, signoff_records
 from uatkit.trace.model import (
     LEVELS,
     STATUS_ORDER,
+    EvidenceKind,
+    EvidenceSet,
     LevelResult,
     Matrix,
     Outcome,
@@ -25,6 +29,7 @@ from uatkit.trace.model import (
     TraceStatus,
 )
 from uatkit.trace.pages import render_page
+from uatkit.uat.ledger import Ledger, RecordedGate, SignoffRecord
 
 #: The rules that look at requirements of the gate's priorities; uat_executed and packs_signed look at every
 #: UAT case and pack, whatever their priority.
@@ -303,12 +308,16 @@ def status_counts(matrix: Matrix, by: str = "module") -> tuple[StatusCounts, ...
     return tuple(StatusCounts(name, counts) for name, counts in groups.items())
 
 
-def render_signoff(matrix: Matrix, verdict: Verdict, config: Config) -> str:
-    """Return the sign-off page: the verdict, its gates, status charts, open failures and pack decisions."""
+def render_signoff(
+    matrix: Matrix, verdict: Verdict, config: Config, latest: RecordStatus | None = None
+) -> str:
+    """Return the sign-off page: the verdict, the evidence it rests on, its gates, charts, failures, packs."""
     return render_page(
         "signoff.html.j2",
         matrix=matrix,
         verdict=verdict,
+        evidence=matrix.evidence,
+        latest=latest,
         failures=open_failures(matrix),
         charts=(
             ("Status by module", status_counts(matrix, "module")),
@@ -330,27 +339,93 @@ def write_signoff(html: str, folder: Path) -> Path:
 
 
 @dataclass(frozen=True)
+class RecordRequest:
+    """`uatkit signoff --record --by NAME --note TEXT`: who records the verdict, and why."""
+
+    by: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class SignoffRun:
-    """What `uatkit signoff` did: the matrix, the verdict and the page it wrote (None with --no-write)."""
+    """What `uatkit signoff` did: the matrix, the verdict, the page (None with --no-write), the record."""
 
     matrix: Matrix
     verdict: Verdict
     page: Path | None
     shown_page: str = ""
+    #: The record stored by --record, and the release's latest record with its state against the evidence.
+    recorded: SignoffRecord | None = None
+    latest: RecordStatus | None = None
 
 
-def sign_off(project: Project, results: Sequence[Path] | None = None, write: bool = True) -> SignoffRun:
-    """Build the matrix from the results, check the configured gates, and write signoff.html."""
-    from uatkit.trace.matrix import allure_link, default_results, load_matrix
+def sign_off(
+    project: Project,
+    results: Sequence[Path] | None = None,
+    write: bool = True,
+    record: RecordRequest | None = None,
+) -> SignoffRun:
+    """Build the matrix from the evidence set, check the gates, record the verdict if asked, write a page."""
+    from uatkit.trace.matrix import allure_link, load_matrix
 
-    missing = [folder for folder in results or () if not folder.is_dir()]
-    if missing:
-        raise UatkitError(f"--results {missing[0]}: no such results folder")
-    folders = list(results) if results else default_results(project)
-    matrix = load_matrix(project, folders, allure_report=allure_link(project))
+    evidence = choose_evidence(project, results)
+    if record is not None:
+        _recordable(evidence, record)
+    matrix = load_matrix(project, evidence, allure_report=allure_link(project))
     config = project.config
     verdict = evaluate(matrix, config.signoff.gates)
+    recorded = None
+    if record is not None:
+        with Ledger.open(project.ledger_path) as ledger:
+            recorded = ledger.record_signoff(signoff_record(verdict, evidence, record))
+    release = [r for r in signoff_records(project) if r.release == evidence.release]
+    latest = record_status(release[-1], evidence) if release else None
     if not write:
-        return SignoffRun(matrix, verdict, None)
-    page = write_signoff(render_signoff(matrix, verdict, config), project.report_folder)
-    return SignoffRun(matrix, verdict, page, project.relative(page))
+        return SignoffRun(matrix, verdict, None, recorded=recorded, latest=latest)
+    page = write_signoff(render_signoff(matrix, verdict, config, latest), project.report_folder)
+    return SignoffRun(matrix, verdict, page, project.relative(page), recorded, latest)
+
+
+def _recordable(evidence: EvidenceSet, request: RecordRequest) -> None:
+    """Refuse to record a verdict that would not name one declared, current evidence set."""
+    if not request.by.strip():
+        raise UatkitError("--record needs --by NAME: who records the sign-off")
+    if evidence.kind is EvidenceKind.GIVEN:
+        raise UatkitError(
+            "--record takes the report's evidence set, not folders given with --results: "
+            "run `uatkit report --results ...` to declare them, then `uatkit signoff --record`"
+        )
+    if evidence.kind is EvidenceKind.UNREPORTED:
+        raise UatkitError(
+            "--record needs an evidence set: run `uatkit report` first, then record the sign-off"
+        )
+    if evidence.drift:
+        raise UatkitError(f"--record: newer evidence than the report's set exists: {evidence.drift[0]}")
+
+
+def signoff_record(verdict: Verdict, evidence: EvidenceSet, request: RecordRequest) -> SignoffRecord:
+    """Return the record of a verdict: its outcome and gates, and the evidence set it rests on."""
+    facts = dict(evidence.facts())
+    gates = tuple(
+        RecordedGate(r.gate.rule, r.title, r.gate.on_fail, r.passed, r.reason) for r in verdict.gates
+    )
+    return SignoffRecord(
+        release=evidence.release,
+        outcome=verdict.outcome.value,
+        recorded_by=request.by.strip(),
+        note=request.note.strip(),
+        evidence_id=evidence.manifest_id,
+        results_hash=evidence.results_hash,
+        ledger_digest=evidence.ledger_digest,
+        version=facts["version"],
+        environment=facts["environment"],
+        commit=facts["commit"] if evidence.runs else evidence.commit,
+        gates=gates,
+        evidence=json.dumps(evidence.as_dict(), ensure_ascii=False, sort_keys=True),
+    )
+
+
+def signoff_history(project: Project) -> tuple[EvidenceSet, list[RecordStatus]]:
+    """Return the current evidence set and every sign-off record with its state against it, oldest first."""
+    evidence = choose_evidence(project)
+    return evidence, [record_status(r, evidence) for r in signoff_records(project)]

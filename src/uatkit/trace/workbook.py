@@ -15,7 +15,15 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from uatkit.model import UAT_LAYER, Level, PackLanguage
-from uatkit.trace.model import LEVELS, RULE_ORDER, STATUS_ORDER, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import (
+    LEVELS,
+    RULE_ORDER,
+    STATUS_ORDER,
+    EvidenceSet,
+    Matrix,
+    RequirementTrace,
+    TraceStatus,
+)
 from uatkit.trace.views import NOT_RUN, LevelView, cell_view, summary_view, tagged
 from uatkit.xlsx import Sheet, add_styles, print_setup, put_text, row_height
 
@@ -165,6 +173,8 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
     row = _line(sheet, row, [Value(generated)], "uat-note")
     if matrix.results_folders:
         row = _line(sheet, row, [Value("From " + ", ".join(matrix.results_folders))], "uat-note")
+    if matrix.evidence is not None:
+        row = _evidence(sheet, row + 1, matrix.evidence)
     row = _line(sheet, row + 1, [Value("Requirements by status")], "uat-heading")
     counts = matrix.counts()
     for status in STATUS_ORDER:
@@ -198,6 +208,30 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
         row = _line(sheet, row + 1, [Value("Notes")], "uat-heading")
         for note in matrix.notes:
             row = _line(sheet, row, [Value(note)], wide=True)
+
+
+def _evidence(sheet: Sheet, row: int, evidence: EvidenceSet) -> int:
+    """Write the evidence set the matrix rests on: its name, folders, runs, their facts, what changed."""
+    row = _line(sheet, row, [Value("Evidence")], "uat-heading")
+    row = _line(sheet, row, [Value("Set", bold=True), Value(evidence.name)], wide=True)
+    folders = ", ".join(evidence.folders) + (
+        f" (merged from {', '.join(evidence.sources)})" if evidence.sources else ""
+    )
+    row = _line(
+        sheet, row, [Value("Results", bold=True), Value(f"{evidence.results} in {folders}")], wide=True
+    )
+    row = _line(sheet, row, [Value("Results hash", bold=True), Value(evidence.results_hash)], wide=True)
+    runs = ", ".join(run.run_id + ("" if run.recorded else " (no record)") for run in evidence.runs)
+    row = _line(sheet, row, [Value("Runs", bold=True), Value(runs or "none recorded")], wide=True)
+    for label, value in evidence.facts():
+        row = _line(sheet, row, [Value(label.capitalize(), bold=True), Value(value)], wide=True)
+    ledger = f"{evidence.ledger_marks} marks, {evidence.ledger_digest}"
+    row = _line(sheet, row, [Value("UAT ledger", bold=True), Value(ledger)], wide=True)
+    for line in evidence.drift:
+        row = _line(sheet, row, [Value("Newer evidence", bold=True), Value(line)], wide=True)
+    for line in evidence.notes:
+        row = _line(sheet, row, [Value("Note", bold=True), Value(line)], wide=True)
+    return row
 
 
 def _line(sheet: Sheet, row: int, values: Sequence[Value], style: str = "", *, wide: bool = False) -> int:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -17,7 +18,10 @@ from uatkit.uat.ledger_import import record_marks
 from uatkit.uat.ledger_schema import (
     CaseState,
     ImportOutcome,
+    LedgerState,
     PackSummary,
+    RecordedGate,
+    SignoffRecord,
     StoredMark,
     date_key,
     migrate,
@@ -25,7 +29,17 @@ from uatkit.uat.ledger_schema import (
 )
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
-__all__ = ["CaseState", "ImportOutcome", "Ledger", "PackSummary", "StoredMark", "UatView"]
+__all__ = [
+    "CaseState",
+    "ImportOutcome",
+    "Ledger",
+    "LedgerState",
+    "PackSummary",
+    "RecordedGate",
+    "SignoffRecord",
+    "StoredMark",
+    "UatView",
+]
 
 
 class Ledger:
@@ -219,6 +233,70 @@ class Ledger:
             [(info.pack_id, r.key, r.row, r.fingerprint) for r in rows],
         )
 
+    # The sign-off records and the ledger's state as evidence (`uatkit signoff --record` and --history).
+
+    def state(self) -> LedgerState:
+        """Return the digest over every mark (superseded ones too) and every pack decision, with counts."""
+        digest = hashlib.sha256()
+        counts = []
+        # Every column of every row, by name: a column added later is covered without a change here.
+        for table, order in (("marks", "id"), ("signoffs", "import_id")):
+            rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
+            counts.append(len(rows))
+            for row in rows:
+                line = json.dumps({table: dict(row)}, sort_keys=True, ensure_ascii=False, default=_hex)
+                digest.update(line.encode("utf-8") + b"\n")
+        return LedgerState(f"sha256:{digest.hexdigest()}", counts[0], counts[1])
+
+    def record_signoff(self, record: SignoffRecord) -> SignoffRecord:
+        """Store a sign-off record; return it with its number and the time it was recorded."""
+        now = _now()
+        gates = json.dumps([asdict(gate) for gate in record.gates], ensure_ascii=False)
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO signoff_records (recorded_at, recorded_by, note, release, outcome, evidence_id,"
+                " results_hash, ledger_digest, version, environment, commit_sha, gates, evidence)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    now,
+                    record.recorded_by,
+                    record.note,
+                    record.release,
+                    record.outcome,
+                    record.evidence_id,
+                    record.results_hash,
+                    record.ledger_digest,
+                    record.version,
+                    record.environment,
+                    record.commit,
+                    gates,
+                    record.evidence,
+                ),
+            )
+        return replace(record, id=int(cursor.lastrowid or 0), recorded_at=dt.datetime.fromisoformat(now))
+
+    def signoff_records(self) -> list[SignoffRecord]:
+        """Return every sign-off record, oldest first."""
+        return [
+            SignoffRecord(
+                release=row["release"],
+                outcome=row["outcome"],
+                recorded_by=row["recorded_by"],
+                note=row["note"],
+                evidence_id=row["evidence_id"],
+                results_hash=row["results_hash"],
+                ledger_digest=row["ledger_digest"],
+                version=row["version"],
+                environment=row["environment"],
+                commit=row["commit_sha"],
+                gates=tuple(RecordedGate(**gate) for gate in json.loads(row["gates"])),
+                evidence=row["evidence"],
+                recorded_at=dt.datetime.fromisoformat(row["recorded_at"]),
+                id=row["id"],
+            )
+            for row in self._conn.execute("SELECT * FROM signoff_records ORDER BY id")
+        ]
+
 
 @dataclass(frozen=True)
 class UatView:
@@ -258,6 +336,13 @@ def current_marks(states: Sequence[CaseState]) -> dict[str, Mark]:
 def release_packs(packs: Sequence[PackSummary], release: str) -> list[PackSummary]:
     """Return the packs of a release (every pack when the release is unset)."""
     return [p for p in packs if not release or p.info.release == release]
+
+
+def _hex(value: object) -> str:
+    """Return a BLOB as hex text for the ledger's digest."""
+    if isinstance(value, bytes):
+        return value.hex()
+    raise TypeError(f"cannot digest {type(value).__name__}")
 
 
 def _now() -> str:

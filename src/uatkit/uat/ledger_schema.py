@@ -86,6 +86,25 @@ MIGRATIONS: tuple[str, ...] = (
         signed_on TEXT
     );
     """,
+    # The project's sign-off records (`uatkit signoff --record`): the verdict with the evidence it rests on.
+    """
+    CREATE TABLE signoff_records (
+        id INTEGER PRIMARY KEY,
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        note TEXT NOT NULL,
+        release TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        evidence_id TEXT NOT NULL,
+        results_hash TEXT NOT NULL,
+        ledger_digest TEXT NOT NULL,
+        version TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        commit_sha TEXT NOT NULL,
+        gates TEXT NOT NULL,
+        evidence TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -202,3 +221,48 @@ def resolve(candidates: Sequence[tuple[int, str, str]]) -> tuple[int | None, tup
 def date_key(date: dt.date | None) -> str:
     """Return a test date as the ISO text the ledger sorts by (no date sorts first)."""
     return date.isoformat() if date else ""
+
+
+@dataclass(frozen=True)
+class RecordedGate:
+    """One gate of a recorded sign-off: its rule, what it demanded, whether it passed and why."""
+
+    rule: str
+    title: str
+    on_fail: str
+    passed: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class SignoffRecord:
+    """A verdict recorded with `uatkit signoff --record`: who, when, and the evidence it rests on.
+
+    `results_hash` and `ledger_digest` name the evidence; `evidence` is the evidence set as JSON text,
+    kept as it was recorded. `version`, `environment` and `commit` are the runs' values as the page
+    showed them ("2.4.1 (build 77)", "staging (2 runs), uat (1 run)").
+    """
+
+    release: str
+    outcome: str
+    recorded_by: str
+    note: str
+    evidence_id: str
+    results_hash: str
+    ledger_digest: str
+    version: str
+    environment: str
+    commit: str
+    gates: tuple[RecordedGate, ...]
+    evidence: str
+    recorded_at: dt.datetime | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """What the ledger holds as evidence, in one digest: every mark and every pack decision."""
+
+    digest: str
+    marks: int
+    decisions: int
