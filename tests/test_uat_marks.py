@@ -299,6 +299,11 @@ def test_problem7b_a_40000_character_actual_result_survives_export_and_import(ua
     (still,) = ledger_marks(uat_project)
     assert still.id == stored.id and still.mark.actual == long
     uat(uat_project, "export", "--release", "R1", "--all")  # nothing new: no "import it first"
+    fill(pack, {KEY: {"status": "Pass"}})  # Ann corrects the status and leaves the cut text as it is
+    corrected = uat(uat_project, "import", str(pack))
+    assert f"corrected 1: {KEY}" in corrected.output
+    old, new = ledger_marks(uat_project)
+    assert new.mark.status is Status.PASS and new.mark.actual == long and old.superseded_by == new.id
 
 
 def test_control_characters_dropped_by_the_writer_do_not_make_a_carried_mark_new(uat_project: Path) -> None:

@@ -7,6 +7,7 @@ evidence file, against the fingerprint of the case row. The rules, in the order 
    the same fingerprint. A carried-forward row counts as that mark when its evidence files are not beside the
    workbook (the ledger has their content) and when its text was cut or lost control characters to fit a cell
    (`uatkit.uat.celltext`). Nothing is stored again; the row is recorded as a sighting of that mark.
+   A row that changed other cells but left a cut text as carried gets the whole text back.
 2. A correction: otherwise, the row replaces every live mark of the same tester (case and spacing aside)
    for the case that a row of the same pack held (the pack it was imported from, or a pack it was carried
    into) and that is dated the same day or later. Its date may be earlier: a corrected date counts. Each
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uatkit.model import Mark, SourceLocation, Status
-from uatkit.uat.celltext import same_text
+from uatkit.uat.celltext import is_cut, same_text
 from uatkit.uat.ledger_schema import ImportOutcome, current_mark, date_key, same_tester, says
 from uatkit.uat.pack import PackInfo, ReadPack
 
@@ -101,6 +102,7 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
             plan.unchanged += 1
             plan.seen.append((same.id, mark.source))
             continue
+        mark = _uncut(mark, candidates)
         hashes = _hashes(mark.evidence, files, candidates)
         replaced = [
             c
@@ -280,6 +282,27 @@ def _is_same(mark: Mark, files: Mapping[str, tuple[str, bytes]], held: Held) -> 
         name not in files or files[name][0] == digest
         for name, digest in zip(other.evidence, held.hashes, strict=True)
     )
+
+
+def _uncut(mark: Mark, candidates: Sequence[Held]) -> Mark:
+    """Return the mark with a cut text the tester left as carried in its cell put back whole."""
+    actual, comments = (
+        _whole(mark.actual, candidates, "actual"),
+        _whole(mark.comments, candidates, "comments"),
+    )
+    if (actual, comments) == (mark.actual, mark.comments):
+        return mark
+    return replace(mark, actual=actual, comments=comments)
+
+
+def _whole(text: str, candidates: Sequence[Held], name: str) -> str:
+    if not is_cut(text):
+        return text
+    for held in _by_preference(candidates):
+        whole = str(getattr(held.mark, name))
+        if same_text(text, whole, held.id):
+            return whole
+    return text
 
 
 def _hashes(
