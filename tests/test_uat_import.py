@@ -380,14 +380,14 @@ def test_evidence_must_be_in_the_workbook_folder(pack: Path, tmp_path: Path) -> 
     ]
     assert warnings(result) == [
         f"{CASES} › O2: evidence file 'missing.png' is not in the workbook's folder; copy it there "
-        "(the mark imports without it)"
+        "(the mark imports naming it, with the content the ledger already holds for it, if any)"
     ]
-    assert result.marks[0].evidence == ("shot.png", "sub/trace.zip")
+    assert result.marks[0].evidence == ("shot.png", "sub/trace.zip", "missing.png")
 
 
 def test_warnings_alone_leave_the_pack_importable(pack: Path) -> None:
     result = read(pack, {**PASSED, "O2": "missing.png"})
-    assert (result.ok, len(result.warnings), result.marks[0].evidence) == (True, 1, ())
+    assert (result.ok, len(result.warnings), result.marks[0].evidence) == (True, 1, ("missing.png",))
 
 
 # --- the Sign-off sheet ---------------------------------------------------------------------------

@@ -123,7 +123,7 @@ def test_an_import_records_each_mark_with_where_it_came_from(tmp_path: Path, db:
         outcome = ledger.import_pack(read)
         stored = ledger.marks()
         (summary,) = ledger.packs()
-    assert (outcome.added, outcome.unchanged, outcome.updated, outcome.duplicate_file) == (2, 0, 0, False)
+    assert (outcome.added, outcome.unchanged, outcome.corrected, outcome.duplicate_file) == (2, 0, (), False)
     assert outcome.pack_id == "R1-sales" and outcome.path == read.path
     first = stored[0]
     assert first.path == str(read.path) and first.sha256 == read.sha256
@@ -151,7 +151,7 @@ def test_an_identical_mark_from_another_file_adds_nothing(tmp_path: Path, db: Pa
         reissued = [mark(), mark("REQ-101.AC-2", Status.FAIL), mark("REQ-101.AC-3")]
         outcome = ledger.import_pack(pack(tmp_path, reissued, "R2-sales.xlsx", "R2-sales"))
         assert len(ledger.marks()) == 3
-    assert (outcome.added, outcome.unchanged, outcome.updated) == (1, 2, 0)
+    assert (outcome.added, outcome.unchanged, outcome.corrected) == (1, 2, ())
 
 
 def test_a_newer_mark_supersedes_an_older_one(tmp_path: Path, db: Path) -> None:
@@ -164,11 +164,14 @@ def test_a_newer_mark_supersedes_an_older_one(tmp_path: Path, db: Path) -> None:
 
 
 def test_an_older_file_imported_late_does_not_overwrite_the_newer_mark(tmp_path: Path, db: Path) -> None:
+    # The files say when they were saved: the first one, filled before the second, arrives last.
+    saved = dt.datetime(2026, 11, 21, 17, 0, tzinfo=dt.UTC)
     with Ledger.open(db) as ledger:
-        ledger.import_pack(pack(tmp_path, [mark(date=D2)], "second.xlsx"))
-        outcome = ledger.import_pack(pack(tmp_path, [mark(status=Status.FAIL)], "first.xlsx"))
+        ledger.import_pack(pack(tmp_path, [mark(date=D2)], "second.xlsx", saved_at=saved))
+        late = pack(tmp_path, [mark(status=Status.FAIL)], "first.xlsx", saved_at=saved - dt.timedelta(days=1))
+        outcome = ledger.import_pack(late)
         (state,) = ledger.states({"REQ-101.AC-1": "fp1"})
-    assert outcome.added == 1
+    assert (outcome.added, outcome.corrected) == (1, ())
     assert state.status is Status.PASS and state.history == 2
 
 
@@ -178,13 +181,16 @@ def test_a_resent_pack_corrects_its_own_mark_for_the_same_date(tmp_path: Path, d
         outcome = ledger.import_pack(pack(tmp_path, [mark(status=Status.FAIL, actual="no")], "resent.xlsx"))
         (state,) = ledger.states({"REQ-101.AC-1": "fp1"})
         first, second = ledger.marks()
-        # The tester changes their mind back: the first mark's content comes in a third time.
-        again = ledger.import_pack(pack(tmp_path, [mark()], "third.xlsx"))
+        # A copy of the first file (another file, the same content) is a mark the ledger holds: an old
+        # copy imported late must not undo the correction.
+        again = ledger.import_pack(pack(tmp_path, [mark()], "copy of sent.xlsx"))
         (final,) = ledger.states({"REQ-101.AC-1": "fp1"})
-    assert (outcome.added, outcome.updated, outcome.conflicts) == (0, 1, [])
+    assert (outcome.added, outcome.corrected, outcome.conflicts) == (0, ("REQ-101.AC-1",), [])
     assert state.status is Status.FAIL and not state.conflict and state.history == 2
     assert first.superseded_by == second.id and second.superseded_by is None
-    assert again.updated == 1 and final.status is Status.PASS and not final.conflict
+    assert first.reason == "correction"
+    assert (again.added, again.unchanged, again.corrected) == (0, 1, ())
+    assert final.status is Status.FAIL and final.history == 2
 
 
 def test_two_packs_that_disagree_on_the_latest_date_are_a_conflict(tmp_path: Path, db: Path) -> None:
@@ -320,7 +326,7 @@ def test_progress_per_pack_module_and_tester(tmp_path: Path, db: Path) -> None:
         states = {s.key: s for s in ledger.states({k: "fp2" if k == "E" else "fp1" for k in keys})}
         progress = summarise(ledger.packs(), cases, states)
     data = progress.as_dict()
-    assert list(data) == ["total", "packs", "modules", "testers"]
+    assert list(data) == ["total", "packs", "modules", "testers", "conflicts", "resolutions"]
     total = data["total"]
     assert list(total) == [
         "cases", "executed", "executed_pct", "pass", "fail", "blocked", "na", "stale", "conflicts", "not_run"
@@ -375,3 +381,84 @@ def _case(key: str, module: str) -> Case:
         SourceLocation("f.feature", 1),
         "fp1",
     )
+
+
+def test_a_ledger_of_schema_1_moves_its_corrections_into_events(db: Path) -> None:
+    from uatkit.uat.ledger_schema import MIGRATIONS
+
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as conn:
+        conn.executescript(MIGRATIONS[0])
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO packs VALUES (?, 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00', '', NULL)",
+            ("R1-sales",),
+        )
+        conn.execute(
+            "INSERT INTO imports (id, sha256, path, pack_id, imported_at) VALUES (?, ?, ?, 'R1-sales', ?)",
+            (1, "a", "a.xlsx", "2026-11-20T10:00:00+00:00"),
+        )
+        conn.execute(
+            "INSERT INTO imports (id, sha256, path, pack_id, imported_at) VALUES (?, ?, ?, 'R1-sales', ?)",
+            (2, "b", "b.xlsx", "2026-11-21T10:00:00+00:00"),
+        )
+        for mark_id, import_id, status, tester in ((1, 1, "Pass", "Ann"), (2, 2, "Fail", "Ann")):
+            conn.execute(
+                "INSERT INTO marks (id, import_id, pack_id, key, status, tester, test_date, actual, defect,"
+                " evidence, comments, fingerprint, sheet, row, identity)"
+                " VALUES (?, ?, 'R1-sales', 'K', ?, ?, '2026-11-20', 'x', '', '[]', '', 'fp1', 'Test cases',"
+                " 2, '')",
+                (mark_id, import_id, status, tester),
+            )
+        conn.execute("UPDATE marks SET superseded_by = 2 WHERE id = 1")
+    with Ledger.open(db) as ledger:
+        first, second = ledger.marks()
+        (state,) = ledger.states({"K": "fp1"})
+    assert (first.superseded_by, first.reason, second.superseded_by) == (2, "correction", None)
+    assert state.status is Status.FAIL and state.mark_id == 2
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM marks WHERE superseded_by IS NOT NULL").fetchone()[0] == 0
+        event = conn.execute(
+            "SELECT mark_id, replaced_by, reason, by_name, at, import_id FROM mark_events"
+        ).fetchall()
+    assert event == [(1, 2, "correction", "Ann", "2026-11-21T10:00:00+00:00", 2)]
+
+
+def test_evidence_is_part_of_a_mark_by_its_content(tmp_path: Path, db: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    for folder, content in ((first, b"screenshot one"), (second, b"screenshot two")):
+        folder.mkdir()
+        (folder / "shot.png").write_bytes(content)
+    with Ledger.open(db) as ledger:
+        ledger.import_pack(pack(first, [mark(evidence=("shot.png",))], "a.xlsx", "R1-sales"))
+        same = ledger.import_pack(pack(first, [mark(evidence=("shot.png",))], "b.xlsx", "R1-other"))
+        other = ledger.import_pack(pack(second, [mark(evidence=("shot.png",))], "c.xlsx", "R1-other"))
+        stored = ledger.marks()
+    assert (same.unchanged, same.added) == (1, 0)
+    assert (other.unchanged, other.added, other.conflicts) == (0, 1, ["REQ-101.AC-1"])
+    assert [s.hashes for s in stored] == [
+        (hashlib.sha256(b"screenshot one").hexdigest(),),
+        (hashlib.sha256(b"screenshot two").hexdigest(),),
+    ]
+
+
+def test_resolve_refuses_what_is_not_a_conflict(tmp_path: Path, db: Path) -> None:
+    with Ledger.open(db) as ledger:
+        with pytest.raises(UatkitError, match=r"holds no marks for case 'REQ-101\.AC-1'"):
+            ledger.resolve("REQ-101.AC-1", 1, "Dana", "why")
+        ledger.import_pack(pack(tmp_path, [mark()], "a.xlsx", "R1-sales"))
+        with pytest.raises(UatkitError, match="has no conflict to resolve: mark #1 is current"):
+            ledger.resolve("REQ-101.AC-1", 1, "Dana", "why")
+        ledger.import_pack(pack(tmp_path, [mark(status=Status.FAIL, tester="Bob")], "b.xlsx", "R1-sales"))
+        before = dump(db)
+        with pytest.raises(
+            UatkitError, match=r"mark #7 is not in the conflict .* keep one of #1 Pass by Alice"
+        ):
+            ledger.resolve("REQ-101.AC-1", 7, "Dana", "why")
+        with pytest.raises(UatkitError, match="say why this mark is kept"):
+            ledger.resolve("REQ-101.AC-1", 2, "Dana", "  ")
+        assert dump(db) == before
+        resolution = ledger.resolve("REQ-101.AC-1", 2, "Dana", "reproduced")
+        (state,) = ledger.states({"REQ-101.AC-1": "fp1"})
+    assert (resolution.kept, resolution.replaced, resolution.by) == (2, (1,), "Dana")
+    assert state.mark_id == 2 and state.status is Status.FAIL and state.history == 2

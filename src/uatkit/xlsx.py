@@ -25,6 +25,7 @@ from openpyxl.styles import (
 from openpyxl.worksheet.page import PageMargins
 
 from uatkit.model import PackLanguage, Status
+from uatkit.text import cell_text
 
 #: openpyxl's workbooks, worksheets and cells are untyped; the aliases say which one is meant.
 Book = Any
@@ -42,23 +43,15 @@ STATUS_COLOURS: dict[Status, tuple[str, str]] = {
 LOCKED_FILL = "F2F2F2"
 DATE_FORMAT = "yyyy-mm-dd"
 FONT_SIZE = 10
-#: Excel's limit on a cell's text: longer text would be cut behind our back (and the hash would not match).
-MAX_CELL_TEXT = 32_767
 #: Excel's tallest row, in points.
 MAX_ROW_HEIGHT = 409.0
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 _HAS_WIDE = re.compile(f"[{_WIDE}]")
 _NARROW, _FULL = 0.8, 1.6
 # A full-width character, or a word with the spaces after it: the units Excel and LibreOffice wrap at.
 _TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+\\s*|\\s+")
-
-
-def cell_text(text: str) -> str:
-    """Return `text` as a cell can hold it: no XML-illegal control characters, at most Excel's length."""
-    return _ILLEGAL.sub("", text)[:MAX_CELL_TEXT]
 
 
 def put_text(cell: Cell, text: str, style: str | None = None) -> str:

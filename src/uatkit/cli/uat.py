@@ -8,7 +8,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -25,6 +25,9 @@ from uatkit.cli.common import (
 )
 from uatkit.errors import EXIT_INPUT, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
+
+if TYPE_CHECKING:
+    from uatkit.uat.progress import Progress
 
 uat_app = typer.Typer(
     name="uat",
@@ -176,19 +179,30 @@ def import_(
             err.print(f"  {problem}", markup=False)
     for problem in run.warnings:
         err.print(f"warning: {problem}", markup=False)
-    listing = table("UAT import", "file", "pack", "added", "updated", "unchanged", "result")
+    listing = table("UAT import", "file", "pack", "added", "corrected", "unchanged", "result")
     for outcome in run.outcomes:
         result = "already imported" if outcome.duplicate_file else "imported"
         if outcome.conflicts:
-            result += f"; {len(outcome.conflicts)} conflict(s): {', '.join(outcome.conflicts)}"
+            result += f"; {len(outcome.conflicts)} conflict(s)"
         listing.add_row(
             *cells(loaded.shown(outcome.path), outcome.pack_id, str(outcome.added)),
-            *cells(str(outcome.updated), str(outcome.unchanged), result),
+            *cells(str(len(outcome.corrected)), str(outcome.unchanged), result),
         )
     for read in run.refused:
         pack = read.info.pack_id if read.info else ""
         listing.add_row(*cells(loaded.shown(read.path), pack, "0", "0", "0", "not imported: errors above"))
     out.print(listing)
+    for outcome in run.outcomes:
+        shown = loaded.shown(outcome.path)
+        if outcome.corrected:
+            keys = ", ".join(outcome.corrected)
+            out.print(f"{shown}: corrected {len(outcome.corrected)}: {keys}", markup=False)
+        if outcome.conflicts:
+            keys = ", ".join(outcome.conflicts)
+            out.print(
+                f"{shown}: {len(outcome.conflicts)} case(s) in conflict: {keys} (see uatkit uat status)",
+                markup=False,
+            )
     results = loaded.relative(loaded.uat_results)
     out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
     if run.failed:
@@ -201,6 +215,8 @@ def status(
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Show UAT progress per pack, module and tester: executed %, pass / fail / blocked, stale, conflicts.
+
+    Each case in conflict is listed with the IDs of its marks, to settle it with `uatkit uat resolve`.
 
     Example: uatkit uat status --format json
     """
@@ -239,6 +255,71 @@ def status(
         for row in rows:
             listing.add_row(*cells(*(_cell(row[c]) for c in columns)))
         out.print(listing)
+    _print_conflicts(progress)
+
+
+def _print_conflicts(progress: Progress) -> None:
+    """List each case in conflict with its marks' IDs, and the resolutions recorded."""
+    from rich import box
+    from rich.table import Table
+
+    if progress.conflicts:
+        listing = Table(
+            title="conflicts: keep one mark with "
+            "uatkit uat resolve CASE --keep MARK-ID --by NAME --reason TEXT",
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+        )
+        for column in ("case", "mark", "status", "tester", "date", "pack", "from"):
+            listing.add_column(column, no_wrap=column in ("case", "mark"))
+        for conflict in progress.conflicts:
+            for mark_id, mark in conflict.marks:
+                listing.add_row(
+                    *cells(conflict.key, str(mark_id), mark.status.value, mark.tester),
+                    *cells(mark.date.isoformat() if mark.date else "", mark.pack_id, str(mark.source or "")),
+                )
+        out.print(listing)
+    for r in progress.resolutions:
+        replaced = ", ".join(f"#{i}" for i in r.replaced)
+        out.print(
+            f"resolved {r.key}: kept #{r.kept} over {replaced}, by {r.by} on "
+            f"{r.at.date().isoformat()}: {r.why}",
+            markup=False,
+        )
+
+
+@uat_app.command()
+def resolve(
+    case: Annotated[
+        str,
+        typer.Argument(metavar="CASE", help="The case key in conflict, e.g. REQ-101.AC-1 or REQ-101.AC-2#1."),
+    ],
+    keep: Annotated[
+        int, typer.Option(help="The ID of the mark that counts (listed by `uatkit uat status`).")
+    ],
+    by: Annotated[str, typer.Option(help="Who decides (recorded in the ledger).")],
+    reason: Annotated[str, typer.Option(help="Why this mark is kept (recorded in the ledger).")],
+    project: ProjectOption = None,
+) -> None:
+    """Settle a conflict: keep one of a case's conflicting marks, recording who decided, when and why.
+
+    The other marks stay in the ledger's history; the UAT results for Allure are written again. A later-dated
+    mark settles a conflict too, without a command.
+
+    Example: uatkit uat resolve REQ-101.AC-1 --keep 12 --by "Dana Lee" --reason "Bob's failure reproduced"
+    """
+    from uatkit.uat.flow import resolve_conflict
+
+    with user_errors():
+        loaded = project_for(project)
+        resolution, written = resolve_conflict(loaded, case, keep, by, reason)
+    replaced = ", ".join(f"#{i}" for i in resolution.replaced)
+    out.print(
+        f"{resolution.key}: mark #{resolution.kept} counts; {replaced} replaced by {resolution.by}'s "
+        f"resolution: {resolution.why}",
+        markup=False,
+    )
+    out.print(f"{written} UAT result(s) for Allure in {loaded.relative(loaded.uat_results)}", markup=False)
 
 
 _HEADERS = {"executed": "done", "executed_pct": "%", "na": "N/A", "signoff": "sign-off"}

@@ -215,9 +215,13 @@ def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelR
     if shown is not None and shown.mark is not None and status != AllureStatus.PASSED:
         message = shown.mark.actual or shown.mark.comments
     elif any(s.conflict for s in states):
+        contested = [s for s in states if s.conflict]
         message = "marks disagree: " + ", ".join(
-            f"{m.status} ({m.pack_id})" for s in states for m in s.conflict
+            f"{f'#{i} ' if i else ''}{m.status} by {m.tester or '?'} ({m.pack_id})"
+            for s in contested
+            for i, m in zip(s.conflict_ids or (0,) * len(s.conflict), s.conflict, strict=True)
         )
+        message += f"; keep one with uatkit uat resolve {contested[0].key} --keep MARK-ID"
     elif any(s.stale and s.mark is not None for s in states):
         message = "the scenario changed after it was marked: mark it again"
     # The UAT results written by `uatkit uat import` carry the same statuses; link the worst of them.
@@ -243,7 +247,8 @@ def _not_run(case: CaseTrace) -> list[str]:
             out.append(f"{level} {result.status}")
         elif result.runs < case.rows:
             out.append(f"{level} rows not run")
-    return out
+    # Marks in conflict are news whatever else is missing: the reason (and the sign-off) names them.
+    return [*out, "UAT marks in conflict"] if out and case.conflicts else out
 
 
 def _uat_gaps(case: CaseTrace) -> list[str]:

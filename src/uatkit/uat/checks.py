@@ -18,7 +18,9 @@ from pathlib import Path, PureWindowsPath
 from uatkit.errors import Problem
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.stories.excel import Cell, column_letter, text_of
+from uatkit.text import MAX_CELL_TEXT
 from uatkit.uat import layout
+from uatkit.uat.celltext import is_cut
 from uatkit.uat.dates import parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
@@ -195,6 +197,8 @@ class _Cases:
         else:
             date = self.run_date(number, date_cell, dated, status)
         names = self.evidence(number, evidence) if evidence else ()
+        if len(actual) >= MAX_CELL_TEXT or len(comments) >= MAX_CELL_TEXT:
+            self.full_cells(number, actual, comments)
         if status is Status.BLOCKED and not comments:
             self.error("comments", number, self.needs(status, "comments", "say what blocks it"))
         if packed is None:
@@ -246,6 +250,18 @@ class _Cases:
                     )
                 )
 
+    def full_cells(self, number: int, actual: str, comments: str) -> None:
+        """Warn that a cell at Excel's limit may hold less than was typed: nothing is cut silently."""
+        for key, text in (("actual", actual), ("comments", comments)):
+            # A carried-forward text cut by uatkit ends with a note naming the ledger mark that holds it all.
+            if len(text) >= MAX_CELL_TEXT and not is_cut(text):
+                self.warning(
+                    key,
+                    number,
+                    f"the cell holds Excel's maximum of {MAX_CELL_TEXT:,} characters: any text beyond it "
+                    f"was not read; put the rest in a file and name it under {self.label['evidence']}",
+                )
+
     def needs(self, status: Status, key: str, todo: str) -> str:
         return f"the row is marked {self.status_label[status]} but {self.label[key]} is empty; {todo}"
 
@@ -280,7 +296,7 @@ class _Cases:
             )
 
     def evidence(self, number: int, text: str) -> tuple[str, ...]:
-        """Return the evidence names that are files in the workbook's folder; report the others."""
+        """Return the evidence names inside the workbook's folder; report those outside it or missing."""
         kept: list[str] = []
         for part in _EVIDENCE_SEPARATORS.split(text):
             name = part.strip().replace("\\", "/")
@@ -297,13 +313,14 @@ class _Cases:
                     f"{part.strip()!r}: evidence must be a file in the same folder as the workbook; "
                     "copy it there and enter its file name",
                 )
-            elif not resolved.is_file():
-                self.warning(
-                    "evidence",
-                    number,
-                    f"evidence file {name!r} is not in the workbook's folder; copy it there "
-                    "(the mark imports without it)",
-                )
             else:
+                if not resolved.is_file():
+                    self.warning(
+                        "evidence",
+                        number,
+                        f"evidence file {name!r} is not in the workbook's folder; copy it there (the mark "
+                        "imports naming it, with the content the ledger already holds for it, if any)",
+                    )
+                # A carried-forward row names files the ledger holds: the name stays part of the mark.
                 kept.append(name)
         return tuple(kept)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uatkit.atomic import atomic_write_bytes
@@ -13,6 +13,7 @@ from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.model import Case, Mark, PackGrouping, PackLanguage
 from uatkit.uat import layout
+from uatkit.uat.celltext import carried_text
 from uatkit.uat.pack import PackInfo, pack_id
 
 GROUPINGS = tuple(PackGrouping)
@@ -28,7 +29,11 @@ _UNDATED = {PackLanguage.EN: "earlier", PackLanguage.ZH_CN: "之前"}
 
 @dataclass(frozen=True)
 class PlannedPack:
-    """A pack about to be written: its identity, file, cases, and what was carried forward or reset."""
+    """A pack about to be written: its identity, file, cases, and what was carried forward or reset.
+
+    `previous` holds each carried mark as its cells hold it (`celltext.carried_text`); `carried_ids` the
+    ledger ID of each carried mark, for the ledger to know which rows held which mark.
+    """
 
     info: PackInfo
     path: Path
@@ -37,6 +42,7 @@ class PlannedPack:
     reset: int
     previous: Mapping[str, Mark]
     notes: Mapping[str, str]
+    carried_ids: Mapping[str, int] = field(default_factory=dict)
 
 
 def plan_export(
@@ -50,8 +56,13 @@ def plan_export(
     now: dt.datetime,
     commit: str = "",
     due: dt.date | None = None,
+    mark_ids: Mapping[str, int] | None = None,
 ) -> list[PlannedPack]:
-    """Return the packs for `cases`, grouped `by` module or owner; marks of unchanged cases carry forward."""
+    """Return the packs for `cases`, grouped `by` module or owner; marks of unchanged cases carry forward.
+
+    `mark_ids` gives the ledger ID of each previous mark, named where a text too long for a cell is cut.
+    """
+    ids = mark_ids or {}
     check_release(release)
     if by not in GROUPINGS:
         raise UatkitError(f"cannot group UAT packs by {by!r}; choose {' or '.join(GROUPINGS)}")
@@ -70,7 +81,7 @@ def plan_export(
             )
         seen[identity] = group
         labels = pack_language(members, language)
-        carried, notes = carry_forward(members, previous, labels)
+        carried, notes = carry_forward(members, previous, labels, ids)
         info = PackInfo(
             pack_id=identity,
             release=release,
@@ -92,6 +103,7 @@ def plan_export(
                 reset=len(notes),
                 previous=carried,
                 notes=notes,
+                carried_ids={key: ids[key] for key in carried if key in ids},
             )
         )
     return planned
@@ -113,9 +125,17 @@ def write_packs(
 
 
 def carry_forward(
-    cases: Sequence[Case], previous: Mapping[str, Mark], language: str
+    cases: Sequence[Case],
+    previous: Mapping[str, Mark],
+    language: str,
+    mark_ids: Mapping[str, int] | None = None,
 ) -> tuple[dict[str, Mark], dict[str, str]]:
-    """Return the marks that still hold (scenario unchanged) and a note for each case that changed since."""
+    """Return the marks that still hold (scenario unchanged) and a note for each case that changed since.
+
+    A carried mark's texts are what its cells hold: all of each text, or, past Excel's cell limit, its start
+    and a note naming the ledger mark (`mark_ids`) that keeps the whole text.
+    """
+    ids = mark_ids or {}
     carried: dict[str, Mark] = {}
     notes: dict[str, str] = {}
     for case in cases:
@@ -123,10 +143,22 @@ def carry_forward(
         if mark is None:
             continue
         if mark.fingerprint == case.fingerprint:
-            carried[case.key] = mark
+            carried[case.key] = carried_mark(mark, ids.get(case.key), language)
         else:
             notes[case.key] = reset_note(mark, language)
     return carried, notes
+
+
+def carried_mark(mark: Mark, mark_id: int | None, language: str) -> Mark:
+    """Return a mark with its texts as a pack's cells hold them (never cut without a note)."""
+    carried = replace(
+        mark,
+        actual=carried_text(mark.actual, mark_id, language),
+        defect=carried_text(mark.defect, mark_id, language),
+        tester=carried_text(mark.tester, mark_id, language),
+        comments=carried_text(mark.comments, mark_id, language),
+    )
+    return mark if carried == mark else carried
 
 
 def reset_note(mark: Mark, language: str) -> str:

@@ -13,8 +13,7 @@ from uatkit.errors import Problem, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
 from uatkit.project import Project
 from uatkit.uat.export import PlannedPack, plan_export, write_packs
-from uatkit.uat.ledger import ImportOutcome, Ledger, StoredMark, case_states, current_marks, read_view
-from uatkit.uat.ledger_import import mark_identity
+from uatkit.uat.ledger import ImportOutcome, Ledger, Resolution, case_states, current_marks, read_view
 from uatkit.uat.pack import PackRow, ReadPack
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
@@ -52,8 +51,9 @@ def export_packs(
         )
     current = project.fingerprints
     with Ledger.open(project.ledger_path) as ledger:
-        stored = ledger.marks()
-        previous = current_marks(case_states(stored, current))
+        states = case_states(ledger.marks(), current)
+        previous = current_marks(states)
+        ids = {s.key: s.mark_id for s in states if s.mark_id is not None}
         planned = plan_export(
             config,
             selected,
@@ -64,32 +64,35 @@ def export_packs(
             now=dt.datetime.now(dt.UTC).replace(microsecond=0),
             commit=project.commit,
             due=due,
+            mark_ids=ids,
         )
         kept = _keep_unimported(
-            planned, stored, current, force, project.ledger_path.parent / "replaced-packs"
+            planned, ledger, current, force, project.ledger_path.parent / "replaced-packs"
         )
         write_packs(planned, password, progress)
         for pack in planned:
             rows = [PackRow(c.key, n, c.fingerprint) for n, c in enumerate(pack.cases, start=2)]
             ledger.register_pack(pack.info, rows)
+            ledger.record_carried(pack.info.pack_id, pack.carried_ids)
     return ExportRun(planned, kept)
 
 
 def _keep_unimported(
     planned: Sequence[PlannedPack],
-    stored: Sequence[StoredMark],
+    ledger: Ledger,
     current: Mapping[str, str],
     force: bool,
     keep_in: Path,
 ) -> list[Path]:
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
-    known = {m.identity for m in stored}
     at_risk: list[tuple[Path, int]] = []
     for pack in planned:
         if pack.path.exists():
+            # The rules of an import decide what is new: a carried row read back without its evidence
+            # file, or with a text cut to fit its cell, is a mark the ledger holds.
             read = read_pack(pack.path, current)
-            unsaved = [m for m in read.marks if mark_identity(m) not in known]
-            if unsaved or read.errors:
+            unsaved = ledger.unrecorded(read) if read.ok else []
+            if unsaved or not read.ok:
                 at_risk.append((pack.path, len(unsaved)))
     if not at_risk:
         return []
@@ -150,6 +153,17 @@ def import_packs(
     return run
 
 
+def resolve_conflict(project: Project, key: str, keep: int, by: str, why: str) -> tuple[Resolution, int]:
+    """Record the resolution of a case's conflict and rewrite the UAT results; return it and the count."""
+    if not project.ledger_path.is_file():
+        raise UatkitError(f"no UAT ledger at {project.ledger_path}: import returned packs first")
+    with Ledger.open(project.ledger_path) as ledger:
+        resolution = ledger.resolve(key, keep, by, why)
+        states = ledger.states(project.fingerprints)
+        written = write_uat_results(project.config, project.cases, states, ledger, project.uat_results)
+    return resolution, written
+
+
 def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:
     """Yield each file read and checked, in order."""
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
@@ -164,4 +178,6 @@ def uat_progress(project: Project) -> Progress:
         raise UatkitError(
             f"no UAT ledger at {project.ledger_path}: export packs with `uatkit uat export` first"
         )
-    return summarise(view.packs, {c.key: c for c in project.cases}, view.states, view.signoffs)
+    return summarise(
+        view.packs, {c.key: c for c in project.cases}, view.states, view.signoffs, view.resolutions
+    )

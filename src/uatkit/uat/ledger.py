@@ -14,7 +14,7 @@ from types import TracebackType
 
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
-from uatkit.uat.ledger_import import record_marks
+from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_schema import (
     CaseState,
     ImportOutcome,
@@ -23,9 +23,10 @@ from uatkit.uat.ledger_schema import (
     RecordedGate,
     SignoffRecord,
     StoredMark,
+    current_mark,
     date_key,
     migrate,
-    resolve,
+    says,
 )
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
@@ -36,6 +37,7 @@ __all__ = [
     "LedgerState",
     "PackSummary",
     "RecordedGate",
+    "Resolution",
     "SignoffRecord",
     "StoredMark",
     "UatView",
@@ -43,7 +45,11 @@ __all__ = [
 
 
 class Ledger:
-    """The ledger of UAT marks; use it as a context manager so the connection is closed."""
+    """The ledger of UAT marks; use it as a context manager so the connection is closed.
+
+    Marks are never changed or deleted once stored: a correction or a resolution is an event of its own
+    (`mark_events`), and which mark is current is computed from the marks and their events (`case_states`).
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
@@ -114,28 +120,104 @@ class Ledger:
                 return ImportOutcome(read.path, info.pack_id, duplicate_file=True)
             self._upsert_pack(info, read.rows)
             cursor = conn.execute(
-                "INSERT INTO imports (sha256, path, pack_id, imported_at, marks, warnings)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (read.sha256, str(read.path), info.pack_id, _now(), len(read.marks), len(read.warnings)),
+                "INSERT INTO imports (sha256, path, pack_id, imported_at, marks, warnings, saved_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    read.sha256,
+                    str(read.path),
+                    info.pack_id,
+                    _now(),
+                    len(read.marks),
+                    len(read.warnings),
+                    read.saved_at.isoformat() if read.saved_at else None,
+                ),
             )
             import_id = int(cursor.lastrowid or 0)
-            outcome = record_marks(conn, read, info, import_id)
+            outcome = record_marks(conn, read, info, import_id, _now())
             conn.execute(
                 "UPDATE imports SET added = ?, unchanged = ?, updated = ? WHERE id = ?",
-                (outcome.added, outcome.unchanged, outcome.updated, import_id),
+                (outcome.added, outcome.unchanged, len(outcome.corrected), import_id),
             )
             if read.signoff is not None and _signed(read.signoff):
                 _insert_signoff(conn, import_id, info.pack_id, read.signoff)
         return outcome
 
+    def unrecorded(self, read: ReadPack) -> list[Mark]:
+        """Return the marks of a read pack the ledger does not hold (what importing it would add)."""
+        if read.info is None:
+            return list(read.marks)
+        plan = plan_marks(self._conn, read, read.info)
+        return [item.mark for item in plan.new]
+
     def marks(self) -> list[StoredMark]:
-        """Return every stored mark, superseded ones included, in the order they were stored."""
+        """Return every stored mark, replaced ones included, in the order they were stored."""
         imports = {
             row["id"]: (row["path"], row["sha256"], dt.datetime.fromisoformat(row["imported_at"]))
             for row in self._conn.execute("SELECT id, path, sha256, imported_at FROM imports")
         }
+        hashes: dict[int, dict[int, str]] = {}
+        for mark_id, position, digest in self._conn.execute(
+            "SELECT mark_id, position, sha256 FROM mark_evidence"
+        ):
+            hashes.setdefault(mark_id, {})[position] = digest
+        # A mark is replaced at most once: only live marks are corrected or resolved.
+        events = {
+            row["mark_id"]: (row["replaced_by"], row["reason"])
+            for row in self._conn.execute("SELECT mark_id, replaced_by, reason FROM mark_events ORDER BY id")
+        }
         rows = self._conn.execute("SELECT * FROM marks ORDER BY id")
-        return [_stored(row, *imports[row["import_id"]]) for row in rows]
+        return [
+            _stored(row, *imports[row["import_id"]], hashes.get(row["id"], {}), events.get(row["id"]))
+            for row in rows
+        ]
+
+    def resolve(self, key: str, keep: int, by: str, why: str) -> Resolution:
+        """Settle a conflict on a case: keep one of its marks, record who decided, when and why."""
+        if not by.strip():
+            raise UatkitError("say who resolves the conflict: --by NAME")
+        if not why.strip():
+            raise UatkitError("say why this mark is kept: --reason TEXT")
+        with self._transaction() as conn:
+            stored = [s for s in self.marks() if s.mark.key == key]
+            if not stored:
+                raise UatkitError(f"the ledger holds no marks for case {key!r}; check the case ID and row")
+            state = _state(key, stored, None)
+            if not state.conflict:
+                current = f": mark #{state.mark_id} is current" if state.mark_id is not None else ""
+                raise UatkitError(f"case {key} has no conflict to resolve{current}")
+            choices = ", ".join(conflict_choices(state))
+            if keep not in state.conflict_ids:
+                raise UatkitError(f"mark #{keep} is not in the conflict of case {key}; keep one of {choices}")
+            now = _now()
+            others = [i for i in state.conflict_ids if i != keep]
+            conn.executemany(
+                "INSERT INTO mark_events (mark_id, replaced_by, reason, by_name, at, why)"
+                " VALUES (?, ?, 'resolution', ?, ?, ?)",
+                [(other, keep, by.strip(), now, why.strip()) for other in others],
+            )
+        return Resolution(key, keep, tuple(others), by.strip(), dt.datetime.fromisoformat(now), why.strip())
+
+    def record_carried(self, pack_id: str, carried: Mapping[str, int]) -> None:
+        """Record which ledger mark each case row of an exported pack was prefilled with."""
+        with self._transaction() as conn:
+            conn.executemany(
+                "INSERT OR IGNORE INTO carried_marks (pack_id, key, mark_id) VALUES (?, ?, ?)",
+                [(pack_id, key, mark_id) for key, mark_id in carried.items()],
+            )
+
+    def resolutions(self) -> list[Resolution]:
+        """Return every recorded resolution of a conflict, oldest first."""
+        groups: dict[tuple[str, int, str, str, str], list[int]] = {}
+        for key, keep, other, by, at, why in self._conn.execute(
+            "SELECT marks.key, replaced_by, mark_id, by_name, at, why FROM mark_events"
+            " JOIN marks ON marks.id = mark_events.mark_id"
+            " WHERE reason = 'resolution' ORDER BY mark_events.id"
+        ):
+            groups.setdefault((key, keep, by, at, why), []).append(other)
+        return [
+            Resolution(key, keep, tuple(others), by, dt.datetime.fromisoformat(at), why)
+            for (key, keep, by, at, why), others in groups.items()
+        ]
 
     def states(self, current: Mapping[str, str]) -> list[CaseState]:
         """Return each case's state: the project's cases (`key -> fingerprint`) first, then gone ones."""
@@ -236,11 +318,17 @@ class Ledger:
     # The sign-off records and the ledger's state as evidence (`uatkit signoff --record` and --history).
 
     def state(self) -> LedgerState:
-        """Return the digest over every mark (superseded ones too) and every pack decision, with counts."""
+        """Return the digest over every mark (replaced ones too), its evidence, every decision that changed
+        which mark is current (corrections, resolutions) and every pack decision, with counts."""
         digest = hashlib.sha256()
         counts = []
         # Every column of every row, by name: a column added later is covered without a change here.
-        for table, order in (("marks", "id"), ("signoffs", "import_id")):
+        for table, order in (
+            ("marks", "id"),
+            ("signoffs", "import_id"),
+            ("mark_evidence", "mark_id, position"),
+            ("mark_events", "id"),
+        ):
             rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
             counts.append(len(rows))
             for row in rows:
@@ -305,6 +393,7 @@ class UatView:
     states: dict[str, CaseState]
     packs: tuple[PackSummary, ...]
     signoffs: dict[str, SignOff]
+    resolutions: tuple[Resolution, ...] = ()
 
 
 def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
@@ -316,7 +405,8 @@ def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView |
         packs = tuple(release_packs(ledger.packs(), release))
         ids = {p.pack_id for p in packs}
         signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
-    return UatView(states, packs, signoffs)
+        resolutions = tuple(ledger.resolutions())
+    return UatView(states, packs, signoffs, resolutions)
 
 
 def case_states(marks: Sequence[StoredMark], current: Mapping[str, str]) -> list[CaseState]:
@@ -374,8 +464,16 @@ def _insert_signoff(conn: sqlite3.Connection, import_id: int, pack_id: str, sign
     )
 
 
-def _stored(row: sqlite3.Row, path: str, sha256: str, imported_at: dt.datetime) -> StoredMark:
+def _stored(
+    row: sqlite3.Row,
+    path: str,
+    sha256: str,
+    imported_at: dt.datetime,
+    hashes: Mapping[int, str],
+    event: tuple[int, str] | None,
+) -> StoredMark:
     evidence = row["evidence"]
+    names = tuple(json.loads(evidence)) if evidence != "[]" else ()
     mark = Mark(
         key=row["key"],
         status=_STATUSES[row["status"]],
@@ -383,14 +481,23 @@ def _stored(row: sqlite3.Row, path: str, sha256: str, imported_at: dt.datetime) 
         date=dt.date.fromisoformat(row["test_date"]) if row["test_date"] else None,
         actual=row["actual"],
         defect=row["defect"],
-        evidence=tuple(json.loads(evidence)) if evidence != "[]" else (),
+        evidence=names,
         comments=row["comments"],
         fingerprint=row["fingerprint"],
         pack_id=row["pack_id"],
         source=SourceLocation(path, sheet=row["sheet"] or None, row=row["row"]),
     )
     return StoredMark(
-        row["id"], mark, row["import_id"], path, sha256, imported_at, row["superseded_by"], row["identity"]
+        row["id"],
+        mark,
+        row["import_id"],
+        path,
+        sha256,
+        imported_at,
+        superseded_by=event[0] if event else None,
+        identity=row["identity"],
+        hashes=tuple(hashes.get(position, "") for position in range(len(names))),
+        reason=event[1] if event else "",
     )
 
 
@@ -399,7 +506,7 @@ _STATUSES = {status.value: status for status in Status}
 
 def _state(key: str, stored: list[StoredMark], fingerprint: str | None) -> CaseState:
     live = [s for s in stored if s.superseded_by is None]
-    winner, conflict = resolve([(s.id, date_key(s.mark.date), s.mark.status.value) for s in live])
+    winner, conflict = current_mark([(s.id, date_key(s.mark.date), says(s.mark, s.hashes)) for s in live])
     by_id = {s.id: s.mark for s in live}
     mark = by_id[winner] if winner is not None else None
     gone = fingerprint is None
@@ -412,4 +519,26 @@ def _state(key: str, stored: list[StoredMark], fingerprint: str | None) -> CaseS
         conflict=tuple(by_id[i] for i in conflict),
         history=len(stored),
         gone=gone,
+        conflict_ids=conflict,
     )
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A recorded decision on a conflict: the mark kept, the ones it replaced, who decided, when and why."""
+
+    key: str
+    kept: int
+    replaced: tuple[int, ...]
+    by: str
+    at: dt.datetime
+    why: str
+
+
+def conflict_choices(state: CaseState) -> list[str]:
+    """Return each mark of a case's conflict as `#ID Status by Tester (pack, file › sheet › row)`."""
+    out = []
+    for mark_id, mark in zip(state.conflict_ids, state.conflict, strict=True):
+        where = f"{mark.pack_id}, {mark.source}" if mark.source else mark.pack_id
+        out.append(f"#{mark_id} {mark.status.value} by {mark.tester or 'an unnamed tester'} ({where})")
+    return out

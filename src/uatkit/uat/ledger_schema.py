@@ -86,6 +86,44 @@ MIGRATIONS: tuple[str, ...] = (
         signed_on TEXT
     );
     """,
+    # Marks become append-only: what replaced a mark (a tester's correction, a recorded resolution of a
+    # conflict) is an event of its own, and the rows a mark was read from again or carried into are kept.
+    # marks.superseded_by moves into mark_events and is no longer written or read.
+    """
+    CREATE TABLE mark_events (
+        id INTEGER PRIMARY KEY,
+        mark_id INTEGER NOT NULL REFERENCES marks(id),
+        replaced_by INTEGER NOT NULL REFERENCES marks(id),
+        reason TEXT NOT NULL CHECK (reason IN ('correction', 'resolution')),
+        by_name TEXT NOT NULL,
+        at TEXT NOT NULL,
+        why TEXT NOT NULL,
+        import_id INTEGER REFERENCES imports(id)
+    );
+    CREATE INDEX mark_events_by_mark ON mark_events(mark_id);
+    INSERT INTO mark_events (mark_id, replaced_by, reason, by_name, at, why, import_id)
+        SELECT old.id, old.superseded_by, 'correction', new.tester, imports.imported_at,
+            'the same pack sent again with another mark for the same date', new.import_id
+        FROM marks AS old
+        JOIN marks AS new ON new.id = old.superseded_by
+        JOIN imports ON imports.id = new.import_id
+        ORDER BY old.id;
+    UPDATE marks SET superseded_by = NULL WHERE superseded_by IS NOT NULL;
+    CREATE TABLE mark_sightings (
+        mark_id INTEGER NOT NULL REFERENCES marks(id),
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        sheet TEXT NOT NULL,
+        row INTEGER,
+        PRIMARY KEY (mark_id, import_id)
+    );
+    ALTER TABLE imports ADD COLUMN saved_at TEXT;
+    CREATE TABLE carried_marks (
+        pack_id TEXT NOT NULL REFERENCES packs(pack_id),
+        key TEXT NOT NULL,
+        mark_id INTEGER NOT NULL REFERENCES marks(id),
+        PRIMARY KEY (pack_id, key, mark_id)
+    );
+    """,
     # The project's sign-off records (`uatkit signoff --record`): the verdict with the evidence it rests on.
     """
     CREATE TABLE signoff_records (
@@ -135,22 +173,23 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
 class ImportOutcome:
     """What importing one returned pack changed in the ledger.
 
-    `added` counts new marks, `updated` new marks that replace the same pack's earlier mark for the same
-    date (the tester corrected it), `unchanged` marks the ledger already held word for word.
+    `added` counts new marks; `corrected` names the cases whose new mark replaced the same tester's earlier
+    mark from a row of the same pack (`ledger_import` states the rule); `unchanged` counts rows holding a
+    mark the ledger already had (the same content, even read back without its evidence file or cut).
     """
 
     path: Path
     pack_id: str
     added: int = 0
     unchanged: int = 0
-    updated: int = 0
+    corrected: tuple[str, ...] = ()
     duplicate_file: bool = False
     conflicts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class StoredMark:
-    """A mark as the ledger holds it, with the file it came from."""
+    """A mark as the ledger holds it, with the file it came from and what replaced it, if anything."""
 
     id: int
     mark: Mark
@@ -158,17 +197,23 @@ class StoredMark:
     path: str
     sha256: str
     imported_at: dt.datetime
+    #: The mark that replaced this one by a correction or a resolution (`mark_events`), None while live.
     superseded_by: int | None = None
     #: The hash of what the mark says (`ledger_import.mark_identity`), as stored when it was imported.
     identity: str = ""
+    #: The SHA-256 of each evidence file's content, in `mark.evidence` order; "" for a file never received.
+    hashes: tuple[str, ...] = ()
+    #: Why it was replaced: "correction" or "resolution"; "" while live.
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class CaseState:
     """Where a case stands: its current mark, whether that is stale, and any conflict.
 
-    `conflict` holds the marks of different packs that disagree on the latest date; then `mark` is None.
-    `gone` means the project no longer has the case; its marks are stale.
+    `conflict` holds the live marks of the latest date that say different things (`conflict_ids` their
+    ledger IDs, in the same order); then `mark` is None. `gone` means the project no longer has the case;
+    its marks are stale.
     """
 
     key: str
@@ -179,6 +224,7 @@ class CaseState:
     conflict: tuple[Mark, ...] = ()
     history: int = 0
     gone: bool = False
+    conflict_ids: tuple[int, ...] = ()
 
     @property
     def status(self) -> Status | None:
@@ -203,17 +249,26 @@ class PackSummary:
         return self.info.pack_id
 
 
-def resolve(candidates: Sequence[tuple[int, str, str]]) -> tuple[int | None, tuple[int, ...]]:
-    """Return the current mark's ID and the IDs in conflict, from live (id, ISO date, status) triples.
+#: What a mark says, apart from who said it and when: two marks of one day that say different things conflict.
+Says = tuple[str, str, str, str, tuple[str, ...], tuple[str, ...]]
 
-    The latest test date wins, not the latest import; marks of that date that disagree on the status
-    are a conflict and nobody wins. Among agreeing marks the last one stored is shown.
+
+def says(mark: Mark, hashes: Sequence[str]) -> Says:
+    """Return what a mark says: status, actual result, defect, comments, evidence names and their hashes."""
+    return (mark.status.value, mark.actual, mark.defect, mark.comments, mark.evidence, tuple(hashes))
+
+
+def current_mark(live: Sequence[tuple[int, str, Says]]) -> tuple[int | None, tuple[int, ...]]:
+    """Return the current mark's ID and the IDs in conflict, from live (id, ISO date, says) triples.
+
+    The latest test date wins, not the latest import. Marks of that date that say different things are a
+    conflict and none wins; among marks that say the same thing the last one stored is shown.
     """
-    if not candidates:
+    if not live:
         return None, ()
-    latest = max(date for _, date, _ in candidates)
-    top = sorted((c for c in candidates if c[1] == latest), key=lambda c: c[0])
-    if len({status for _, _, status in top}) > 1:
+    latest = max(date for _, date, _ in live)
+    top = sorted((c for c in live if c[1] == latest), key=lambda c: c[0])
+    if len({said for _, _, said in top}) > 1:
         return None, tuple(c[0] for c in top)
     return top[-1][0], ()
 
@@ -221,6 +276,11 @@ def resolve(candidates: Sequence[tuple[int, str, str]]) -> tuple[int | None, tup
 def date_key(date: dt.date | None) -> str:
     """Return a test date as the ISO text the ledger sorts by (no date sorts first)."""
     return date.isoformat() if date else ""
+
+
+def same_tester(one: str, other: str) -> bool:
+    """Return True when two Tester cells name the same person (case and spacing aside)."""
+    return " ".join(one.split()).casefold() == " ".join(other.split()).casefold()
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class ReadPack:
     signoff: SignOff | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    #: When the workbook says it was last saved (docProps/core.xml), UTC; tells a re-sent correction from
+    #: an older copy imported late. None when the file does not say.
+    saved_at: dt.datetime | None = None
 
     @property
     def folder(self) -> Path:

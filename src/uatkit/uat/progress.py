@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from uatkit.model import Case, SignOff, Status
-from uatkit.uat.ledger import CaseState, PackSummary
+from uatkit.model import Case, Mark, SignOff, Status
+from uatkit.uat.ledger import CaseState, PackSummary, Resolution
 
 NO_TESTER = "(no tester)"
 
@@ -58,6 +58,41 @@ class ProgressRow:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A case whose marks of the latest date say different things, with the mark IDs to choose from."""
+
+    key: str
+    marks: tuple[tuple[int, Mark], ...]
+
+    @property
+    def command(self) -> str:
+        """Return the command that settles it, to be completed with the mark kept, who and why."""
+        return f"uatkit uat resolve {self.key} --keep MARK-ID --by NAME --reason TEXT"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the conflict for JSON: the case, each mark with where it came from, the command."""
+        return {
+            "case": self.key,
+            "marks": [
+                {
+                    "id": mark_id,
+                    "status": mark.status.value,
+                    "tester": mark.tester,
+                    "date": mark.date.isoformat() if mark.date else None,
+                    "pack": mark.pack_id,
+                    "actual": mark.actual,
+                    "defect": mark.defect,
+                    "file": mark.source.path if mark.source else "",
+                    "sheet": mark.source.sheet if mark.source else None,
+                    "row": mark.source.row if mark.source else None,
+                }
+                for mark_id, mark in self.marks
+            ],
+            "resolve": self.command,
+        }
+
+
+@dataclass(frozen=True)
 class Progress:
     """UAT progress over all cases, and per pack, module and tester."""
 
@@ -67,6 +102,9 @@ class Progress:
     testers: tuple[ProgressRow, ...]
     #: Each pack's latest sign-off decision ("" when not signed yet).
     signoffs: Mapping[str, str] | None = None
+    #: The cases in conflict, in case order, and the recorded resolutions of the cases in scope.
+    conflicts: tuple[Conflict, ...] = ()
+    resolutions: tuple[Resolution, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the progress for JSON, keys and rows in a stable order."""
@@ -76,6 +114,18 @@ class Progress:
             "packs": [row.as_dict("pack") | {"signoff": decisions.get(row.name, "")} for row in self.packs],
             "modules": [row.as_dict("module") for row in self.modules],
             "testers": [row.as_dict("tester") for row in self.testers],
+            "conflicts": [conflict.as_dict() for conflict in self.conflicts],
+            "resolutions": [
+                {
+                    "case": r.key,
+                    "kept": r.kept,
+                    "replaced": list(r.replaced),
+                    "by": r.by,
+                    "at": r.at.isoformat(),
+                    "why": r.why,
+                }
+                for r in self.resolutions
+            ],
         }
 
 
@@ -84,6 +134,7 @@ def summarise(
     cases: Mapping[str, Case],
     states: Mapping[str, CaseState],
     signoffs: Mapping[str, SignOff] | None = None,
+    resolutions: Sequence[Resolution] = (),
 ) -> Progress:
     """Return progress: packs in the given order, modules in case order, testers by name.
 
@@ -114,6 +165,12 @@ def summarise(
             pack: signoff.decision.value if signoff.decision else ""
             for pack, signoff in (signoffs or {}).items()
         },
+        conflicts=tuple(
+            Conflict(key, tuple(zip(state.conflict_ids, state.conflict, strict=True)))
+            for key in cases
+            if (state := states.get(key)) is not None and state.conflict
+        ),
+        resolutions=tuple(r for r in resolutions if r.key in cases),
     )
 
 

@@ -12,6 +12,8 @@ import datetime as dt
 import gc
 import hashlib
 import io
+import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -34,6 +36,7 @@ _EXPORT_AGAIN = "export it again with `uatkit uat export`"
 _NOT_A_PACK = f"not a uatkit UAT pack, or its hidden _uatkit sheet was deleted; {_EXPORT_AGAIN}"
 _ENCRYPTED = "is password-protected (encrypted); save it without a password to open it"
 _REQUIRED_COLUMNS = ("case", *layout.INPUT_COLUMNS)
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
 
 
 class _FileProblem(Exception):
@@ -93,6 +96,7 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
 
     where = SourceLocation(display)
     _sniff(data, where)
+    result.saved_at = saved_at(data)
     try:
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             sheets = _sheets_by_key(workbook.sheet_names)
@@ -129,6 +133,22 @@ def _sniff(data: bytes, where: SourceLocation) -> None:
         raise _FileProblem(where, f"is a legacy or password-protected Office file, not .xlsx; {_RESAVE}")
     if not data.startswith(_ZIP_MAGIC):
         raise _FileProblem(where, f"not an Excel workbook (.xlsx); {_RESAVE}")
+
+
+def saved_at(data: bytes) -> dt.datetime | None:
+    """Return when a workbook says it was last saved (docProps/core.xml, written by Excel and LibreOffice)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            found = _MODIFIED.search(package.read("docProps/core.xml"))
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return None
+    if found is None:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(found.group(1).decode("ascii", "replace").strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _sheets_by_key(names: Sequence[str]) -> dict[str, str]:

@@ -113,12 +113,15 @@ def _result(config: Config, case: Case, state: CaseState, ledger: Ledger, logger
 def _status(state: CaseState) -> tuple[str, str]:
     if state.conflict:
         listed = "; ".join(
-            f"{m.status.value} by {m.tester or 'an unnamed tester'} in {m.pack_id}"
+            f"mark #{i} {m.status.value} by {m.tester or 'an unnamed tester'} in {m.pack_id}"
             + (f" (row {m.source.row})" if m.source and m.source.row else "")
-            for m in state.conflict
+            for i, m in zip(state.conflict_ids, state.conflict, strict=True)
         )
         when = state.conflict[0].date.isoformat() if state.conflict[0].date else "the same day"
-        note = f"Packs disagree on {when}: {listed}; re-send one pack corrected, or test again later"
+        note = (
+            f"Marks of {when} disagree: {listed}; test again, or keep one with "
+            f"uatkit uat resolve {state.key} --keep MARK-ID --by NAME --reason TEXT"
+        )
         return AllureStatus.UNKNOWN, note
     assert state.mark is not None
     mark = state.mark
