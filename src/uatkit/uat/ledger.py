@@ -23,6 +23,7 @@ from uatkit.uat.ledger_schema import (
     migrate,
     resolve,
 )
+from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 __all__ = ["CaseState", "ImportOutcome", "Ledger", "PackSummary", "StoredMark", "UatView"]
@@ -77,6 +78,11 @@ class Ledger:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    @property
+    def seals(self) -> PackSeals:
+        """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
+        return PackSeals(self._conn)
 
     def register_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         """Record an exported pack and its case rows (a newer revision of the pack replaces them)."""

@@ -29,11 +29,13 @@ class PackInfo:
 
 @dataclass(frozen=True)
 class PackRow:
-    """A case row as the pack's metadata sheet lists it: key, sheet row, fingerprint when exported."""
+    """A case row as the pack's metadata sheet lists it: key, sheet row, fingerprint when exported, and
+    the 8-hex hashes of its locked cells' text (one a locked column)."""
 
     key: str
     row: int
     fingerprint: str
+    locked: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,6 +44,7 @@ class ReadPack:
 
     `errors` stop the file from importing (all its rows or none); `warnings` are reported and the file
     imports. `marks` hold only executed rows (Not run records nothing); `rows` list every case the pack had.
+    `key_id` and `signature` are the metadata's signature as found (empty in a pack written unsigned).
     """
 
     path: Path
@@ -52,6 +55,8 @@ class ReadPack:
     signoff: SignOff | None = None
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    key_id: str = ""
+    signature: str = ""
 
     @property
     def folder(self) -> Path:
