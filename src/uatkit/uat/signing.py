@@ -113,7 +113,9 @@ def payload(info: PackInfo, rows: Sequence[PackRow]) -> bytes:
         "commit": _text(info.commit),
         "due": info.due.isoformat() if info.due else "",
     }
-    listed = [[_text(r.key), r.row, _text(r.fingerprint), " ".join(r.locked)] for r in rows]
+    # Case keys and fingerprints come from tags and hashes: no control characters, only the white space a
+    # spreadsheet may add (thousands of rows a pack: the regular expression is kept for the few pack texts).
+    listed = [[r.key.strip(), r.row, r.fingerprint.strip(), " ".join(r.locked)] for r in rows]
     document = {"format": FORMAT, "pack": pack, "rows": listed}
     return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
