@@ -4,6 +4,8 @@ Usage: python benchmarks/uat_import.py [--packs 20] [--rows 2500] [--repeat 3]
 
 The packs are written by uatkit's own writer with every row filled (carried forward from synthetic marks:
 mostly Pass, some Fail with an actual result and a defect ID), so they are what business users send back.
+They are signed with a ledger's project key as `uatkit uat export` signs them, and the import checks each
+signature against that ledger as `uatkit uat import` does.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
@@ -29,7 +32,7 @@ from uatkit.uat.flow import read_packs
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.reader import read_pack
-from uatkit.uat.workbook import build_pack
+from uatkit.uat.workbook import build_signed_pack
 
 
 def filled_marks(cases: Sequence[Case], day: dt.date) -> dict[str, Mark]:
@@ -50,20 +53,27 @@ def filled_marks(cases: Sequence[Case], day: dt.date) -> dict[str, Mark]:
     return marks
 
 
-def write_packs(folder: Path, packs: int, rows: int) -> tuple[list[Path], dict[str, str]]:
-    """Write `packs` filled packs of `rows` cases each; return them and the cases' current fingerprints."""
+def write_packs(folder: Path, packs: int, rows: int, ledger: Path) -> tuple[list[Path], dict[str, str]]:
+    """Write `packs` filled packs of `rows` cases each, signed and registered in `ledger` as an export
+    does; return them and the cases' current fingerprints."""
     cases = synthetic_cases(packs * rows)
     day = dt.date(2026, 11, 20)
     marks = filled_marks(cases, day)
     paths = []
-    for n in range(packs):
-        chunk = cases[n * rows : (n + 1) * rows]
-        info = PackInfo(
-            f"R1-pack-{n:02d}", "R1", f"pack {n}", "Owner", "en", "bench", dt.datetime(2026, 11, 1)
-        )
-        path = folder / f"R1-pack-{n:02d}.xlsx"
-        atomic_write_bytes(path, build_pack(info, chunk, marks, {}))
-        paths.append(path)
+    with Ledger.open(ledger) as book:
+        seals = book.seals
+        for n in range(packs):
+            chunk = cases[n * rows : (n + 1) * rows]
+            info = PackInfo(
+                f"R1-pack-{n:02d}", "R1", f"pack {n}", "Owner", "en", "bench", dt.datetime(2026, 11, 1)
+            )
+            path = folder / f"R1-pack-{n:02d}.xlsx"
+            data, signed = build_signed_pack(info, chunk, marks, {}, key=seals.key())
+            assert signed is not None
+            atomic_write_bytes(path, data)
+            book.register_pack(signed.info, signed.rows)
+            seals.register(signed)
+            paths.append(path)
     return paths, {c.key: c.fingerprint for c in cases}
 
 
@@ -88,12 +98,16 @@ def check_only(paths: Sequence[Path], current: dict[str, str]) -> int:
     return marks
 
 
-def full_import(paths: Sequence[Path], current: dict[str, str], ledger: Path) -> int:
-    """Read, check and record every pack in a fresh ledger as `uatkit uat import` does; return marks added."""
-    ledger.unlink(missing_ok=True)
+def full_import(paths: Sequence[Path], current: dict[str, str], exported: Path, ledger: Path) -> int:
+    """Read, check, verify and record every pack in a copy of the `exported` ledger as `uatkit uat import`
+    does; return marks added."""
+    shutil.copyfile(exported, ledger)
     added = 0
     with Ledger.open(ledger) as book:
+        seals = book.seals
         for read in read_packs(paths, current):
+            seals.check(read)
+            assert read.ok, read.errors[:3]
             added += book.import_pack(read).added
     return added
 
@@ -120,10 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="uatkit-bench-") as folder:
         root = Path(folder)
         with console.status(f"writing {args.packs} packs of {args.rows:,} filled rows …"):
-            paths, current = write_packs(root, args.packs, args.rows)
+            paths, current = write_packs(root, args.packs, args.rows, root / "exported.db")
         bare, cells = median_time(lambda: bare_read(paths), args.repeat)
         checked, marks = median_time(lambda: check_only(paths, current), args.repeat)
-        imported, added = median_time(lambda: full_import(paths, current, root / "uat.db"), args.repeat)
+        imported, added = median_time(
+            lambda: full_import(paths, current, root / "exported.db", root / "uat.db"), args.repeat
+        )
     assert marks == added == args.packs * args.rows, (marks, added)
     table = Table(
         title=f"uatkit uat import: {args.packs} packs × {args.rows:,} filled rows, median of {args.repeat}"
@@ -134,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, seconds in (
         (f"python-calamine bare read of every cell ({cells:,} cells)", bare),
         ("read_pack: read + check every row", checked),
-        ("import: read + check + record in the ledger (SQLite)", imported),
+        ("import: read + check + verify signature + record in the ledger (SQLite)", imported),
     ):
         table.add_row(name, f"{seconds:.3f}", f"{seconds / bare:.2f}")
     console.print(table)

@@ -14,7 +14,15 @@ import openpyxl
 import pytest
 from openpyxl.utils import column_index_from_string
 
-from tests.uat_helpers import LETTER, convert_with_libreoffice, fill, fingerprint, sample_cases, write_pack
+from tests.uat_helpers import (
+    LETTER,
+    convert_with_libreoffice,
+    fill,
+    fingerprint,
+    locked,
+    sample_cases,
+    write_pack,
+)
 from uatkit.errors import UatkitError
 from uatkit.model import Case, Decision, Mark, Priority, SignOff, SourceLocation, Status
 from uatkit.uat.dates import ACCEPTED_FORMS, parse_date
@@ -138,7 +146,10 @@ def test_a_filled_pack_gives_its_identity_rows_marks_and_sign_off(pack: Path) ->
         generated_at=dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC),
         commit="abc1234",
     )
-    assert result.rows == [PackRow(key, row, fingerprint(key)) for row, key in enumerate(KEYS, start=2)]
+    assert result.rows == [
+        PackRow(case["case"], row, fingerprint(case["case"]), locked(case))
+        for row, case in enumerate(sample_cases(), start=2)
+    ]
 
     def common(index: int) -> dict[str, object]:
         at = SourceLocation(PACK, sheet="Test cases", row=index + 2, column="J")

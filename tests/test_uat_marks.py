@@ -166,10 +166,12 @@ def _conflict(project: Path) -> list[tuple[str, str]]:
 
 def test_problem5_two_testers_marking_one_pack_conflict_whatever_the_import_order(uat_project: Path) -> None:
     bob, alice = _two_copies(uat_project)
+    shutil.copy(uat_project / "reports" / "uat.db", uat_project / "exported.db")
     first = uat(uat_project, "import", str(bob), str(alice))
     assert "conflict" in first.output and KEY in first.output
     one_way = _conflict(uat_project)
-    (uat_project / "reports" / "uat.db").unlink()
+    # The other order into the ledger as it was after the export (it holds the key the packs are signed with).
+    shutil.copy(uat_project / "exported.db", uat_project / "reports" / "uat.db")
     uat(uat_project, "import", str(alice))
     uat(uat_project, "import", str(bob))
     other_way = _conflict(uat_project)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -10,6 +11,8 @@ import openpyxl
 
 from uatkit.model import Status
 from uatkit.uat import layout
+from uatkit.uat.pack import PackInfo, PackRow
+from uatkit.uat.signing import ProjectKey, sign_pack
 
 #: Column letters of the Test cases sheet, by column key (A = Case ID … P = Comments).
 LETTER = {column.key: chr(ord("A") + index) for index, column in enumerate(layout.COLUMNS)}
@@ -39,6 +42,11 @@ def fingerprint(key: str) -> str:
     return f"sha256:{key.encode().hex()[:16]}"
 
 
+def locked(case: Mapping[str, str]) -> tuple[str, ...]:
+    """Return the locked-cell hashes the metadata sheet keeps for a case of `sample_cases`."""
+    return tuple(layout.cell_hash(case[k]) for k in layout.LOCKED_COLUMNS)
+
+
 def write_pack(
     folder: Path,
     name: str = "R1-sales.xlsx",
@@ -48,8 +56,14 @@ def write_pack(
     meta: Mapping[str, object] | None = None,
     state: str = "veryHidden",
     sheets: Sequence[str] = layout.SHEETS,
+    key: ProjectKey | None = None,
 ) -> Path:
-    """Write a pack of `cases` (sample ones by default); `meta` overrides metadata values."""
+    """Write a pack of `cases` (sample ones by default); `meta` overrides metadata values.
+
+    With `key` the metadata is signed by uatkit's own signing code, over the values as written (before
+    `meta` overrides them, so an override is a change made after signing); without it the pack is unsigned,
+    as packs written before signing were.
+    """
     cases = sample_cases(language=language) if cases is None else cases
     lang = "zh-CN" if language == "zh-CN" else "en"
     workbook = openpyxl.Workbook()
@@ -65,17 +79,24 @@ def write_pack(
         "commit": "abc1234",
         "project": "demo",
     }
+    rows = [
+        PackRow(case["case"], row, fingerprint(case["case"]), locked(case))
+        for row, case in enumerate(cases, start=layout.HEADER_ROW + 1)
+    ]
+    if key is not None:
+        signed = sign_pack(key, _info(values), rows)
+        values |= {"key_id": signed.key_id, "signature": signed.signature}
     values.update(meta or {})
-    for key in sheets:
-        sheet = workbook.create_sheet(layout.SHEET_LABELS[key][lang])
-        if key == "instructions":
+    for sheet_key in sheets:
+        sheet = workbook.create_sheet(layout.SHEET_LABELS[sheet_key][lang])
+        if sheet_key == "instructions":
             sheet.append(["Fill in the Test cases sheet."])
-        elif key == "cases":
+        elif sheet_key == "cases":
             sheet.append([column.label(language) for column in layout.COLUMNS])
             for case in cases:
                 status = layout.status_label(Status.NOT_RUN, language)
                 sheet.append([case[k] for k in layout.LOCKED_COLUMNS] + [status])
-        elif key == "signoff":
+        elif sheet_key == "signoff":
             sheet.append([layout.SHEET_LABELS["signoff"][lang]])
             sheet.append(["Pack ID", values["pack_id"]])
             for offset, field in enumerate(layout.SIGNOFF_FIELDS):
@@ -86,13 +107,27 @@ def write_pack(
             for item, value in values.items():
                 sheet.append([item, value])
             sheet.append([layout.META_CASES_MARK, "row", "fingerprint", "locked"])
-            for row, case in enumerate(cases, start=layout.HEADER_ROW + 1):
-                hashes = " ".join(layout.cell_hash(case[k]) for k in layout.LOCKED_COLUMNS)
-                sheet.append([case["case"], row, fingerprint(case["case"]), hashes])
+            for packed in rows:
+                sheet.append([packed.key, packed.row, packed.fingerprint, " ".join(packed.locked)])
             sheet.sheet_state = state
     path = folder / name
     workbook.save(path)
     return path
+
+
+def _info(values: Mapping[str, object]) -> PackInfo:
+    """Return the pack identity the helper's metadata values give, as the reader reads them."""
+    return PackInfo(
+        pack_id=str(values["pack_id"]),
+        release=str(values["release"]),
+        group=str(values["group"]),
+        owner=str(values["owner"]),
+        language=str(values["language"]),
+        project=str(values["project"]),
+        generated_at=dt.datetime.fromisoformat(str(values["generated_at"])),
+        commit=str(values["commit"]),
+        schema=int(str(values["schema"])),
+    )
 
 
 def fill(path: Path, cells: Mapping[str, object], sheet: str = "cases") -> Path:

@@ -1,4 +1,4 @@
-"""`uatkit uat`: export UAT packs, import the returned ones, show progress."""
+"""`uatkit uat`: export UAT packs, import the returned ones, accept one on trust, show progress."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from uatkit.errors import EXIT_INPUT, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
 
 if TYPE_CHECKING:
+    from uatkit.project import Project
+    from uatkit.uat.flow import ImportRun
     from uatkit.uat.progress import Progress
 
 uat_app = typer.Typer(
@@ -173,6 +175,11 @@ def import_(
             raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in chosen)}")
         with _bar(len(files), "Importing packs") as advance:
             run = import_packs(loaded, files, progress=advance)
+    _show_import(loaded, run)
+
+
+def _show_import(loaded: Project, run: ImportRun) -> None:
+    """Print an import's refused files, warnings and outcome table; exit 2 when a file was refused."""
     for read in run.refused:
         err.print(f"error: {read.path} was not imported ({len(read.errors)} problem(s)):", markup=False)
         for problem in read.errors:
@@ -207,6 +214,37 @@ def import_(
     out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
     if run.failed:
         raise typer.Exit(EXIT_INPUT)
+
+
+@uat_app.command()
+def trust(
+    file: Annotated[Path, typer.Argument(help="The returned pack (.xlsx) to accept.")],
+    by: Annotated[str, typer.Option("--by", help="Who accepts the pack (recorded in the ledger).")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why the pack can be trusted (recorded in the ledger).")
+    ],
+    project: ProjectOption = None,
+) -> None:
+    """Accept one pack the import refuses as unsigned or signed by another ledger, then import it.
+
+    For packs written before uatkit signed packs, and for a ledger that was lost or replaced (its key with
+    it). The ledger records who accepted which file (its SHA-256), when and why; the file imports as usual,
+    now and on later imports, and any change to it makes it a new file that is refused again. A pack this
+    project signed whose metadata was changed is never accepted: export it again.
+
+    Example: uatkit uat trust uat_packs/R1/R1-sales.xlsx --by "Ann Lee" --reason "filled before the upgrade"
+    """
+    from uatkit.uat.flow import trust_pack
+
+    with user_errors():
+        loaded = project_for(project)
+        accepted, run = trust_pack(loaded, file, by=by, reason=reason)
+    out.print(
+        f"{loaded.shown(file)} (SHA-256 {accepted.sha256[:12]}…, pack {accepted.pack_id}) "
+        f"{accepted}; recorded in {loaded.relative(loaded.ledger_path)}",
+        markup=False,
+    )
+    _show_import(loaded, run)
 
 
 @uat_app.command()

@@ -15,6 +15,7 @@ from uatkit.model import Case, Mark, PackGrouping, PackLanguage
 from uatkit.uat import layout
 from uatkit.uat.celltext import carried_text
 from uatkit.uat.pack import PackInfo, pack_id
+from uatkit.uat.signing import ProjectKey, SignedPack
 
 GROUPINGS = tuple(PackGrouping)
 LANGUAGE_CHOICES = tuple(PackLanguage)
@@ -113,15 +114,20 @@ def write_packs(
     planned: Sequence[PlannedPack],
     password: str | None = None,
     progress: Callable[[PlannedPack], None] | None = None,
-) -> None:
-    """Write every planned pack atomically, calling `progress` after each."""
-    from uatkit.uat.workbook import build_pack
+    key: ProjectKey | None = None,
+) -> list[SignedPack]:
+    """Write every planned pack atomically, signed under `key` when given, calling `progress` after each."""
+    from uatkit.uat.workbook import build_signed_pack
 
+    signed: list[SignedPack] = []
     for pack in planned:
-        data = build_pack(pack.info, pack.cases, pack.previous, pack.notes, password)
+        data, seal = build_signed_pack(pack.info, pack.cases, pack.previous, pack.notes, password, key)
         atomic_write_bytes(pack.path, data)
+        if seal is not None:
+            signed.append(seal)
         if progress is not None:
             progress(pack)
+    return signed
 
 
 def carry_forward(

@@ -1,4 +1,5 @@
-"""The UAT round trip as the commands run it: export packs, import returned ones, report progress."""
+"""The UAT round trip as the commands run it: export signed packs, import returned ones (checking their
+signatures first), accept one on trust, report progress."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.cases import select_cases
-from uatkit.errors import Problem, UatkitError
+from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
 from uatkit.project import Project
 from uatkit.uat.export import PlannedPack, plan_export, write_packs
-from uatkit.uat.ledger import ImportOutcome, Ledger, Resolution, case_states, current_marks, read_view
-from uatkit.uat.pack import PackRow, ReadPack
+from uatkit.uat.ledger import (
+    ImportOutcome,
+    Ledger,
+    Resolution,
+    case_states,
+    current_marks,
+    read_view,
+)
+from uatkit.uat.ledger_seals import Trust
+from uatkit.uat.pack import ReadPack
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
 from uatkit.uat.results import write_uat_results
+from uatkit.uat.signing import Seal
 
 
 @dataclass
@@ -69,10 +79,11 @@ def export_packs(
         kept = _keep_unimported(
             planned, ledger, current, force, project.ledger_path.parent / "replaced-packs"
         )
-        write_packs(planned, password, progress)
+        seals = ledger.seals
+        for signed in write_packs(planned, password, progress, seals.key()):
+            ledger.register_pack(signed.info, signed.rows)
+            seals.register(signed)
         for pack in planned:
-            rows = [PackRow(c.key, n, c.fingerprint) for n, c in enumerate(pack.cases, start=2)]
-            ledger.register_pack(pack.info, rows)
             ledger.record_carried(pack.info.pack_id, pack.carried_ids)
     return ExportRun(planned, kept)
 
@@ -140,7 +151,12 @@ def import_packs(
     current = project.fingerprints
     run = ImportRun()
     with Ledger.open(project.ledger_path) as ledger:
+        seals = ledger.seals
         for read in read_packs(files, current):
+            # The signature is checked before anything is recorded; a file imported before, byte for
+            # byte, adds nothing and is reported as such.
+            if read.info is not None and not ledger.is_imported(read.sha256):
+                seals.check(read)
             run.warnings += read.warnings
             if read.ok:
                 run.outcomes.append(ledger.import_pack(read))
@@ -162,6 +178,33 @@ def resolve_conflict(project: Project, key: str, keep: int, by: str, why: str) -
         states = ledger.states(project.fingerprints)
         written = write_uat_results(project.config, project.cases, states, ledger, project.uat_results)
     return resolution, written
+
+
+def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[Trust, ImportRun]:
+    """Accept one pack without a valid signature explicitly (recorded: who, why, its hash), then import it.
+
+    Only what the ledger cannot judge is accepted: a pack with no signature, or one signed with another
+    key (a lost or replaced ledger). A pack signed by this ledger whose metadata changed is never accepted.
+    """
+    by, reason = by.strip(), reason.strip()
+    if not by or not reason:
+        missing = "--by NAME" if not by else "--reason TEXT"
+        raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
+    with Ledger.open(project.ledger_path) as ledger:
+        read = read_pack(path, project.fingerprints)
+        if not read.ok:
+            raise InputError(read.errors)
+        seals = ledger.seals
+        seal = seals.seal(read)
+        if seal is Seal.VALID:
+            raise UatkitError(
+                f"{path}: the pack is signed by this project and its metadata is as exported; nothing to "
+                f"trust, import it with `uatkit uat import {path}`"
+            )
+        if seal is Seal.CHANGED:
+            raise UatkitError(f"{path}: cannot be trusted: {seals.refusal(read, seal)}")
+        trust = seals.trust(read, seal, by, reason)
+    return trust, import_packs(project, [path])
 
 
 def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:

@@ -92,6 +92,7 @@ SIGNOFF_FIRST_ROW = 4
 
 #: The metadata sheet: `key | value` rows, then a row starting with META_CASES_MARK and one row a case:
 #: key | sheet row | fingerprint | locked-cell hashes (one 8-hex hash per locked column, space-separated).
+#: `key_id` and `signature` sign every other value (`uatkit.uat.signing`); they are last and not signed.
 META_KEYS = (
     "schema",
     "pack_id",
@@ -103,6 +104,8 @@ META_KEYS = (
     "commit",
     "project",
     "due",
+    "key_id",
+    "signature",
 )
 META_CASES_MARK = "cases"
 

@@ -28,6 +28,7 @@ from uatkit.uat.ledger_schema import (
     migrate,
     says,
 )
+from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 __all__ = [
@@ -97,6 +98,11 @@ class Ledger:
             self._conn.execute("ROLLBACK")
             raise
         self._conn.execute("COMMIT")
+
+    @property
+    def seals(self) -> PackSeals:
+        """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
+        return PackSeals(self._conn)
 
     def register_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         """Record an exported pack and its case rows (a newer revision of the pack replaces them)."""
@@ -318,8 +324,11 @@ class Ledger:
     # The sign-off records and the ledger's state as evidence (`uatkit signoff --record` and --history).
 
     def state(self) -> LedgerState:
-        """Return the digest over every mark (replaced ones too), its evidence, every decision that changed
-        which mark is current (corrections, resolutions) and every pack decision, with counts."""
+        """Return the digest of what the ledger holds as evidence, with counts.
+
+        It covers every mark (replaced ones too) and its evidence, every decision that changed which mark
+        is current (corrections, resolutions), every file accepted on trust and every pack decision.
+        """
         digest = hashlib.sha256()
         counts = []
         # Every column of every row, by name: a column added later is covered without a change here.
@@ -328,6 +337,7 @@ class Ledger:
             ("signoffs", "import_id"),
             ("mark_evidence", "mark_id, position"),
             ("mark_events", "id"),
+            ("trusted_files", "sha256"),
         ):
             rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
             counts.append(len(rows))

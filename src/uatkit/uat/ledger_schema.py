@@ -143,6 +143,33 @@ MIGRATIONS: tuple[str, ...] = (
         evidence TEXT NOT NULL
     );
     """,
+    # Signed pack metadata (uatkit.uat.signing): the project key, kept only here; the metadata of every
+    # pack revision signed, to say what changed in a pack that no longer verifies; and the files a user
+    # accepted explicitly without a valid signature (`uatkit uat trust`): who, which file hash, when, why.
+    """
+    CREATE TABLE project_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret BLOB NOT NULL CHECK (length(secret) = 32),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE signed_packs (
+        signature TEXT PRIMARY KEY,
+        pack_id TEXT NOT NULL,
+        generated_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+    );
+    CREATE INDEX signed_packs_by_pack ON signed_packs(pack_id, generated_at);
+    CREATE TABLE trusted_files (
+        sha256 TEXT PRIMARY KEY,
+        path TEXT NOT NULL,
+        pack_id TEXT NOT NULL,
+        seal TEXT NOT NULL,
+        trusted_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        trusted_at TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -29,11 +29,13 @@ class PackInfo:
 
 @dataclass(frozen=True)
 class PackRow:
-    """A case row as the pack's metadata sheet lists it: key, sheet row, fingerprint when exported."""
+    """A case row as the pack's metadata sheet lists it: key, sheet row, fingerprint when exported, and
+    the 8-hex hashes of its locked cells' text (one a locked column)."""
 
     key: str
     row: int
     fingerprint: str
+    locked: tuple[str, ...] = ()
 
 
 @dataclass
@@ -42,6 +44,7 @@ class ReadPack:
 
     `errors` stop the file from importing (all its rows or none); `warnings` are reported and the file
     imports. `marks` hold only executed rows (Not run records nothing); `rows` list every case the pack had.
+    `key_id` and `signature` are the metadata's signature as found (empty in a pack written unsigned).
     """
 
     path: Path
@@ -55,6 +58,8 @@ class ReadPack:
     #: When the workbook says it was last saved (docProps/core.xml), UTC; tells a re-sent correction from
     #: an older copy imported late. None when the file does not say.
     saved_at: dt.datetime | None = None
+    key_id: str = ""
+    signature: str = ""
 
     @property
     def folder(self) -> Path:

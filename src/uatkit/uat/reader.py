@@ -115,6 +115,7 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
     columns = _columns(cases, case_sheet, info.language, result)
     result.info = info
     result.rows = list(expected.rows.values())
+    result.key_id, result.signature = _seal(meta)
     today = dt.date.today()
     check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result)
     if signoff is None:
@@ -174,9 +175,21 @@ def _expected(cells: list[list[Cell]], sheet: Sheet) -> Expected:
         key = key.strip() if key.__class__ is str else text_of(key).strip()
         if key:
             fingerprint = fingerprint if fingerprint.__class__ is str else text_of(fingerprint)
-            rows[key] = PackRow(key, _int(number), fingerprint.strip())
             hashes[key] = tuple((locked if locked.__class__ is str else text_of(locked)).split())
+            rows[key] = PackRow(key, _int(number), fingerprint.strip(), hashes[key])
     return Expected(_info(values, sheet), rows, hashes)
+
+
+def _seal(cells: list[list[Cell]]) -> tuple[str, str]:
+    """Return the metadata's key ID and signature, empty when the pack has none."""
+    found = {"key_id": "", "signature": ""}
+    for row in cells:
+        name = _text(row, 0).strip()
+        if name == layout.META_CASES_MARK:
+            break
+        if name in found and not found[name]:
+            found[name] = _text(row, 1).strip()
+    return found["key_id"], found["signature"]
 
 
 def _info(values: Mapping[str, Cell], sheet: Sheet) -> PackInfo:

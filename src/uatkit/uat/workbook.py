@@ -18,7 +18,8 @@ from uatkit.cases import numbered
 from uatkit.model import Case, Decision, Mark, PackLanguage, Priority, Status
 from uatkit.uat import layout
 from uatkit.uat.instructions import fill_instructions
-from uatkit.uat.pack import PackInfo
+from uatkit.uat.pack import PackInfo, PackRow
+from uatkit.uat.signing import ProjectKey, SignedPack, sign_pack
 from uatkit.xlsx import (
     STATUS_COLOURS,
     Sheet,
@@ -47,19 +48,37 @@ def build_pack(
     previous: Mapping[str, Mark],
     notes: Mapping[str, str],
     password: str | None = None,
+    key: ProjectKey | None = None,
 ) -> bytes:
     """Return the .xlsx bytes of a UAT pack for `cases`, carrying `previous` marks and `notes` in."""
+    return build_signed_pack(info, cases, previous, notes, password, key)[0]
+
+
+def build_signed_pack(
+    info: PackInfo,
+    cases: Sequence[Case],
+    previous: Mapping[str, Mark],
+    notes: Mapping[str, str],
+    password: str | None = None,
+    key: ProjectKey | None = None,
+) -> tuple[bytes, SignedPack | None]:
+    """Return a pack's .xlsx bytes and, with `key`, its metadata as signed (without one: unsigned, None)."""
     workbook = Workbook()
     styles = add_styles(workbook, info.language)
     language = info.language if info.language in layout.LANGUAGES else PackLanguage.EN
     sheets: dict[str, Sheet] = {}
-    for index, key in enumerate(layout.SHEETS):
-        sheets[key] = workbook.active if index == 0 else workbook.create_sheet()
-        sheets[key].title = layout.SHEET_LABELS[key][language]
+    for index, key_name in enumerate(layout.SHEETS):
+        sheets[key_name] = workbook.active if index == 0 else workbook.create_sheet()
+        sheets[key_name].title = layout.SHEET_LABELS[key_name][language]
     hashes = fill_cases(sheets["cases"], info, cases, previous, notes, styles)
     fill_instructions(sheets["instructions"], info, len(cases))
     fill_signoff(sheets["signoff"], info)
-    fill_meta(sheets["meta"], info, cases, hashes)
+    rows = [
+        PackRow(case.key, layout.HEADER_ROW + offset, case.fingerprint, locked)
+        for offset, (case, locked) in enumerate(zip(cases, hashes, strict=True), start=1)
+    ]
+    signed = sign_pack(key, info, rows) if key is not None else None
+    fill_meta(sheets["meta"], info, rows, signed)
     for sheet in sheets.values():
         protect(sheet, password)
     # The reader finds sheets by name: a locked structure stops renaming, deleting or unhiding them.
@@ -68,7 +87,7 @@ def build_pack(
         workbook.security.workbookPassword = password
     buffer = BytesIO()
     workbook.save(buffer)
-    return buffer.getvalue()
+    return buffer.getvalue(), signed
 
 
 def fill_cases(
@@ -78,7 +97,7 @@ def fill_cases(
     previous: Mapping[str, Mark],
     notes: Mapping[str, str],
     styles: Mapping[str, Any],
-) -> list[str]:
+) -> list[tuple[str, ...]]:
     """Write the Test cases sheet; return each case's locked-cell hashes as the metadata sheet keeps them."""
     language = info.language
     first = layout.HEADER_ROW + 1
@@ -90,7 +109,7 @@ def fill_cases(
     sheet.row_dimensions[layout.HEADER_ROW].height = row_height(
         (column.label(language), column.width) for column in layout.COLUMNS
     )
-    hashes: list[str] = []
+    hashes: list[tuple[str, ...]] = []
     for row, case in enumerate(cases, start=first):
         locked = _locked_values(case, language)
         written: dict[str, str] = {}
@@ -98,7 +117,7 @@ def fill_cases(
             cell = sheet.cell(row, index)
             copy_style(cell, styles["uat-locked"])
             written[key] = put_text(cell, locked[key])
-        hashes.append(" ".join(layout.cell_hash(written[key]) for key in layout.LOCKED_COLUMNS))
+        hashes.append(tuple(layout.cell_hash(written[key]) for key in layout.LOCKED_COLUMNS))
         mark = previous.get(case.key)
         written |= _write_inputs(sheet, row, language, mark, notes.get(case.key, ""), styles)
         sheet.row_dimensions[row].height = row_height((text, _WIDTHS[key]) for key, text in written.items())
@@ -243,8 +262,8 @@ def fill_signoff(sheet: Sheet, info: PackInfo) -> None:
     print_setup(sheet, info.pack_id, info.language, landscape=False)
 
 
-def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[Case], hashes: Sequence[str]) -> None:
-    """Write the hidden metadata sheet: the pack's identity, then each case's row, fingerprint and hashes."""
+def fill_meta(sheet: Sheet, info: PackInfo, rows: Sequence[PackRow], signed: SignedPack | None) -> None:
+    """Write the hidden metadata sheet: identity, each case's row, fingerprint and hashes, the signature."""
     values = {
         "schema": str(info.schema),
         "pack_id": info.pack_id,
@@ -256,6 +275,8 @@ def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[Case], hashes: Seque
         "commit": info.commit,
         "project": info.project,
         "due": info.due.isoformat() if info.due else "",
+        "key_id": signed.key_id if signed else "",
+        "signature": signed.signature if signed else "",
     }
     keys = layout.META_KEYS
     for row, key in enumerate(keys, start=1):
@@ -264,10 +285,10 @@ def fill_meta(sheet: Sheet, info: PackInfo, cases: Sequence[Case], hashes: Seque
     header = len(keys) + 1
     for column, text in enumerate((layout.META_CASES_MARK, "row", "fingerprint", "locked"), start=1):
         put_text(sheet.cell(header, column), text)
-    for offset, (case, hashed) in enumerate(zip(cases, hashes, strict=True), start=1):
+    for offset, packed in enumerate(rows, start=1):
         row = header + offset
-        put_text(sheet.cell(row, 1), case.key)
-        sheet.cell(row, 2).value = layout.HEADER_ROW + offset
-        put_text(sheet.cell(row, 3), case.fingerprint)
-        put_text(sheet.cell(row, 4), hashed)
+        put_text(sheet.cell(row, 1), packed.key)
+        sheet.cell(row, 2).value = packed.row
+        put_text(sheet.cell(row, 3), packed.fingerprint)
+        put_text(sheet.cell(row, 4), " ".join(packed.locked))
     sheet.sheet_state = "veryHidden"
