@@ -12,13 +12,14 @@ from uatkit.errors import UatkitError
 from uatkit.project import Project
 
 
-def load(config: pytest.Config) -> Project:
-    """Return the project of pytest's rootdir; refuse a rootdir pytest took from an option's value."""
+def load(config: pytest.Config) -> tuple[Project, bool]:
+    """Return the project of pytest's rootdir and whether it is a uatkit project; refuse a rootdir pytest
+    took from an option's value."""
     try:
         found = find_config(config.rootpath)
         if found is None:
             _check_rootdir(config)
-        return Project(found or Config(root=config.rootpath.resolve()))
+        return Project(found or Config(root=config.rootpath.resolve())), found is not None
     except UatkitError as exc:
         # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
         raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None
