@@ -28,8 +28,11 @@ def outcomes(tmp_path: Path, name: str, *args: str) -> dict[str, str]:
 
 
 def test_parallel_run_gives_the_serial_results(tmp_path: Path) -> None:
+    # Results outside the project, the folder existing and written after a space: pytest would root the
+    # session there without uatkit finding the project again.
+    (tmp_path / "allure-n2").mkdir()
     serial = outcomes(tmp_path, "serial", f"--alluredir={tmp_path / 'allure'}")
-    parallel = outcomes(tmp_path, "parallel", "-n", "2", f"--alluredir={tmp_path / 'allure-n2'}")
+    parallel = outcomes(tmp_path, "parallel", "-n", "2", "--alluredir", str(tmp_path / "allure-n2"))
     assert serial == parallel
     levels = {name.rsplit("[", 1)[-1].split("-")[0].rstrip("]") for name in serial if "[" in name}
     assert {"unit", "integration", "e2e"} <= levels

@@ -149,19 +149,6 @@ def test_a_config_mistake_is_a_usage_error_with_its_lines(bdd: pytest.Pytester) 
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
-def test_an_option_value_taken_for_the_rootdir_is_a_usage_error(bdd: pytest.Pytester) -> None:
-    outside = bdd.path.parent / f"{bdd.path.name}-results"
-    outside.mkdir()
-    # pytest reads a plugin option's value written after a space as a test path: it becomes the rootdir.
-    result = bdd.runpytest_subprocess("--alluredir", str(outside), "-p", "no:cacheprovider")
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*took the value of --alluredir ({outside})*--alluredir={outside}*"])
-    same = bdd.runpytest_subprocess(f"--alluredir={outside}")
-    same.assert_outcomes(passed=2, skipped=1)
-    (result_file, *_) = sorted(outside.glob("*-result.json"))
-    assert "epic" in result_file.read_text(encoding="utf-8")
-
-
 def test_unknown_level_is_a_usage_error(bdd: pytest.Pytester) -> None:
     result = bdd.runpytest_subprocess("--level", "smoke")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

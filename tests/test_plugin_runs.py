@@ -43,6 +43,36 @@ def mapping(folder: Path) -> dict[str, tuple[Any, ...]]:
     return found
 
 
+def test_every_alluredir_form_gives_the_same_results_and_one_record(bdd: pytest.Pytester) -> None:
+    forms = {
+        "space": lambda folder: ["--alluredir", str(folder)],
+        "equals": lambda folder: [f"--alluredir={folder}"],
+        "space -n 2": lambda folder: ["-n", "2", "--alluredir", str(folder)],
+        "equals -n 2": lambda folder: ["-n", "2", f"--alluredir={folder}"],
+    }
+    mapped, run_ids = {}, set()
+    for name, args in forms.items():
+        # Outside the project, and existing: pytest takes the value after a space for a test path.
+        folder = bdd.path.parent / f"{bdd.path.name}-{name.replace(' ', '')}"
+        folder.mkdir()
+        bdd.runpytest_subprocess(*args(folder)).assert_outcomes(passed=2, skipped=1)
+        mapped[name] = mapping(folder)
+        record = one_record(folder)
+        assert (record.levels, record.tests) == (("integration", "unit"), 2), name
+        assert {labels(r)[RUN_LABEL][0] for r in allure_results(folder)} == {record.run_id}, name
+        assert read_properties(folder / ENVIRONMENT_FILE)["Levels"] == "integration, unit", name
+        run_ids.add(record.run_id)
+    assert len(run_ids) == len(forms)
+    first = mapped["equals"]
+    assert len(first) == 2 and all(status == "passed" for status, *_ in first.values())
+    (unit,) = [m for m in first.values() if m[2]["layer"] == ["unit"]]
+    assert unit[2]["epic"] == ["Sales"] and unit[2]["severity"] == ["critical"]
+    assert unit[2]["businessOwner"] == ["Sales operations"]
+    assert ("tms", "https://jira.example.com/browse/REQ-1", "REQ-1") in unit[3]
+    for name, found in mapped.items():
+        assert found == first, name
+
+
 @pytest.mark.parametrize(
     ("args", "levels", "tests"),
     [

@@ -5,6 +5,7 @@
 - manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
 - allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
 - system: the base URL, the bundled demo started on demand, one message when the system is down;
+- session: the project found from pytest's rootdir and ini file, whichever way options are written;
 - run, appversion, environment: the run's ID on every result, the levels that ran, the browser, the
   application's version/build/environment, recorded beside the Allure results once a run;
 - browser, http, data: the `uatkit_page`, `api` and `faker` fixtures;
@@ -53,6 +54,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     data.add_options(parser)
     browser.add_options(parser)
     appversion.add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Find the rootdir and ini file again when pytest took an option's value for a test path."""
+    session.settle_rootdir(early_config, args)
 
 
 def pytest_configure(config: pytest.Config) -> None:
