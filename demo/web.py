@@ -1,4 +1,5 @@
-"""The WSGI application: routes /api to JSON handlers, everything else to HTML pages, /health to both."""
+"""The WSGI application: routes /api to JSON handlers, everything else to HTML pages; /health and
+/api/version answer without a session."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from demo import __version__
+from demo import __build__, __version__
 from demo.api import Api
 from demo.domain import Shop
 from demo.model import DomainError
@@ -24,6 +25,7 @@ class App:
         self.api_router = Router()
         self.page_router = Router()
         self.api_router.add("GET", "/health", self.health)
+        self.api_router.add("GET", "/api/version", self.version)
         Api(shop).register(self.api_router)
         self.pages = Pages(shop)
         self.pages.register(self.page_router)
@@ -46,6 +48,10 @@ class App:
     def health(self, request: Request) -> Response:
         """GET /health: the server is up."""
         return json_response({"status": "ok", "version": __version__})
+
+    def version(self, request: Request) -> Response:
+        """GET /api/version: the version and build this system runs, for test runs to record."""
+        return json_response({"name": "uatkit demo", "version": __version__, "build": __build__})
 
     def _dispatch(self, request: Request, is_api: bool) -> Response:
         router = self.api_router if is_api else self.page_router

@@ -76,6 +76,11 @@ HOLES = [
         3,
         "[tool.uatkit] default_language = 'zh-cn' is not a Gherkin dialect (did you mean zh-CN",
     ),
+    (
+        '[tool.uatkit.run]\nversion_url = "api/version"\nversion_field = "app..version"\n',
+        3,
+        "[tool.uatkit] run.version_field = 'app..version' is not a field name or a dotted path to one",
+    ),
 ]
 
 

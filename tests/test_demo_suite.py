@@ -28,8 +28,11 @@ def outcomes(tmp_path: Path, name: str, *args: str) -> dict[str, str]:
 
 
 def test_parallel_run_gives_the_serial_results(tmp_path: Path) -> None:
+    # Results outside the project, the folder existing and written after a space: pytest would root the
+    # session there without uatkit finding the project again.
+    (tmp_path / "allure-n2").mkdir()
     serial = outcomes(tmp_path, "serial", f"--alluredir={tmp_path / 'allure'}")
-    parallel = outcomes(tmp_path, "parallel", "-n", "2")
+    parallel = outcomes(tmp_path, "parallel", "-n", "2", "--alluredir", str(tmp_path / "allure-n2"))
     assert serial == parallel
     levels = {name.rsplit("[", 1)[-1].split("-")[0].rstrip("]") for name in serial if "[" in name}
     assert {"unit", "integration", "e2e"} <= levels
@@ -46,3 +49,26 @@ def test_parallel_run_gives_the_serial_results(tmp_path: Path) -> None:
             link["type"] == "tms" and "jira.example.com/browse/REQ-" in link["url"]
             for link in result["links"]
         )
+
+    # Each run records itself: the levels that ran, the browser Playwright launched, the demo's version
+    # and build read from its /api/version, and the run's ID on every result.
+    from demo import __build__, __version__
+    from uatkit.allure.runs import RUN_LABEL, read_run_records
+
+    for folder in ("allure", "allure-n2"):
+        (record,), problems = read_run_records(tmp_path / folder)
+        assert problems == []
+        assert record.levels == ("e2e", "integration", "unit")
+        assert record.tests == sum(1 for v in serial.values() if v == "passed")
+        assert record.browser_name == "chromium" and record.browser_version
+        app = (record.app_version, record.app_build, record.environment)
+        assert app == (__version__, __build__, "local demo")
+        assert record.base_url and record.base_url.startswith("http://127.0.0.1:")
+        assert record.project == "Order management (uatkit demo)"
+        runs = {
+            label["value"]
+            for path in (tmp_path / folder).glob("*-result.json")
+            for label in json.loads(path.read_text(encoding="utf-8"))["labels"]
+            if label["name"] == RUN_LABEL
+        }
+        assert runs == {record.run_id}

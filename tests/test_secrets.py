@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from uatkit.pytest_plugin.http import ApiSession
-from uatkit.secrets import MASK, mask_data, mask_headers, mask_text
+from uatkit.secrets import MASK, mask_data, mask_headers, mask_text, url_without_credentials
 
 
 def test_masking_rules() -> None:
@@ -59,6 +59,22 @@ def server() -> Iterator[str]:
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/"),
+        ("https://qa:s3cret@uat.example.com:8443/shop/", "https://uat.example.com:8443/shop/"),
+        ("https://qa@[::1]:8080/", "https://[::1]:8080/"),
+        (
+            "https://uat.example.com/?tenant=7&api%5Fkey=k3y&token=t0k#top",
+            f"https://uat.example.com/?tenant=7&api%5Fkey={MASK}&token={MASK}#top",
+        ),
+    ],
+)
+def test_a_url_loses_its_user_password_and_secret_query_values(url: str, shown: str) -> None:
+    assert url_without_credentials(url) == shown
 
 
 def test_api_session_records_exchanges_without_secrets(server: str) -> None:

@@ -203,6 +203,33 @@ class ReportConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     folder: Annotated[str, _about("Where traceability.html/.xlsx/.json and signoff.html go.")] = "reports"
 
 
+class RunConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """What each pytest run records about the system it checked: its environment, version and build.
+
+    `--uatkit-app-version`, `--uatkit-app-build` and `--uatkit-environment` come first, then the environment
+    variables UATKIT_APP_VERSION, UATKIT_APP_BUILD and UATKIT_ENVIRONMENT, then these keys; the version and
+    build are read from `version_url` once a run, when the run talks to the system.
+    """
+
+    environment: Annotated[
+        str, _about("The name of the environment the runs check (staging, UAT, …), shown with their results.")
+    ] = ""
+    version_url: Annotated[
+        str,
+        _about(
+            "Where the system publishes its version as JSON, relative to the base URL (api/version) or "
+            "absolute; empty to read none."
+        ),
+    ] = ""
+    version_field: Annotated[
+        str, _about("The field of that JSON with the version; a dotted path to a nested one (app.version).")
+    ] = "version"
+    build_field: Annotated[
+        str,
+        _about("The field of that JSON holding the build; a dotted path for a nested one; empty for none."),
+    ] = "build"
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -242,6 +269,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     )
     report: Annotated[ReportConfig, _about("What `uatkit report` merges and writes.")] = msgspec.field(
         default_factory=ReportConfig
+    )
+    run: Annotated[RunConfig, _about("What each pytest run records of the system it checks.")] = (
+        msgspec.field(default_factory=RunConfig)
     )
 
 
@@ -412,6 +442,18 @@ def _gates(gates: tuple[Gate, ...]) -> tuple[Gate, ...]:
     return gates
 
 
+def _json_path(key: str, optional: bool = False) -> Callable[[str], str]:
+    def check(path: str) -> str:
+        if (path or not optional) and "" in path.split("."):
+            raise Refused(
+                f"{where(('run', key))} = {path!r} is not a field name or a dotted path to one",
+                'write the field\'s name, or the names on the way to it separated by dots ("app.version")',
+            )
+        return path
+
+    return check
+
+
 def _priority_names(names: dict[str, Priority]) -> dict[str, Priority]:
     return {**DEFAULT_PRIORITY_MAP, **{name.strip().lower(): p for name, p in names.items()}}
 
@@ -427,6 +469,8 @@ _AFTER: dict[Key, Callable[[Any], Any]] = {
     ("signoff", "gates"): _gates,
     ("priority_map",): _priority_names,
     ("excel", "columns"): _excel_columns,
+    ("run", "version_field"): _json_path("version_field"),
+    ("run", "build_field"): _json_path("build_field", optional=True),
 }
 
 

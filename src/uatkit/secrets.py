@@ -43,3 +43,21 @@ def mask_text(text: str, known: tuple[str, ...] = ()) -> str:
         if secret:
             masked = masked.replace(secret, MASK)
     return masked
+
+
+def url_without_credentials(url: str) -> str:
+    """Return a URL without its user name and password, and with secret-looking query values masked."""
+    from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        # Not a URL uatkit can take apart: say nothing of it rather than risk writing a secret.
+        return MASK if "@" in url else url
+    netloc = parts.netloc.rpartition("@")[2]
+    pieces = parts.query.split("&") if parts.query else []
+    query = "&".join(
+        f"{piece.partition('=')[0]}={MASK}" if is_secret_key(unquote_plus(piece.partition("=")[0])) else piece
+        for piece in pieces
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

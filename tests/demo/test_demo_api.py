@@ -8,7 +8,7 @@ import pytest
 import requests
 from demo_helpers import Client
 
-from demo import __version__
+from demo import __build__, __version__
 from demo.server import RunningServer
 
 SECRETS = ("clara-secret", "max-secret", "hunter2", "pbkdf2")
@@ -38,6 +38,12 @@ def place(client: Client, quantity: int, discount: int = 0, **extra: object) -> 
 def test_health(server: RunningServer) -> None:
     response = requests.get(server.url + "/health", timeout=10)
     assert response.json() == {"status": "ok", "version": __version__}
+
+
+def test_version_and_build_are_published_without_a_session(server: RunningServer) -> None:
+    response = requests.get(server.url + "/api/version", timeout=10)
+    assert response.status_code == 200
+    assert response.json() == {"name": "uatkit demo", "version": __version__, "build": __build__}
 
 
 @pytest.mark.parametrize(("user", "role"), [("clara", "clerk"), ("max", "manager")])

@@ -5,6 +5,9 @@
 - manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
 - allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
 - system: the base URL, the bundled demo started on demand, one message when the system is down;
+- session: the project found from pytest's rootdir and ini file, whichever way options are written;
+- run, appversion, environment: the run's ID on every result, the levels that ran, the browser, the
+  application's version/build/environment, recorded beside the Allure results once a run;
 - browser, http, data: the `uatkit_page`, `api` and `faker` fixtures;
 - stepcheck: the session `uatkit check` runs to find steps with no definition.
 """
@@ -22,18 +25,21 @@ from uatkit.model import AUTOMATED_LEVELS, Case, Story
 from uatkit.project import Project
 from uatkit.pytest_plugin import (
     allure_map,
+    appversion,
     browser,
     data,
     environment,
     fixtures,
     levels,
     manual,
+    run,
     session,
     stepcheck,
     system,
     tags,
 )
 from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
+from uatkit.secrets import url_without_credentials
 
 _T = TypeVar("_T")
 
@@ -47,6 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     levels.add_options(parser)
     data.add_options(parser)
     browser.add_options(parser)
+    appversion.add_options(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """Find the rootdir and ini file again when pytest took an option's value for a test path."""
+    session.settle_rootdir(early_config, args)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,8 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if config.option.uatkit_missing_steps:
         return
-    project = session.load(config)
+    project, in_project = session.load(config)
     config.stash[PROJECT_KEY] = project
+    if in_project:
+        run.start(config)
+        config.pluginmanager.register(run.Recorder(config), "uatkit-run")
     system.configure(config, project.config)
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "uatkit-fixtures")
@@ -75,19 +91,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
-    """Hand the session's settings to a pytest-xdist worker."""
+    """Hand the session's settings and the run's ID to a pytest-xdist worker."""
     system.configure_node(node.config, node)
+    run.configure_node(node.config, node)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Record the run's environment beside its Allure results."""
+    """Record the run and its environment beside its Allure results."""
     environment.write(session.config)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop at once when the system under test is down."""
+    """Stop at once when the system under test is down; learn which application version it is."""
     if PROJECT_KEY in session.config.stash:
         system.check_reachable(session.config)
+        appversion.learn(session.config)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -99,7 +117,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say where the system under test is and how to replay the data."""
     url = config.getoption("base_url", default=None)
-    return [f"uatkit: system under test {url or '(none: unit level only)'}", data.report_header(config)]
+    shown = url_without_credentials(str(url)) if url else "(none: unit level only)"
+    lines = [f"uatkit: system under test {shown}", data.report_header(config)]
+    info = config.stash.get(appversion.APP_KEY, None)
+    return lines + (appversion.header(info) if info is not None else [])
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -131,15 +152,16 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
     settings = config.stash[PROJECT_KEY].config
     info = allure_map.item_info(settings, _stories(config), _cases(config), item, feature, scenario, level)
-    allure_map.apply(info, item, data.scenario_seed(item, level))
+    allure_map.apply(info, item, data.scenario_seed(item, level), run.run_id(config))
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    """Remember a failure so that fixtures can attach evidence while tearing down."""
+    """Remember a failure so that fixtures can attach evidence while tearing down; say the test's level."""
     report = yield
     if report.when == "call" and report.failed:
         item.stash[FAILED_KEY] = True
+    run.label_report(item, report)
     return report
 
 

@@ -1,4 +1,4 @@
-"""Map a scenario onto Allure: epic/feature/story, layer, severity, requirement and defect links, case ID.
+"""Map a scenario onto Allure: epic/feature/story, layer, severity, links, case ID and the run's ID.
 
 Labels are added through allure-pytest-bdd's own API (`allure.dynamic`); the stable testCaseId is set on the
 result allure-pytest-bdd is building, so that history follows the case ID and level, not the wording.
@@ -21,6 +21,7 @@ from uatkit.allure.mapping import (
     AllureInfo,
     scenario_info,
 )
+from uatkit.allure.runs import RUN_LABEL
 from uatkit.cases import case_of
 from uatkit.config import Config
 from uatkit.model import CASE_TAG, DEFECT_TAG, Case, Story
@@ -28,8 +29,8 @@ from uatkit.pytest_plugin.data import example_of
 from uatkit.pytest_plugin.tags import tag_values
 
 
-def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
-    """Add the mapping to the running Allure result (callers check `reporting` first)."""
+def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | None = None) -> None:
+    """Add the mapping and the run's ID to the running Allure result (callers check `reporting` first)."""
     from allure_commons.model2 import Label, Link, Parameter
     from allure_commons.types import LabelType
     from allure_commons.utils import represent
@@ -46,6 +47,7 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None) -> None:
     labels += (
         [(CASE_KEY_LABEL, info.case_key), (FINGERPRINT_LABEL, info.fingerprint)] if info.fingerprint else []
     )
+    labels += [(RUN_LABEL, run_id)] if run_id else []
     # One update of the result allure-pytest-bdd is building: what allure.dynamic would add one hook call
     # at a time (ten a scenario), in the same shape.
     with listener.lifecycle.update_test_case(uuid=uuid) as result:

@@ -1,4 +1,8 @@
-"""Record the run's environment for the Allure report: base URL, browser, commit, levels (controller only)."""
+"""Record the run beside its Allure results, once a run (the controller, not each xdist worker).
+
+Two files: the run record `uatkit-run-<run ID>.json` (`uatkit.allure.runs`), which the report, matrix and
+sign-off read, and `environment.properties` with the same facts for Allure's environment widget.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,82 @@ from pathlib import Path
 
 import pytest
 
-from uatkit.model import Level
-from uatkit.pytest_plugin import levels, system
+from uatkit.allure.runs import RunRecord
+from uatkit.project import Project
+from uatkit.pytest_plugin import system
+from uatkit.pytest_plugin.appversion import APP_KEY, AppInfo
 from uatkit.pytest_plugin.keys import PROJECT_KEY
+from uatkit.pytest_plugin.run import RUN_KEY, Run, now
+from uatkit.secrets import url_without_credentials
 
 
 def write(pytest_config: pytest.Config) -> None:
-    """Write environment.properties into the Allure results folder, once per run (not per xdist worker)."""
+    """Write the run record and environment.properties into the Allure results folder."""
     folder = pytest_config.getoption("allure_report_dir", default=None)
-    if not folder or getattr(pytest_config, "workerinput", None) is not None:
+    run = pytest_config.stash.get(RUN_KEY, None)
+    if (
+        not folder
+        or run is None
+        or getattr(pytest_config, "workerinput", None) is not None
+        or pytest_config.option.collectonly
+    ):
         return
-    loaded = pytest_config.stash.get(PROJECT_KEY, None)
-    if loaded is None:
-        return
-    from uatkit.allure.generate import browser_version, uatkit_version
+    from uatkit import vcs
     from uatkit.allure.merge import ENVIRONMENT_FILE, properties_text
+    from uatkit.allure.runs import run_file_name, run_record_text
     from uatkit.atomic import atomic_write_text
 
-    selected = levels.selected(pytest_config)
+    project = pytest_config.stash[PROJECT_KEY]
+    app = pytest_config.stash.get(APP_KEY, AppInfo())
     url = str(pytest_config.getoption("base_url", default=None) or "")
-    if url and system.SERVER_KEY in pytest_config.stash:
-        url += " (bundled demo, started by the test session)"
-    environment = {
-        "Base URL": url,
-        "Browser": browser_version(loaded.config) if Level.E2E in selected else "",
-        "Commit": loaded.commit,
-        "Levels": ", ".join(sorted(selected)),
+    target = Path(folder)
+    dirty = vcs.dirty(project.root) if project.commit else None
+    record = run_record(run, project, app, url, dirty, target / run_file_name(run.run_id))
+    target.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(record.path, run_record_text(record))
+    demo = bool(url) and system.SERVER_KEY in pytest_config.stash
+    atomic_write_text(target / ENVIRONMENT_FILE, properties_text(properties(record, app, demo)))
+
+
+def run_record(
+    run: Run, project: Project, app: AppInfo, base_url: str, dirty: bool | None, path: Path
+) -> RunRecord:
+    """Return the run's record as it stands now (stopped now), to be written at `path`."""
+    return RunRecord(
+        run_id=run.run_id,
+        started=run.started,
+        stopped=now(),
+        levels=tuple(sorted(run.levels)),
+        tests=len(run.tests),
+        base_url=url_without_credentials(base_url) if base_url else None,
+        browser_name=run.browser_name,
+        browser_version=run.browser_version,
+        commit=project.commit or None,
+        dirty=dirty,
+        app_version=app.version,
+        app_build=app.build,
+        environment=app.environment,
+        project=project.config.project_name,
+        path=path,
+    )
+
+
+def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
+    """Return environment.properties' entries: the record's facts, in words, the empty ones left out."""
+    from uatkit.allure.generate import uatkit_version
+
+    url = record.base_url or ""
+    commit = record.commit or ""
+    version = record.app_version or next((w for w in app.warnings if w.startswith("version unknown")), "")
+    values = {
+        "Base URL": f"{url} (bundled demo, started by the test session)" if url and demo else url,
+        "Application version": version,
+        "Application build": record.app_build or "",
+        "Environment": record.environment or "",
+        "Browser": " ".join(filter(None, (record.browser_name, record.browser_version))),
+        "Commit": f"{commit} (with uncommitted changes)" if commit and record.dirty else commit,
+        "Levels": ", ".join(record.levels),
+        "Run ID": record.run_id,
         "uatkit": uatkit_version(),
     }
-    text = properties_text({key: value for key, value in environment.items() if value})
-    atomic_write_text(Path(folder) / ENVIRONMENT_FILE, text)
+    return {key: value for key, value in values.items() if value}

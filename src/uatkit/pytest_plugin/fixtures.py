@@ -19,6 +19,7 @@ from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
 from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY
+from uatkit.pytest_plugin.run import note_browser
 
 if TYPE_CHECKING:
     from uatkit.pytest_plugin.http import ApiSession
@@ -62,9 +63,10 @@ def connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
 
 @pytest.fixture(scope="session")
 def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -> Iterator[Any]:
-    """Launch the session's browser, or connect to a remote one over CDP."""
+    """Launch the session's browser, or connect to a remote one over CDP; the run records its version."""
     cdp = pytestconfig.getoption("browser_cdp_endpoint") or os.environ.get("UATKIT_BROWSER_CDP_ENDPOINT")
     instance = playwright.chromium.connect_over_cdp(cdp) if cdp else launch_browser()
+    note_browser(pytestconfig, instance)
     yield instance
     instance.close()
 

@@ -1,9 +1,18 @@
-"""The session's project: loaded once per process from pytest's rootdir; user mistakes are usage errors."""
+"""The session's project, found from pytest's rootdir and ini file; user mistakes are usage errors.
+
+pytest finds its rootdir and ini file before plugins register their options, so the value of a plugin's
+option written after a space (`--alluredir /outside/results`) looks like a test path to it; when that path
+exists, pytest roots the session there and never reads the project's pyproject.toml (its testpaths, addopts,
+markers and `[tool.uatkit]`). Once every plugin's options are known, `settle_rootdir` finds the rootdir
+and ini file again from the real test paths and, when they lie in a uatkit project, puts them in place
+before pytest uses them, so every way of writing the options runs the same session.
+"""
 
 from __future__ import annotations
 
-import itertools
+import inspect
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,49 +20,99 @@ from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 from uatkit.project import Project
 
+_FOUND = pytest.StashKey[Config]()
 
-def load(config: pytest.Config) -> Project:
-    """Return the project of pytest's rootdir; refuse a rootdir pytest took from an option's value."""
+
+def load(config: pytest.Config) -> tuple[Project, bool]:
+    """Return the project of pytest's ini file (else rootdir), and whether it is a uatkit project."""
     try:
-        found = find_config(config.rootpath)
-        if found is None:
-            _check_rootdir(config)
-        return Project(found or Config(root=config.rootpath.resolve()))
+        found = config.stash.get(_FOUND, None) or find_config(project_start(config))
     except UatkitError as exc:
         # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
         raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None
+    return Project(found or Config(root=config.rootpath.resolve())), found is not None
 
 
-def _check_rootdir(config: pytest.Config) -> None:
-    """Stop when pytest read an option's value (`--alluredir DIR`) as a test path and lost the project.
+def project_start(config: pytest.Config) -> Path:
+    """Return where the project's pyproject.toml is looked for: pytest's ini file's folder, else rootdir."""
+    return config.inipath.parent if config.inipath is not None else config.rootpath
 
-    pytest finds its rootdir and ini file before plugins register their options, so the value of a plugin's
-    option written after a space looks like a test path; when that path exists, it becomes the rootdir, and
-    the project's pyproject.toml (its testpaths, addopts and [tool.uatkit]) is not read at all.
+
+def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
+    """Find the rootdir and ini file again when pytest took an option's value for a test path.
+
+    Cheap when nothing was taken: only arguments that name an existing path and are no test path now that
+    every option is known lead to finding the setup again, and it is put in place only when it differs and
+    belongs to a uatkit project.
     """
-    project = find_config(config.invocation_params.dir)
-    rootdir = config.rootpath.resolve()
-    if project is None or rootdir.is_relative_to(project.root.resolve()):
+    namespace = config.known_args_namespace
+    paths = {str(path) for path in namespace.file_or_dir}
+    invocation = config.invocation_params.dir
+    if not any(a not in paths and not a.startswith("-") and _exists(invocation / a) for a in args):
         return
-    args = list(config.invocation_params.args)
-    taken = [
-        (option, value)
-        for option, value in itertools.pairwise(args)
-        if option.startswith("--") and "=" not in option and _under(value, config, rootdir)
-    ]
-    if not taken:
+    from _pytest.config.findpaths import determine_setup
+
+    wanted: dict[str, Any] = {
+        "inifile": namespace.inifilename,
+        "override_ini": namespace.override_ini,
+        "args": [str(path) for path in namespace.file_or_dir],
+        "rootdir_cmd_arg": namespace.rootdir or None,
+        "invocation_dir": invocation,
+    }
+    accepted = inspect.signature(determine_setup).parameters
+    rootpath, inipath, inicfg, ignored = determine_setup(**{k: v for k, v in wanted.items() if k in accepted})
+    if (rootpath, inipath) == (config.rootpath, config.inipath):
         return
-    option, value = taken[0]
-    raise pytest.UsageError(
-        f"uatkit: pytest took the value of {option} ({value}) for a test path and found its rootdir from "
-        f"it, so it did not read the project's pyproject.toml in {project.root} (its testpaths, addopts "
-        f"and [tool.uatkit]). Write the option with '=': {option}={value}"
-    )
+    found = find_config(inipath.parent if inipath is not None else rootpath)
+    if found is None:
+        return
+    _adopt(config, args, rootpath, inipath, inicfg, ignored)
+    config.stash[_FOUND] = found
 
 
-def _under(value: str, config: pytest.Config, rootdir: Path) -> bool:
-    """Return True when an argument names an existing path that pytest's rootdir was found from."""
-    path = Path(value)
-    if not path.is_absolute():
-        path = config.invocation_params.dir / path
-    return path.exists() and path.resolve().is_relative_to(rootdir)
+def _adopt(
+    config: pytest.Config, args: list[str], rootpath: Path, inipath: Path | None, inicfg: Any, ignored: Any
+) -> None:
+    """Put the project's rootdir and ini file in place of those pytest found from an option's value.
+
+    pytest has no public way to do this; these are the attributes `Config.parse` sets a few lines before
+    it calls `pytest_load_initial_conftests`, and the steps it takes after setting them.
+    """
+    namespace = config.known_args_namespace
+    derived = str(config.inipath.parent if config.inipath is not None else config.rootpath)
+    stale_addopts = list(config.getini("addopts"))
+    if stale_addopts and args[: len(stale_addopts)] == stale_addopts:
+        del args[: len(stale_addopts)]
+    config._rootpath = rootpath
+    config._inipath = inipath
+    config._inicfg = inicfg
+    config._ignored_config_files = ignored
+    config._inicache.clear()
+    config._parser.extra_info["rootdir"] = str(rootpath)
+    config._parser.extra_info["inifile"] = str(inipath)
+    addopts = list(config.getini("addopts"))
+    if addopts:
+        args[:0] = addopts
+        config.pluginmanager.consider_preparse(addopts, exclude_only=False)
+    # pytest 9 adds the ini file's pythonpath here; earlier versions in a pytest_load_initial_conftests hook.
+    configure_python_path = getattr(config, "_configure_python_path", None)
+    if configure_python_path is not None:
+        configure_python_path()
+    config.known_args_namespace = config._parser.parse_known_args(args, namespace=_copy(config.option))
+    if namespace.confcutdir == derived:
+        config.known_args_namespace.confcutdir = str(inipath.parent if inipath is not None else rootpath)
+    else:
+        config.known_args_namespace.confcutdir = namespace.confcutdir
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a -k expression longer than a file name can be, a NUL character
+        return False
+
+
+def _copy(option: Any) -> Any:
+    import copy
+
+    return copy.copy(option)
