@@ -12,7 +12,6 @@ from typing import Any
 
 from uatkit.allure.merge import allure3_categories, write_json
 from uatkit.atomic import atomic_write_text, fresh_folder
-from uatkit.browsers import find_chromium
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 
@@ -109,15 +108,6 @@ def report_executor(name: str, commit: str) -> dict[str, str]:
     url = os.environ.get("BUILD_URL") or os.environ.get("CI_PIPELINE_URL") or _github_run_url()
     found = {"name": "uatkit", "type": "uatkit", "buildName": build, "buildUrl": url, "reportName": name}
     return {key: value for key, value in found.items() if value}
-
-
-def browser_version(config: Config) -> str:
-    """Return the e2e browser's name and version ("Chromium 131.0…"), its path, or "" when none is known."""
-    found = find_chromium(config.browser)
-    if found is None:
-        return ""
-    text = _quiet([found.path, "--version"], config.root)
-    return text.partition(" built on")[0].strip() if text else found.path
 
 
 def uatkit_version() -> str:
