@@ -10,31 +10,65 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from uatkit.pytest_plugin.http import ApiSession
-from uatkit.secrets import MASK, mask_data, mask_headers, mask_text, url_without_credentials
+from uatkit.secrets import MASK, Secrets, is_secret_key, mask
 
 
 def test_masking_rules() -> None:
-    assert mask_headers({"Authorization": "Bearer x", "Cookie": "s=1", "Accept": "text/html"}) == {
+    assert mask({"Authorization": "Bearer x", "Cookie": "s=1", "Accept": "text/html"}) == {
         "Authorization": MASK,
         "Cookie": MASK,
         "Accept": "text/html",
     }
-    assert mask_data(
-        {"user": {"password": "p", "name": "n"}, "items": [{"api_key": "k"}], "author": "a"}
-    ) == {
+    assert mask({"user": {"password": "p", "name": "n"}, "items": [{"api_key": "k"}], "author": "a"}) == {
         "user": {"password": MASK, "name": "n"},
         "items": [{"api_key": MASK}],
         "author": "a",
     }
-    assert mask_text("username=clara&password=s3cret&next=/") == f"username=clara&password={MASK}&next=/"
-    assert mask_text("token: Bearer abc.def-ghi") == f"token: Bearer {MASK}"
-    assert "hunter2" not in mask_text("free text with hunter2 inside", known=("hunter2",))
+    assert mask("username=clara&password=s3cret&next=/") == f"username=clara&password={MASK}&next=/"
+    assert mask("note: Bearer abc.def-ghi") == f"note: Bearer {MASK}"
+    assert "hunter2" not in mask("free text with hunter2 inside", Secrets(known=("hunter2",)))
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pwd", "passwd", "pass", "Password", "secret", "token", "Authorization", "cookie", "Set-Cookie",
+     "session", "api-key", "X-API-Key", "apikey", "key", "sig", "signature", "access_token", "sessionId",
+     "db_password", "csrftoken", "X-Auth-Token", "client_secret"],
+)  # fmt: skip
+def test_common_spellings_of_secret_names_are_secret(name: str) -> None:
+    assert is_secret_key(name)
+
+
+@pytest.mark.parametrize("name", ["author", "keyboard", "monkey", "username", "Accept", "Base URL", "Run ID"])
+def test_ordinary_names_are_not_secret(name: str) -> None:
+    assert not is_secret_key(name)
+
+
+def test_a_project_adds_its_own_field_names() -> None:
+    rules = Secrets().extended(fields=["Tenant-PIN-Code", "otpSeed"])
+    assert mask({"tenant_pin_code": "1234", "otpSeed": "s"}, rules) == {
+        "tenant_pin_code": MASK,
+        "otpSeed": MASK,
+    }
+    assert mask("x=1&Tenant-PIN-Code=9", rules) == f"x=1&Tenant-PIN-Code={MASK}"
+
+
+def test_a_json_field_pwd_is_masked_whole_or_cut_short() -> None:
+    assert '"pwd": "p4ss"' not in mask('{"login": "clara", "pwd": "p4ss"}')
+    assert "p4ss" not in mask('{"login": "clara", "pwd": "p4ss", "next": "/very/long')
+    assert "p4ss" not in mask("login: clara\npwd: p4ss\n")
+
+
+def test_a_request_line_loses_user_info_and_secret_query_values() -> None:
+    line = mask("GET http://admin:PASS@host/api?access_token=TOKEN&page=2 HTTP/1.1")
+    assert line == f"GET http://host/api?access_token={MASK}&page=2 HTTP/1.1"
 
 
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
-        body = json.loads(self.rfile.read(length) or b"{}")
+        raw = self.rfile.read(length) or b"{}"
+        body = json.loads(raw) if raw.startswith(b"{") else {}
         ok = body.get("password") == "clara-secret"
         payload = {"token": "tok-123456", "user": {"name": "clara"}} if ok else {"error": "invalid"}
         data = json.dumps(payload).encode()
@@ -74,7 +108,7 @@ def server() -> Iterator[str]:
     ],
 )
 def test_a_url_loses_its_user_password_and_secret_query_values(url: str, shown: str) -> None:
-    assert url_without_credentials(url) == shown
+    assert mask(url) == shown
 
 
 def test_api_session_records_exchanges_without_secrets(server: str) -> None:
@@ -87,3 +121,16 @@ def test_api_session_records_exchanges_without_secrets(server: str) -> None:
     assert "POST " + server + "/api/login" in recorded and "GET " + server + "/api/me" in recorded
     assert "clara-secret" not in recorded and "tok-123456" not in recorded
     assert '"username": "clara"' in recorded and MASK in recorded
+
+
+def test_every_part_of_a_recorded_exchange_is_masked(server: str) -> None:
+    secret = "Zq9-secret-7Kp"
+    host = server.removeprefix("http://")
+    session = ApiSession(f"http://admin:{secret}@{host}/")
+    session.get(f"api/items?access_token={secret}&page=2", headers={"X-Api-Key": secret})
+    session.post("api/login", json={"login": "clara", "pwd": secret})
+    session.post("api/form", data={"login": "clara", "passwd": secret})
+    recorded = "\n".join(session.exchanges)
+    assert secret not in recorded and "admin" not in recorded
+    assert f"GET {server}/api/items?access_token={MASK}&page=2" in recorded
+    assert "login=clara" in recorded and '"login": "clara"' in recorded

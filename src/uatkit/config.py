@@ -230,6 +230,19 @@ class RunConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     ] = "build"
 
 
+class SecretsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Which values every output masks (HTTP exchanges, environment, executor), beyond uatkit's own list."""
+
+    fields: Annotated[
+        Strings,
+        _about(
+            "More names of fields, headers, query parameters and variables whose values are masked in every "
+            "output, added to the built-in ones (pwd, passwd, pass, password, secret, token, authorization, "
+            "cookie, set-cookie, session, api-key, x-api-key, key, sig, …)."
+        ),
+    ] = ()
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -272,6 +285,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     )
     run: Annotated[RunConfig, _about("What each pytest run records of the system it checks.")] = (
         msgspec.field(default_factory=RunConfig)
+    )
+    secrets: Annotated[SecretsConfig, _about("What every output masks.")] = msgspec.field(
+        default_factory=SecretsConfig
     )
 
 

@@ -14,6 +14,8 @@ from uatkit.allure.merge import allure3_categories, write_json
 from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.config import Config
 from uatkit.errors import UatkitError
+from uatkit.secrets import DEFAULT as DEFAULT_SECRETS
+from uatkit.secrets import Secrets, mask, secret_rules
 
 NODE_MISSING = (
     "Node.js (>= 20) with npm is needed to build the Allure report: apt-get install nodejs npm, "
@@ -93,21 +95,27 @@ def report_environment(
     """Return what the report's machine knows of the environment: base URL, version, browser, commit."""
     if not base_url and not config.base_url and config.demo:
         base_url = "bundled demo, started by pytest"
-    return {
-        "Base URL": base_url or config.base_url,
-        "Application version": app_version,
-        "Commit": commit,
-        "uatkit": uatkit_version(),
-    }
+    return mask(
+        {
+            "Base URL": base_url or config.base_url,
+            "Application version": app_version,
+            "Commit": commit,
+            "uatkit": uatkit_version(),
+        },
+        secret_rules(config.secrets.fields),
+    )
 
 
-def report_executor(name: str, commit: str) -> dict[str, str]:
-    """Return the executor (who built the report): uatkit, the CI run and commit, and the report name."""
+def report_executor(name: str, commit: str, secrets: Secrets = DEFAULT_SECRETS) -> dict[str, str]:
+    """Return the executor (who built the report): uatkit, the CI run and commit, and the report name.
+
+    CI variables are masked: a Jenkins BUILD_URL may carry a user and an API token.
+    """
     label = next((f"{word} {os.environ[key]}" for key, word in _CI_RUNS if os.environ.get(key)), "")
     build = ", ".join(filter(None, (label, f"commit {commit}" if commit else ""))) or "local run"
     url = os.environ.get("BUILD_URL") or os.environ.get("CI_PIPELINE_URL") or _github_run_url()
     found = {"name": "uatkit", "type": "uatkit", "buildName": build, "buildUrl": url, "reportName": name}
-    return {key: value for key, value in found.items() if value}
+    return mask({key: value for key, value in found.items() if value}, secrets)
 
 
 def uatkit_version() -> str:

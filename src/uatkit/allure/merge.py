@@ -19,6 +19,8 @@ from uatkit.allure.read import read_result_set
 from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import UAT_LAYER, SourceLocation
+from uatkit.secrets import DEFAULT as DEFAULT_SECRETS
+from uatkit.secrets import Secrets, mask
 from uatkit.text import slug
 
 ENVIRONMENT_FILE = "environment.properties"
@@ -81,10 +83,13 @@ def merge_results(
     environment: Mapping[str, str],
     executor: Mapping[str, str] | None,
     finish: Callable[[Path], None] | None = None,
+    secrets: Secrets = DEFAULT_SECRETS,
 ) -> MergeSummary:
     """Merge results folders into a fresh `out`: each test's last retry, environment, executor, categories.
 
     `finish` adds to the merged folder before it takes `out`'s place (the report's evidence manifest).
+    The environment and executor are masked with `secrets`: a shard written before masking, or by another
+    tool, may carry a base URL's password.
     """
     folders = list({folder.resolve(): folder for folder in folders}.values())
     if out.resolve() in {folder.resolve() for folder in folders}:
@@ -117,9 +122,12 @@ def merge_results(
                     copied[name] = path
                 elif not filecmp.cmp(first, path, shallow=False):
                     clashes.append(f"{name}: {first} and {path} differ; kept the first")
-        merged_env = merge_environment([read_properties(f / ENVIRONMENT_FILE) for f in folders], environment)
+        shards = [read_properties(f / ENVIRONMENT_FILE) for f in folders]
+        merged_env = mask(merge_environment(shards, environment), secrets)
         atomic_write_text(target / ENVIRONMENT_FILE, properties_text(merged_env))
-        write_json(target / EXECUTOR_FILE, {"name": "uatkit", "type": "uatkit", **(executor or {})})
+        write_json(
+            target / EXECUTOR_FILE, mask({"name": "uatkit", "type": "uatkit", **(executor or {})}, secrets)
+        )
         write_json(target / CATEGORIES_FILE, allure2_categories())
         (target / MARKER).touch()
         if finish is not None:

@@ -59,6 +59,7 @@ def report(
     from allure_commons.model2 import Status
 
     from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
+    from uatkit.secrets import secret_rules
     from uatkit.trace.evidence import manifest_lines, merge_and_declare
 
     with user_errors():
@@ -71,7 +72,10 @@ def report(
             config, commit=loaded.commit, base_url=base_url or "", app_version=app_version or ""
         )
         summary, manifest, unread = merge_and_declare(
-            loaded, folders, environment, report_executor(title, loaded.commit)
+            loaded,
+            folders,
+            environment,
+            report_executor(title, loaded.commit, secret_rules(config.secrets.fields)),
         )
         target = output or loaded.report_output
         with err.status("Building the Allure report (npx allure generate) ..."):

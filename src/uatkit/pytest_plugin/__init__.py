@@ -39,7 +39,7 @@ from uatkit.pytest_plugin import (
     tags,
 )
 from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
-from uatkit.secrets import url_without_credentials
+from uatkit.secrets import mask
 
 _T = TypeVar("_T")
 
@@ -117,7 +117,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say where the system under test is and how to replay the data."""
     url = config.getoption("base_url", default=None)
-    shown = url_without_credentials(str(url)) if url else "(none: unit level only)"
+    shown = mask(str(url)) if url else "(none: unit level only)"
     lines = [f"uatkit: system under test {shown}", data.report_header(config)]
     info = config.stash.get(appversion.APP_KEY, None)
     return lines + (appversion.header(info) if info is not None else [])

@@ -20,7 +20,7 @@ from uatkit.config import RunConfig
 from uatkit.pytest_plugin import system
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY
-from uatkit.secrets import url_without_credentials
+from uatkit.secrets import mask
 
 #: Seconds to wait for the version endpoint: a slow answer costs every run this much at most.
 TIMEOUT = 2.0
@@ -101,10 +101,10 @@ def resolve(pytest_config: pytest.Config, run: RunConfig, base_url: str | None) 
     else:
         if version is None:
             version, missing = json_field(data, run.version_field)
-            warnings += [f"version unknown: {url_without_credentials(url)} {missing}"] if missing else []
+            warnings += [f"version unknown: {mask(url)} {missing}"] if missing else []
         if build is None and run.build_field:
             build, missing = json_field(data, run.build_field)
-            warnings += [f"build unknown: {url_without_credentials(url)} {missing}"] if missing else []
+            warnings += [f"build unknown: {mask(url)} {missing}"] if missing else []
     return AppInfo(version, build, info.environment, tuple(warnings))
 
 
@@ -119,7 +119,7 @@ def fetch_json(url: str) -> tuple[Any, str]:
     """Return the JSON a GET of `url` answers, or None and why there is none (secrets kept out)."""
     import requests
 
-    shown = url_without_credentials(url)
+    shown = mask(url)
     try:
         response = requests.get(url, timeout=TIMEOUT, headers={"Accept": "application/json"})
     except requests.Timeout:

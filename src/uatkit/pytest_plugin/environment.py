@@ -16,7 +16,7 @@ from uatkit.pytest_plugin import system
 from uatkit.pytest_plugin.appversion import APP_KEY, AppInfo
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY, Run, now
-from uatkit.secrets import url_without_credentials
+from uatkit.secrets import mask, secret_rules
 
 
 def write(pytest_config: pytest.Config) -> None:
@@ -44,7 +44,9 @@ def write(pytest_config: pytest.Config) -> None:
     target.mkdir(parents=True, exist_ok=True)
     atomic_write_text(record.path, run_record_text(record))
     demo = bool(url) and system.SERVER_KEY in pytest_config.stash
-    atomic_write_text(target / ENVIRONMENT_FILE, properties_text(properties(record, app, demo)))
+    # The version, build and environment come from options, variables and the system: masked like the URL.
+    shown = mask(properties(record, app, demo), secret_rules(project.config.secrets.fields))
+    atomic_write_text(target / ENVIRONMENT_FILE, properties_text(shown))
 
 
 def run_record(
@@ -57,7 +59,7 @@ def run_record(
         stopped=now(),
         levels=tuple(sorted(run.levels)),
         tests=len(run.tests),
-        base_url=url_without_credentials(base_url) if base_url else None,
+        base_url=mask(base_url, secret_rules(project.config.secrets.fields)) if base_url else None,
         browser_name=run.browser_name,
         browser_version=run.browser_version,
         commit=project.commit or None,

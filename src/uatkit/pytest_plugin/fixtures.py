@@ -94,10 +94,13 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
     """Return a requests session bound to the system's base URL; exchanges attached on failure, masked."""
     from uatkit.pytest_plugin.http import ApiSession  # requests loads only for runs that talk HTTP
+    from uatkit.secrets import DEFAULT, secret_rules
 
     if not base_url:
         pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
-    session = ApiSession(base_url)
+    project = request.config.stash.get(PROJECT_KEY, None)
+    rules = secret_rules(project.config.secrets.fields) if project else DEFAULT
+    session = ApiSession(base_url, secrets=rules)
     yield session
     if request.node.stash.get(FAILED_KEY, False) and session.exchanges and has_result(request.node):
         import allure

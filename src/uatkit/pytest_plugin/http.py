@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
-from uatkit.secrets import mask_headers, mask_text
+from uatkit.secrets import DEFAULT, Secrets, mask
 
 DEFAULT_TIMEOUT = 10.0
 KEEP = 20
@@ -18,13 +18,14 @@ KEEP = 20
 class ApiSession(requests.Session):
     """A requests.Session whose relative URLs resolve against the base URL, with a default timeout."""
 
-    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT, secrets: Secrets = DEFAULT) -> None:
         super().__init__()
+        #: What the exchanges mask: the project's rules, and the base URL's password wherever it shows.
+        self.secrets = secrets.extended(known=_url_password(base_url))
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         #: The last requests with their responses, as text with secrets masked.
         self.exchanges: list[str] = []
-        self._secrets: list[str] = []
         self.headers["Accept"] = "application/json"
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
@@ -39,11 +40,11 @@ class ApiSession(requests.Session):
 
     def login(self, username: str, password: str, path: str = "api/login") -> requests.Response:
         """Log in with JSON credentials; a returned token becomes the session's bearer token."""
-        self._secrets.append(password)
+        self.secrets = self.secrets.extended(known=[password])
         response = self.post(path, json={"username": username, "password": password})
         token = _json(response).get("token") if response.ok else None
         if token:
-            self._secrets.append(str(token))
+            self.secrets = self.secrets.extended(known=[str(token)])
             self.headers["Authorization"] = f"Bearer {token}"
         return response
 
@@ -58,17 +59,18 @@ class ApiSession(requests.Session):
         body = (
             request.body.decode("utf-8", "replace") if isinstance(request.body, bytes) else request.body or ""
         )
-        secrets = tuple(self._secrets)
+        rules = self.secrets
+        # Every part goes through the one masking: the request line's URL carries user-info and tokens too.
         lines = [
-            f"{request.method} {request.url}",
-            *(f"{k}: {v}" for k, v in mask_headers({k: str(v) for k, v in request.headers.items()}).items()),
+            mask(f"{request.method} {request.url}", rules),
+            *(f"{k}: {v}" for k, v in mask({k: str(v) for k, v in request.headers.items()}, rules).items()),
             "",
-            mask_text(str(body), secrets) if body else "",
+            mask(str(body), rules) if body else "",
             "",
-            f"HTTP {response.status_code} {response.reason}",
-            *(f"{k}: {v}" for k, v in mask_headers(dict(response.headers)).items()),
+            f"HTTP {response.status_code} {mask(response.reason or '', rules)}",
+            *(f"{k}: {v}" for k, v in mask(dict(response.headers), rules).items()),
             "",
-            mask_text(response.text[:20000], secrets),
+            mask(response.text[:20000], rules),
         ]
         self.exchanges = [*self.exchanges[-(KEEP - 1) :], "\n".join(lines)]
 
@@ -79,3 +81,11 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except (ValueError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _url_password(url: str) -> list[str]:
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []

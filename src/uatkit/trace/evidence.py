@@ -24,6 +24,7 @@ from uatkit.allure.runs import RUN_FILE_GLOB, RUN_LABEL, RunRecord, read_run_rec
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import UatkitError
 from uatkit.project import Project
+from uatkit.secrets import secret_rules
 from uatkit.trace.model import EvidenceKind, EvidenceSet, RunFacts
 from uatkit.uat.ledger import Ledger, LedgerState, SignoffRecord
 
@@ -216,7 +217,14 @@ def merge_and_declare(
         write_manifest(target, manifest)
         declared.append((manifest, problems))
 
-    summary = merge_results(folders, merged, environment, executor, finish=declare)
+    summary = merge_results(
+        folders,
+        merged,
+        environment,
+        executor,
+        finish=declare,
+        secrets=secret_rules(project.config.secrets.fields),
+    )
     ((manifest, problems),) = declared
     return summary, manifest, problems
 
