@@ -8,20 +8,47 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
 from uatkit.project import Project, load_project
+from uatkit.text import shown_text
+
+
+class CleanConsole(Console):
+    """A console that never passes on a control character or escape sequence it was given to print.
+
+    Tester names, marks and story text reach it in tables, messages and errors alike; cleaning what each
+    print renders (Rich's own colours are added after this) covers every one of them in one place, and
+    markup is off so `[bold red]x` in a cell prints as written.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**{"markup": False, "highlight": False, **options})
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Print as Rich does; plain strings are cleaned first (Rich would drop a BEL and keep the ESC)."""
+        super().print(*(shown_text(o) if isinstance(o, str) else o for o in objects), **options)
+
+    def render(self, renderable: RenderableType, options: ConsoleOptions | None = None) -> Iterator[Segment]:
+        """Render as Rich does, with the text of every segment cleaned (control segments kept)."""
+        for segment in super().render(renderable, options):
+            if segment.control or not segment.text:
+                yield segment
+            else:
+                yield Segment(shown_text(segment.text), segment.style)
+
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+out = CleanConsole(soft_wrap=True, width=_WIDTH)
+err = CleanConsole(stderr=True, soft_wrap=True, width=_WIDTH)
 
 
 class Format(StrEnum):
@@ -76,8 +103,8 @@ def user_errors() -> Iterator[None]:
 
 
 def cells(*values: str) -> list[Text]:
-    """Return table cells that show text exactly as written (story text is never read as markup)."""
-    return [Text(value) for value in values]
+    """Return table cells that show text as written (never read as markup), without control characters."""
+    return [Text(shown_text(value)) for value in values]
 
 
 def table(title: str, *columns: str) -> Table:

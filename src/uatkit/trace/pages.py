@@ -6,6 +6,8 @@ import functools
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from uatkit.text import shown_text
+
 if TYPE_CHECKING:
     from jinja2 import Environment
 
@@ -17,9 +19,10 @@ def render_page(template: str, **values: Any) -> str:
 
 @functools.cache
 def environment() -> Environment:
-    """Return the templates' environment: every value escaped, an undefined name an error."""
+    """Return the templates' environment: every value cleaned and escaped, an undefined name an error."""
     # Jinja2 is imported here: it costs start-up time that commands without a page should not pay.
     from jinja2 import Environment, PackageLoader, StrictUndefined
+    from markupsafe import Markup
 
     env = Environment(
         loader=PackageLoader("uatkit", "templates"),
@@ -27,6 +30,10 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Tester and story text reaches pages without control characters or escape sequences.
+        finalize=lambda value: (
+            value if isinstance(value, Markup) or not isinstance(value, str) else shown_text(value)
+        ),
     )
     env.filters["text_width"] = text_width
     return env

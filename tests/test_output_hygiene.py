@@ -1,0 +1,61 @@
+"""Text from workbooks and stories reaches the terminal, HTML and XLSX without control characters or markup.
+
+A tester's cell can hold escape sequences (Excel writes ESC as `_x001B_`, which the reader turns back into
+ESC): printed raw they set the window title or clear the screen of whoever runs `uatkit uat status`.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.text import Text
+
+from tests.test_uat_marks import KEY, _two_copies, uat, uat_project  # noqa: F401  (the fixture)
+from tests.test_uat_roundtrip import fill
+from uatkit.cli.common import CleanConsole, cells, table
+from uatkit.text import cell_characters, shown_text
+
+HOSTILE = "Ann\x1b]0;pwned\x07[bold red]x\x1b[2J\x9b31m\x00"
+#: The same as a tester's workbook holds it (Excel's escapes for control characters).
+HOSTILE_CELL = "Ann_x001B_]0;pwned_x0007_[bold red]x_x001B_[2J"
+
+
+def test_escape_sequences_and_controls_go_whole_tab_and_newline_stay() -> None:
+    assert shown_text(HOSTILE) == "Ann[bold red]x"
+    assert shown_text("line 1\r\nline 2\tcol\x7f\x85") == "line 1\nline 2\tcol"
+    assert shown_text("中文 é ✓") == "中文 é ✓"
+    assert cell_characters("a\x1b]0;t\x07b\x9bc\nd") == "ab\nd"
+
+
+def test_the_console_prints_user_text_literally_and_clean() -> None:
+    buffer = io.StringIO()
+    console = CleanConsole(file=buffer, force_terminal=True, color_system="standard", width=100)
+    listing = table("Marks", "tester")
+    listing.add_row(*cells(HOSTILE))
+    console.print(listing)
+    console.print(f"error: {HOSTILE}")
+    # A Text made by hand has lost its BEL to Rich already: the title sequence runs on and goes whole.
+    console.print(Text.assemble(("tester: ", "bold"), HOSTILE))
+    printed = buffer.getvalue()
+    assert printed.count("Ann[bold red]x") == 2 and "tester: \x1b[0mAnn\n" in printed
+    assert "pwned" not in printed and "\x07" not in printed and "\x9b" not in printed
+    assert "\x1b[2J" not in printed and "\x1b]" not in printed
+    assert "\x1b[1m" in printed  # Rich's own styling still reaches a terminal
+
+
+def test_uat_status_shows_a_hostile_tester_name_as_text(uat_project: Path) -> None:  # noqa: F811
+    bob, alice = _two_copies(uat_project)
+    fill(bob, {KEY: {"status": "Fail", "tester": HOSTILE_CELL, "actual": HOSTILE_CELL}})
+    uat(uat_project, "import", str(bob), str(alice))
+    printed = uat(uat_project, "status").output
+    # Markup read as markup would leave "Ann" alone; a narrow terminal may cut the rest of the name short.
+    assert "Ann[bold r" in printed, printed
+    assert "\x1b" not in printed and "\x07" not in printed and "pwned" not in printed
+
+
+def test_pages_show_story_and_tester_text_without_controls() -> None:
+    from uatkit.trace.pages import environment
+
+    page = environment().from_string("<p>{{ name }}</p>").render(name=HOSTILE + "<b>")
+    assert page == "<p>Ann[bold red]x&lt;b&gt;</p>"
