@@ -3,7 +3,8 @@
 A reader sizes its memory from what the file says: one cell at XFD1048576 (a 12 KB file) makes it try to
 allocate hundreds of GiB, and a small file can unpack to gigabytes. So the zip's entries, their unpacked
 sizes and compression ratios, and every worksheet's used range (its declared `<dimension ref>` and the
-rows and cells it really holds, scanned as a stream) are checked against `[tool.uatkit.limits]` first.
+rows and cells it really holds, scanned as a stream: python-calamine aborts on a far cell even under a
+small declared dimension) are checked against `[tool.uatkit.limits]` first.
 A file over a limit is refused with one message naming the limit and the key that raises it.
 """
 
@@ -29,8 +30,11 @@ _HEAD = 64 * 1024
 _RATIO_FLOOR = _MB
 _SHEET = re.compile(r"xl/worksheets/[^/]+\.xml\Z", re.IGNORECASE)
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([^\"]*)\"")
-# Only <row r="12"> and <c r="B12"> carry an attribute named r in a sheet (r:id is another name).
-_REFERENCE = re.compile(rb"\sr=\"([A-Z]{0,3})([0-9]{1,9})\"")
+# <row r="12"> and <c r="B12"> place rows and cells. The patterns start with a literal (no \s before
+# r=), which makes them several times faster; another attribute ending in r (footer="1") only ever
+# overstates the range, and a small number at that.
+_ROW_NUMBER = re.compile(rb"r=\"[A-Z]{0,3}([0-9]{1,9})\"")
+_COLUMN_LETTERS = re.compile(rb"r=\"([A-Z]{1,3})[0-9]")
 _CELL = re.compile(r"\$?([A-Z]{1,3})?\$?([0-9]{1,9})?\Z")
 _TAIL = 32
 _UNREADABLE = "close it in Excel and check you are allowed to read it"
@@ -132,10 +136,11 @@ def _scan(stream: IO[bytes], head: bytes) -> _Extent:
     while chunk:
         text = tail + chunk
         # A reference cut at the chunk's end is found again whole in the next one (the tail overlaps).
-        for letters, number in _REFERENCE.findall(text):
-            rows = max(rows, int(number))
-            if letters:
-                columns = max(columns, _column_number(letters))
+        # Whole-chunk findall and max keep the scan a small share of reading the pack.
+        rows = max(rows, max(map(int, _ROW_NUMBER.findall(text)), default=0))
+        letters = set(_COLUMN_LETTERS.findall(text))
+        if letters:
+            columns = max(columns, _column_number(max(letters, key=lambda s: (len(s), s))))
         tail = text[-_TAIL:]
         chunk = stream.read(_CHUNK)
     return _Extent(rows, columns)
