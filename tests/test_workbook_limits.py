@@ -7,6 +7,7 @@ with hundreds of stray rows, a renamed sheet. Each gives one located message, ne
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -27,6 +28,8 @@ from tests.uat_helpers import write_pack
 from uatkit.config import Config, LimitsConfig
 from uatkit.errors import Problem
 from uatkit.stories.excel import read_excel
+from uatkit.uat.ledger import ImportOutcome
+from uatkit.uat.pack import ReadPack
 from uatkit.uat.reader import find_packs, read_pack
 from uatkit.xlsxguard import WorkbookRefused, check_package, read_checked
 
@@ -261,3 +264,39 @@ def test_export_over_a_hostile_file_at_a_packs_path_says_why_and_keeps_it(export
     forced = uat(exported, "export", "--release", "R1", "--force")
     [kept] = (exported / "reports" / "replaced-packs").glob("R1-sales.*.xlsx")
     assert kept.read_bytes() == before and "kept the replaced pack" in forced.output
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_export_refuses_a_fifo_at_a_packs_path_even_with_force(exported: Path) -> None:
+    sales = exported / "uat_packs" / "R1" / "R1-sales.xlsx"
+    sales.unlink()
+    os.mkfifo(sales)
+    for extra in ((), ("--force",)):
+        result = uat(exported, "export", "--release", "R1", *extra, code=2)
+        assert "R1-sales.xlsx: not a regular file, where the pack is to be written" in result.output
+    assert not (exported / "reports" / "replaced-packs").exists()
+
+
+def test_a_pack_whose_recording_fails_is_reported_and_the_next_still_imports(
+    exported: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uatkit.uat.ledger import Ledger
+
+    folder = exported / "uat_packs" / "R1"
+    fill(folder / "R1-reporting.xlsx", {"REQ-2.AC-1": passed()})
+    record = Ledger.import_pack
+
+    def disk_full_for_sales(self: Ledger, read: ReadPack) -> ImportOutcome:
+        # A fault of the machine, not of the file: the disk fills while the sales pack is recorded.
+        if read.path.name == "R1-sales.xlsx":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return record(self, read)
+
+    monkeypatch.setattr(Ledger, "import_pack", disk_full_for_sales)
+    result = uat(exported, "import", str(folder), code=2)
+    assert f"error: {folder / 'R1-sales.xlsx'} was not imported (1 problem(s)):" in result.output
+    assert "cannot be read or recorded (No space left on device); fix that and import it again" in (
+        result.output
+    )
+    packs = {row["pack"]: row for row in status_json(exported)["packs"]}
+    assert (packs["R1-reporting"]["executed"], packs["R1-sales"]["executed"]) == (1, 0)

@@ -105,6 +105,12 @@ def _keep_unimported(
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
     at_risk: list[tuple[Path, int, str]] = []
     for pack in planned:
+        if pack.path.exists() and not pack.path.is_file():
+            # A FIFO or device cannot be kept as a copy, nor read; it is never replaced silently.
+            raise UatkitError(
+                f"{pack.path}: not a regular file, where the pack is to be written; move it away and "
+                "export again"
+            )
         if pack.path.exists():
             # The rules of an import decide what is new: a carried row read back without its evidence
             # file, or with a text cut to fit its cell, is a mark the ledger holds. The file is
