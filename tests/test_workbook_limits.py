@@ -235,14 +235,21 @@ def test_a_hostile_pack_is_refused_and_the_next_one_still_imports(exported: Path
     hostile = shutil.copy(folder / "R1-reporting.xlsx", folder / "R1-a-hostile.xlsx")
     far_cell(Path(hostile), "测试用例")
     before = ledger_rows(exported)
-    # A real process: a native abort (exit 134) would end it, not the test session.
-    done = subprocess.run(
-        [str(UATKIT), "uat", "import", str(folder), "--project", str(exported)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "200"},
-    )
+
+    def run(target: Path) -> subprocess.CompletedProcess[str]:
+        # A real process: a native abort (exit 134) would end it, not the test session.
+        return subprocess.run(
+            [str(UATKIT), "uat", "import", str(target), "--project", str(exported)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "COLUMNS": "200"},
+        )
+
+    alone = run(Path(hostile))
+    assert (alone.returncode, "Traceback" in alone.stderr) == (2, False), alone.stderr
+    assert ledger_rows(exported) == before
+    done = run(folder)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     assert f"error: {hostile} was not imported (1 problem(s)):" in done.stderr
