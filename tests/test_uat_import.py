@@ -497,13 +497,23 @@ def test_a_zip_that_is_no_workbook_gets_one_error(pack: Path) -> None:
     assert problem.endswith(f"); {RESAVE}")
 
 
-@pytest.mark.parametrize(
-    "sheets", [("instructions", "cases", "signoff"), ("instructions", "signoff", "meta")]
-)
-def test_a_workbook_without_the_pack_sheets_is_not_a_pack(pack: Path, sheets: tuple[str, ...]) -> None:
-    write_pack(pack.parent, sheets=sheets)
+def test_a_workbook_without_the_metadata_sheet_is_not_a_pack(pack: Path) -> None:
+    write_pack(pack.parent, sheets=("instructions", "cases", "signoff"))
     result = read(pack)
     assert errors(result) == [f"{PACK}: {NOT_A_PACK}"]
+    assert (result.ok, result.warnings) == (False, [])
+
+
+def test_a_renamed_test_cases_sheet_is_named_not_blamed_on_the_metadata(pack: Path) -> None:
+    workbook = openpyxl.load_workbook(pack)
+    workbook["Test cases"].title = "My cases"
+    workbook.save(pack)
+    result = read(pack)
+    assert errors(result) == [
+        f"{PACK}: the 'Test cases' or '测试用例' sheet is missing or was renamed (the workbook's sheets are "
+        "'Instructions', 'My cases', 'Sign-off', '_uatkit'); rename it back, or export it again with "
+        "`uatkit uat export`"
+    ]
     assert (result.ok, result.warnings) == (False, [])
 
 

@@ -243,6 +243,35 @@ class SecretsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     ] = ()
 
 
+class LimitsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """What a workbook (.xlsx) may hold before it is opened, and how many problems a file reports.
+
+    The defaults are generous: a 2,500-row UAT pack is about A1:P2600 (41,600 cells) in a 0.3 MB file.
+    """
+
+    file_mb: Annotated[int, Meta(ge=1), _about("The largest workbook file read, in MB.")] = 100
+    entries: Annotated[int, Meta(ge=1), _about("The most files (zip entries) a workbook may hold.")] = 1000
+    entry_mb: Annotated[
+        int, Meta(ge=1), _about("The largest uncompressed size of one file inside a workbook, in MB.")
+    ] = 200
+    total_mb: Annotated[
+        int, Meta(ge=1), _about("The largest uncompressed size of all files inside a workbook, in MB.")
+    ] = 500
+    ratio: Annotated[
+        int,
+        Meta(ge=1),
+        _about("The highest compression ratio of a file inside a workbook (checked past 1 MB unpacked)."),
+    ] = 200
+    rows: Annotated[int, Meta(ge=1), _about("The most rows a sheet's used range may span.")] = 200_000
+    columns: Annotated[int, Meta(ge=1), _about("The most columns a sheet's used range may span.")] = 1000
+    cells: Annotated[
+        int, Meta(ge=1), _about("The most cells (rows × columns) a sheet's used range may span.")
+    ] = 2_000_000
+    problems: Annotated[
+        int, Meta(ge=1), _about("The problems listed per file; the rest are counted in one line.")
+    ] = 50
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -289,6 +318,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     secrets: Annotated[SecretsConfig, _about("What every output masks.")] = msgspec.field(
         default_factory=SecretsConfig
     )
+    limits: Annotated[
+        LimitsConfig, _about("What a workbook may hold before it is opened; problems listed per file.")
+    ] = msgspec.field(default_factory=LimitsConfig)
 
 
 class Config(UatkitTable, frozen=True, kw_only=True):

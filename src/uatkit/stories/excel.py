@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from uatkit.gherkin.dialects import keywords, known_languages
 from uatkit.model import SourceLocation
 from uatkit.stories.build import RawStory
 from uatkit.stories.cells import criteria_from_text
+from uatkit.xlsxguard import WorkbookRefused, read_checked
 
 if TYPE_CHECKING:
     from python_calamine import CalamineSheet
@@ -48,7 +50,7 @@ _PASSWORD_HINT = "remove the password (File › Info › Protect Workbook) and s
 
 def read_excel(path: Path, display: str, config: Config, problems: list[Problem]) -> list[RawStory]:
     """Return one raw story per backlog row; problems are appended with file, sheet and cell."""
-    rows = _read_sheet(path, display, config.excel.sheet, problems)
+    rows = _read_sheet(path, display, config, problems)
     if rows is None:
         return []
     sheet, cells = rows
@@ -79,14 +81,30 @@ def read_excel(path: Path, display: str, config: Config, problems: list[Problem]
 
 
 def _read_sheet(
-    path: Path, display: str, wanted: str | None, problems: list[Problem]
+    path: Path, display: str, config: Config, problems: list[Problem]
 ) -> tuple[str, list[list[Cell]]] | None:
-    """Return the chosen sheet's name and its cells from A1, or None after appending a problem."""
+    """Return the chosen sheet's name and its cells from A1, or None after appending a problem.
+
+    The file is inspected against `[tool.uatkit.limits]` before python-calamine opens it.
+    """
     from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
     where = SourceLocation(display)
+    wanted = config.excel.sheet
     try:
-        with CalamineWorkbook.from_path(str(path)) as workbook:
+        data = read_checked(path, config.limits)
+    except WorkbookRefused as exc:
+        problems.append(Problem(where, str(exc)))
+        return None
+    try:
+        # A zip is read from the bytes just inspected; anything else (an encrypted or legacy file, which
+        # python-calamine tells apart by its name) from the path, so it says what the file is.
+        opened = (
+            CalamineWorkbook.from_filelike(io.BytesIO(data))
+            if data.startswith(b"PK\x03\x04")
+            else CalamineWorkbook.from_path(str(path))
+        )
+        with opened as workbook:
             names = list(workbook.sheet_names)
             name = _pick_sheet(names, wanted)
             if name is None:

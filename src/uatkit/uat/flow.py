@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.cases import select_cases
+from uatkit.config import LimitsConfig
 from uatkit.errors import InputError, Problem, UatkitError
-from uatkit.model import PackGrouping, PackLanguage
+from uatkit.model import PackGrouping, PackLanguage, SourceLocation
 from uatkit.project import Project
 from uatkit.uat.export import PlannedPack, plan_export, write_packs
 from uatkit.uat.ledger import (
@@ -77,7 +78,12 @@ def export_packs(
             mark_ids=ids,
         )
         kept = _keep_unimported(
-            planned, ledger, current, force, project.ledger_path.parent / "replaced-packs"
+            planned,
+            ledger,
+            current,
+            force,
+            project.ledger_path.parent / "replaced-packs",
+            config.limits,
         )
         seals = ledger.seals
         for signed in write_packs(planned, password, progress, seals.key()):
@@ -94,23 +100,32 @@ def _keep_unimported(
     current: Mapping[str, str],
     force: bool,
     keep_in: Path,
+    limits: LimitsConfig,
 ) -> list[Path]:
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
-    at_risk: list[tuple[Path, int]] = []
+    at_risk: list[tuple[Path, int, str]] = []
     for pack in planned:
+        if pack.path.exists() and not pack.path.is_file():
+            # A FIFO or device cannot be kept as a copy, nor read; it is never replaced silently.
+            raise UatkitError(
+                f"{pack.path}: not a regular file, where the pack is to be written; move it away and "
+                "export again"
+            )
         if pack.path.exists():
             # The rules of an import decide what is new: a carried row read back without its evidence
-            # file, or with a text cut to fit its cell, is a mark the ledger holds.
-            read = read_pack(pack.path, current)
+            # file, or with a text cut to fit its cell, is a mark the ledger holds. The file is
+            # inspected against the limits first, so a hostile one at a pack's path is refused, not read.
+            read = read_pack(pack.path, current, limits)
             unsaved = ledger.unrecorded(read) if read.ok else []
             if unsaved or not read.ok:
-                at_risk.append((pack.path, len(unsaved)))
+                why = read.errors[0].message if read.errors else ""
+                at_risk.append((pack.path, len(unsaved), why))
     if not at_risk:
         return []
     if not force:
         listing = "; ".join(
-            f"{path} has {n} mark(s) not in the ledger" if n else f"{path} cannot be read as a pack"
-            for path, n in at_risk
+            f"{path} has {n} mark(s) not in the ledger" if n else f"{path} cannot be read as a pack ({why})"
+            for path, n, why in at_risk
         )
         raise UatkitError(
             f"{listing}. Import it first (`uatkit uat import {at_risk[0][0].parent}`), "
@@ -118,7 +133,7 @@ def _keep_unimported(
         )
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     kept = []
-    for path, _ in at_risk:
+    for path, _, _ in at_risk:
         keep_in.mkdir(parents=True, exist_ok=True)
         copy = keep_in / f"{path.stem}.{stamp}{path.suffix}"
         shutil.copy2(path, copy)
@@ -152,16 +167,21 @@ def import_packs(
     run = ImportRun()
     with Ledger.open(project.ledger_path) as ledger:
         seals = ledger.seals
-        for read in read_packs(files, current):
-            # The signature is checked before anything is recorded; a file imported before, byte for
-            # byte, adds nothing and is reported as such.
-            if read.info is not None and not ledger.is_imported(read.sha256):
-                seals.check(read)
+        for read in read_packs(files, current, project.config.limits):
             run.warnings += read.warnings
-            if read.ok:
-                run.outcomes.append(ledger.import_pack(read))
-            else:
-                run.refused.append(read)
+            # No file stops the others: one that cannot be checked or recorded is refused, named, and
+            # the run goes on (the command exits 2 at the end).
+            try:
+                # The signature is checked before anything is recorded; a file imported before, byte
+                # for byte, adds nothing and is reported as such.
+                if read.info is not None and not ledger.is_imported(read.sha256):
+                    seals.check(read)
+                if read.ok:
+                    run.outcomes.append(ledger.import_pack(read))
+                else:
+                    run.refused.append(read)
+            except (UatkitError, OSError) as exc:
+                run.refused.append(_failed(read.path, exc, read))
             if progress:
                 progress(read.path)
         states = ledger.states(current)
@@ -191,7 +211,7 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
         missing = "--by NAME" if not by else "--reason TEXT"
         raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
     with Ledger.open(project.ledger_path) as ledger:
-        read = read_pack(path, project.fingerprints)
+        read = read_pack(path, project.fingerprints, project.config.limits)
         if not read.ok:
             raise InputError(read.errors)
         seals = ledger.seals
@@ -207,11 +227,28 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
     return trust, import_packs(project, [path])
 
 
-def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:
-    """Yield each file read and checked, in order."""
+def read_packs(
+    files: Sequence[Path], current: Mapping[str, str], limits: LimitsConfig | None = None
+) -> Iterator[ReadPack]:
+    """Yield each file read and checked, in order; a file that fails to read is yielded refused."""
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
     for path in files:
-        yield read_pack(path, current)
+        try:
+            read = read_pack(path, current, limits)
+        except (UatkitError, OSError) as exc:
+            read = _failed(path, exc)
+        yield read
+
+
+def _failed(path: Path, exc: UatkitError | OSError, read: ReadPack | None = None) -> ReadPack:
+    """Return `read` (or an empty read of `path`) refused with the error that stopped it."""
+    if isinstance(exc, OSError):
+        message = f"cannot be read or recorded ({exc.strerror or exc}); fix that and import it again"
+    else:
+        message = str(exc).removeprefix(f"{path}: ")
+    refused = read if read is not None else ReadPack(path, "")
+    refused.errors = [*refused.errors, Problem(SourceLocation(str(path)), message)]
+    return refused
 
 
 def uat_progress(project: Project) -> Progress:

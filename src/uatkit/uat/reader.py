@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from uatkit.config import LimitsConfig
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import Decision, SignOff, SourceLocation
 from uatkit.stories.excel import Cell, text_of
@@ -24,6 +25,7 @@ from uatkit.uat import layout
 from uatkit.uat.checks import Expected, Sheet, check_cases
 from uatkit.uat.dates import parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+from uatkit.xlsxguard import WorkbookRefused, read_checked
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -51,13 +53,20 @@ def find_packs(paths: Sequence[Path]) -> list[Path]:
     """Return the workbooks in `paths` (files, or folders searched recursively), sorted, each once."""
     found: set[Path] = set()
     for path in paths:
+        # Anything named .xlsx that is no folder is listed, so a FIFO or a device is reported by name
+        # ("not a regular file") instead of being skipped or called missing.
         if path.is_dir():
-            found.update(p for p in path.rglob("*.xlsx") if p.is_file() and not _is_lock_file(p))
-        elif path.is_file():
+            found.update(p for p in path.rglob("*.xlsx") if _is_candidate(p))
+        elif path.exists():
             found.add(path)
         else:
             raise UatkitError(f"{path}: no such file or folder")
     return sorted(found)
+
+
+def _is_candidate(path: Path) -> bool:
+    """Return True for a path in a searched folder that may be a returned pack."""
+    return path.exists() and not path.is_dir() and not _is_lock_file(path)
 
 
 def _is_lock_file(path: Path) -> bool:
@@ -65,15 +74,20 @@ def _is_lock_file(path: Path) -> bool:
     return path.name.startswith(("~$", ".~lock"))
 
 
-def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
-    """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints."""
+def read_pack(
+    path: Path, current: Mapping[str, str] | None = None, limits: LimitsConfig | None = None
+) -> ReadPack:
+    """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints.
+
+    The file is inspected against `limits` before it is opened (`uatkit.xlsxguard`), and at most
+    `limits.problems` errors and as many warnings are listed, the rest counted in one more line.
+    """
     display = str(path)
+    limits = limits or LimitsConfig()
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        message = f"cannot be read ({reason}); close it in Excel and check you are allowed to read it"
-        return ReadPack(path, "", errors=[Problem(SourceLocation(display), message)])
+        data = read_checked(path, limits)
+    except WorkbookRefused as exc:
+        return ReadPack(path, "", errors=[Problem(SourceLocation(display), str(exc))])
     result = ReadPack(path, hashlib.sha256(data).hexdigest())
     # Reading makes tens of thousands of objects and no reference cycles: the cycle collector would only
     # walk the sheet's cells again and again (a tenth of the reading time), so it waits until the end.
@@ -87,7 +101,22 @@ def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
     finally:
         if paused:
             gc.enable()
+    result.errors = capped(result.errors, limits.problems, display)
+    result.warnings = capped(result.warnings, limits.problems, display)
     return result
+
+
+def capped(problems: list[Problem], most: int, display: str) -> list[Problem]:
+    """Return the first `most` problems and one line counting the rest (200,000 stray rows print 51)."""
+    if len(problems) <= most:
+        return problems
+    rest = len(problems) - most
+    more = Problem(
+        SourceLocation(display),
+        f"and {rest:,} more problem(s) in this file; fix the ones above and import it again "
+        "(raise [tool.uatkit.limits] problems to list more)",
+    )
+    return [*problems[:most], more]
 
 
 def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: ReadPack) -> None:
@@ -100,8 +129,10 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
     try:
         with CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
             sheets = _sheets_by_key(workbook.sheet_names)
-            if "cases" not in sheets or "meta" not in sheets:
+            if "meta" not in sheets:
                 raise _FileProblem(where, _NOT_A_PACK)
+            if "cases" not in sheets:
+                raise _FileProblem(where, _no_cases_sheet(workbook.sheet_names))
             meta = workbook.get_sheet_by_name(sheets["meta"]).to_python(skip_empty_area=False)
             cases = workbook.get_sheet_by_name(sheets["cases"]).to_python(skip_empty_area=False)
             signoff = None
@@ -122,6 +153,17 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
         result.warnings.append(Problem(where, "the pack has no Sign-off sheet; it is read as not signed off"))
     else:
         _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, result)
+
+
+def _no_cases_sheet(names: Sequence[str]) -> str:
+    """Return the error for a pack whose Test cases sheet is missing or renamed, listing its sheets."""
+    labels = layout.SHEET_LABELS["cases"]
+    wanted = " or ".join(repr(label) for label in labels.values())
+    listed = ", ".join(repr(name) for name in names)
+    return (
+        f"the {wanted} sheet is missing or was renamed (the workbook's sheets are {listed}); "
+        f"rename it back, or {_EXPORT_AGAIN}"
+    )
 
 
 def _sniff(data: bytes, where: SourceLocation) -> None:
