@@ -44,9 +44,16 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: The file that marks a folder `fresh_folder` is building or throwing away; only such folders are removed.
+PARTIAL_MARKER = ".uatkit-partial"
+
+
 @contextmanager
 def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
-    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was."""
+    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was.
+
+    Folders an interrupted run left beside `final` (`.NAME.XXXX` holding the marker file) are removed first.
+    """
     if final.exists() and not final.is_dir():
         raise UatkitError(f"{final}: is a file, not a folder; choose another folder")
     if final.is_dir() and any(final.iterdir()) and not ours(final):
@@ -55,15 +62,57 @@ def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
             "choose another folder or empty it"
         )
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_debris(final)
     work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
+        (work / PARTIAL_MARKER).touch()
         os.chmod(work, 0o755)  # mkdtemp's 0700 would hide a shared report from its readers
         yield work
+        (work / PARTIAL_MARKER).unlink()
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
         raise
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
     if final.exists():
         final.rename(old)
+        (old / PARTIAL_MARKER).touch()
     work.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
+
+
+def debris(final: Path) -> list[Path]:
+    """Return the folders an interrupted `fresh_folder` left beside `final`: named `.NAME.*`, marked."""
+    if not final.parent.is_dir():
+        return []
+    prefix = f".{final.name}."
+    return sorted(
+        entry
+        for entry in final.parent.iterdir()
+        if entry.name.startswith(prefix)
+        and entry.is_dir()
+        and not entry.is_symlink()
+        and (entry / PARTIAL_MARKER).is_file()
+    )
+
+
+def remove_debris(final: Path) -> list[Path]:
+    """Remove what `debris` finds; return the folders removed."""
+    found = debris(final)
+    for folder in found:
+        _remove(folder)
+    return found
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder, its marker last, so a removal cut short is still recognised as ours next time."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name == PARTIAL_MARKER:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    (folder / PARTIAL_MARKER).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)
