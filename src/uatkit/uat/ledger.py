@@ -131,7 +131,9 @@ class Ledger:
         try:
             yield self._conn
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some faults (a full disk); a second ROLLBACK would hide it.
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
         try:
             self._conn.execute("COMMIT")
