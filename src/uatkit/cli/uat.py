@@ -384,7 +384,7 @@ def backup(
 
     with user_errors():
         loaded = project_for(project)
-        if not loaded.ledger_path.is_file():
+        if not loaded.ledger_path.exists():
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():
             to = to / f"{loaded.ledger_path.name}.backup"

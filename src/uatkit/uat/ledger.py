@@ -468,8 +468,8 @@ class UatView:
 
 def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
     """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
-    if not path.is_file():
-        return None
+    if not path.exists():
+        return None  # a folder at the path is refused by `Ledger.open`, not taken for no ledger
     with Ledger.open(path) as ledger:
         states = {s.key: s for s in ledger.states(current)}
         packs = tuple(release_packs(ledger.packs(), release))
