@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 import textwrap
@@ -282,21 +283,36 @@ def test_folders_an_interrupted_run_left_are_removed_and_nothing_else(tmp_path: 
     assert died.returncode == -9
     (left,) = tmp_path.joinpath("reports").glob(".uat-results.*")
     assert len(list(left.glob("*-result.json"))) == 50
+    marker = (left / ".uatkit-partial").read_text(encoding="utf-8")
+    assert marker.startswith(f"{socket.gethostname()} ")
+    # An old folder whose removal was cut short, marked by the same dead process.
     removal_cut_short = tmp_path / "reports" / ".uat-results.old-1a2b3c4d"
     removal_cut_short.mkdir()
-    (removal_cut_short / ".uatkit-partial").touch()
+    (removal_cut_short / ".uatkit-partial").write_text(marker, encoding="utf-8")
     (removal_cut_short / "x-result.json").write_text("{}")
     unmarked = tmp_path / "reports" / ".uat-results.mine"
     unmarked.mkdir()
     (unmarked / "notes.txt").write_text("mine")
     other = tmp_path / "reports" / ".allure-results.x1"
     other.mkdir()
-    (other / ".uatkit-partial").touch()
-    run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+    (other / ".uatkit-partial").write_text(marker, encoding="utf-8")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]) as running:
+        # A folder another command (still running) is building right now.
+        building = tmp_path / "reports" / ".uat-results.b7x9k2q1"
+        building.mkdir()
+        (building / ".uatkit-partial").write_text(f"{socket.gethostname()} {running.pid}\n", encoding="utf-8")
+        foreign = tmp_path / "reports" / ".uat-results.f00dcafe"
+        foreign.mkdir()
+        (foreign / ".uatkit-partial").write_text("another-host 1\n", encoding="utf-8")
+        run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+        running.kill()
     assert not left.exists() and not removal_cut_short.exists()
     assert (unmarked / "notes.txt").read_text() == "mine" and other.is_dir()
+    assert building.is_dir() and foreign.is_dir()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
         ".allure-results.x1",
+        ".uat-results.b7x9k2q1",
+        ".uat-results.f00dcafe",
         ".uat-results.mine",
         "uat-results",
     ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,15 +46,18 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
-#: The file that marks a folder `fresh_folder` is building or throwing away; only such folders are removed.
+#: The file that marks a folder `fresh_folder` is building or throwing away (it holds the host and PID).
 PARTIAL_MARKER = ".uatkit-partial"
+#: Seconds after which a marked folder of another host counts as debris (its PID means nothing here).
+_FOREIGN_AGE = 24 * 3600
 
 
 @contextmanager
 def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
     """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was.
 
-    Folders an interrupted run left beside `final` (`.NAME.XXXX` holding the marker file) are removed first.
+    Folders an interrupted run left beside `final` (`.NAME.XXXX` holding the marker file of a process that
+    is gone) are removed first; a folder another running command is building is left alone.
     """
     if final.exists() and not final.is_dir():
         raise UatkitError(f"{final}: is a file, not a folder; choose another folder")
@@ -65,7 +70,7 @@ def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
     remove_debris(final)
     work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
-        (work / PARTIAL_MARKER).touch()
+        _mark(work)
         os.chmod(work, 0o755)  # mkdtemp's 0700 would hide a shared report from its readers
         yield work
         (work / PARTIAL_MARKER).unlink()
@@ -75,13 +80,13 @@ def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
     if final.exists():
         final.rename(old)
-        (old / PARTIAL_MARKER).touch()
+        _mark(old)
     work.rename(final)
     _remove(old)
 
 
 def debris(final: Path) -> list[Path]:
-    """Return the folders an interrupted `fresh_folder` left beside `final`: named `.NAME.*`, marked."""
+    """Return the folders an interrupted `fresh_folder` left beside `final`: `.NAME.*`, marked, abandoned."""
     if not final.parent.is_dir():
         return []
     prefix = f".{final.name}."
@@ -92,7 +97,33 @@ def debris(final: Path) -> list[Path]:
         and entry.is_dir()
         and not entry.is_symlink()
         and (entry / PARTIAL_MARKER).is_file()
+        and _abandoned(entry / PARTIAL_MARKER)
     )
+
+
+def _mark(folder: Path) -> None:
+    """Mark a folder as built or thrown away by this process: its host and PID."""
+    (folder / PARTIAL_MARKER).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+
+
+def _abandoned(marker: Path) -> bool:
+    """Return True when the process that marked the folder is gone (another host's: after a day)."""
+    try:
+        host, _, pid = marker.read_text(encoding="utf-8").strip().rpartition(" ")
+        age = time.time() - marker.stat().st_mtime
+    except (OSError, UnicodeDecodeError):
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return age > _FOREIGN_AGE
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
 
 
 def remove_debris(final: Path) -> list[Path]:
