@@ -462,3 +462,28 @@ def test_resolve_refuses_what_is_not_a_conflict(tmp_path: Path, db: Path) -> Non
         (state,) = ledger.states({"REQ-101.AC-1": "fp1"})
     assert (resolution.kept, resolution.replaced, resolution.by) == (2, (1,), "Dana")
     assert state.mark_id == 2 and state.status is Status.FAIL and state.history == 2
+
+
+def test_one_evidence_file_named_by_many_rows_is_read_and_stored_once(
+    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    (folder / "shot.png").write_bytes(b"\x89PNG " * 1000)
+    reads: list[Path] = []
+    real = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    marks = [mark(f"REQ-101.AC-{n}", row=n + 2, evidence=("shot.png",)) for n in range(100)]
+    with Ledger.open(db) as ledger:
+        assert ledger.import_pack(pack(folder, marks)).added == 100
+        files = [ledger.evidence_files(stored.id) for stored in ledger.marks()]
+    assert reads.count((folder / "shot.png").resolve()) == 1
+    digest = hashlib.sha256(b"\x89PNG " * 1000).hexdigest()
+    assert files == [[("shot.png", digest)]] * 100
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == 1

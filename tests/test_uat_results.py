@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import socket
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +19,7 @@ from uatkit.config import Config
 from uatkit.model import Case, Mark, Priority, SourceLocation, Status, Story
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
-from uatkit.uat.results import write_uat_results
+from uatkit.uat.results import ResultsNotWritten, write_uat_results
 
 D1 = dt.date(2026, 11, 20)
 MIDNIGHT_MS = int(dt.datetime(2026, 11, 20, tzinfo=dt.UTC).timestamp() * 1000)
@@ -239,3 +243,87 @@ def test_writing_again_replaces_only_earlier_results(tmp_path: Path, config: Con
 def test_defect_ids_split_on_commas_semicolons_and_spaces() -> None:
     assert defect_ids(" BUG-1, BUG-2;BUG-3  BUG-4 ") == ["BUG-1", "BUG-2", "BUG-3", "BUG-4"]
     assert defect_ids("") == []
+
+
+def test_one_evidence_file_named_by_many_marks_is_written_once(tmp_path: Path, config: Config) -> None:
+    folder = tmp_path / "returned"
+    folder.mkdir()
+    shot = b"\x89PNG " + bytes(range(256)) * 400  # ~100 KB
+    (folder / "shot.png").write_bytes(shot)
+    (folder / "same.png").write_bytes(shot)
+    cases = [case(f"REQ-101.AC-{n}", f"Scenario {n}") for n in range(1, 201)]
+    marks = [mark(c.key, evidence=("shot.png", "same.png")) for c in cases]
+    count, results, out = run(tmp_path, config, cases, ("R1-sales", marks))
+    assert count == 200
+    files = list(out.glob("*-attachment.*"))
+    digest = hashlib.sha256(shot).hexdigest()
+    assert [f.name for f in files] == [f"{digest}-attachment.png"]
+    assert files[0].read_bytes() == shot
+    sources = {a["source"] for r in results.values() for a in r["attachments"]}
+    names = sorted({a["name"] for r in results.values() for a in r["attachments"]})
+    assert sources == {files[0].name} and names == ["same.png", "shot.png"]
+    assert sum(p.stat().st_size for p in out.iterdir()) < 2 * len(shot) + 200 * 4096
+
+
+def test_folders_an_interrupted_run_left_are_removed_and_nothing_else(tmp_path: Path, config: Config) -> None:
+    out = tmp_path / "reports" / "uat-results"
+    # A run killed (SIGKILL) while it builds the new folder, as `kill -9` during an import does.
+    killed = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from uatkit.atomic import fresh_folder
+        with fresh_folder(Path({str(out)!r}), lambda _: True) as work:
+            for n in range(50):
+                (work / f"{{n}}-result.json").write_text("{{}}")
+            os.kill(os.getpid(), signal.SIGKILL)
+        """
+    )
+    died = subprocess.run([sys.executable, "-c", killed], check=False)
+    assert died.returncode == -9
+    (left,) = tmp_path.joinpath("reports").glob(".uat-results.*")
+    assert len(list(left.glob("*-result.json"))) == 50
+    marker = (left / ".uatkit-partial").read_text(encoding="utf-8")
+    assert marker.startswith(f"{socket.gethostname()} ")
+    # An old folder whose removal was cut short, marked by the same dead process.
+    removal_cut_short = tmp_path / "reports" / ".uat-results.old-1a2b3c4d"
+    removal_cut_short.mkdir()
+    (removal_cut_short / ".uatkit-partial").write_text(marker, encoding="utf-8")
+    (removal_cut_short / "x-result.json").write_text("{}")
+    unmarked = tmp_path / "reports" / ".uat-results.mine"
+    unmarked.mkdir()
+    (unmarked / "notes.txt").write_text("mine")
+    other = tmp_path / "reports" / ".allure-results.x1"
+    other.mkdir()
+    (other / ".uatkit-partial").write_text(marker, encoding="utf-8")
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]) as running:
+        # A folder another command (still running) is building right now.
+        building = tmp_path / "reports" / ".uat-results.b7x9k2q1"
+        building.mkdir()
+        (building / ".uatkit-partial").write_text(f"{socket.gethostname()} {running.pid}\n", encoding="utf-8")
+        foreign = tmp_path / "reports" / ".uat-results.f00dcafe"
+        foreign.mkdir()
+        (foreign / ".uatkit-partial").write_text("another-host 1\n", encoding="utf-8")
+        run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+        running.kill()
+    assert not left.exists() and not removal_cut_short.exists()
+    assert (unmarked / "notes.txt").read_text() == "mine" and other.is_dir()
+    assert building.is_dir() and foreign.is_dir()
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        ".allure-results.x1",
+        ".uat-results.b7x9k2q1",
+        ".uat-results.f00dcafe",
+        ".uat-results.mine",
+        "uat-results",
+    ]
+    assert not (out / ".uatkit-partial").exists()
+
+
+def test_results_that_cannot_be_written_say_the_marks_are_recorded(tmp_path: Path, config: Config) -> None:
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "uat-results").write_text("a file")
+    with pytest.raises(ResultsNotWritten, match="what was recorded stays in the ledger") as caught:
+        run(tmp_path, config, [case()], ("R1-sales", [mark()]))
+    assert "is a file, not a folder" in str(caught.value)
+    with Ledger.open(tmp_path / "uat.db") as ledger:
+        assert [m.mark.key for m in ledger.marks()] == ["REQ-101.AC-1"]

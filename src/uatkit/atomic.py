@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -44,9 +46,19 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
 
 
+#: The file that marks a folder `fresh_folder` is building or throwing away (it holds the host and PID).
+PARTIAL_MARKER = ".uatkit-partial"
+#: Seconds after which a marked folder of another host counts as debris (its PID means nothing here).
+_FOREIGN_AGE = 24 * 3600
+
+
 @contextmanager
 def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
-    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was."""
+    """Build a folder next to `final`, then put it in place; a failure leaves `final` as it was.
+
+    Folders an interrupted run left beside `final` (`.NAME.XXXX` holding the marker file of a process that
+    is gone) are removed first; a folder another running command is building is left alone.
+    """
     if final.exists() and not final.is_dir():
         raise UatkitError(f"{final}: is a file, not a folder; choose another folder")
     if final.is_dir() and any(final.iterdir()) and not ours(final):
@@ -55,15 +67,83 @@ def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
             "choose another folder or empty it"
         )
     final.parent.mkdir(parents=True, exist_ok=True)
+    remove_debris(final)
     work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
+        _mark(work)
         os.chmod(work, 0o755)  # mkdtemp's 0700 would hide a shared report from its readers
         yield work
+        (work / PARTIAL_MARKER).unlink()
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        _remove(work)
         raise
     old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
     if final.exists():
         final.rename(old)
+        _mark(old)
     work.rename(final)
-    shutil.rmtree(old, ignore_errors=True)
+    _remove(old)
+
+
+def debris(final: Path) -> list[Path]:
+    """Return the folders an interrupted `fresh_folder` left beside `final`: `.NAME.*`, marked, abandoned."""
+    if not final.parent.is_dir():
+        return []
+    prefix = f".{final.name}."
+    return sorted(
+        entry
+        for entry in final.parent.iterdir()
+        if entry.name.startswith(prefix)
+        and entry.is_dir()
+        and not entry.is_symlink()
+        and (entry / PARTIAL_MARKER).is_file()
+        and _abandoned(entry / PARTIAL_MARKER)
+    )
+
+
+def _mark(folder: Path) -> None:
+    """Mark a folder as built or thrown away by this process: its host and PID."""
+    (folder / PARTIAL_MARKER).write_text(f"{socket.gethostname()} {os.getpid()}\n", encoding="utf-8")
+
+
+def _abandoned(marker: Path) -> bool:
+    """Return True when the process that marked the folder is gone (another host's: after a day)."""
+    try:
+        host, _, pid = marker.read_text(encoding="utf-8").strip().rpartition(" ")
+        age = time.time() - marker.stat().st_mtime
+    except (OSError, UnicodeDecodeError):
+        return False
+    if host != socket.gethostname() or not pid.isdigit():
+        return age > _FOREIGN_AGE
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError):
+        return False
+    return False
+
+
+def remove_debris(final: Path) -> list[Path]:
+    """Remove what `debris` finds; return the folders removed."""
+    found = debris(final)
+    for folder in found:
+        _remove(folder)
+    return found
+
+
+def _remove(folder: Path) -> None:
+    """Remove a folder, its marker last, so a removal cut short is still recognised as ours next time."""
+    if not folder.is_dir():
+        return
+    for entry in folder.iterdir():
+        if entry.name == PARTIAL_MARKER:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    (folder / PARTIAL_MARKER).unlink(missing_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)

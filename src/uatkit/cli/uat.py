@@ -1,4 +1,4 @@
-"""`uatkit uat`: export UAT packs, import the returned ones, accept one on trust, show progress."""
+"""`uatkit uat`: export UAT packs, import the returned ones, accept one on trust, show progress, back up."""
 
 from __future__ import annotations
 
@@ -211,7 +211,10 @@ def _show_import(loaded: Project, run: ImportRun) -> None:
                 markup=False,
             )
     results = loaded.relative(loaded.uat_results)
-    out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
+    if run.results_error:
+        err.print(f"error: {run.results_error}", markup=False)
+    else:
+        out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
     if run.failed:
         raise typer.Exit(EXIT_INPUT)
 
@@ -358,6 +361,46 @@ def resolve(
         markup=False,
     )
     out.print(f"{written} UAT result(s) for Allure in {loaded.relative(loaded.uat_results)}", markup=False)
+
+
+@uat_app.command()
+def backup(
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--to", help="Where to write the copy (default: beside the ledger, uat.db.backup-<time>)."
+        ),
+    ] = None,
+    project: ProjectOption = None,
+) -> None:
+    """Copy the ledger with SQLite's online backup API, safe while other commands use it; check the copy.
+
+    Prints the copy's path, size and SQLite's integrity check of it; exits 2 when the check fails. A copy
+    is also written before each schema migration (uat.db.bak-<schema>-<time>, the newest 3 kept).
+
+    Example: uatkit uat backup --to /mnt/backups/uat-2026-12-02.db
+    """
+    from uatkit.uat.ledger import Ledger
+
+    with user_errors():
+        loaded = project_for(project)
+        if not loaded.ledger_path.exists():
+            raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
+        if to is not None and to.is_dir():
+            to = to / f"{loaded.ledger_path.name}.backup"
+        with Ledger.open(loaded.ledger_path) as ledger:
+            made = ledger.backup(to)
+    out.print(
+        f"backed up {loaded.relative(loaded.ledger_path)} to {made.path} ({made.size:,} bytes); "
+        f"integrity check: {made.integrity}",
+        markup=False,
+    )
+    if not made.ok:
+        err.print(
+            f"error: the copy {made.path} failed its integrity check; the ledger may be damaged",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INPUT)
 
 
 _HEADERS = {"executed": "done", "executed_pct": "%", "na": "N/A", "signoff": "sign-off"}

@@ -27,7 +27,7 @@ from uatkit.uat.ledger_seals import Trust
 from uatkit.uat.pack import ReadPack
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
-from uatkit.uat.results import write_uat_results
+from uatkit.uat.results import ResultsNotWritten, write_uat_results
 from uatkit.uat.signing import Seal
 
 
@@ -149,11 +149,13 @@ class ImportRun:
     refused: list[ReadPack] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     results_written: int = 0
+    #: Why the UAT results could not be written after the marks were recorded; "" when they were.
+    results_error: str = ""
 
     @property
     def failed(self) -> bool:
-        """Return True when any file could not be imported."""
-        return bool(self.refused)
+        """Return True when any file could not be imported, or the UAT results not written."""
+        return bool(self.refused) or bool(self.results_error)
 
 
 def import_packs(
@@ -185,7 +187,12 @@ def import_packs(
             if progress:
                 progress(read.path)
         states = ledger.states(current)
-        run.results_written = write_uat_results(project.config, cases, states, ledger, project.uat_results)
+        try:
+            run.results_written = write_uat_results(
+                project.config, cases, states, ledger, project.uat_results
+            )
+        except ResultsNotWritten as exc:
+            run.results_error = str(exc)
     return run
 
 

@@ -14,6 +14,7 @@ from types import TracebackType
 
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
+from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, restore_advice
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_schema import (
     CaseState,
@@ -26,12 +27,14 @@ from uatkit.uat.ledger_schema import (
     current_mark,
     date_key,
     migrate,
+    missing_tables,
     says,
 )
 from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 __all__ = [
+    "Backup",
     "CaseState",
     "ImportOutcome",
     "Ledger",
@@ -45,6 +48,10 @@ __all__ = [
 ]
 
 
+#: How long a write waits for another process's write to the ledger, in seconds.
+BUSY_WAIT = 5.0
+
+
 class Ledger:
     """The ledger of UAT marks; use it as a context manager so the connection is closed.
 
@@ -52,30 +59,50 @@ class Ledger:
     (`mark_events`), and which mark is current is computed from the marks and their events (`case_states`).
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self._conn = conn
+        self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
-        """Open (creating it and its folders if needed) the ledger at `path`, migrated to this schema."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: every write below runs in an explicit BEGIN IMMEDIATE … COMMIT.
-        conn = sqlite3.connect(path, isolation_level=None)
+    def open(cls, path: Path, *, wait: float = BUSY_WAIT) -> Ledger:
+        """Open (creating it and its folders if needed) the ledger at `path`, migrated to this schema.
+
+        A write waits up to `wait` seconds for another process's write to finish. SQLite faults, here and
+        in the `with` block, become one `UatkitError` line saying what to do (`ledger_backup.fault`).
+        """
+        if path.is_dir():
+            raise fault(sqlite3.OperationalError("unable to open database file"), path)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UatkitError(
+                f"{path}: cannot create the ledger's folder ({exc.strerror or exc}); a part of the path "
+                "may be a file, or the disk read-only: choose another place with [tool.uatkit.uat] ledger"
+            ) from None
+        conn: sqlite3.Connection | None = None
+        try:
+            # Autocommit mode: every write below runs in an explicit BEGIN IMMEDIATE … COMMIT.
+            conn = sqlite3.connect(path, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000):d}")
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn, path)
+            missing = missing_tables(conn)
+            if missing:
+                raise UatkitError(
+                    f"{path}: the ledger has no table {', '.join(missing)} (its schema says it should); it "
+                    f"was changed outside uatkit: {restore_advice(path)}"
+                )
             conn.row_factory = sqlite3.Row
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise UatkitError(
-                f"{path}: not a uatkit ledger ({exc}); move it away or set [tool.uatkit.uat] ledger"
-            ) from None
+        except sqlite3.Error as exc:
+            if conn is not None:
+                conn.close()
+            raise fault(exc, path) from None
         except BaseException:
-            conn.close()
+            if conn is not None:
+                conn.close()
             raise
-        return cls(conn)
+        return cls(conn, path)
 
     def close(self) -> None:
         """Close the connection."""
@@ -88,6 +115,15 @@ class Ledger:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+        if isinstance(exc, sqlite3.Error):
+            raise fault(exc, self.path) from None
+
+    def backup(self, target: Path | None = None) -> Backup:
+        """Copy the ledger (SQLite's online backup API) to `target` or a file beside it; check the copy."""
+        try:
+            return backup(self._conn, target or default_target(self.path))
+        except sqlite3.Error as exc:
+            raise fault(exc, self.path) from None
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -95,9 +131,17 @@ class Ledger:
         try:
             yield self._conn
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            # SQLite rolls back by itself on some faults (a full disk); a second ROLLBACK would hide it.
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        try:
+            self._conn.execute("COMMIT")
+        except sqlite3.Error:
+            # A failed COMMIT (a full disk) may leave the transaction open; nothing of it may stay.
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
 
     @property
     def seals(self) -> PackSeals:
@@ -288,6 +332,22 @@ class Ledger:
         )
         return [(name, bytes(content)) for name, content in rows]
 
+    def evidence_files(self, mark_id: int) -> list[tuple[str, str]]:
+        """Return a mark's evidence files as (name, SHA-256 of the content), in the tester's order."""
+        rows = self._conn.execute(
+            "SELECT name, sha256 FROM mark_evidence WHERE mark_id = ? ORDER BY position", (mark_id,)
+        )
+        return [(name, digest) for name, digest in rows]
+
+    def evidence_content(self, sha256: str) -> bytes:
+        """Return the content of the evidence file with this SHA-256."""
+        row = self._conn.execute("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise UatkitError(
+                f"{self.path}: the ledger has no evidence file {sha256}; {restore_advice(self.path)}"
+            )
+        return bytes(row[0])
+
     def _upsert_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         old = self._conn.execute(
             "SELECT generated_at FROM packs WHERE pack_id = ?", (info.pack_id,)
@@ -408,8 +468,8 @@ class UatView:
 
 def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
     """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
-    if not path.is_file():
-        return None
+    if not path.exists():
+        return None  # a folder at the path is refused by `Ledger.open`, not taken for no ledger
     with Ledger.open(path) as ledger:
         states = {s.key: s for s in ledger.states(current)}
         packs = tuple(release_packs(ledger.packs(), release))

@@ -88,6 +88,8 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
     before = {key for key, marks in held.items() if _conflict(marks)}
     next_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM marks").fetchone()[0]) + 1
     root = read.folder.resolve()
+    # One screenshot named by a thousand rows is read and held once, not a thousand times.
+    read_once: dict[Path, tuple[str, bytes]] = {}
     plan = Plan()
     for read_mark in executed:
         # The pack's metadata is the authority on which pack and which version of the case this is.
@@ -95,7 +97,7 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
         mark = read_mark
         if read_mark.pack_id != pack or read_mark.fingerprint != fingerprint:
             mark = replace(read_mark, pack_id=pack, fingerprint=fingerprint)
-        files = dict(_evidence_files(root, mark.evidence)) if mark.evidence else {}
+        files = dict(_evidence_files(root, mark.evidence, read_once)) if mark.evidence else {}
         candidates = held.setdefault(mark.key, [])
         same = next((c for c in _by_preference(candidates) if _is_same(mark, files, c)), None)
         if same is not None:
@@ -368,15 +370,19 @@ def _store_evidence(conn: sqlite3.Connection, new: Sequence[_New]) -> None:
             )
 
 
-def _evidence_files(root: Path, names: Sequence[str]) -> Iterator[tuple[str, tuple[str, bytes]]]:
-    """Yield (name, (SHA-256, content)) for each evidence file beside the workbook."""
+def _evidence_files(
+    root: Path, names: Sequence[str], read_once: dict[Path, tuple[str, bytes]]
+) -> Iterator[tuple[str, tuple[str, bytes]]]:
+    """Yield (name, (SHA-256, content)) for each evidence file beside the workbook, reading each file once."""
     for name in names:
         path = (root / name).resolve()
         # The reader checked this already; a link swapped in since must still not leak another file.
         if not path.is_relative_to(root) or not path.is_file():
             continue
-        try:
-            content = path.read_bytes()
-        except OSError:
-            continue  # the reader warned about unreadable evidence; the mark still counts
-        yield name, (hashlib.sha256(content).hexdigest(), content)
+        if path not in read_once:
+            try:
+                content = path.read_bytes()
+            except OSError:
+                continue  # the reader warned about unreadable evidence; the mark still counts
+            read_once[path] = (hashlib.sha256(content).hexdigest(), content)
+        yield name, read_once[path]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from uatkit.errors import UatkitError
 from uatkit.model import Mark, Status
+from uatkit.uat.ledger_backup import backup_before_migration
 from uatkit.uat.pack import PackInfo, PackRow
 
 #: Each entry moves the ledger from user_version n to n + 1; append, never edit a released one.
@@ -182,6 +184,9 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             f"{path}: the ledger was written by a newer uatkit (schema {version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade uatkit"
         )
+    if 0 < version < SCHEMA_VERSION:
+        # A ledger holding marks is copied before its schema changes (SQLite's online backup API).
+        backup_before_migration(conn, path, version)
     for number in range(version, SCHEMA_VERSION):
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -194,6 +199,24 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+
+def missing_tables(conn: sqlite3.Connection) -> list[str]:
+    """Return the tables of this schema a migrated ledger lacks (removed outside uatkit)."""
+    found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return sorted(_schema_tables() - found)
+
+
+@functools.cache
+def _schema_tables() -> frozenset[str]:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(conn, Path(":memory:"))
+        return frozenset(
+            row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        )
+    finally:
+        conn.close()
 
 
 @dataclass(frozen=True)

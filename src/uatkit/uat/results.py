@@ -26,6 +26,7 @@ from uatkit.allure.mapping import (
 from uatkit.atomic import fresh_folder
 from uatkit.cases import numbered
 from uatkit.config import Config
+from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Case, Mark
 from uatkit.uat.ledger import CaseState, Ledger
 
@@ -36,7 +37,28 @@ _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 def write_uat_results(
     config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
 ) -> int:
-    """Replace the Allure results in `out` with one result a marked case; return how many were written."""
+    """Replace the Allure results in `out` with one result a marked case; return how many were written.
+
+    Each evidence file is written once per content (named by its SHA-256), however many marks name it.
+    """
+    try:
+        return _write(config, cases, states, ledger, out)
+    except (UatkitError, OSError) as exc:
+        reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+        raise ResultsNotWritten(
+            f"the UAT results could not be written ({reason}); what was recorded stays in the ledger: "
+            f"make {out} a folder that can be written (or move what is there away) and run "
+            "`uatkit uat import` again to write them"
+        ) from None
+
+
+class ResultsNotWritten(UatkitError):
+    """The ledger was updated, but the UAT results for Allure could not be written."""
+
+
+def _write(
+    config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
+) -> int:
     from allure_commons.logger import AllureFileLogger
 
     def earlier(path: Path) -> bool:
@@ -52,17 +74,20 @@ def write_uat_results(
         # allure-python-commons is untyped; its writer is used through its hook methods only.
         logger: Any = AllureFileLogger(str(work))  # type: ignore[no-untyped-call]
         by_key = {state.key: state for state in states}
+        attached: set[str] = set()
         written = 0
         for case in cases:
             state = by_key.get(case.key)
             if state is None or (state.mark is None and not state.conflict):
                 continue  # Not run: nothing to report
-            logger.report_result(_result(config, case, state, ledger, logger))
+            logger.report_result(_result(config, case, state, ledger, logger, attached))
             written += 1
     return written
 
 
-def _result(config: Config, case: Case, state: CaseState, ledger: Ledger, logger: Any) -> Any:
+def _result(
+    config: Config, case: Case, state: CaseState, ledger: Ledger, logger: Any, attached: set[str]
+) -> Any:
     from allure_commons.model2 import Label, Link, Parameter, StatusDetails, TestResult
 
     marks = state.conflict or ((state.mark,) if state.mark else ())
@@ -106,7 +131,7 @@ def _result(config: Config, case: Case, state: CaseState, ledger: Ledger, logger
         stop=start,
     )
     if state.mark is not None and state.mark_id is not None:
-        result.attachments = _attach(ledger.evidence(state.mark_id), logger)
+        result.attachments = _attach(ledger, ledger.evidence_files(state.mark_id), logger, attached)
     return result
 
 
@@ -173,14 +198,18 @@ def _midnight_ms(date: dt.date | None) -> int | None:
     return int(dt.datetime(date.year, date.month, date.day, tzinfo=dt.UTC).timestamp() * 1000)
 
 
-def _attach(files: Sequence[tuple[str, bytes]], logger: Any) -> list[Any]:
+def _attach(ledger: Ledger, files: Sequence[tuple[str, str]], logger: Any, attached: set[str]) -> list[Any]:
+    """Return a mark's attachments; write each content once (`attached` holds the files written)."""
     from allure_commons.model2 import ATTACHMENT_PATTERN, Attachment
 
     attachments = []
-    for name, content in files:
+    for name, digest in files:
         extension, mime = _kind(name)
-        source = ATTACHMENT_PATTERN.format(prefix=uuid.uuid4(), ext=extension)
-        logger.report_attached_data(body=content, file_name=source)
+        # Content-addressed: a screenshot named by a thousand rows is one file, not a thousand copies.
+        source = ATTACHMENT_PATTERN.format(prefix=digest, ext=extension)
+        if source not in attached:
+            logger.report_attached_data(body=ledger.evidence_content(digest), file_name=source)
+            attached.add(source)
         attachments.append(Attachment(name=name, source=source, type=mime))
     return attachments
 

@@ -1,0 +1,262 @@
+"""Ledger faults as one line of advice, and ledger backups: real SQLite files, locks, damage and folders."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import write
+from tests.test_uat_roundtrip import STORY_EN, fill, invoke, passed, status_json, uat
+from uatkit.cli import app
+from uatkit.errors import UatkitError
+from uatkit.model import Mark, SourceLocation, Status
+from uatkit.uat import ledger_schema
+from uatkit.uat.ledger import Ledger
+from uatkit.uat.ledger_backup import MIGRATION_BACKUPS_KEPT, backups, integrity
+from uatkit.uat.ledger_schema import SCHEMA_VERSION, migrate
+from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+
+GENERATED = dt.datetime(2026, 11, 1, 9, 0, tzinfo=dt.UTC)
+
+
+def read_pack(folder: Path, count: int = 20, name: str = "R1-sales.xlsx") -> ReadPack:
+    """Return a read pack of `count` passed marks, each naming one 4 KB evidence file in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    marks, rows = [], []
+    for n in range(count):
+        (folder / f"shot{n}.png").write_bytes(bytes([n % 256]) * 4096)
+        key = f"REQ-101.AC-{n + 1}"
+        source = SourceLocation(str(folder / name), sheet="Test cases", row=n + 2)
+        marks.append(
+            Mark(key, Status.PASS, "Alice", dt.date(2026, 11, 20), evidence=(f"shot{n}.png",), source=source)
+        )
+        rows.append(PackRow(key, n + 2, "fp"))
+    info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "Demo", GENERATED, commit="abc")
+    return ReadPack(folder / name, f"{name:0>64}"[-64:], info, rows, marks)
+
+
+def dump(path: Path) -> list[str]:
+    """Return the database as SQL text, to compare it before and after."""
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    """Return a ledger holding one imported pack of 20 marks with evidence."""
+    path = tmp_path / "reports" / "uat.db"
+    with Ledger.open(path) as ledger:
+        ledger.import_pack(read_pack(tmp_path / "returned"))
+    return path
+
+
+@pytest.fixture
+def holder(db: Path) -> Iterator[sqlite3.Connection]:
+    """Hold the ledger in an exclusive transaction from a second connection, as another process would."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    yield conn
+    conn.execute("ROLLBACK")
+    conn.close()
+
+
+def test_a_ledger_held_by_another_process_says_wait_and_retry(
+    db: Path, tmp_path: Path, holder: sqlite3.Connection
+) -> None:
+    before = dump(db)
+    with (
+        pytest.raises(UatkitError, match="another uatkit command is using the ledger; wait") as caught,
+        Ledger.open(db, wait=0.05) as ledger,
+    ):
+        ledger.import_pack(read_pack(tmp_path / "other", 3, "R1-other.xlsx"))
+    assert str(caught.value).startswith(f"{db}: ")
+    holder.execute("ROLLBACK")
+    holder.execute("BEGIN")  # the fixture's ROLLBACK ends this one
+    assert dump(db) == before
+    assert integrity(db) == "ok"
+
+
+def test_a_full_disk_at_commit_records_nothing_and_says_free_space(db: Path, tmp_path: Path) -> None:
+    before = dump(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    migrate(conn, db)
+    conn.row_factory = sqlite3.Row
+    # SQLite's own cap on the file's pages gives the same fault (SQLITE_FULL) as a full disk.
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.execute(f"PRAGMA max_page_count = {pages + 2}")
+    with (
+        pytest.raises(UatkitError, match="the disk is full; nothing of the last change was recorded; free"),
+        Ledger(conn, db) as ledger,
+    ):
+        ledger.import_pack(read_pack(tmp_path / "more", 40, "R1-more.xlsx"))
+    assert dump(db) == before
+    assert integrity(db) == "ok"
+
+
+def damage(path: Path, how: str) -> None:
+    """Damage a ledger file as a disk or a copy gone wrong does: cut short, or pages overwritten."""
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 3])
+    else:
+        page = 4096
+        path.write_bytes(data[: page * 2] + b"\xa5" * (len(data) - page * 2))
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbled"])
+def test_damaged_pages_say_restore_from_the_newest_backup(db: Path, how: str) -> None:
+    with Ledger.open(db) as ledger:
+        older = ledger.backup()
+        newest = ledger.backup()
+    assert older.ok and newest.ok and newest.path != older.path
+    damage(db, how)
+    with pytest.raises(UatkitError, match="the ledger is damaged") as caught, Ledger.open(db) as ledger:
+        ledger.marks()
+        ledger.state()
+    message = str(caught.value)
+    assert f"restore it from the backup {newest.path} " in message and "\n" not in message
+    assert "move it away" not in message
+
+
+def test_a_missing_table_names_it_and_says_restore(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE mark_events")
+    with pytest.raises(UatkitError, match="has no table mark_events") as caught:
+        Ledger.open(db)
+    assert "no backup of it was found beside it" in str(caught.value)
+    assert str(caught.value).startswith(f"{db}: ")
+
+
+def test_a_folder_at_the_ledger_path_is_named_a_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "reports" / "uat.db"
+    (folder / "inside").mkdir(parents=True)
+    with pytest.raises(UatkitError, match="is a folder, not the ledger; remove or rename it"):
+        Ledger.open(folder)
+    assert (folder / "inside").is_dir()
+
+
+def test_a_folder_that_cannot_be_written_is_not_called_another_file(tmp_path: Path) -> None:
+    # Tests run as root, where chmod does not stop a write; /proc refuses new files to root too.
+    with pytest.raises(UatkitError, match="check that its folder /proc exists and can be written") as caught:
+        Ledger.open(Path("/proc/uatkit-test-ledger.db"))
+    assert "move it away" not in str(caught.value) and "not a uatkit ledger" not in str(caught.value)
+    under_a_file = tmp_path / "reports"
+    under_a_file.write_text("a file where the reports folder should be")
+    with pytest.raises(UatkitError, match="cannot create the ledger's folder"):
+        Ledger.open(under_a_file / "uat.db")
+    assert under_a_file.read_text() == "a file where the reports folder should be"
+
+
+def old_ledger(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Write a ledger at the schema before this one, holding a pack."""
+    with monkeypatch.context() as patched:
+        patched.setattr(ledger_schema, "SCHEMA_VERSION", SCHEMA_VERSION - 1)
+        conn = sqlite3.connect(path, isolation_level=None)
+        migrate(conn, path)
+        conn.execute(
+            "INSERT INTO packs (pack_id, release, group_name, owner, language, project, generated_at,"
+            " commit_sha) VALUES ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo',"
+            " '2026-11-01T09:00:00+00:00', 'abc')"
+        )
+        conn.close()
+
+
+def test_a_migration_is_preceded_by_a_backup_and_the_newest_few_are_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "uat.db"
+    for _ in range(MIGRATION_BACKUPS_KEPT + 2):
+        for leftover in tmp_path.glob("uat.db*"):
+            if ".bak-" not in leftover.name:
+                leftover.unlink()
+        old_ledger(path, monkeypatch)
+        with Ledger.open(path) as ledger:
+            assert [p.pack_id for p in ledger.packs()] == ["R1-sales"]
+    kept = backups(path)
+    assert len(kept) == MIGRATION_BACKUPS_KEPT
+    assert all(p.name.startswith(f"uat.db.bak-{SCHEMA_VERSION - 1}-") for p in kept)
+    copy = sqlite3.connect(kept[0])
+    try:
+        assert copy.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+        assert copy.execute("SELECT pack_id FROM packs").fetchall() == [("R1-sales",)]
+    finally:
+        copy.close()
+    assert integrity(kept[0]) == "ok"
+
+
+def test_a_new_ledger_is_not_backed_up(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "uat.db"):
+        pass
+    assert backups(tmp_path / "uat.db") == []
+
+
+runner = CliRunner()
+
+
+def test_uat_backup_prints_the_copy_its_size_and_integrity(project: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["uat", "backup", "--project", str(project)])
+    assert result.exit_code == 2 and "nothing to back up yet" in result.output
+    ledger = project / "reports" / "uat.db"
+    with Ledger.open(ledger) as opened:
+        opened.import_pack(read_pack(tmp_path / "returned", 5))
+    target = tmp_path / "copies" / "uat-copy.db"
+    result = runner.invoke(app, ["uat", "backup", "--project", str(project), "--to", str(target)])
+    assert result.exit_code == 0, result.output
+    size = target.stat().st_size
+    assert f"to {target} ({size:,} bytes); integrity check: ok" in result.output
+    assert dump(target) == dump(ledger)
+    beside = runner.invoke(app, ["uat", "backup", "--project", str(project)])
+    assert beside.exit_code == 0, beside.output
+    (made,) = backups(ledger)
+    assert made.name.startswith("uat.db.backup-") and str(made) in beside.output
+    assert dump(made) == dump(ledger)
+
+
+def test_uat_backup_of_a_damaged_ledger_is_one_line(project: Path, tmp_path: Path) -> None:
+    ledger = project / "reports" / "uat.db"
+    with Ledger.open(ledger) as opened:
+        opened.import_pack(read_pack(tmp_path / "returned", 20))
+        earlier = opened.backup()
+    damage(ledger, "truncated")
+    result = runner.invoke(app, ["uat", "backup", "--project", str(project)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: {ledger}: the ledger is damaged (database disk image is malformed); restore it from the "
+        f"backup {earlier.path} (copy it over uat.db and remove uat.db-wal and uat.db-shm), then import the "
+        "packs returned since\n"
+    )
+    assert backups(ledger) == [earlier.path]  # no half-made copy is left beside it
+
+
+@pytest.fixture
+def uat_project(project: Path) -> Path:
+    """Return a project with one story, its features generated."""
+    write(project / "stories" / "REQ-1.md", STORY_EN)
+    invoke(project, "generate")
+    return project
+
+
+def test_results_folder_being_a_file_records_the_marks_then_says_so(uat_project: Path) -> None:
+    uat(uat_project, "export", "--release", "R1")
+    sales = uat_project / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-1": passed()})
+    (uat_project / "reports").mkdir(exist_ok=True)
+    (uat_project / "reports" / "uat-results").write_text("not a folder")
+    result = uat(uat_project, "import", str(sales), code=2)
+    assert "R1-sales" in result.stdout and "imported" in result.stdout
+    assert "error: the UAT results could not be written" in result.stderr
+    assert "is a file, not a folder" in result.stderr and "import` again" in result.stderr
+    assert "Traceback" not in result.output
+    assert status_json(uat_project)["total"]["executed"] == 1
+    (uat_project / "reports" / "uat-results").unlink()
+    again = uat(uat_project, "import", str(sales))
+    assert "1 UAT result(s) for Allure" in again.stdout
+    assert status_json(uat_project)["total"]["executed"] == 1
