@@ -323,7 +323,7 @@ def find_config(start: Path) -> Config | None:
         # Most pyproject.toml files on the way up belong to other tools: skip them unparsed.
         if b"uatkit" not in raw:
             continue
-        ours = b"tool.uatkit" in raw
+        ours = b"tool.uatkit" in raw or _OURS.search(raw) is not None
         try:
             text = raw.decode("utf-8")
             data = _parse_toml(text)
@@ -333,17 +333,16 @@ def find_config(start: Path) -> Config | None:
             continue
         except tomllib.TOMLDecodeError as exc:
             if ours:
-                raise _refused(
-                    candidate,
-                    _error_line(exc, text),
-                    f"the file is not valid TOML: {exc}",
-                    "fix the TOML syntax at this line or just before it",
-                ) from None
+                raise _malformed(candidate, exc, text) from None
             continue
         tool = data.get("tool")
         if isinstance(tool, dict) and "uatkit" in tool:
             return parse_config(tool["uatkit"], root=folder, origin=str(candidate), text=text)
     return None
+
+
+#: A `[tool.uatkit]` table however it is spaced or quoted, or a `uatkit` key of a `[tool]` table.
+_OURS = re.compile(rb"""(?m)^[ \t]*(?:\[[ \t]*tool[ \t]*\.[ \t]*["']?uatkit\b|uatkit[ \t]*[.=])""")
 
 
 def load_config(start: Path | None = None) -> Config:
@@ -360,14 +359,24 @@ def _parse_toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _error_line(exc: ValueError, text: str) -> int | None:
-    # tomllib names the line only inside its message until Python 3.14.
-    line = getattr(exc, "lineno", None)
-    if isinstance(line, int):
-        return line
-    if match := re.search(r"at line (\d+)", str(exc)):
-        return int(match.group(1))
-    return text.count("\n") + 1 if "end of document" in str(exc) else None
+def _malformed(path: Path, exc: ValueError, text: str) -> InputError:
+    """Return the refusal of a file tomllib cannot parse: its line, its column and tomllib's reason."""
+    reason = str(exc)
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if match := re.search(r" \(at line (\d+), column (\d+)\)", reason):
+        line, column = int(match.group(1)), int(match.group(2))
+        reason = reason[: match.start()] + reason[match.end() :]
+    elif " (at end of document)" in reason:
+        line = text.count("\n") + 1
+        column = len(text) - text.rfind("\n")
+        reason = reason.replace(" (at end of document)", " at the end of the file")
+    where = f" at column {column}" if isinstance(column, int) else ""
+    return _refused(
+        path,
+        line if isinstance(line, int) else None,
+        f"the file is not valid TOML{where}: {reason}",
+        "fix the TOML syntax there or just before it",
+    )
 
 
 def _refused(path: Path, line: int | None, message: str, hint: str) -> InputError:
