@@ -9,6 +9,7 @@ shipped as `uatkit.schema.json` (`python -m uatkit.config > src/uatkit/uatkit.sc
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import difflib
 import inspect
 import json
@@ -109,6 +110,26 @@ class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     ] = ("Story",)
 
 
+class UatChecksConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """What a returned pack's evidence and dates may be beyond their form (`[tool.uatkit.uat.checks]`)."""
+
+    evidence_max_mb: Annotated[
+        int, Meta(ge=1), _about("The largest evidence file a mark may name, in MB (1,000,000 bytes).")
+    ] = 50
+    earliest_date: Annotated[
+        dt.date,
+        _about(
+            "The earliest test or sign-off date accepted (an earlier one is a typing mistake).",
+            allowed="a date, e.g. 2000-01-01",
+        ),
+    ] = dt.date(2000, 1, 1)
+
+    @property
+    def evidence_max_bytes(self) -> int:
+        """Return the evidence size limit in bytes."""
+        return self.evidence_max_mb * 1_000_000
+
+
 class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Where UAT packs, the ledger and UAT results live, and which scenarios a pack holds."""
 
@@ -133,6 +154,9 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     project_name: Annotated[
         str, _about("The project's name on packs, the matrix and the sign-off (default: the folder's).")
     ] = ""
+    checks: Annotated[UatChecksConfig, _about("What returned packs' evidence and dates may be.")] = (
+        msgspec.field(default_factory=UatChecksConfig)
+    )
 
 
 # A dataclass rather than a Struct: gates are built positionally and turned into JSON with

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.cases import select_cases
+from uatkit.config import Config, UatChecksConfig
 from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import PackGrouping, PackLanguage
 from uatkit.project import Project
@@ -77,7 +78,7 @@ def export_packs(
             mark_ids=ids,
         )
         kept = _keep_unimported(
-            planned, ledger, current, force, project.ledger_path.parent / "replaced-packs"
+            planned, ledger, current, force, project.ledger_path.parent / "replaced-packs", project.config
         )
         seals = ledger.seals
         for signed in write_packs(planned, password, progress, seals.key()):
@@ -94,6 +95,7 @@ def _keep_unimported(
     current: Mapping[str, str],
     force: bool,
     keep_in: Path,
+    config: Config,
 ) -> list[Path]:
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
     at_risk: list[tuple[Path, int]] = []
@@ -101,7 +103,7 @@ def _keep_unimported(
         if pack.path.exists():
             # The rules of an import decide what is new: a carried row read back without its evidence
             # file, or with a text cut to fit its cell, is a mark the ledger holds.
-            read = read_pack(pack.path, current)
+            read = read_pack(pack.path, current, config.uat.checks)
             unsaved = ledger.unrecorded(read) if read.ok else []
             if unsaved or not read.ok:
                 at_risk.append((pack.path, len(unsaved)))
@@ -152,7 +154,7 @@ def import_packs(
     run = ImportRun()
     with Ledger.open(project.ledger_path) as ledger:
         seals = ledger.seals
-        for read in read_packs(files, current):
+        for read in read_packs(files, current, project.config.uat.checks):
             # The signature is checked before anything is recorded; a file imported before, byte for
             # byte, adds nothing and is reported as such.
             if read.info is not None and not ledger.is_imported(read.sha256):
@@ -191,7 +193,7 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
         missing = "--by NAME" if not by else "--reason TEXT"
         raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
     with Ledger.open(project.ledger_path) as ledger:
-        read = read_pack(path, project.fingerprints)
+        read = read_pack(path, project.fingerprints, project.config.uat.checks)
         if not read.ok:
             raise InputError(read.errors)
         seals = ledger.seals
@@ -207,11 +209,13 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
     return trust, import_packs(project, [path])
 
 
-def read_packs(files: Sequence[Path], current: Mapping[str, str]) -> Iterator[ReadPack]:
+def read_packs(
+    files: Sequence[Path], current: Mapping[str, str], rules: UatChecksConfig | None = None
+) -> Iterator[ReadPack]:
     """Yield each file read and checked, in order."""
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
     for path in files:
-        yield read_pack(path, current)
+        yield read_pack(path, current, rules)
 
 
 def uat_progress(project: Project) -> Progress:

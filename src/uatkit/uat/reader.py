@@ -17,12 +17,13 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from uatkit.config import UatChecksConfig
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import Decision, SignOff, SourceLocation
 from uatkit.stories.excel import Cell, text_of
 from uatkit.uat import layout
 from uatkit.uat.checks import Expected, Sheet, check_cases
-from uatkit.uat.dates import parse_date
+from uatkit.uat.dates import out_of_range, parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -65,7 +66,9 @@ def _is_lock_file(path: Path) -> bool:
     return path.name.startswith(("~$", ".~lock"))
 
 
-def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
+def read_pack(
+    path: Path, current: Mapping[str, str] | None = None, rules: UatChecksConfig | None = None
+) -> ReadPack:
     """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints."""
     display = str(path)
     try:
@@ -80,7 +83,7 @@ def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
     paused = gc.isenabled()
     gc.disable()
     try:
-        _read(data, display, current, result)
+        _read(data, display, current, result, rules or UatChecksConfig())
     except _FileProblem as exc:
         result.info, result.rows, result.marks, result.signoff = None, [], [], None
         result.errors, result.warnings = [exc.problem], []
@@ -90,7 +93,13 @@ def read_pack(path: Path, current: Mapping[str, str] | None = None) -> ReadPack:
     return result
 
 
-def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: ReadPack) -> None:
+def _read(
+    data: bytes,
+    display: str,
+    current: Mapping[str, str] | None,
+    result: ReadPack,
+    rules: UatChecksConfig,
+) -> None:
     """Fill `result` from the workbook's bytes; raise _FileProblem when it is not a readable pack."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -117,11 +126,11 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
     result.rows = list(expected.rows.values())
     result.key_id, result.signature = _seal(meta)
     today = dt.date.today()
-    check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result)
+    check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result, rules)
     if signoff is None:
         result.warnings.append(Problem(where, "the pack has no Sign-off sheet; it is read as not signed off"))
     else:
-        _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, result)
+        _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, rules.earliest_date, result)
 
 
 def _sniff(data: bytes, where: SourceLocation) -> None:
@@ -280,7 +289,12 @@ def _int(value: Cell) -> int:
 
 
 def _read_signoff(
-    cells: list[list[Cell]], sheet: Sheet, info: PackInfo, today: dt.date, out: ReadPack
+    cells: list[list[Cell]],
+    sheet: Sheet,
+    info: PackInfo,
+    today: dt.date,
+    earliest: dt.date,
+    out: ReadPack,
 ) -> None:
     """Set `out.signoff` from the Sign-off sheet; append its problems."""
     language = info.language
@@ -312,8 +326,8 @@ def _read_signoff(
         date = parse_date(value["date"])
     except ValueError as exc:
         error("date", str(exc))
-    if date is not None and date > today:
-        error("date", f"{date.isoformat()} is in the future; enter the day of the sign-off")
+    if date is not None and (wrong := out_of_range(date, today, earliest)):
+        error("date", f"{wrong}; enter the day of the sign-off")
     if text["decision"]:
         for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
             if not text[key]:
