@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -273,6 +274,21 @@ def test_malformed_toml_of_a_uatkit_table_however_written_says_line_and_column(
     assert expected in result.output
     assert "no uatkit project" not in result.output and "Traceback" not in result.output
     assert result.output.count("not valid TOML") == 1
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_pyproject_toml_that_is_no_file_is_named_instead_of_no_project(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "pyproject.toml"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)  # reading it would wait forever: it is never opened
+    result = runner.invoke(app, ["stories", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{target}: cannot be read (it is not a regular file), so no [tool.uatkit] table was found" in (
+        result.output
+    )
+    assert "no uatkit project" not in result.output and "Traceback" not in result.output
 
 
 def test_malformed_toml_of_another_tool_is_passed_by(tmp_path: Path) -> None:

@@ -113,8 +113,11 @@ class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
 class UatChecksConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """What a returned pack's evidence and dates may be beyond their form (`[tool.uatkit.uat.checks]`)."""
 
+    #: At most SQLite's largest value (1,000,000,000 bytes): the ledger keeps each file's content.
     evidence_max_mb: Annotated[
-        int, Meta(ge=1), _about("The largest evidence file a mark may name, in MB (1,000,000 bytes).")
+        int,
+        Meta(ge=1, le=1000),
+        _about("The largest evidence file a mark may name, in MB (1,000,000 bytes).", allowed="1 to 1000"),
     ] = 50
     earliest_date: Annotated[
         dt.date,
@@ -338,11 +341,18 @@ def find_config(start: Path) -> Config | None:
     import tomllib
 
     start = start.resolve()
+    unreadable: InputError | None = None
     for folder in [start, *start.parents] if start.is_dir() else start.parents:
         candidate = folder / "pyproject.toml"
         try:
+            # A FIFO or a folder of that name is no file to read (reading a FIFO would wait forever).
+            if not candidate.is_file():
+                if candidate.exists():
+                    unreadable = unreadable or _unread(candidate, "it is not a regular file")
+                continue
             raw = candidate.read_bytes()
-        except OSError:
+        except OSError as exc:
+            unreadable = unreadable or _unread(candidate, exc.strerror or str(exc))
             continue
         # Most pyproject.toml files on the way up belong to other tools: skip them unparsed.
         if b"uatkit" not in raw:
@@ -362,7 +372,19 @@ def find_config(start: Path) -> Config | None:
         tool = data.get("tool")
         if isinstance(tool, dict) and "uatkit" in tool:
             return parse_config(tool["uatkit"], root=folder, origin=str(candidate), text=text)
+    # Said only when no project is found: it may have been the project's file.
+    if unreadable is not None:
+        raise unreadable
     return None
+
+
+def _unread(path: Path, reason: str) -> InputError:
+    return _refused(
+        path,
+        None,
+        f"cannot be read ({reason}), so no [tool.uatkit] table was found",
+        "make it a readable file, or pass --project DIR",
+    )
 
 
 #: A `[tool.uatkit]` table however it is spaced or quoted, or a `uatkit` key of a `[tool]` table.
