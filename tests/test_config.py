@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import subprocess
 import sys
@@ -246,8 +247,47 @@ def test_malformed_toml_that_mentions_tool_uatkit_is_an_error_with_its_line(tmp_
     pyproject = configured(tmp_path, '[tool.uatkit]\nstories = ["stories"\nfeatures = "f"\n')
     result = runner.invoke(app, ["stories", "--project", str(tmp_path)])
     assert result.exit_code == 2
-    assert f"{pyproject}:3: the file is not valid TOML: " in result.output
-    assert "(fix the TOML syntax at this line or just before it)" in result.output
+    assert f"{pyproject}:3: the file is not valid TOML at column 1: Unclosed array" in result.output
+    assert "(at line" not in result.output
+    assert "(fix the TOML syntax there or just before it)" in result.output
+    assert "no uatkit project" not in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "reason"),
+    [
+        ('[tool . uatkit]\nstories = "s"\nfeatures = \n', 3, 12, "Invalid value"),
+        ('[tool]\nuatkit = { stories = "s"\n', 2, 25, "Unclosed inline table"),
+        ("[tool.'uatkit']\nstories = [\n", 3, 1, "Invalid value at the end of the file"),
+        ('[tool.uatkit]\nstories = "s\n', 2, 13, "Illegal character '\\n'"),
+    ],
+    ids=["spaced-header", "tool-table-key", "quoted-header-end-of-file", "unclosed-string"],
+)
+def test_malformed_toml_of_a_uatkit_table_however_written_says_line_and_column(
+    tmp_path: Path, text: str, line: int, column: int, reason: str
+) -> None:
+    write(tmp_path / "pyproject.toml", text)
+    result = runner.invoke(app, ["stories", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    expected = f"{tmp_path / 'pyproject.toml'}:{line}: the file is not valid TOML at column {column}: "
+    expected += reason
+    assert expected in result.output
+    assert "no uatkit project" not in result.output and "Traceback" not in result.output
+    assert result.output.count("not valid TOML") == 1
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_pyproject_toml_that_is_no_file_is_named_instead_of_no_project(tmp_path: Path, kind: str) -> None:
+    target = tmp_path / "pyproject.toml"
+    if kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)  # reading it would wait forever: it is never opened
+    result = runner.invoke(app, ["stories", "--project", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{target}: cannot be read (it is not a regular file), so no [tool.uatkit] table was found" in (
+        result.output
+    )
     assert "no uatkit project" not in result.output and "Traceback" not in result.output
 
 

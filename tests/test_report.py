@@ -356,3 +356,44 @@ def test_defect_ids_from_spreadsheets_never_become_script_links() -> None:
 
     links = case_links(Config(root=Path(".")), "", ["DEF-1", "javascript:alert(1)", "https://bugs.example/2"])
     assert [url for url, _name, _kind in links] == ["DEF-1", "https://bugs.example/2"]
+
+
+def write_deep_results(folder: Path) -> list[str]:
+    """Write two results nested too deep: a bare 100,000-deep list and a result whose steps nest 300 deep."""
+    (folder / "bomb-result.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    top: dict[str, Any] = {"uuid": "u", "historyId": "deep", "status": "passed", "steps": []}
+    node = top
+    for _ in range(300):
+        node["steps"].append(child := {"name": "step", "steps": []})
+        node = child
+    (folder / "steps-result.json").write_text(json.dumps(top), encoding="utf-8")
+    return ["bomb-result.json", "steps-result.json"]
+
+
+def test_results_nested_too_deep_are_named_as_malformed_by_the_reader_and_merge(tmp_path: Path) -> None:
+    folder = tmp_path / "results"
+    result(folder, "h1", "passed")
+    names = write_deep_results(folder)
+    records, problems = read_results([folder])
+    assert [r.history_id for r in records] == ["h1"]
+    assert sorted(p.location.path.rpartition("/")[2] for p in problems) == names
+    assert all("nests objects and lists more than 200 deep" in p.message for p in problems)
+    summary = merge_results([folder], tmp_path / "merged", {}, None)
+    assert sorted(Path(p.location.path).name for p in summary.problems) == names
+
+
+@needs_allure
+def test_trace_signoff_and_report_name_a_result_nested_too_deep(project: Path) -> None:
+    uat_project(project)
+    names = write_deep_results(project / "reports" / "allure-results")
+    outputs = {}
+    for command, code in (("trace", 0), ("signoff", 1), ("report", 0)):
+        args = [command, "-C", str(project), *(["--no-write"] if command != "report" else [])]
+        done = runner.invoke(app, args)
+        assert done.exit_code == code, (command, done.output)
+        assert "Traceback" not in done.output and "RecursionError" not in done.output
+        outputs[command] = done.output
+    for command in ("trace", "signoff", "report"):
+        for name in names:
+            line = f"{name}: not an Allure result: it nests objects and lists more than 200 deep"
+            assert outputs[command].count(line) == 1, (command, outputs[command])

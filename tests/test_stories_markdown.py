@@ -120,6 +120,41 @@ def test_cli_reports_problems_with_exit_2_and_no_traceback(project: Path) -> Non
     assert not (project / "features").exists()
 
 
+def alias_bomb(levels: int = 9) -> str:
+    """Return the classic "billion laughs" YAML: each level names the one before it nine times."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, levels + 1):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]")
+    return "\n".join(lines)
+
+
+def test_an_alias_bomb_in_front_matter_is_refused_at_its_line(project: Path) -> None:
+    story = f"---\nid: REQ-1\nmodule: Sales\n{alias_bomb()}\n---\n# One\n"
+    write(project / "stories" / "bomb.md", story)
+    result = CliRunner().invoke(app, ["generate", "--project", str(project)])
+    assert result.exit_code == 2
+    assert result.output.count("stories/bomb.md:") == 1, result.output
+    assert "stories/bomb.md:4: the front matter uses a YAML anchor or alias (& or *)" in result.output
+    assert "Traceback" not in result.output and "MemoryError" not in result.output
+    assert not (project / "features").exists()
+
+
+def test_a_plain_alias_is_refused_where_it_is_written(project: Path, config: Config) -> None:
+    write(project / "stories" / "one.md", "---\nid: REQ-1\nmodule: Sales\nowner: *someone\n---\n# One\n")
+    assert problems(config) == [
+        "stories/one.md:4: the front matter uses a YAML anchor or alias (& or *) "
+        "(write each value out in full)"
+    ]
+
+
+def test_front_matter_over_the_size_limit_is_refused_unread(project: Path, config: Config) -> None:
+    filler = "".join(f"# {'x' * 70}\n" for _ in range(1000))  # 73 KB of YAML comments
+    write(project / "stories" / "big.md", f"---\nid: REQ-1\nmodule: Sales\n{filler}---\n# Big\n")
+    (found,) = problems(config)
+    assert found.startswith("stories/big.md:2: the front matter is 73,")
+    assert "over the limit of 65,536" in found
+
+
 def test_readme_and_lock_files_are_not_stories(project: Path, config: Config) -> None:
     write(project / "stories" / "README.md", "# About these stories\n")
     write(project / "stories" / "~$backlog.xlsx", "lock")

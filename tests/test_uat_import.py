@@ -425,8 +425,8 @@ def test_warnings_alone_leave_the_pack_importable(pack: Path) -> None:
             f"B8: 'tomorrow' is not a date uatkit can read; write it as {ACCEPTED_FORMS}",
         ),
         (
-            {"B5": "Accepted", "B7": "Dee", "B8": dt.date.today() + dt.timedelta(days=1)},
-            f"B8: {dt.date.today() + dt.timedelta(days=1)} is in the future; enter the day of the sign-off",
+            {"B5": "Accepted", "B7": "Dee", "B8": dt.date.today() + dt.timedelta(days=2)},
+            f"B8: {dt.date.today() + dt.timedelta(days=2)} is in the future; enter the day of the sign-off",
         ),
     ],
 )

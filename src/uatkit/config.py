@@ -9,6 +9,7 @@ shipped as `uatkit.schema.json` (`python -m uatkit.config > src/uatkit/uatkit.sc
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import difflib
 import inspect
 import json
@@ -109,6 +110,29 @@ class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     ] = ("Story",)
 
 
+class UatChecksConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """What a returned pack's evidence and dates may be beyond their form (`[tool.uatkit.uat.checks]`)."""
+
+    #: At most SQLite's largest value (1,000,000,000 bytes): the ledger keeps each file's content.
+    evidence_max_mb: Annotated[
+        int,
+        Meta(ge=1, le=1000),
+        _about("The largest evidence file a mark may name, in MB (1,000,000 bytes).", allowed="1 to 1000"),
+    ] = 50
+    earliest_date: Annotated[
+        dt.date,
+        _about(
+            "The earliest test or sign-off date accepted (an earlier one is a typing mistake).",
+            allowed="a date, e.g. 2000-01-01",
+        ),
+    ] = dt.date(2000, 1, 1)
+
+    @property
+    def evidence_max_bytes(self) -> int:
+        """Return the evidence size limit in bytes."""
+        return self.evidence_max_mb * 1_000_000
+
+
 class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Where UAT packs, the ledger and UAT results live, and which scenarios a pack holds."""
 
@@ -133,6 +157,9 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     project_name: Annotated[
         str, _about("The project's name on packs, the matrix and the sign-off (default: the folder's).")
     ] = ""
+    checks: Annotated[UatChecksConfig, _about("What returned packs' evidence and dates may be.")] = (
+        msgspec.field(default_factory=UatChecksConfig)
+    )
 
 
 # A dataclass rather than a Struct: gates are built positionally and turned into JSON with
@@ -362,16 +389,23 @@ def find_config(start: Path) -> Config | None:
     import tomllib
 
     start = start.resolve()
+    unreadable: InputError | None = None
     for folder in [start, *start.parents] if start.is_dir() else start.parents:
         candidate = folder / "pyproject.toml"
         try:
+            # A FIFO or a folder of that name is no file to read (reading a FIFO would wait forever).
+            if not candidate.is_file():
+                if candidate.exists():
+                    unreadable = unreadable or _unread(candidate, "it is not a regular file")
+                continue
             raw = candidate.read_bytes()
-        except OSError:
+        except OSError as exc:
+            unreadable = unreadable or _unread(candidate, exc.strerror or str(exc))
             continue
         # Most pyproject.toml files on the way up belong to other tools: skip them unparsed.
         if b"uatkit" not in raw:
             continue
-        ours = b"tool.uatkit" in raw
+        ours = b"tool.uatkit" in raw or _OURS.search(raw) is not None
         try:
             text = raw.decode("utf-8")
             data = _parse_toml(text)
@@ -381,17 +415,28 @@ def find_config(start: Path) -> Config | None:
             continue
         except tomllib.TOMLDecodeError as exc:
             if ours:
-                raise _refused(
-                    candidate,
-                    _error_line(exc, text),
-                    f"the file is not valid TOML: {exc}",
-                    "fix the TOML syntax at this line or just before it",
-                ) from None
+                raise _malformed(candidate, exc, text) from None
             continue
         tool = data.get("tool")
         if isinstance(tool, dict) and "uatkit" in tool:
             return parse_config(tool["uatkit"], root=folder, origin=str(candidate), text=text)
+    # Said only when no project is found: it may have been the project's file.
+    if unreadable is not None:
+        raise unreadable
     return None
+
+
+def _unread(path: Path, reason: str) -> InputError:
+    return _refused(
+        path,
+        None,
+        f"cannot be read ({reason}), so no [tool.uatkit] table was found",
+        "make it a readable file, or pass --project DIR",
+    )
+
+
+#: A `[tool.uatkit]` table however it is spaced or quoted, or a `uatkit` key of a `[tool]` table.
+_OURS = re.compile(rb"""(?m)^[ \t]*(?:\[[ \t]*tool[ \t]*\.[ \t]*["']?uatkit\b|uatkit[ \t]*[.=])""")
 
 
 def load_config(start: Path | None = None) -> Config:
@@ -408,14 +453,24 @@ def _parse_toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-def _error_line(exc: ValueError, text: str) -> int | None:
-    # tomllib names the line only inside its message until Python 3.14.
-    line = getattr(exc, "lineno", None)
-    if isinstance(line, int):
-        return line
-    if match := re.search(r"at line (\d+)", str(exc)):
-        return int(match.group(1))
-    return text.count("\n") + 1 if "end of document" in str(exc) else None
+def _malformed(path: Path, exc: ValueError, text: str) -> InputError:
+    """Return the refusal of a file tomllib cannot parse: its line, its column and tomllib's reason."""
+    reason = str(exc)
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    if match := re.search(r" \(at line (\d+), column (\d+)\)", reason):
+        line, column = int(match.group(1)), int(match.group(2))
+        reason = reason[: match.start()] + reason[match.end() :]
+    elif " (at end of document)" in reason:
+        line = text.count("\n") + 1
+        column = len(text) - text.rfind("\n")
+        reason = reason.replace(" (at end of document)", " at the end of the file")
+    where = f" at column {column}" if isinstance(column, int) else ""
+    return _refused(
+        path,
+        line if isinstance(line, int) else None,
+        f"the file is not valid TOML{where}: {reason}",
+        "fix the TOML syntax there or just before it",
+    )
 
 
 def _refused(path: Path, line: int | None, message: str, hint: str) -> InputError:

@@ -71,10 +71,14 @@ def result_files(folders: Iterable[Path]) -> list[Path]:
     return files
 
 
+#: The deepest nesting of objects and lists read: real results nest steps a few dozen deep at most.
+MAX_DEPTH = 200
+
+
 def read_result(path: Path, problems: list[Problem]) -> ResultRecord | None:
     """Read one result file; an unreadable one becomes a problem and None."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = load_json(path.read_text(encoding="utf-8"))
         return _record(path, data)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
         # A file of the right name but the wrong shape (a list, a text start time) is skipped, not a crash.
@@ -82,6 +86,27 @@ def read_result(path: Path, problems: list[Problem]) -> ResultRecord | None:
             Problem(SourceLocation(str(path)), f"not an Allure result: {exc}", "delete it or rerun")
         )
         return None
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON no deeper than MAX_DEPTH; deeper (the walks over it recurse) is a ValueError."""
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise ValueError(f"it nests objects and lists more than {MAX_DEPTH} deep") from None
+    # Iterative, so that checking the depth cannot itself run out of stack.
+    level: list[Any] = [data]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return data
+    raise ValueError(f"it nests objects and lists more than {MAX_DEPTH} deep")
 
 
 def _record(path: Path, data: dict[str, Any]) -> ResultRecord:

@@ -82,6 +82,8 @@ def read_run_records(folder: Path) -> tuple[list[RunRecord], list[str]]:
             records.append(_record(data, path))
         except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as error:
             problems.append(f"{path}: not a readable uatkit run record ({error}); it is left out")
+        except RecursionError:
+            problems.append(f"{path}: not a readable uatkit run record (nested too deep); it is left out")
     records.sort(key=lambda r: (r.started, r.run_id))
     return records, problems
 

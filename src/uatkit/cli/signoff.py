@@ -114,6 +114,8 @@ def signoff(
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         for line in evidence.drift if evidence else ():
             err.print(f"warning: {line}", markup=False)
+        for note in run.matrix.notes:
+            err.print(f"note: {note}", markup=False)
     else:
         from uatkit.cli.trace import show_evidence
 
@@ -141,6 +143,9 @@ def signoff(
             out.print(_latest_line(run.latest), markup=False)
         if run.page:
             out.print(f"sign-off page: {run.shown_page}", markup=False)
+        # What the matrix could not read (an unreadable result, no ledger) is said where the verdict is.
+        for note in run.matrix.notes:
+            out.print(Text(f"note: {note}", "dim"))
     if verdict.outcome is Outcome.NO_GO:
         raise typer.Exit(EXIT_CHECK)
 

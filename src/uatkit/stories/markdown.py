@@ -69,14 +69,42 @@ def read_markdown(path: Path, display: str, problems: list[Problem]) -> RawStory
     return raw
 
 
+#: The largest front matter block read: real ones are a few hundred bytes; YAML that big is not a story's.
+MAX_FRONT_MATTER = 64 * 1024
+
+
 def _front_matter(block: str, where: SourceLocation, problems: list[Problem]) -> dict[str, Any] | None:
+    size = len(block.encode("utf-8"))
+    if size > MAX_FRONT_MATTER:
+        problems.append(
+            Problem(
+                where.at_line(2),
+                f"the front matter is {size:,} bytes, over the limit of {MAX_FRONT_MATTER:,}",
+                "keep only id, module, priority, levels, owner … in it and move the rest to the story's text",
+            )
+        )
+        return None
+    # libyaml's loader, where installed, reads front matter ten times faster (benchmarks/RESULTS.md).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        # libyaml's loader, where installed, reads front matter ten times faster (benchmarks/RESULTS.md).
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        # Anchors and aliases are refused before anything is built: a few lines of nested aliases expand
+        # to billions of nodes (an "alias bomb"), and a story's keys never need them.
+        for event in yaml.parse(block, Loader=loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                mark = event.start_mark
+                line = mark.line + 2 if mark is not None else 2
+                problems.append(
+                    Problem(
+                        where.at_line(line),
+                        "the front matter uses a YAML anchor or alias (& or *)",
+                        "write each value out in full",
+                    )
+                )
+                return None
         meta = yaml.load(block, Loader=loader) if block.strip() else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
+        problem_mark = getattr(exc, "problem_mark", None)
+        line = problem_mark.line + 2 if problem_mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         problems.append(Problem(where.at_line(line), f"malformed front matter: {problem}", "fix the YAML"))
         return None

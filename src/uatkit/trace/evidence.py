@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 
 from uatkit.allure.merge import MANIFEST_FILE, MergeSummary, merge_results
-from uatkit.allure.read import expand_folders
+from uatkit.allure.read import expand_folders, load_json
 from uatkit.allure.runs import RUN_FILE_GLOB, RUN_LABEL, RunRecord, read_run_records
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import UatkitError
@@ -122,7 +122,7 @@ def scan(project: Project, folder: Path) -> Scan:
             continue
         results += 1
         try:
-            found = json.loads(data)
+            found = load_json(data.decode("utf-8"))
         except ValueError:
             continue  # the merge and the matrix name an unreadable result; its bytes are in the hash
         if not isinstance(found, dict):

@@ -8,23 +8,30 @@ messages are the pack's own labels, so a tester finds them in the sheet they fil
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from hashlib import sha256
 from operator import itemgetter
 from pathlib import Path, PureWindowsPath
 
+from uatkit.config import UatChecksConfig
 from uatkit.errors import Problem
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.stories.excel import Cell, column_letter, text_of
 from uatkit.text import MAX_CELL_TEXT
 from uatkit.uat import layout
 from uatkit.uat.celltext import is_cut
-from uatkit.uat.dates import parse_date
+from uatkit.uat.dates import latest_date, out_of_range, parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 _EVIDENCE_SEPARATORS = re.compile(r"[\r\n,;，；]+")
+#: Characters no file name should hold (C0 and C1 controls, DEL): a NUL arrives as `_x0000_` in the xlsx.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: The longest evidence name, in characters, as most file systems allow for one file name.
+MAX_EVIDENCE_NAME = 255
 _SHA256 = sha256()
 #: Locked columns whose text repeats from row to row (a story's criteria share its requirement, title and
 #: preconditions): their hashes are remembered. Scenarios, steps and expected results are one a case.
@@ -61,9 +68,10 @@ def check_cases(
     folder: Path,
     today: dt.date,
     out: ReadPack,
+    rules: UatChecksConfig | None = None,
 ) -> None:
     """Append the marks of the executed rows and every problem of every row to `out`."""
-    checker = _Cases(columns, sheet, expected, current, folder.resolve(), today, out)
+    checker = _Cases(columns, sheet, expected, current, folder.resolve(), today, out, rules)
     for index in range(layout.HEADER_ROW, len(cells)):
         row = cells[index]
         if any(row):
@@ -106,9 +114,20 @@ class _Cases:
         folder: Path,
         today: dt.date,
         out: ReadPack,
+        rules: UatChecksConfig | None,
     ) -> None:
         self.sheet, self.expected, self.current = sheet, expected, current
         self.folder, self.today, self.out = folder, today, out
+        rules = rules or UatChecksConfig()
+        self.latest, self.earliest = latest_date(today), rules.earliest_date
+        self.max_bytes, self.max_mb = rules.evidence_max_bytes, rules.evidence_max_mb
+        # The longest name of one folder entry, in bytes (255 on ext4, APFS and NTFS).
+        try:
+            self.name_max = os.pathconf(folder, "PC_NAME_MAX")
+        except (OSError, ValueError):
+            self.name_max = 255
+        # Each folder's entries by their NFC form, listed the first time a name needs it.
+        self.listed: dict[Path, dict[str, str]] = {}
         language = expected.info.language
         self.label = {c.key: c.label(language) for c in layout.COLUMNS}
         self.letter = {key: column_letter(index) for key, index in columns.items()}
@@ -192,7 +211,7 @@ class _Cases:
             )
         if not tester:
             self.error("tester", number, self.needs(status, "tester", "enter the name of who ran it"))
-        if date_cell.__class__ is dt.date and date_cell <= self.today:  # a date cell: nothing to parse
+        if date_cell.__class__ is dt.date and self.earliest <= date_cell <= self.latest:  # nothing to parse
             date: dt.date | None = date_cell
         else:
             date = self.run_date(number, date_cell, dated, status)
@@ -275,8 +294,8 @@ class _Cases:
         except ValueError as exc:
             self.error("date", number, str(exc))
             return None
-        if date is not None and date > self.today:
-            self.error("date", number, f"{date.isoformat()} is in the future; enter the day it was run")
+        if date is not None and (wrong := out_of_range(date, self.today, self.earliest)):
+            self.error("date", number, f"{wrong}; enter the day it was run")
         return date
 
     def stale(self, number: int, packed: PackRow, current: Mapping[str, str]) -> None:
@@ -302,6 +321,9 @@ class _Cases:
             name = part.strip().replace("\\", "/")
             if not name:
                 continue
+            if wrong := self.bad_name(name):
+                self.error("evidence", number, f"{_shown(name)}: {wrong}")
+                continue
             if PureWindowsPath(name).anchor or Path(name).is_absolute():
                 resolved = None
             else:
@@ -313,14 +335,81 @@ class _Cases:
                     f"{part.strip()!r}: evidence must be a file in the same folder as the workbook; "
                     "copy it there and enter its file name",
                 )
-            else:
-                if not resolved.is_file():
-                    self.warning(
-                        "evidence",
-                        number,
-                        f"evidence file {name!r} is not in the workbook's folder; copy it there (the mark "
-                        "imports naming it, with the content the ledger already holds for it, if any)",
-                    )
-                # A carried-forward row names files the ledger holds: the name stays part of the mark.
-                kept.append(name)
+                continue
+            if not resolved.is_file():
+                # A name typed on one system may be spelled in another Unicode form on disk (macOS: NFD).
+                found = self.same_name(name)
+                if found is not None:
+                    name, resolved = found, (self.folder / found).resolve()
+            if not resolved.is_file():
+                self.warning(
+                    "evidence",
+                    number,
+                    f"evidence file {name!r} is not in the workbook's folder; copy it there (the mark "
+                    "imports naming it, with the content the ledger already holds for it, if any)",
+                )
+            elif (size := _size(resolved)) > self.max_bytes:
+                self.error(
+                    "evidence",
+                    number,
+                    f"evidence file {name!r} is {size / 1_000_000:,.1f} MB, over the limit of "
+                    f"{self.max_mb:,} MB; make it smaller (compress it, cut the recording) or raise "
+                    "[tool.uatkit.uat.checks] evidence_max_mb",
+                )
+                continue
+            # A carried-forward row names files the ledger holds: the name stays part of the mark.
+            kept.append(name)
         return tuple(kept)
+
+    def bad_name(self, name: str) -> str:
+        """Return why a name cannot be a file name ("" when it can), with what to do."""
+        if control := _CONTROL.search(name):
+            return (
+                f"the evidence name holds a control character (U+{ord(control.group()):04X}); "
+                "type the file name again"
+            )
+        if len(name) > MAX_EVIDENCE_NAME:
+            return (
+                f"the evidence name is {len(name):,} characters long, over {MAX_EVIDENCE_NAME}; "
+                "rename the file shorter and enter its new name"
+            )
+        for piece in name.split("/"):
+            if len(piece.encode("utf-8")) > self.name_max:
+                return (
+                    f"a part of the evidence name is {len(piece.encode('utf-8')):,} bytes long, over the "
+                    f"file system's {self.name_max}; rename the file shorter and enter its new name"
+                )
+        return ""
+
+    def same_name(self, name: str) -> str | None:
+        """Return the name as the folder spells it when it differs only in Unicode normalisation."""
+        folder, parts = self.folder, []
+        for piece in name.split("/"):
+            entries = self.listed.get(folder)
+            if entries is None:
+                try:
+                    listing = os.listdir(folder)
+                except OSError:
+                    listing = []
+                entries = self.listed[folder] = {unicodedata.normalize("NFC", e): e for e in listing}
+            real = entries.get(unicodedata.normalize("NFC", piece))
+            if real is None:
+                return None
+            parts.append(real)
+            folder = folder / real
+        return "/".join(parts)
+
+
+def _size(path: Path) -> int:
+    """Return a file's size without reading it (0 when it cannot be asked)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _shown(name: str) -> str:
+    """Return a name as a message shows it: controls spelled out, a long one cut."""
+    visible = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
+    # Not repr(): it would double the backslash each spelled-out control starts with.
+    return f"'{visible}'" if len(visible) <= 60 else f"'{visible[:57]}…'"

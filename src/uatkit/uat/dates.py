@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+#: How far past the importer's today a date may be: a tester up to 26 hours ahead (UTC+14 against
+#: UTC-12) has already reached the importer's tomorrow.
+TIME_ZONE_SLACK = dt.timedelta(days=1)
+
 #: The forms a tester can type, as every refusal lists them.
 ACCEPTED_FORMS = "2026-11-24, 24/11/2026 (day first), 2026/11/24 or 2026年11月24日, or a date cell"
 
@@ -73,3 +77,20 @@ def _checked(text: str, year: int, month: int, day: int) -> dt.date:
         return dt.date(year, month, day)
     except ValueError as exc:
         raise ValueError(f"{text!r} is not a real date ({exc}); write it as {ACCEPTED_FORMS}") from None
+
+
+def latest_date(today: dt.date) -> dt.date:
+    """Return the latest date a tester anywhere can have written on the importer's `today`."""
+    return today + TIME_ZONE_SLACK
+
+
+def out_of_range(date: dt.date, today: dt.date, earliest: dt.date) -> str:
+    """Return why a test or sign-off date cannot be true ("" when it can), to be followed by what to do."""
+    if date > latest_date(today):
+        return f"{date.isoformat()} is in the future"
+    if date < earliest:
+        return (
+            f"{date.isoformat()} is before {earliest.isoformat()}, the earliest date accepted "
+            "([tool.uatkit.uat.checks] earliest_date)"
+        )
+    return ""

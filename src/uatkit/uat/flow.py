@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.cases import select_cases
-from uatkit.config import LimitsConfig
+from uatkit.config import Config, LimitsConfig, UatChecksConfig
 from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import PackGrouping, PackLanguage, SourceLocation
 from uatkit.project import Project
@@ -83,7 +83,7 @@ def export_packs(
             current,
             force,
             project.ledger_path.parent / "replaced-packs",
-            config.limits,
+            project.config,
         )
         seals = ledger.seals
         for signed in write_packs(planned, password, progress, seals.key()):
@@ -100,7 +100,7 @@ def _keep_unimported(
     current: Mapping[str, str],
     force: bool,
     keep_in: Path,
-    limits: LimitsConfig,
+    config: Config,
 ) -> list[Path]:
     """Refuse to overwrite a pack holding marks the ledger lacks; with force, keep a copy first."""
     at_risk: list[tuple[Path, int, str]] = []
@@ -115,7 +115,7 @@ def _keep_unimported(
             # The rules of an import decide what is new: a carried row read back without its evidence
             # file, or with a text cut to fit its cell, is a mark the ledger holds. The file is
             # inspected against the limits first, so a hostile one at a pack's path is refused, not read.
-            read = read_pack(pack.path, current, limits)
+            read = read_pack(pack.path, current, config.limits, config.uat.checks)
             unsaved = ledger.unrecorded(read) if read.ok else []
             if unsaved or not read.ok:
                 why = read.errors[0].message if read.errors else ""
@@ -169,7 +169,7 @@ def import_packs(
     run = ImportRun()
     with Ledger.open(project.ledger_path) as ledger:
         seals = ledger.seals
-        for read in read_packs(files, current, project.config.limits):
+        for read in read_packs(files, current, project.config.limits, project.config.uat.checks):
             run.warnings += read.warnings
             # No file stops the others: one that cannot be checked or recorded is refused, named, and
             # the run goes on (the command exits 2 at the end).
@@ -218,7 +218,7 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
         missing = "--by NAME" if not by else "--reason TEXT"
         raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
     with Ledger.open(project.ledger_path) as ledger:
-        read = read_pack(path, project.fingerprints, project.config.limits)
+        read = read_pack(path, project.fingerprints, project.config.limits, project.config.uat.checks)
         if not read.ok:
             raise InputError(read.errors)
         seals = ledger.seals
@@ -235,13 +235,16 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
 
 
 def read_packs(
-    files: Sequence[Path], current: Mapping[str, str], limits: LimitsConfig | None = None
+    files: Sequence[Path],
+    current: Mapping[str, str],
+    limits: LimitsConfig | None = None,
+    rules: UatChecksConfig | None = None,
 ) -> Iterator[ReadPack]:
     """Yield each file read and checked, in order; a file that fails to read is yielded refused."""
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
     for path in files:
         try:
-            read = read_pack(path, current, limits)
+            read = read_pack(path, current, limits, rules)
         except (UatkitError, OSError) as exc:
             read = _failed(path, exc)
         yield read

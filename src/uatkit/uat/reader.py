@@ -17,13 +17,13 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from uatkit.config import LimitsConfig
+from uatkit.config import LimitsConfig, UatChecksConfig
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import Decision, SignOff, SourceLocation
 from uatkit.stories.excel import Cell, text_of
 from uatkit.uat import layout
 from uatkit.uat.checks import Expected, Sheet, check_cases
-from uatkit.uat.dates import parse_date
+from uatkit.uat.dates import out_of_range, parse_date
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 from uatkit.xlsxguard import WorkbookRefused, read_checked
 
@@ -75,12 +75,16 @@ def _is_lock_file(path: Path) -> bool:
 
 
 def read_pack(
-    path: Path, current: Mapping[str, str] | None = None, limits: LimitsConfig | None = None
+    path: Path,
+    current: Mapping[str, str] | None = None,
+    limits: LimitsConfig | None = None,
+    rules: UatChecksConfig | None = None,
 ) -> ReadPack:
     """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints.
 
     The file is inspected against `limits` before it is opened (`uatkit.xlsxguard`), and at most
-    `limits.problems` errors and as many warnings are listed, the rest counted in one more line.
+    `limits.problems` errors and as many warnings are listed, the rest counted in one more line. `rules`
+    are the project's checks of evidence sizes and dates.
     """
     display = str(path)
     limits = limits or LimitsConfig()
@@ -94,7 +98,7 @@ def read_pack(
     paused = gc.isenabled()
     gc.disable()
     try:
-        _read(data, display, current, result)
+        _read(data, display, current, result, rules or UatChecksConfig())
     except _FileProblem as exc:
         result.info, result.rows, result.marks, result.signoff = None, [], [], None
         result.errors, result.warnings = [exc.problem], []
@@ -119,7 +123,13 @@ def capped(problems: list[Problem], most: int, display: str) -> list[Problem]:
     return [*problems[:most], more]
 
 
-def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: ReadPack) -> None:
+def _read(
+    data: bytes,
+    display: str,
+    current: Mapping[str, str] | None,
+    result: ReadPack,
+    rules: UatChecksConfig,
+) -> None:
     """Fill `result` from the workbook's bytes; raise _FileProblem when it is not a readable pack."""
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -148,11 +158,11 @@ def _read(data: bytes, display: str, current: Mapping[str, str] | None, result: 
     result.rows = list(expected.rows.values())
     result.key_id, result.signature = _seal(meta)
     today = dt.date.today()
-    check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result)
+    check_cases(cases, columns, case_sheet, expected, current, result.folder, today, result, rules)
     if signoff is None:
         result.warnings.append(Problem(where, "the pack has no Sign-off sheet; it is read as not signed off"))
     else:
-        _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, result)
+        _read_signoff(signoff, Sheet(display, sheets["signoff"]), info, today, rules.earliest_date, result)
 
 
 def _no_cases_sheet(names: Sequence[str]) -> str:
@@ -322,7 +332,12 @@ def _int(value: Cell) -> int:
 
 
 def _read_signoff(
-    cells: list[list[Cell]], sheet: Sheet, info: PackInfo, today: dt.date, out: ReadPack
+    cells: list[list[Cell]],
+    sheet: Sheet,
+    info: PackInfo,
+    today: dt.date,
+    earliest: dt.date,
+    out: ReadPack,
 ) -> None:
     """Set `out.signoff` from the Sign-off sheet; append its problems."""
     language = info.language
@@ -354,8 +369,8 @@ def _read_signoff(
         date = parse_date(value["date"])
     except ValueError as exc:
         error("date", str(exc))
-    if date is not None and date > today:
-        error("date", f"{date.isoformat()} is in the future; enter the day of the sign-off")
+    if date is not None and (wrong := out_of_range(date, today, earliest)):
+        error("date", f"{wrong}; enter the day of the sign-off")
     if text["decision"]:
         for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
             if not text[key]:
