@@ -40,7 +40,7 @@ def pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def read(path: Path, cells: Mapping[str, object], rules: UatChecksConfig | None = None) -> ReadPack:
     fill(path, cells)
-    return read_pack(path, None, rules)
+    return read_pack(path, None, rules=rules)
 
 
 def errors(result: ReadPack) -> list[str]:
@@ -109,7 +109,7 @@ def test_an_evidence_file_over_the_size_limit_is_a_cell_error_and_never_read(pac
         f"{CASES} › O2: evidence file 'recording.mp4' is 1,100.0 MB, over the limit of 50 MB; make it "
         "smaller (compress it, cut the recording) or raise [tool.uatkit.uat.checks] evidence_max_mb"
     ]
-    allowed = read_pack(pack, None, UatChecksConfig(evidence_max_mb=2_000))
+    allowed = read_pack(pack, None, rules=UatChecksConfig(evidence_max_mb=2_000))
     assert allowed.ok and allowed.marks[0].evidence == ("recording.mp4",)
 
 

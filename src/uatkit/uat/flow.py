@@ -115,7 +115,7 @@ def _keep_unimported(
             # The rules of an import decide what is new: a carried row read back without its evidence
             # file, or with a text cut to fit its cell, is a mark the ledger holds. The file is
             # inspected against the limits first, so a hostile one at a pack's path is refused, not read.
-            read = read_pack(pack.path, current, config.limits, config.uat.checks)
+            read = read_pack(pack.path, current, config.limits, rules=config.uat.checks)
             unsaved = ledger.unrecorded(read) if read.ok else []
             if unsaved or not read.ok:
                 why = read.errors[0].message if read.errors else ""
@@ -218,7 +218,7 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
         missing = "--by NAME" if not by else "--reason TEXT"
         raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
     with Ledger.open(project.ledger_path) as ledger:
-        read = read_pack(path, project.fingerprints, project.config.limits, project.config.uat.checks)
+        read = read_pack(path, project.fingerprints, project.config.limits, rules=project.config.uat.checks)
         if not read.ok:
             raise InputError(read.errors)
         seals = ledger.seals
@@ -244,7 +244,7 @@ def read_packs(
     # Reading in worker processes was measured slower on 2 cores (start-up and pickling the marks back).
     for path in files:
         try:
-            read = read_pack(path, current, limits, rules)
+            read = read_pack(path, current, limits, rules=rules)
         except (UatkitError, OSError) as exc:
             read = _failed(path, exc)
         yield read

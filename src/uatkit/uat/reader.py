@@ -78,6 +78,7 @@ def read_pack(
     path: Path,
     current: Mapping[str, str] | None = None,
     limits: LimitsConfig | None = None,
+    *,
     rules: UatChecksConfig | None = None,
 ) -> ReadPack:
     """Return a returned pack read and checked; `current` maps case keys to the project's fingerprints.
