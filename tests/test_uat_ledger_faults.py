@@ -101,6 +101,25 @@ def test_a_full_disk_at_commit_records_nothing_and_says_free_space(db: Path, tmp
     assert integrity(db) == "ok"
 
 
+def test_a_value_too_big_for_sqlite_records_nothing_and_says_what(db: Path, tmp_path: Path) -> None:
+    before = dump(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    # SQLite's length limit, lowered, gives the fault a 1.1 GB evidence file gives (SQLITE_TOOBIG).
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, 2048)
+    with (
+        pytest.raises(UatkitError, match="a value is too big for the ledger") as caught,
+        Ledger(conn, db) as ledger,
+    ):
+        big = read_pack(tmp_path / "big", 2, "R1-big.xlsx")
+        for shot in (tmp_path / "big").glob("*.png"):
+            shot.write_bytes(b"another screenshot " * 500)
+        ledger.import_pack(big)
+    assert "nothing of the last change was recorded" in str(caught.value)
+    assert "restore" not in str(caught.value)
+    assert dump(db) == before
+
+
 def damage(path: Path, how: str) -> None:
     """Damage a ledger file as a disk or a copy gone wrong does: cut short, or pages overwritten."""
     data = path.read_bytes()

@@ -147,6 +147,17 @@ def fault(exc: sqlite3.Error, ledger: Path) -> UatkitError:
             f"{ledger}: the ledger lacks part of its schema ({text}); it was changed outside uatkit: "
             + restore_advice(ledger)
         )
+    if code == "TOOBIG":
+        return UatkitError(
+            f"{ledger}: a value is too big for the ledger ({text}), an evidence file most likely; nothing of "
+            "the last change was recorded: name a smaller file (or none) in the pack and import it again"
+        )
+    if isinstance(exc, sqlite3.IntegrityError | sqlite3.DataError | sqlite3.ProgrammingError):
+        # The ledger refused one change as a whole; its content is as it was. A bug, not damage.
+        return UatkitError(
+            f"{ledger}: the ledger refused a change ({text}); nothing of it was recorded; please report this "
+            "as a uatkit bug with the command you ran"
+        )
     return UatkitError(f"{ledger}: the ledger failed ({text}); {restore_advice(ledger)}")
 
 
