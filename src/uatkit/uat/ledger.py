@@ -6,8 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +28,7 @@ from uatkit.uat.ledger_schema import (
     migrate,
     missing_tables,
     says,
+    transaction,
 )
 from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
@@ -125,24 +125,6 @@ class Ledger:
         except sqlite3.Error as exc:
             raise fault(exc, self.path) from None
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            # SQLite rolls back by itself on some faults (a full disk); a second ROLLBACK would hide it.
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
-        try:
-            self._conn.execute("COMMIT")
-        except sqlite3.Error:
-            # A failed COMMIT (a full disk) may leave the transaction open; nothing of it may stay.
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
-
     @property
     def seals(self) -> PackSeals:
         """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
@@ -150,7 +132,7 @@ class Ledger:
 
     def register_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         """Record an exported pack and its case rows (a newer revision of the pack replaces them)."""
-        with self._transaction():
+        with transaction(self._conn):
             self._upsert_pack(info, rows)
 
     def is_imported(self, sha256: str) -> bool:
@@ -165,7 +147,7 @@ class Ledger:
         if read.info is None:
             raise UatkitError(f"{read.path}: not a uatkit pack (no pack metadata); export packs with uatkit")
         info = read.info
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             if self.is_imported(read.sha256):
                 return ImportOutcome(read.path, info.pack_id, duplicate_file=True)
             self._upsert_pack(info, read.rows)
@@ -227,7 +209,7 @@ class Ledger:
             raise UatkitError("say who resolves the conflict: --by NAME")
         if not why.strip():
             raise UatkitError("say why this mark is kept: --reason TEXT")
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             stored = [s for s in self.marks() if s.mark.key == key]
             if not stored:
                 raise UatkitError(f"the ledger holds no marks for case {key!r}; check the case ID and row")
@@ -249,7 +231,7 @@ class Ledger:
 
     def record_carried(self, pack_id: str, carried: Mapping[str, int]) -> None:
         """Record which ledger mark each case row of an exported pack was prefilled with."""
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             conn.executemany(
                 "INSERT OR IGNORE INTO carried_marks (pack_id, key, mark_id) VALUES (?, ?, ?)",
                 [(pack_id, key, mark_id) for key, mark_id in carried.items()],
@@ -410,7 +392,7 @@ class Ledger:
         """Store a sign-off record; return it with its number and the time it was recorded."""
         now = _now()
         gates = json.dumps([asdict(gate) for gate in record.gates], ensure_ascii=False)
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             cursor = conn.execute(
                 "INSERT INTO signoff_records (recorded_at, recorded_by, note, release, outcome, evidence_id,"
                 " results_hash, ledger_digest, version, environment, commit_sha, gates, evidence)"

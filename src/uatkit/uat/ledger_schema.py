@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,17 +189,32 @@ def migrate(conn: sqlite3.Connection, path: Path) -> None:
         # A ledger holding marks is copied before its schema changes (SQLite's online backup API).
         backup_before_migration(conn, path, version)
     for number in range(version, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with transaction(conn):
             for statement in MIGRATIONS[number].split(";"):
                 if statement.strip():
                     conn.execute(statement)
             # PRAGMA takes no parameters; the value is our own integer.
             conn.execute(f"PRAGMA user_version = {number + 1:d}")
-        except BaseException:
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block in one write transaction: all of it is committed, or nothing of it stays."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        # SQLite rolls back by itself on some faults (a full disk); a second ROLLBACK would hide it.
+        if conn.in_transaction:
             conn.execute("ROLLBACK")
-            raise
+        raise
+    try:
         conn.execute("COMMIT")
+    except sqlite3.Error:
+        # A failed COMMIT (a full disk) may leave the transaction open; nothing of it may stay.
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def missing_tables(conn: sqlite3.Connection) -> list[str]:

@@ -6,13 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from uatkit.errors import Problem
 from uatkit.model import SourceLocation
 from uatkit.uat import layout
+from uatkit.uat.ledger_schema import transaction
 from uatkit.uat.pack import ReadPack
 from uatkit.uat.signing import (
     Payload,
@@ -57,21 +56,11 @@ class PackSeals:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
     def key(self) -> ProjectKey:
         """Return the project key, making it the first time it is needed (it never leaves the ledger)."""
         row = self._conn.execute("SELECT secret FROM project_key WHERE id = 1").fetchone()
         if row is None:
-            with self._transaction() as conn:
+            with transaction(self._conn) as conn:
                 # Another process may have made it since the read above: the first key made stays.
                 conn.execute(
                     "INSERT OR IGNORE INTO project_key (id, secret, created_at) VALUES (1, ?, ?)",
@@ -82,7 +71,7 @@ class PackSeals:
 
     def register(self, signed: SignedPack) -> None:
         """Keep a signed pack revision's metadata, to compare a changed pack with it later."""
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO signed_packs (signature, pack_id, generated_at, payload, signed_at)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -112,7 +101,7 @@ class PackSeals:
     def trust(self, read: ReadPack, seal: Seal, by: str, reason: str) -> Trust:
         """Record that `by` accepts this file (by its SHA-256) for `reason`; return the record that holds."""
         pack_id = read.info.pack_id if read.info else ""
-        with self._transaction() as conn:
+        with transaction(self._conn) as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO trusted_files"
                 " (sha256, path, pack_id, seal, trusted_by, reason, trusted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
