@@ -322,6 +322,29 @@ def import_mark(project: Project) -> None:
 
 
 @needs_allure
+def test_a_recorded_go_is_superseded_when_a_criterion_changes_without_a_new_run(
+    evidence_project: Path,
+) -> None:
+    raw = evidence_project / "reports" / "allure-results"
+    run(raw, stop=1_700_000_000_000)
+    assert invoke("report", "-C", str(evidence_project)).exit_code == 0
+    done = invoke("signoff", "-C", str(evidence_project), "--record", "--by", "Ann Lee")
+    assert done.exit_code == 0, done.output
+
+    # The expected total changes and the feature is regenerated; the results and the ledger stay as they were.
+    write(evidence_project / "stories" / "REQ-1.md", STORY.replace("29.97", "32.97"))
+    assert invoke("generate", "-C", str(evidence_project)).exit_code == 0
+    assert invoke("report", "-C", str(evidence_project)).exit_code == 0
+
+    (status,) = as_json("signoff", "-C", str(evidence_project), "--history")["records"]
+    assert status["outcome"] == "GO" and status["state"] == "superseded"
+    assert status["reason"].startswith(
+        "the scenarios changed (a criterion was edited and its feature regenerated)"
+    )
+    (requirement,) = as_json("trace", "-C", str(evidence_project), "--no-write")["requirements"]
+    assert (requirement["status"], requirement["reason"]) == ("NOT RUN", "integration stale: AC-1")
+
+
 def test_a_recorded_signoff_is_kept_and_superseded_by_newer_evidence(
     evidence_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -471,7 +494,10 @@ def test_the_ledger_digest_covers_marks_and_decisions_not_signoff_records(eviden
         state = ledger.state()
     assert (state.marks, state.decisions) == (1, 0) and state.digest != EMPTY_LEDGER.digest
     current = EvidenceSet(EvidenceKind.REPORT, (), results_hash="sha256:r", ledger_digest=state.digest)
-    assert record_status(stored, current).reason == "the UAT ledger changed (0 marks now)"
+    assert (
+        record_status(stored, current).reason
+        == "the UAT ledger changed: its marks or pack decisions (0 marks now)"
+    )
     assert record_status(stored, EvidenceSet(EvidenceKind.UNREPORTED, ())).state is RecordState.UNKNOWN
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -306,7 +306,20 @@ def choose_evidence(project: Project, given: Sequence[Path] | None = None) -> Ev
     """Return the evidence set trace and signoff read: the report's, the folders given, or the raw ones.
 
     Never by file time: the report's manifest names its set, and content hashes say what changed since.
+    The set also names the scenarios it is judged against (`scenarios_digest`).
     """
+    return replace(_choose(project, given), scenarios_digest=scenarios_digest(project.fingerprints))
+
+
+def scenarios_digest(fingerprints: Mapping[str, str]) -> str:
+    """Return a digest over each case row and its scenario's fingerprint, in key order."""
+    digest = hashlib.sha256()
+    for key in sorted(fingerprints):
+        digest.update(f"{key}\0{fingerprints[key]}\n".encode())
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _choose(project: Project, given: Sequence[Path] | None = None) -> EvidenceSet:
     state = ledger_state(project)
     manifest = read_manifest(project.merged_results / MANIFEST_FILE)
     if given:
@@ -474,12 +487,28 @@ def record_status(record: SignoffRecord, current: EvidenceSet) -> RecordStatus:
     if record.results_hash != current.results_hash:
         reasons.append(f"newer results: evidence set {current.manifest_id} ({current.created})")
     if record.ledger_digest != current.ledger_digest:
-        reasons.append(f"the UAT ledger changed ({current.ledger_marks} marks now)")
+        marks = current.ledger_marks
+        reasons.append(f"the UAT ledger changed: its marks or pack decisions ({marks} marks now)")
+    judged = _recorded_scenarios(record)
+    if judged and judged != current.scenarios_digest:
+        reasons.append(
+            "the scenarios changed (a criterion was edited and its feature regenerated): the evidence was "
+            "judged against older ones; run them again, then `uatkit report`"
+        )
     if current.unreported:
         reasons.append(f"results changed after the report in {', '.join(current.unreported)}")
     if reasons:
         return RecordStatus(record, RecordState.SUPERSEDED, "; ".join(reasons))
     return RecordStatus(record, RecordState.CURRENT)
+
+
+def _recorded_scenarios(record: SignoffRecord) -> str:
+    """Return the scenarios digest a record's evidence set names ("" for records made before it was kept)."""
+    try:
+        found = json.loads(record.evidence).get("scenarios_digest", "")
+    except (ValueError, AttributeError):
+        return ""
+    return found if isinstance(found, str) else ""
 
 
 def signoff_records(project: Project) -> list[SignoffRecord]:

@@ -265,6 +265,9 @@ class EvidenceSet:
     #: The UAT ledger's state as read now: a digest over its marks and decisions, and the mark count.
     ledger_digest: str = ""
     ledger_marks: int = 0
+    #: A digest over the project's case rows and their scenario fingerprints as the set was read: what the
+    #: evidence was judged against (a changed criterion changes it).
+    scenarios_digest: str = ""
     drift: tuple[str, ...] = ()
     #: The folders whose results changed after the report declared the set (REPORT only).
     unreported: tuple[str, ...] = ()
@@ -305,6 +308,7 @@ class EvidenceSet:
             "results_hash": self.results_hash,
             "ledger_digest": self.ledger_digest,
             "ledger_marks": self.ledger_marks,
+            "scenarios_digest": self.scenarios_digest,
             "release": self.release,
             "commit": self.commit,
             "facts": dict(self.facts()),
