@@ -9,8 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from uatkit.allure.masking import mask_result
 from uatkit.pytest_plugin.http import ApiSession
-from uatkit.secrets import MASK, Secrets, is_secret_key, mask
+from uatkit.secrets import MASK, Secrets, is_secret_key, mask, secret_rules
 
 
 def test_masking_rules() -> None:
@@ -134,3 +135,50 @@ def test_every_part_of_a_recorded_exchange_is_masked(server: str) -> None:
     assert secret not in recorded and "admin" not in recorded
     assert f"GET {server}/api/items?access_token={MASK}&page=2" in recorded
     assert "login=clara" in recorded and '"login": "clara"' in recorded
+
+
+SAID = [
+    ('When I log in as "clara" with password "clara-secret"', 'When I log in as "clara" with password "•••"'),
+    ("Given the API key is 'k-123'", "Given the API key is '•••'"),
+    ('当 我以 "clara" 和密码 “s3cret” 登录', '当 我以 "clara" 和密码 “•••” 登录'),
+]
+NOT_SAID = ['Then the password of "clara" is a hash', 'Then the login is refused with "invalid password"']
+
+
+@pytest.mark.parametrize(("said", "shown"), [*SAID, *((text, text) for text in NOT_SAID)])
+def test_a_secret_said_in_step_text_is_masked_and_nothing_else(said: str, shown: str) -> None:
+    assert mask(said) == shown
+
+
+def test_environment_secrets_are_the_named_ones_and_long_values_of_secret_looking_names() -> None:
+    environ = {
+        "SHOP_PIN": "4711",
+        "CI_JOB_TOKEN": "tok-abcdefgh",
+        "XDG_SESSION_ID": "3",
+        "HOME": "/root/long",
+    }
+    rules = secret_rules(env=["SHOP_PIN", "NOT_SET"], environ=environ)
+    assert set(rules.known) == {"4711", "tok-abcdefgh"}
+
+
+def test_a_result_is_masked_in_every_text_it_carries() -> None:
+    from allure_commons.model2 import Parameter, StatusDetails, TestResult, TestStepResult
+
+    result = TestResult(
+        name="AC-2 Each user logs in [integration]",
+        fullName="test_features.py::test_ac2[integration-max-OUTLINE-pw]",
+        parameters=[Parameter(name="password", value="'OUTLINE-pw'"), Parameter(name="user", value="'max'")],
+        statusDetails=StatusDetails(message="refused OUTLINE-pw and said-pass1 at http://a:b@h/", trace="t"),
+        steps=[
+            TestStepResult(name='When I log in as "max" with password "said-pass1"'),
+            TestStepResult(
+                name="Then it works", parameters=[Parameter(name="world", value="{'pw': 'said-pass1'}")]
+            ),
+        ],
+    )
+    mask_result(result, Secrets())
+    assert "OUTLINE-pw" not in result.fullName
+    assert [p.value for p in result.parameters] == [MASK, "'max'"]
+    assert result.statusDetails.message == f"refused {MASK} and {MASK} at http://h/"
+    assert result.steps[0].name == f'When I log in as "max" with password "{MASK}"'
+    assert result.steps[1].parameters[0].value == f"{{'pw': '{MASK}'}}"

@@ -268,6 +268,15 @@ class SecretsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
             "cookie, set-cookie, session, api-key, x-api-key, key, sig, …)."
         ),
     ] = ()
+    env: Annotated[
+        Strings,
+        _about(
+            "Names of environment variables whose values are secrets (a password the steps read from the "
+            "environment): their values are masked wherever they appear. Variables whose name looks secret "
+            "(DEMO_ADMIN_PASSWORD, CI_JOB_TOKEN) are masked without being named when their value has 8 "
+            "characters or more."
+        ),
+    ] = ()
 
 
 class LimitsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -9,11 +9,12 @@ credentials, and any value the caller knows to be secret.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, overload
-from urllib.parse import quote, quote_plus, unquote_plus
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 MASK = "•••"
 #: Names (of query parameters, form and JSON fields, headers, variables) whose values are secrets, compared
@@ -37,6 +38,14 @@ _HEADER_LINE = re.compile(r"(?m)^([ \t]*[\w-]+[ \t]*:[ \t]*)(\S.*)$")
 # A JSON field in text that is not a whole JSON document (a body cut short), its closing quote maybe cut.
 _QUOTED = re.compile(r'("([^"\\]{1,200})"\s*:\s*)"(?:[^"\\]|\\.)*"?')
 _SCHEME_CREDENTIALS = re.compile(r"(?i)\b(bearer|basic|digest|token)\s+[A-Za-z0-9._~+/=-]{4,}")
+# A secret said in words, as step text says it: `with password "s3cret"`, `the API key is 'k-1'`, `密码 “x”`.
+_SAID = re.compile(
+    r"(?i)(\b(?:pwd|passwd|password|passphrase|secret|token|api[ _-]?key|pin|otp)|密码|口令|令牌|密钥)"
+    r"((?:\s+is)?\s*[:=：]?\s*)([\"'“‘])([^\"'”’\n]{1,200})([\"'”’])"
+)
+#: Environment variables with a secret-looking name are secrets when their value is at least this long
+#: (shorter values, such as XDG_SESSION_ID=3, would mask ordinary text).
+ENV_MIN_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -56,9 +65,33 @@ class Secrets:
 DEFAULT = Secrets()
 
 
-def secret_rules(fields: Iterable[str]) -> Secrets:
-    """Return uatkit's rules with a project's own field names (`[tool.uatkit.secrets] fields`) added."""
-    return DEFAULT.extended(fields)
+def secret_rules(
+    fields: Iterable[str] = (), env: Iterable[str] = (), environ: Mapping[str, str] | None = None
+) -> Secrets:
+    """Return uatkit's rules with a project's own field names (`[tool.uatkit.secrets] fields`) added, and the
+    values of environment variables known to be secrets: those the project names (`env`) and those whose
+    name looks secret (`DEMO_ADMIN_PASSWORD`, `CI_JOB_TOKEN`) with a value of `ENV_MIN_LENGTH` or more.
+    """
+    variables = os.environ if environ is None else environ
+    named = [variables.get(name, "") for name in env]
+    looks = [
+        value for name, value in variables.items() if len(value) >= ENV_MIN_LENGTH and is_secret_key(name)
+    ]
+    return DEFAULT.extended(fields, known=[value for value in (*named, *looks) if value.strip()])
+
+
+def url_password(url: str) -> list[str]:
+    """Return the password a URL carries in its user-info, as written and decoded (none: an empty list)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password, unquote(password)] if password else []
+
+
+def said_secrets(text: str) -> list[str]:
+    """Return the values text says are secrets in words (`with password "s3cret"` gives s3cret)."""
+    return [match.group(4) for match in _SAID.finditer(text)]
 
 
 def is_secret_key(name: str, secrets: Secrets = DEFAULT) -> bool:
@@ -116,6 +149,7 @@ def _mask_text(text: str, secrets: Secrets) -> str:
             masked,
         )
         masked = _SCHEME_CREDENTIALS.sub(lambda m: f"{m.group(1)} {MASK}", masked)
+        masked = _SAID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}{m.group(5)}", masked)
     for secret in secrets.known:
         # The secret as written, and as a URL or form carries it.
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:

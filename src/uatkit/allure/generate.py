@@ -102,7 +102,7 @@ def report_environment(
             "Commit": commit,
             "uatkit": uatkit_version(),
         },
-        secret_rules(config.secrets.fields),
+        secret_rules(config.secrets.fields, config.secrets.env),
     )
 
 

@@ -75,7 +75,7 @@ def report(
             loaded,
             folders,
             environment,
-            report_executor(title, loaded.commit, secret_rules(config.secrets.fields)),
+            report_executor(title, loaded.commit, secret_rules(config.secrets.fields, config.secrets.env)),
         )
         target = output or loaded.report_output
         with err.status("Building the Allure report (npx allure generate) ..."):

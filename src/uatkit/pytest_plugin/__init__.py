@@ -4,6 +4,7 @@
 - levels: a scenario runs once per level tag; `--level` selects levels;
 - manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
 - allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
+- masks: secrets masked in every result and container before allure writes it;
 - system: the base URL, the bundled demo started on demand, one message when the system is down;
 - session: the project found from pytest's rootdir and ini file, whichever way options are written;
 - run, appversion, environment: the run's ID on every result, the levels that ran, the browser, the
@@ -32,6 +33,7 @@ from uatkit.pytest_plugin import (
     fixtures,
     levels,
     manual,
+    masks,
     run,
     session,
     stepcheck,
@@ -80,6 +82,8 @@ def pytest_configure(config: pytest.Config) -> None:
         run.start(config)
         config.pluginmanager.register(run.Recorder(config), "uatkit-run")
     system.configure(config, project.config)
+    if in_project:
+        masks.start(config, project.config, str(config.getoption("base_url", default=None) or ""))
     if not config.pluginmanager.is_registered(fixtures):
         config.pluginmanager.register(fixtures, "uatkit-fixtures")
 
@@ -87,6 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Stop what the session started."""
     system.unconfigure(config)
+    masks.stop(config)
 
 
 @pytest.hookimpl(optionalhook=True)

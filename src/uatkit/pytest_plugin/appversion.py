@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from uatkit.config import RunConfig
-from uatkit.pytest_plugin import system
+from uatkit.pytest_plugin import masks, system
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY
 from uatkit.secrets import mask
@@ -70,7 +70,14 @@ def learn(pytest_config: pytest.Config) -> None:
     talks = system.needs_system(pytest_config)
     url = pytest_config.getoption("base_url", default=None) if talks else None
     settings = pytest_config.stash[PROJECT_KEY].config.run
-    pytest_config.stash[APP_KEY] = resolve(pytest_config, settings, str(url) if url else None)
+    info = resolve(pytest_config, settings, str(url) if url else None)
+    # A build given as a CI job's URL may carry its user and token: masked before the header and records.
+    rules = masks.rules(pytest_config)
+    version, build, environment = (
+        mask(v, rules) if v else v for v in (info.version, info.build, info.environment)
+    )
+    warnings = tuple(mask(warning, rules) for warning in info.warnings)
+    pytest_config.stash[APP_KEY] = AppInfo(version, build, environment, warnings)
 
 
 def given(pytest_config: pytest.Config, run: RunConfig) -> AppInfo:

@@ -45,7 +45,9 @@ def write(pytest_config: pytest.Config) -> None:
     atomic_write_text(record.path, run_record_text(record))
     demo = bool(url) and system.SERVER_KEY in pytest_config.stash
     # The version, build and environment come from options, variables and the system: masked like the URL.
-    shown = mask(properties(record, app, demo), secret_rules(project.config.secrets.fields))
+    shown = mask(
+        properties(record, app, demo), secret_rules(project.config.secrets.fields, project.config.secrets.env)
+    )
     atomic_write_text(target / ENVIRONMENT_FILE, properties_text(shown))
 
 
@@ -59,7 +61,9 @@ def run_record(
         stopped=now(),
         levels=tuple(sorted(run.levels)),
         tests=len(run.tests),
-        base_url=mask(base_url, secret_rules(project.config.secrets.fields)) if base_url else None,
+        base_url=mask(base_url, secret_rules(project.config.secrets.fields, project.config.secrets.env))
+        if base_url
+        else None,
         browser_name=run.browser_name,
         browser_version=run.browser_version,
         commit=project.commit or None,

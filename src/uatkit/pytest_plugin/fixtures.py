@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
 from uatkit.pytest_plugin.data import scenario_seed
@@ -99,8 +100,8 @@ def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSes
     if not base_url:
         pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
     project = request.config.stash.get(PROJECT_KEY, None)
-    rules = secret_rules(project.config.secrets.fields) if project else DEFAULT
-    session = ApiSession(base_url, secrets=rules)
+    rules = secret_rules(project.config.secrets.fields, project.config.secrets.env) if project else DEFAULT
+    session = ApiSession(base_url, secrets=rules, on_secret=lambda found: masks.learn(request.config, found))
     yield session
     if request.node.stash.get(FAILED_KEY, False) and session.exchanges and has_result(request.node):
         import allure

@@ -4,12 +4,13 @@ the exchanges attached to Allure with secrets (passwords, tokens, cookies) maske
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
-from uatkit.secrets import DEFAULT, Secrets, mask
+from uatkit.secrets import DEFAULT, Secrets, mask, url_password
 
 DEFAULT_TIMEOUT = 10.0
 KEEP = 20
@@ -18,10 +19,18 @@ KEEP = 20
 class ApiSession(requests.Session):
     """A requests.Session whose relative URLs resolve against the base URL, with a default timeout."""
 
-    def __init__(self, base_url: str, timeout: float = DEFAULT_TIMEOUT, secrets: Secrets = DEFAULT) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = DEFAULT_TIMEOUT,
+        secrets: Secrets = DEFAULT,
+        on_secret: Callable[[list[str]], None] | None = None,
+    ) -> None:
         super().__init__()
         #: What the exchanges mask: the project's rules, and the base URL's password wherever it shows.
-        self.secrets = secrets.extended(known=_url_password(base_url))
+        self.secrets = secrets.extended(known=url_password(base_url))
+        #: Told each secret the session learns (a password, a token), so that results mask it too.
+        self.on_secret = on_secret
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         #: The last requests with their responses, as text with secrets masked.
@@ -40,11 +49,11 @@ class ApiSession(requests.Session):
 
     def login(self, username: str, password: str, path: str = "api/login") -> requests.Response:
         """Log in with JSON credentials; a returned token becomes the session's bearer token."""
-        self.secrets = self.secrets.extended(known=[password])
+        self._learn(password)
         response = self.post(path, json={"username": username, "password": password})
         token = _json(response).get("token") if response.ok else None
         if token:
-            self.secrets = self.secrets.extended(known=[str(token)])
+            self._learn(str(token))
             self.headers["Authorization"] = f"Bearer {token}"
         return response
 
@@ -53,6 +62,11 @@ class ApiSession(requests.Session):
         response = self.post(path)
         self.headers.pop("Authorization", None)
         return response
+
+    def _learn(self, secret: str) -> None:
+        self.secrets = self.secrets.extended(known=[secret])
+        if self.on_secret is not None and secret:
+            self.on_secret([secret])
 
     def _record(self, response: requests.Response) -> None:
         request = response.request
@@ -81,11 +95,3 @@ def _json(response: requests.Response) -> dict[str, Any]:
     except (ValueError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def _url_password(url: str) -> list[str]:
-    try:
-        password = urlsplit(url).password
-    except ValueError:
-        return []
-    return [password, unquote(password)] if password else []

@@ -223,7 +223,7 @@ def merge_and_declare(
         environment,
         executor,
         finish=declare,
-        secrets=secret_rules(project.config.secrets.fields),
+        secrets=secret_rules(project.config.secrets.fields, project.config.secrets.env),
     )
     ((manifest, problems),) = declared
     return summary, manifest, problems

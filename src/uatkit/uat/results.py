@@ -23,11 +23,13 @@ from uatkit.allure.mapping import (
     defect_ids,
     stable_test_case_id,
 )
+from uatkit.allure.masking import mask_result
 from uatkit.atomic import fresh_folder
 from uatkit.cases import numbered
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Case, Mark
+from uatkit.secrets import secret_rules
 from uatkit.uat.ledger import CaseState, Ledger
 
 #: What a previous write left in the folder; nothing else there is touched.
@@ -75,12 +77,16 @@ def _write(
         logger: Any = AllureFileLogger(str(work))  # type: ignore[no-untyped-call]
         by_key = {state.key: state for state in states}
         attached: set[str] = set()
+        # Step text and test data say passwords in words (with password "s3cret"): masked as everywhere.
+        rules = secret_rules(config.secrets.fields, config.secrets.env)
         written = 0
         for case in cases:
             state = by_key.get(case.key)
             if state is None or (state.mark is None and not state.conflict):
                 continue  # Not run: nothing to report
-            logger.report_result(_result(config, case, state, ledger, logger, attached))
+            result = _result(config, case, state, ledger, logger, attached)
+            mask_result(result, rules)
+            logger.report_result(result)
             written += 1
     return written
 

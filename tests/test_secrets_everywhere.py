@@ -1,0 +1,198 @@
+"""No secret reaches a report: known secrets are written through every path a real project has — the base
+URL, step text, an outline's Examples, a login's token, the environment, the application build, CI's
+BUILD_URL and a UAT mark — and every file under reports/ (the generated Allure report's embedded data
+decoded too) is searched for them (issue 11, item 5)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import REPO, write
+from tests.test_report import needs_allure
+from tests.test_uat_roundtrip import fill, passed
+from uatkit.cli import app
+from uatkit.secrets import MASK
+
+runner = CliRunner()
+
+SECRETS = {
+    "base URL password": "BASEPASS-7f3k",
+    "password in step text": "STEPPASS-91xq",
+    "password in an Examples row": "OUTLINEPASS-3x",
+    "token the system returned": "TOKENVAL-55ab",
+    "environment variable with a secret name": "ENVPASS-22zz",
+    "environment variable the project names": "PINV-77",
+    "application build URL password": "BUILDPASS-8q",
+    "CI BUILD_URL token": "CITOKEN-4d4d",
+}
+
+STORY = """
+---
+id: REQ-1
+module: Accounts
+priority: must
+levels: [integration]
+---
+# Log in
+
+## AC-1 A clerk logs in
+When I log in as "clara" with password "STEPPASS-91xq"
+Then the administrator's password from the environment is refused
+
+## AC-2 Each user logs in
+When I log in as "<user>" with password "<password>"
+Then my token works
+
+Examples:
+  | user | password       |
+  | max  | OUTLINEPASS-3x |
+"""
+
+CONFTEST = """
+import os
+
+from pytest_bdd import parsers, then, when
+
+
+@when(parsers.parse('I log in as "{user}" with password "{password}"'), target_fixture="login")
+def log_in(api, user, password):
+    return api.login(user, password)
+
+
+@then("the administrator's password from the environment is refused")
+def admin_refused(api):
+    secret = os.environ["DEMO_ADMIN_PASSWORD"]
+    pin = os.environ["SHOP_PIN"]
+    response = api.post("api/login", json={"username": "admin", "pwd": secret, "pin": pin})
+    # Fails on purpose: the message, the HTTP exchanges and the step parameters all carry secrets.
+    assert response.status_code == 200, f"admin with {secret} (pin {pin}) refused at {api.base_url}"
+
+
+@then("my token works")
+def token_works(api, login):
+    assert api.get("api/me").json()["user"] == "max"
+"""
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        ok = body.get("password") in ("STEPPASS-91xq", "OUTLINEPASS-3x")
+        self.answer(200 if ok else 401, {"token": "TOKENVAL-55ab", "user": body.get("username")})
+
+    def do_GET(self) -> None:
+        # The base URL's user-info becomes basic auth (requests), so the session's cookie says who it is.
+        if "TOKENVAL-55ab" in (self.headers.get("Cookie") or ""):
+            self.answer(200, {"user": "max", "token": "TOKENVAL-55ab"})
+        else:
+            self.answer(200 if self.path == "/" else 401, {})
+
+    def answer(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", "session=TOKENVAL-55ab; HttpOnly")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Log nothing."""
+
+
+@pytest.fixture
+def system() -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def every_text(folder: Path) -> Iterator[tuple[Path, str]]:
+    """Yield each file's text, and the data a single-file Allure report embeds, base64-decoded."""
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        yield path, text
+        for name, data in re.findall(r'd\("([^"]+)","([A-Za-z0-9+/=]*)"\)', text):
+            yield path / name, base64.b64decode(data).decode("utf-8", "replace")
+
+
+@needs_allure
+def test_no_known_secret_reaches_any_file_under_reports(
+    pytester: pytest.Pytester, system: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = pytester.path
+    write(
+        root / "pyproject.toml",
+        f"""
+        [tool.uatkit]
+        stories = ["stories"]
+        requirement_pattern = "REQ-[0-9]+"
+        base_url = "http://qa:BASEPASS-7f3k@127.0.0.1:{system}/"
+
+        [tool.uatkit.secrets]
+        env = ["SHOP_PIN"]
+
+        [tool.uatkit.uat]
+        release = "R1"
+
+        [tool.pytest.ini_options]
+        addopts = ["-p", "no:cacheprovider"]
+        """,
+    )
+    write(root / "stories" / "REQ-1.md", STORY)
+    write(root / "conftest.py", CONFTEST)
+    write(root / "test_features.py", 'from pytest_bdd import scenarios\nscenarios("features")\n')
+    (root / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
+    monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "ENVPASS-22zz")
+    monkeypatch.setenv("SHOP_PIN", "PINV-77")
+    monkeypatch.setenv("BUILD_URL", "https://jenkins:CITOKEN-4d4d@ci.example/job/7/")
+    monkeypatch.setenv("BUILD_NUMBER", "7")
+
+    def uatkit(*args: str) -> None:
+        done = runner.invoke(app, [*args, "-C", str(root)])
+        assert done.exit_code in (0, 1), done.output  # 1: the sign-off verdict is NO-GO, as it should be
+
+    uatkit("generate")
+    runner.invoke(app, ["uat", "export", "-C", str(root)])
+    (pack,) = (root / "uat_packs").rglob("*.xlsx")
+    fill(pack, {"REQ-1.AC-1": passed(), "REQ-1.AC-2#1": passed()})
+    uatkit("uat", "import")
+    result = pytester.runpytest_subprocess(
+        "--alluredir=reports/allure-results",
+        "--uatkit-app-build=https://ci:BUILDPASS-8q@ci.example/job/7",
+        "--uatkit-environment=staging",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    uatkit("report")
+    uatkit("trace")
+    uatkit("signoff")
+
+    reports = root / "reports"
+    found = {
+        f"{what} in {path.relative_to(reports)}"
+        for path, text in every_text(reports)
+        for what, secret in SECRETS.items()
+        if secret in text
+    }
+    assert found == set()
+    # What the report keeps is still useful: the exchanges, the step text and the failure, masked.
+    results = [json.loads(p.read_text("utf-8")) for p in (reports / "allure-results").glob("*-result.json")]
+    steps = {step["name"] for result in results for step in result["steps"]}
+    assert 'When I log in as "clara" with password "•••"' in steps
+    messages = " ".join(r["statusDetails"].get("message", "") for r in results if r.get("statusDetails"))
+    assert f"admin with {MASK} (pin {MASK}) refused at http://127.0.0.1:" in messages
+    exchanges = "".join(p.read_text("utf-8") for p in (reports / "allure-results").glob("*-attachment.txt"))
+    assert "POST http://127.0.0.1:" in exchanges and "HTTP 401" in exchanges
