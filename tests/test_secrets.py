@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -182,3 +183,22 @@ def test_a_result_is_masked_in_every_text_it_carries() -> None:
     assert result.statusDetails.message == f"refused {MASK} and {MASK} at http://h/"
     assert result.steps[0].name == f'When I log in as "max" with password "{MASK}"'
     assert result.steps[1].parameters[0].value == f"{{'pw': '{MASK}'}}"
+
+
+def test_a_playwright_trace_loses_the_known_secrets_and_stays_readable(tmp_path: Path) -> None:
+    import zipfile
+
+    from uatkit.pytest_plugin.masks import mask_zip
+
+    trace = tmp_path / "trace.zip"
+    action = {"method": "fill", "params": {"selector": "#password", "value": "clara-secret"}}
+    image = bytes(range(256)) * 4  # a screenshot: not text, kept as it is
+    with zipfile.ZipFile(trace, "w") as archive:
+        archive.writestr("trace.trace", json.dumps(action) + "\n" + json.dumps({"type": "after"}) + "\n")
+        archive.writestr("resources/page.jpeg", image)
+    mask_zip(trace, Secrets(known=("clara-secret",)))
+    with zipfile.ZipFile(trace) as archive:
+        lines = archive.read("trace.trace").decode().splitlines()
+        first, second = (json.loads(line) for line in lines)
+        assert first["params"]["value"] == MASK and second == {"type": "after"}
+        assert archive.read("resources/page.jpeg") == image

@@ -16,13 +16,14 @@ from uatkit.secrets import MASK, Secrets, is_secret_key, mask, said_secrets
 # and those that hold more parts. Labels are uatkit's own identities (case, fingerprint, run) and stay.
 _TEXTS = ("name", "fullName", "description", "descriptionHtml", "message", "trace", "url")
 _PARTS = ("statusDetails", "steps", "attachments", "links", "befores", "afters")
-_KNOWN_MIN_LENGTH = 4
+#: A value said or given as a secret is masked everywhere from this length; a shorter one only where said.
+KNOWN_MIN_LENGTH = 4
 
 
 def mask_result(result: Any, rules: Secrets) -> None:
     """Mask, in place, every secret in an Allure result or container (allure_commons.model2 objects)."""
     # A value said once is masked everywhere else too; a short one ("PIN "12"") only where it was said.
-    known = [value for value in _said(result, []) if len(value) >= _KNOWN_MIN_LENGTH]
+    known = [value for value in _said(result, []) if len(value) >= KNOWN_MIN_LENGTH]
     _mask(result, rules.extended(known=known) if known else rules)
 
 

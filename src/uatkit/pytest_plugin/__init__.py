@@ -160,6 +160,12 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     allure_map.apply(info, item, data.scenario_seed(item, level), run.run_id(config))
 
 
+def pytest_bdd_before_step(request: pytest.FixtureRequest, step: Any) -> None:
+    """Learn the secrets a step says before it runs, so that no output shows them."""
+    if PROJECT_KEY in request.config.stash:
+        masks.learn_said(request.config, step.name)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     """Remember a failure so that fixtures can attach evidence while tearing down; say the test's level."""

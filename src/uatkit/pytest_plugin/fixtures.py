@@ -85,6 +85,8 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     with tempfile.TemporaryDirectory(prefix="uatkit-trace-") as tmp:
         trace = Path(tmp) / "trace.zip"
         page.context.tracing.stop(path=str(trace))
+        # The trace records what was typed (a password a step said): the session's known secrets are masked.
+        masks.mask_zip(trace, masks.rules(request.config))
         allure.attach(
             page.screenshot(full_page=True), name="screenshot", attachment_type=allure.attachment_type.PNG
         )

@@ -8,14 +8,18 @@ registered only in a uatkit project and only while this pytest session lasts.
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pluggy import HookimplMarker
 
+from uatkit.allure.masking import KNOWN_MIN_LENGTH
 from uatkit.config import Config
-from uatkit.secrets import Secrets, secret_rules, url_password
+from uatkit.secrets import MASK, Secrets, said_secrets, secret_rules, url_password
 
 MASKER_KEY = pytest.StashKey["ResultMasker"]()
 # allure-python-commons' hook marker (`allure_commons.hookimpl`), made here so that loading the plugin does
@@ -70,6 +74,39 @@ def stop(pytest_config: pytest.Config) -> None:
     if allure_commons.plugin_manager.is_registered(masker):
         allure_commons.plugin_manager.unregister(masker)
     del pytest_config.stash[MASKER_KEY]
+
+
+def learn_said(pytest_config: pytest.Config, step_text: str) -> None:
+    """Learn the secrets a step says in words (`with password "s3cret"`) before it runs: a browser types
+    them, and the Playwright trace of a failed check records what was typed."""
+    found = [value for value in said_secrets(step_text) if len(value) >= KNOWN_MIN_LENGTH]
+    if found:
+        learn(pytest_config, found)
+
+
+def mask_zip(path: Path, secrets: Secrets) -> None:
+    """Mask the known secrets in every text file of a zip (a Playwright trace), rewriting it in place.
+
+    Only known values are replaced, byte for byte in UTF-8 text, so the trace's JSON lines stay valid.
+    """
+    import zipfile
+
+    if not secrets.known:
+        return
+    forms = sorted({form for secret in secrets.known for form in (secret, json.dumps(secret)[1:-1])}, key=len)
+    masked = path.with_suffix(".masked.zip")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(masked, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                target.writestr(entry, data)
+                continue
+            for form in reversed(forms):
+                text = text.replace(form, MASK)
+            target.writestr(entry, text.encode("utf-8"))
+    os.replace(masked, path)
 
 
 def rules(pytest_config: pytest.Config) -> Secrets:
