@@ -195,7 +195,12 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
     levels = set(gate.levels or LEVELS)
     marks = {r.id: (r.stale or sum(c.stale for c in r.cases)) if UAT_LAYER in levels else 0 for r in selected}
     runs = {
-        r.id: sum(result.stale for c in r.cases for level, result in c.results.items() if level in levels)
+        r.id: sum(
+            result.stale
+            for c in r.cases
+            for level, result in c.results.items()
+            if level in levels and level != UAT_LAYER  # counted as marks
+        )
         for r in selected
     }
     bad = [(r, marks[r.id] + runs[r.id]) for r in selected if marks[r.id] + runs[r.id]]
