@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +281,78 @@ def test_results_folder_being_a_file_records_the_marks_then_says_so(uat_project:
     again = uat(uat_project, "import", str(sales))
     assert "1 UAT result(s) for Allure" in again.stdout
     assert status_json(uat_project)["total"]["executed"] == 1
+
+
+def exported(project: Path) -> Path:
+    """Export the project's pack and fill it with a Pass; return it."""
+    uat(project, "export", "--release", "R1")
+    sales = project / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-1": passed()})
+    return sales
+
+
+COMMANDS = {
+    "import": ["uat", "import", "{pack}"],
+    "status": ["uat", "status"],
+    "export": ["uat", "export", "--release", "R1", "--force"],
+    "resolve": ["uat", "resolve", "REQ-1.AC-1", "--keep", "1", "--by", "Ann", "--reason", "checked"],
+    "backup": ["uat", "backup"],
+    "trust": ["uat", "trust", "{pack}", "--by", "Ann", "--reason", "sent by mail"],
+    "trace": ["trace", "--no-write"],
+    "signoff": ["signoff", "--no-write"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_names_a_folder_at_the_ledger_path_a_folder(uat_project: Path, command: str) -> None:
+    pack = exported(uat_project)
+    ledger = uat_project / "reports" / "uat.db"
+    for path in uat_project.glob("reports/uat.db*"):
+        path.unlink()
+    (ledger / "inside").mkdir(parents=True)
+    args = [a.format(pack=pack) for a in COMMANDS[command]]
+    result = CliRunner().invoke(app, [*args, "--project", str(uat_project)])
+    assert result.exit_code == 2, result.output
+    errors = result.stderr.strip().splitlines()
+    assert errors[-1] == (
+        f"error: {ledger}: is a folder, not the ledger; remove or rename it, or set [tool.uatkit.uat] ledger"
+    )
+    assert "Traceback" not in result.output and "no UAT ledger" not in result.output
+    assert (ledger / "inside").is_dir()
+
+
+HOLD = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # hold the lock until the test closes stdin
+"""
+
+
+def test_import_while_another_process_holds_the_ledger_says_busy_and_changes_nothing(
+    uat_project: Path,
+) -> None:
+    with (uat_project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[tool.uatkit.uat]\nbusy_timeout = 0.2\n")
+    pack = exported(uat_project)
+    ledger = uat_project / "reports" / "uat.db"
+    before = dump(ledger)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(ledger)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        result = CliRunner().invoke(app, ["uat", "import", str(pack), "--project", str(uat_project)])
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        f"error: {ledger}: another uatkit command is using the ledger; wait for it to finish and retry"
+    ]
+    assert holder.returncode == 0
+    assert dump(ledger) == before
+    assert integrity(ledger) == "ok"
+    assert status_json(uat_project)["total"]["executed"] == 0

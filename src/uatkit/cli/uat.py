@@ -388,7 +388,7 @@ def backup(
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():
             to = to / f"{loaded.ledger_path.name}.backup"
-        with Ledger.open(loaded.ledger_path) as ledger:
+        with Ledger.open(loaded.ledger_path, wait=loaded.config.uat.busy_timeout) as ledger:
             made = ledger.backup(to)
     out.print(
         f"backed up {loaded.relative(loaded.ledger_path)} to {made.path} ({made.size:,} bytes); "

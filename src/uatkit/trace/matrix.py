@@ -322,7 +322,12 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
     ]
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
-    view = read_view(project.ledger_path, project.fingerprints, project.config.uat.release)
+    view = read_view(
+        project.ledger_path,
+        project.fingerprints,
+        project.config.uat.release,
+        wait=project.config.uat.busy_timeout,
+    )
     if view is None:
         ledger = project.relative(project.ledger_path)
         notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")

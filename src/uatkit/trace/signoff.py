@@ -381,7 +381,7 @@ def sign_off(
     verdict = evaluate(matrix, config.signoff.gates)
     recorded = None
     if record is not None:
-        with Ledger.open(project.ledger_path) as ledger:
+        with Ledger.open(project.ledger_path, wait=config.uat.busy_timeout) as ledger:
             recorded = ledger.record_signoff(signoff_record(verdict, evidence, record))
     release = [r for r in signoff_records(project) if r.release == evidence.release]
     latest = record_status(release[-1], evidence) if release else None

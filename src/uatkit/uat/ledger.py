@@ -448,11 +448,13 @@ class UatView:
     resolutions: tuple[Resolution, ...] = ()
 
 
-def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
+def read_view(
+    path: Path, current: Mapping[str, str], release: str, *, wait: float = BUSY_WAIT
+) -> UatView | None:
     """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
     if not path.exists():
         return None  # a folder at the path is refused by `Ledger.open`, not taken for no ledger
-    with Ledger.open(path) as ledger:
+    with Ledger.open(path, wait=wait) as ledger:
         states = {s.key: s for s in ledger.states(current)}
         packs = tuple(release_packs(ledger.packs(), release))
         ids = {p.pack_id for p in packs}
