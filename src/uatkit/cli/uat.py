@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
+    echo_json,
     err,
     out,
     project_for,
@@ -270,7 +270,7 @@ def status(
         progress = uat_progress(project_for(project))
     data = progress.as_dict()
     if output is Format.JSON:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         return
     total = data["total"]
     out.print(
