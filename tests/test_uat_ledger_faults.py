@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -356,3 +358,45 @@ def test_import_while_another_process_holds_the_ledger_says_busy_and_changes_not
     assert dump(ledger) == before
     assert integrity(ledger) == "ok"
     assert status_json(uat_project)["total"]["executed"] == 0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """Return a folder on a 1 MB tmpfs of its own (root only; skipped elsewhere)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a tiny tmpfs needs root and mount")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("free_kb", [0, 4, 8])
+def test_a_full_disk_at_ledger_creation_says_free_space_and_leaves_no_ledger(
+    tiny_disk: Path, free_kb: int
+) -> None:
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as handle:
+        try:
+            handle.write(b"\0" * (1024 - free_kb) * 1024)
+            handle.flush()
+        except OSError:
+            pass  # the disk is full: what the filler is for
+    ledger = tiny_disk / "reports" / "uat.db"
+    with pytest.raises(UatkitError, match="free space and retry") as caught:
+        Ledger.open(ledger)
+    assert "not a uatkit ledger" not in str(caught.value) and "restore" not in str(caught.value)
+    assert str(caught.value).startswith(f"{ledger}: ")
+    assert sorted(p.name for p in ledger.parent.iterdir()) == []  # nothing claiming to be a ledger
+
+    filler.unlink()
+    with Ledger.open(ledger) as book:
+        assert book.state().marks == 0
+    assert integrity(ledger) == "ok"
