@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, write
+from tests.test_uat_roundtrip import fill, passed
 from uatkit.allure.merge import MANIFEST_FILE
 from uatkit.allure.runs import RunRecord, run_file_name, run_record_text
 from uatkit.cli import app, common
@@ -507,3 +508,35 @@ def test_a_ledger_of_the_previous_schema_gains_the_record_table(tmp_path: Path) 
         conn.executescript(MIGRATIONS[0] + "\nPRAGMA user_version = 1;")
     with Ledger.open(path) as ledger:
         assert ledger.signoff_records() == [] and ledger.state() == EMPTY_LEDGER
+
+
+# --- a stale UAT mark ------------------------------------------------------------------------------------
+
+
+def test_a_stale_uat_mark_counts_as_stale_in_every_output_never_as_passed(evidence_project: Path) -> None:
+    folder = str(evidence_project)
+    assert invoke("uat", "export", "-C", folder, "--all").exit_code == 0
+    (pack,) = (evidence_project / "uat_packs" / "R1").glob("*.xlsx")
+    fill(pack, {CASE: passed()})
+    done = invoke("uat", "import", "-C", folder, str(pack))
+    assert done.exit_code == 0, done.output
+    (requirement,) = as_json("trace", "-C", folder, "--no-write")["requirements"]
+    assert (requirement["levels"]["uat"], requirement["stale"]) == ("passed", 0)
+
+    # The expected total changes and the feature is regenerated: the Pass was given to the old scenario.
+    write(evidence_project / "stories" / "REQ-1.md", STORY.replace("29.97", "32.97"))
+    assert invoke("generate", "-C", folder).exit_code == 0
+    (requirement,) = as_json("trace", "-C", folder, "--no-write")["requirements"]
+    uat = requirement["cases"][0]["results"]["uat"]
+    assert (uat["status"], uat["runs"], uat["passed"], uat["stale"], uat["result_uuid"]) == ("", 0, 0, 1, "")
+    assert (requirement["status"], requirement["levels"]["uat"], requirement["stale"]) == ("NOT RUN", "", 1)
+    assert requirement["reason"] == "integration not run: AC-1; stale UAT marks: AC-1"
+
+    shown = invoke("trace", "-C", folder)
+    assert shown.exit_code == 0, shown.output
+    assert "REQ-1 NOT RUN: integration not run: AC-1; stale UAT marks: AC-1" in shown.output
+    book = openpyxl.load_workbook(evidence_project / "reports" / "traceability.xlsx")
+    cells = [str(c.value) for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert "stale" in cells and "passed" not in cells
+    page = (evidence_project / "reports" / "traceability.html").read_text(encoding="utf-8")
+    assert ">stale</span>" in page and ">passed<" not in page

@@ -7,12 +7,17 @@ ESC): printed raw they set the window title or clear the screen of whoever runs 
 from __future__ import annotations
 
 import io
+import json
+import unicodedata
 from pathlib import Path
 
+import pytest
 from rich.text import Text
+from typer.testing import CliRunner
 
 from tests.test_uat_marks import KEY, _two_copies, uat, uat_project  # noqa: F401  (the fixture)
-from tests.test_uat_roundtrip import fill
+from tests.test_uat_roundtrip import STORY_EN, fill
+from uatkit.cli import app
 from uatkit.cli.common import CleanConsole, cells, table
 from uatkit.text import cell_characters, shown_text
 
@@ -59,3 +64,34 @@ def test_pages_show_story_and_tester_text_without_controls() -> None:
 
     page = environment().from_string("<p>{{ name }}</p>").render(name=HOSTILE + "<b>")
     assert page == "<p>Ann[bold red]x&lt;b&gt;</p>"
+
+
+def strings(data: object) -> list[str]:
+    """Return every string value in JSON data."""
+    if isinstance(data, dict):
+        return [s for value in data.values() for s in strings(value)]
+    if isinstance(data, list):
+        return [s for value in data for s in strings(value)]
+    return [data] if isinstance(data, str) else []
+
+
+TITLE = "Place \x1b]0;pwned\x07an order \u009b2J now\x7f"
+
+
+@pytest.mark.parametrize("command", [["stories"], ["trace", "--no-write"], ["signoff", "--no-write"]])
+@pytest.mark.parametrize("mode", ["table", "json"])
+def test_story_text_reaches_stdout_without_controls(project: Path, command: list[str], mode: str) -> None:
+    story = STORY_EN.replace("# Place an order", f"# {TITLE}")
+    (project / "stories" / "REQ-1.md").write_text(story.lstrip("\n"), encoding="utf-8")
+    assert CliRunner().invoke(app, ["generate", "--project", str(project)]).exit_code == 0
+    done = CliRunner().invoke(app, [*command, "--project", str(project), "--format", mode])
+    assert done.exit_code in (0, 1), done.output
+    printed = done.stdout
+    assert "REQ-1" in printed
+    assert not [c for c in printed if unicodedata.category(c) == "Cc" and c not in "\n"], repr(printed)
+    if mode == "json" and command[0] != "signoff":  # the verdict without gates names no requirement's title
+        # JSON keeps the value, escaped: a program reading it gets the title as the story holds it.
+        assert "\\u001b]0;pwned\\u0007" in printed and "\\u009b2J" in printed
+        assert TITLE in strings(json.loads(printed))
+    else:
+        assert "pwned" not in printed

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -279,3 +283,120 @@ def test_results_folder_being_a_file_records_the_marks_then_says_so(uat_project:
     again = uat(uat_project, "import", str(sales))
     assert "1 UAT result(s) for Allure" in again.stdout
     assert status_json(uat_project)["total"]["executed"] == 1
+
+
+def exported(project: Path) -> Path:
+    """Export the project's pack and fill it with a Pass; return it."""
+    uat(project, "export", "--release", "R1")
+    sales = project / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-1": passed()})
+    return sales
+
+
+COMMANDS = {
+    "import": ["uat", "import", "{pack}"],
+    "status": ["uat", "status"],
+    "export": ["uat", "export", "--release", "R1", "--force"],
+    "resolve": ["uat", "resolve", "REQ-1.AC-1", "--keep", "1", "--by", "Ann", "--reason", "checked"],
+    "backup": ["uat", "backup"],
+    "trust": ["uat", "trust", "{pack}", "--by", "Ann", "--reason", "sent by mail"],
+    "trace": ["trace", "--no-write"],
+    "signoff": ["signoff", "--no-write"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_names_a_folder_at_the_ledger_path_a_folder(uat_project: Path, command: str) -> None:
+    pack = exported(uat_project)
+    ledger = uat_project / "reports" / "uat.db"
+    for path in uat_project.glob("reports/uat.db*"):
+        path.unlink()
+    (ledger / "inside").mkdir(parents=True)
+    args = [a.format(pack=pack) for a in COMMANDS[command]]
+    result = CliRunner().invoke(app, [*args, "--project", str(uat_project)])
+    assert result.exit_code == 2, result.output
+    errors = result.stderr.strip().splitlines()
+    assert errors[-1] == (
+        f"error: {ledger}: is a folder, not the ledger; remove or rename it, or set [tool.uatkit.uat] ledger"
+    )
+    assert "Traceback" not in result.output and "no UAT ledger" not in result.output
+    assert (ledger / "inside").is_dir()
+
+
+HOLD = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.read()  # hold the lock until the test closes stdin
+"""
+
+
+def test_import_while_another_process_holds_the_ledger_says_busy_and_changes_nothing(
+    uat_project: Path,
+) -> None:
+    with (uat_project / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[tool.uatkit.uat]\nbusy_timeout = 0.2\n")
+    pack = exported(uat_project)
+    ledger = uat_project / "reports" / "uat.db"
+    before = dump(ledger)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(ledger)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        result = CliRunner().invoke(app, ["uat", "import", str(pack), "--project", str(uat_project)])
+    finally:
+        holder.communicate("")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines == [
+        f"error: {ledger}: another uatkit command is using the ledger; wait for it to finish and retry"
+    ]
+    assert holder.returncode == 0
+    assert dump(ledger) == before
+    assert integrity(ledger) == "ok"
+    assert status_json(uat_project)["total"]["executed"] == 0
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """Return a folder on a 1 MB tmpfs of its own (root only; skipped elsewhere)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("a tiny tmpfs needs root and mount")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+@pytest.mark.parametrize("free_kb", [0, 4, 8])
+def test_a_full_disk_at_ledger_creation_says_free_space_and_leaves_no_ledger(
+    tiny_disk: Path, free_kb: int
+) -> None:
+    filler = tiny_disk / "filler"
+    with filler.open("wb") as handle:
+        try:
+            handle.write(b"\0" * (1024 - free_kb) * 1024)
+            handle.flush()
+        except OSError:
+            pass  # the disk is full: what the filler is for
+    ledger = tiny_disk / "reports" / "uat.db"
+    with pytest.raises(UatkitError, match="free space and retry") as caught:
+        Ledger.open(ledger)
+    assert "not a uatkit ledger" not in str(caught.value) and "restore" not in str(caught.value)
+    assert str(caught.value).startswith(f"{ledger}: ")
+    assert sorted(p.name for p in ledger.parent.iterdir()) == []  # nothing claiming to be a ledger
+
+    filler.unlink()
+    with Ledger.open(ledger) as book:
+        assert book.state().marks == 0
+    assert integrity(ledger) == "ok"

@@ -92,7 +92,9 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
                 f"run it again (pytest --level {level}), then `uatkit report`",
             )
         )
-    view = read_view(project.ledger_path, current, project.config.uat.release)
+    view = read_view(
+        project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
+    )
     for state in view.states.values() if view is not None else ():
         case = cases.get(state.key)
         if case is not None and state.mark is not None and state.stale and not state.conflict:

@@ -154,6 +154,11 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
         str, _about("The environment variable holding the packs' sheet password (never the password).")
     ] = ""
     due_days: Annotated[int, Meta(ge=0), _about("A pack's due date is its export day plus this.")] = 14
+    busy_timeout: Annotated[
+        float,
+        Meta(ge=0),
+        _about("Seconds a command waits for another one using the ledger before it says busy."),
+    ] = 5.0
     project_name: Annotated[
         str, _about("The project's name on packs, the matrix and the sign-off (default: the folder's).")
     ] = ""

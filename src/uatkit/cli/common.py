@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
@@ -43,6 +44,21 @@ class CleanConsole(Console):
                 yield segment
             else:
                 yield Segment(shown_text(segment.text), segment.style)
+
+
+# JSON escapes C0 controls itself; DEL and the C1 controls (U+009B is a one-character CSI on many terminals)
+# it passes through with ensure_ascii=False.
+_RAW_IN_JSON = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
+
+
+def echo_json(data: object) -> None:
+    """Print data as indented JSON on stdout, every control character escaped (the value is unchanged)."""
+    echo_json_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def echo_json_text(text: str) -> None:
+    """Print JSON text on stdout with DEL and the C1 controls, which JSON leaves raw, escaped."""
+    typer.echo(text.translate(_RAW_IN_JSON), nl=False)
 
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.

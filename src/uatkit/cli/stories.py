@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,6 +13,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
+    echo_json,
     err,
     out,
     project_for,
@@ -60,7 +60,7 @@ def list_stories(
         for s in catalogue.stories
     ]
     if output is Format.JSON:
-        typer.echo(json.dumps({"stories": rows}, ensure_ascii=False, indent=2))
+        echo_json({"stories": rows})
         return
     listing = table(
         f"{len(rows)} stories", "ID", "title", "module", "priority", "criteria", "manual", "levels"
@@ -165,7 +165,7 @@ def check(
         findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         _exit(findings)
         return
     _warn(catalogue.warnings)

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from uatkit.cli.common import Format, FormatOption, ProjectOption, cells, err, out, project_for, user_errors
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    echo_json_text,
+    err,
+    out,
+    project_for,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from uatkit.trace.model import EvidenceSet, Matrix, TraceStatus
@@ -103,7 +113,7 @@ def trace(
         matrix = load_matrix(loaded, evidence, allure_report=allure_link(loaded))
         paths = write_matrix(matrix, loaded.report_folder) if write else []
     if output is Format.JSON:
-        typer.echo(matrix_json(matrix), nl=False)
+        echo_json_text(matrix_json(matrix))
         for line in evidence.drift:
             err.print(f"warning: {line}", markup=False)
     else:

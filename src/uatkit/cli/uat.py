@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
+    echo_json,
     err,
     out,
     project_for,
@@ -270,7 +270,7 @@ def status(
         progress = uat_progress(project_for(project))
     data = progress.as_dict()
     if output is Format.JSON:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data)
         return
     total = data["total"]
     out.print(
@@ -388,7 +388,7 @@ def backup(
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():
             to = to / f"{loaded.ledger_path.name}.backup"
-        with Ledger.open(loaded.ledger_path) as ledger:
+        with Ledger.open(loaded.ledger_path, wait=loaded.config.uat.busy_timeout) as ledger:
             made = ledger.backup(to)
     out.print(
         f"backed up {loaded.relative(loaded.ledger_path)} to {made.path} ({made.size:,} bytes); "

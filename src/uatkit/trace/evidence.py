@@ -169,9 +169,9 @@ def run_facts(record: RunRecord, folder: str) -> RunFacts:
 
 def ledger_state(project: Project) -> LedgerState:
     """Return the UAT ledger's state; no ledger holds nothing, like an empty one."""
-    if not project.ledger_path.is_file():
+    if not project.ledger_path.exists():
         return EMPTY_LEDGER
-    with Ledger.open(project.ledger_path) as ledger:
+    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
         return ledger.state()
 
 
@@ -513,7 +513,7 @@ def _recorded_scenarios(record: SignoffRecord) -> str:
 
 def signoff_records(project: Project) -> list[SignoffRecord]:
     """Return the project's sign-off records, oldest first (none without a ledger)."""
-    if not project.ledger_path.is_file():
+    if not project.ledger_path.exists():
         return []
-    with Ledger.open(project.ledger_path) as ledger:
+    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
         return ledger.signoff_records()

@@ -174,7 +174,7 @@ def _case(
         uat_required=in_scope or bool(packs),
         results=results,
         defects=tuple(dict.fromkeys(defects)),
-        stale=sum(1 for s in row_states if s.mark is not None and s.stale and not s.conflict),
+        stale=results[UAT_LAYER].stale,
         conflicts=sum(1 for s in row_states if s.conflict),
         packs=packs,
         source=f"{first.source.path}:{first.source.line}" if first.source.line else first.source.path,
@@ -224,12 +224,14 @@ def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelR
         message += f"; keep one with uatkit uat resolve {contested[0].key} --keep MARK-ID"
     elif any(s.stale and s.mark is not None for s in states):
         message = "the scenario changed after it was marked: mark it again"
+    # A mark made against an older version of the scenario proves nothing about it now, as a stale automated
+    # result does not: it is counted as stale, never in the status, and its UAT result is not linked.
+    stale = sum(1 for s in states if s.mark is not None and s.stale and not s.conflict)
     # The UAT results written by `uatkit uat import` carry the same statuses; link the worst of them.
     record = next((r for r in records if r.status == status), records[0] if records else None)
+    link = record.uuid if record is not None and status else ""
     passed = sum(1 for allure, _ in marked if allure == AllureStatus.PASSED)
-    return LevelResult(
-        UAT_LAYER, status, len(marked), passed, record.uuid if record else "", message[:MESSAGE]
-    )
+    return LevelResult(UAT_LAYER, status, len(marked), passed, link, message[:MESSAGE], stale=stale)
 
 
 def _not_run(case: CaseTrace) -> list[str]:
@@ -247,8 +249,12 @@ def _not_run(case: CaseTrace) -> list[str]:
             out.append(f"{level} {result.status}")
         elif result.runs < case.rows:
             out.append(f"{level} rows not run")
-    # Marks in conflict are news whatever else is missing: the reason (and the sign-off) names them.
-    return [*out, "UAT marks in conflict"] if out and case.conflicts else out
+    # Marks in conflict or stale are news whatever else is missing: the reason (and the sign-off) names them.
+    if out and case.conflicts:
+        out.append("UAT marks in conflict")
+    if out and case.stale:
+        out.append("stale UAT marks")
+    return out
 
 
 def _uat_gaps(case: CaseTrace) -> list[str]:
@@ -316,7 +322,12 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
     ]
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
-    view = read_view(project.ledger_path, project.fingerprints, project.config.uat.release)
+    view = read_view(
+        project.ledger_path,
+        project.fingerprints,
+        project.config.uat.release,
+        wait=project.config.uat.busy_timeout,
+    )
     if view is None:
         ledger = project.relative(project.ledger_path)
         notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")

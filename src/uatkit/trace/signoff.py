@@ -195,7 +195,12 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
     levels = set(gate.levels or LEVELS)
     marks = {r.id: (r.stale or sum(c.stale for c in r.cases)) if UAT_LAYER in levels else 0 for r in selected}
     runs = {
-        r.id: sum(result.stale for c in r.cases for level, result in c.results.items() if level in levels)
+        r.id: sum(
+            result.stale
+            for c in r.cases
+            for level, result in c.results.items()
+            if level in levels and level != UAT_LAYER  # counted as marks
+        )
         for r in selected
     }
     bad = [(r, marks[r.id] + runs[r.id]) for r in selected if marks[r.id] + runs[r.id]]
@@ -376,7 +381,7 @@ def sign_off(
     verdict = evaluate(matrix, config.signoff.gates)
     recorded = None
     if record is not None:
-        with Ledger.open(project.ledger_path) as ledger:
+        with Ledger.open(project.ledger_path, wait=config.uat.busy_timeout) as ledger:
             recorded = ledger.record_signoff(signoff_record(verdict, evidence, record))
     release = [r for r in signoff_records(project) if r.release == evidence.release]
     latest = record_status(release[-1], evidence) if release else None

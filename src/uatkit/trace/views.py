@@ -91,6 +91,9 @@ def summary_view(requirement: RequirementTrace, level: str) -> LevelView:
     done = [c for c in ran if c.results[level].status in good]
     status = requirement.levels.get(level, "")
     if not status:
+        stale = sum(c.results.get(level, LevelResult(level)).stale for c in planned)
+        if stale:
+            return LevelView("stale", NOT_RUN, short="stale", note=f"{stale} stale")
         return LevelView("not run", NOT_RUN, short="not run") if planned else LevelView()
     wanted = max(len(planned), len(ran))
     count = f"{len(done)}/{wanted}" if len(done) < wanted or wanted > 1 else ""

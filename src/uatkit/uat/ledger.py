@@ -13,7 +13,7 @@ from types import TracebackType
 
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
-from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, restore_advice
+from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_schema import (
     CaseState,
@@ -80,6 +80,7 @@ class Ledger:
                 "may be a file, or the disk read-only: choose another place with [tool.uatkit.uat] ledger"
             ) from None
         conn: sqlite3.Connection | None = None
+        created = not path.exists()
         try:
             # Autocommit mode: every write below runs in an explicit BEGIN IMMEDIATE … COMMIT.
             conn = sqlite3.connect(path, isolation_level=None)
@@ -97,10 +98,15 @@ class Ledger:
         except sqlite3.Error as exc:
             if conn is not None:
                 conn.close()
-            raise fault(exc, path) from None
+            error = fault(exc, path)
+            if created:
+                remove_unborn(path)
+            raise error from None
         except BaseException:
             if conn is not None:
                 conn.close()
+            if created:
+                remove_unborn(path)
             raise
         return cls(conn, path)
 
@@ -448,11 +454,13 @@ class UatView:
     resolutions: tuple[Resolution, ...] = ()
 
 
-def read_view(path: Path, current: Mapping[str, str], release: str) -> UatView | None:
+def read_view(
+    path: Path, current: Mapping[str, str], release: str, *, wait: float = BUSY_WAIT
+) -> UatView | None:
     """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
     if not path.exists():
         return None  # a folder at the path is refused by `Ledger.open`, not taken for no ledger
-    with Ledger.open(path) as ledger:
+    with Ledger.open(path, wait=wait) as ledger:
         states = {s.key: s for s in ledger.states(current)}
         packs = tuple(release_packs(ledger.packs(), release))
         ids = {p.pack_id for p in packs}

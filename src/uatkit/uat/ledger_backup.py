@@ -105,6 +105,34 @@ def _stamp(path: Path) -> str:
     return match.group(1) if match else ""
 
 
+def _free_space(folder: Path) -> int | None:
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return None
+    # A file system without blocks (/proc) says nothing about space.
+    return stats.f_bavail * stats.f_frsize if stats.f_blocks else None
+
+
+def remove_unborn(ledger: Path) -> None:
+    """Remove a ledger file this process created whose schema was never committed, with its -wal and -shm.
+
+    A first import on a full disk can leave a page of header behind; it holds nothing, and left there it
+    would be taken for a ledger.
+    """
+    wal = ledger.with_name(ledger.name + "-wal")
+    try:
+        # A committed schema is in the header (user_version, bytes 60-63) or still in the -wal file.
+        with ledger.open("rb") as handle:
+            header = handle.read(100)
+        if (wal.exists() and wal.stat().st_size) or header[60:64].strip(b"\0"):
+            return
+    except OSError:
+        return
+    for path in (ledger, wal, ledger.with_name(ledger.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
 def restore_advice(ledger: Path) -> str:
     """Say how to restore the ledger: from the newest backup beside it, or from the user's own copies."""
     found = backups(ledger)
@@ -161,10 +189,21 @@ def fault(exc: sqlite3.Error, ledger: Path) -> UatkitError:
     return UatkitError(f"{ledger}: the ledger failed ({text}); {restore_advice(ledger)}")
 
 
+#: Below this much free space a write SQLite calls an I/O error is taken for a full disk.
+_NEARLY_FULL = 1 << 20
+
+
 def _cannot_write(ledger: Path, text: str) -> UatkitError:
     if ledger.is_dir():
         return UatkitError(
             f"{ledger}: is a folder, not the ledger; remove or rename it, or set [tool.uatkit.uat] ledger"
+        )
+    free = _free_space(ledger.parent)
+    if free is not None and free < _NEARLY_FULL:
+        # SQLite reports a write the disk had no room for as an I/O error when it creates a file.
+        return UatkitError(
+            f"{ledger}: no space left for the ledger ({free:,} bytes free on the disk of {ledger.parent}); "
+            "nothing was recorded; free space and retry"
         )
     return UatkitError(
         f"{ledger}: the ledger cannot be opened or written ({text}); check that its folder {ledger.parent} "
