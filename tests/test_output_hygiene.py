@@ -51,7 +51,12 @@ def test_the_console_prints_user_text_literally_and_clean() -> None:
 
 def test_uat_status_shows_a_hostile_tester_name_as_text(uat_project: Path) -> None:  # noqa: F811
     bob, alice = _two_copies(uat_project)
+    # A tester name with a control character is refused at its cell; markup in it is only text.
     fill(bob, {KEY: {"status": "Fail", "tester": HOSTILE_CELL, "actual": HOSTILE_CELL}})
+    refused = uat(uat_project, "import", str(bob), code=2).output
+    assert "holds a control character (U+001B); type the name again" in refused
+    assert "\x1b" not in refused and "\x07" not in refused
+    fill(bob, {KEY: {"status": "Fail", "tester": "Ann[bold red]x", "actual": HOSTILE_CELL}})
     uat(uat_project, "import", str(bob), str(alice))
     printed = uat(uat_project, "status").output
     # Markup read as markup would leave "Ann" alone; a narrow terminal may cut the rest of the name short.

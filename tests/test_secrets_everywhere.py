@@ -158,7 +158,8 @@ def test_no_known_secret_reaches_any_file_under_reports(
     (root / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     monkeypatch.setenv("DEMO_ADMIN_PASSWORD", "ENVPASS-22zz")
     monkeypatch.setenv("SHOP_PIN", "PINV-77")
-    monkeypatch.setenv("BUILD_URL", "https://jenkins:CITOKEN-4d4d@ci.example/job/7/")
+    monkeypatch.setenv("BUILD_URL", "https://jenkins:CITOKEN-4d4d@ci.example/job/7/?token=CITOKEN-4d4d")
+    monkeypatch.setenv("JENKINS_URL", "https://ci.example/")  # the Allure CLI then reads BUILD_URL itself
     monkeypatch.setenv("BUILD_NUMBER", "7")
 
     def uatkit(*args: str) -> None:
@@ -196,3 +197,23 @@ def test_no_known_secret_reaches_any_file_under_reports(
     assert f"admin with {MASK} (pin {MASK}) refused at http://127.0.0.1:" in messages
     exchanges = "".join(p.read_text("utf-8") for p in (reports / "allure-results").glob("*-attachment.txt"))
     assert "POST http://127.0.0.1:" in exchanges and "HTTP 401" in exchanges
+
+
+def test_an_unreachable_system_is_named_without_its_password(pytester: pytest.Pytester) -> None:
+    write(
+        pytester.path / "pyproject.toml",
+        """
+        [tool.uatkit]
+        stories = ["stories"]
+        requirement_pattern = "REQ-[0-9]+"
+        default_levels = ["integration"]
+        """,
+    )
+    write(pytester.path / "stories" / "REQ-1.md", STORY)
+    write(pytester.path / "conftest.py", CONFTEST)
+    runner.invoke(app, ["generate", "-C", str(pytester.path)])
+    write(pytester.path / "test_features.py", 'from pytest_bdd import scenarios\nscenarios("features")\n')
+    result = pytester.runpytest_subprocess("--base-url=http://qa:BASEPASS-7f3k@127.0.0.1:9/?api_key=K3Y-42")
+    text = result.stdout.str() + result.stderr.str()
+    assert "is unreachable" in text and "http://127.0.0.1:9/?api_key=•••" in text
+    assert "BASEPASS-7f3k" not in text and "K3Y-42" not in text

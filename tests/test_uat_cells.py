@@ -177,11 +177,17 @@ def ledger_dump(project: Path) -> tuple[str, list[str]]:
         ({"evidence": "big.mp4"}, "evidence file 'big.mp4' is 1,100.0 MB, over the limit of 50 MB"),
         ({"date": "1899-12-31"}, "1899-12-31 is before 2000-01-01, the earliest date accepted"),
         ({"date": "0001-01-01"}, "0001-01-01 is before 2000-01-01, the earliest date accepted"),
+        ({"date": dt.datetime(1899, 12, 31)}, "the cell holds Excel's day 0 (1899-12-31, time 00:00:00)"),
+        (
+            {"tester": "Eve_x001B_]0;PWNED_x0007_ Smith"},
+            "the tester name 'Eve\\x1b]0;PWNED\\x07 Smith' holds a control character (U+001B); "
+            "type the name again",
+        ),
     ],
-    ids=["nul", "long-name", "1.1-GB-file", "1899-12-31", "0001-01-01"],
+    ids=["nul", "long-name", "1.1-GB-file", "1899-12-31", "0001-01-01", "day-0-cell", "escape-in-tester"],
 )
 def test_import_refuses_the_file_with_one_located_error_and_the_ledger_unchanged(
-    project: Path, mark: dict[str, str], expected: str
+    project: Path, mark: dict[str, object], expected: str
 ) -> None:
     (project / "stories" / "REQ-1.md").write_text(STORY, encoding="utf-8")
     invoke(project, "generate")

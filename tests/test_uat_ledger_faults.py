@@ -241,6 +241,14 @@ def test_uat_backup_prints_the_copy_its_size_and_integrity(project: Path, tmp_pa
     (made,) = backups(ledger)
     assert made.name.startswith("uat.db.backup-") and str(made) in beside.output
     assert dump(made) == dump(ledger)
+    # A backup replaces nothing: the same file again is refused, a folder gets a new copy each time.
+    again = runner.invoke(app, ["uat", "backup", "--project", str(project), "--to", str(target)])
+    assert again.exit_code == 2 and "already exists: name a new file or a folder" in again.output
+    assert target.stat().st_size == size
+    for _ in range(2):
+        into = runner.invoke(app, ["uat", "backup", "--project", str(project), "--to", str(target.parent)])
+        assert into.exit_code == 0, into.output
+    assert len(list(target.parent.glob("uat.db.backup-*"))) == 2
 
 
 def test_uat_backup_of_a_damaged_ledger_is_one_line(project: Path, tmp_path: Path) -> None:

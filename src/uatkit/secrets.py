@@ -39,9 +39,16 @@ _HEADER_LINE = re.compile(r"(?m)^([ \t]*[\w-]+[ \t]*:[ \t]*)(\S.*)$")
 _QUOTED = re.compile(r'("([^"\\]{1,200})"\s*:\s*)"(?:[^"\\]|\\.)*"?')
 _SCHEME_CREDENTIALS = re.compile(r"(?i)\b(bearer|basic|digest|token)\s+[A-Za-z0-9._~+/=-]{4,}")
 # A secret said in words, as step text says it: `with password "s3cret"`, `the API key is 'k-1'`, `密码 “x”`.
-_SAID = re.compile(
-    r"(?i)(\b(?:pwd|passwd|password|passphrase|secret|token|api[ _-]?key|pin|otp)|密码|口令|令牌|密钥)"
-    r"((?:\s+is)?\s*[:=：]?\s*)([\"'“‘])([^\"'”’\n]{1,200})([\"'”’])"
+_QUOTE = r"([\"'“‘])([^\"'”’\n]{1,200})([\"'”’])"
+_SAID = (
+    # An English word, not inside quotes itself (HTML's type="password" name="…" says nothing), then a
+    # separator — a space, "is", ":" or "=" — and the quoted value.
+    re.compile(
+        r"(?i)(?<![\"'\w])(pwd|passwd|password|passphrase|secret|token|api[ _-]?key|pin|otp)"
+        r"((?:\s+is)?(?:\s*[:=：]\s*|\s+))" + _QUOTE
+    ),
+    # Chinese writes no space: 密码“s3cret”, 密码：“s3cret”.
+    re.compile(r"(密码|口令|令牌|密钥)(\s*[:=：]?\s*)" + _QUOTE),
 )
 #: Environment variables with a secret-looking name are secrets when their value is at least this long
 #: (shorter values, such as XDG_SESSION_ID=3, would mask ordinary text).
@@ -91,7 +98,7 @@ def url_password(url: str) -> list[str]:
 
 def said_secrets(text: str) -> list[str]:
     """Return the values text says are secrets in words (`with password "s3cret"` gives s3cret)."""
-    return [match.group(4) for match in _SAID.finditer(text)]
+    return [match.group(4) for pattern in _SAID for match in pattern.finditer(text)]
 
 
 def is_secret_key(name: str, secrets: Secrets = DEFAULT) -> bool:
@@ -149,7 +156,8 @@ def _mask_text(text: str, secrets: Secrets) -> str:
             masked,
         )
         masked = _SCHEME_CREDENTIALS.sub(lambda m: f"{m.group(1)} {MASK}", masked)
-        masked = _SAID.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}{m.group(5)}", masked)
+        for pattern in _SAID:
+            masked = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)}{MASK}{m.group(5)}", masked)
     for secret in secrets.known:
         # The secret as written, and as a URL or form carries it.
         for form in {secret, quote(secret, safe=""), quote_plus(secret)}:

@@ -151,7 +151,10 @@ def _require_node() -> str:
 
 
 def _run(command: list[str], cwd: Path) -> str:
-    environment = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "0"}
+    # The Allure CLI reads CI variables itself (Jenkins' BUILD_URL, GitLab's CI_JOB_URL) into the report:
+    # a URL in the environment goes to it with its user, password and secret query values masked.
+    masked = {key: mask(value) if "://" in value else value for key, value in os.environ.items()}
+    environment = {**masked, "NO_COLOR": "1", "FORCE_COLOR": "0"}
     try:
         done = subprocess.run(
             command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=TIMEOUT, check=False

@@ -368,7 +368,9 @@ def backup(
     to: Annotated[
         Path | None,
         typer.Option(
-            "--to", help="Where to write the copy (default: beside the ledger, uat.db.backup-<time>)."
+            "--to",
+            help="Where to write the copy: a new file, or a folder to hold uat.db.backup-<time> "
+            "(default: beside the ledger). An existing file is never overwritten.",
         ),
     ] = None,
     project: ProjectOption = None,
@@ -381,13 +383,16 @@ def backup(
     Example: uatkit uat backup --to /mnt/backups/uat-2026-12-02.db
     """
     from uatkit.uat.ledger import Ledger
+    from uatkit.uat.ledger_backup import default_target
 
     with user_errors():
         loaded = project_for(project)
         if not loaded.ledger_path.exists():
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():
-            to = to / f"{loaded.ledger_path.name}.backup"
+            to = to / default_target(loaded.ledger_path).name
+        elif to is not None and (to.exists() or to.is_symlink()):
+            raise UatkitError(f"{to} already exists: name a new file or a folder; a backup replaces nothing")
         with Ledger.open(loaded.ledger_path, wait=loaded.config.uat.busy_timeout) as ledger:
             made = ledger.backup(to)
     out.print(

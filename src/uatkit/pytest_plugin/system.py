@@ -16,6 +16,7 @@ import pytest
 from uatkit.config import Config
 from uatkit.model import Level
 from uatkit.pytest_plugin import levels
+from uatkit.secrets import mask
 
 SERVER_KEY = pytest.StashKey[Any]()
 WORKER_KEY = "uatkit_base_url"
@@ -72,8 +73,8 @@ def check_reachable(pytest_config: pytest.Config) -> None:
     problem = probe(str(url))
     if problem:
         raise pytest.UsageError(
-            f"uatkit: the system under test at {url} is unreachable ({problem}). Start it, or point "
-            "--base-url / UATKIT_BASE_URL at a running system; --level unit runs without it."
+            f"uatkit: the system under test at {mask(str(url))} is unreachable ({problem}). Start it, or "
+            "point --base-url / UATKIT_BASE_URL at a running system; --level unit runs without it."
         )
 
 

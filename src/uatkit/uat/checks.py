@@ -211,6 +211,14 @@ class _Cases:
             )
         if not tester:
             self.error("tester", number, self.needs(status, "tester", "enter the name of who ran it"))
+        elif control := _CONTROL.search(tester):
+            # A name is shown on terminals, pages and the sign-off: an escape in it could rewrite them.
+            self.error(
+                "tester",
+                number,
+                f"the tester name {_shown(tester)} holds a control character (U+{ord(control.group()):04X}); "
+                "type the name again",
+            )
         if date_cell.__class__ is dt.date and self.earliest <= date_cell <= self.latest:  # nothing to parse
             date: dt.date | None = date_cell
         else:
