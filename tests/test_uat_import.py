@@ -100,6 +100,7 @@ def test_every_accepted_date_form_parses(value: object, expected: dt.date | None
         (1e9, "1e+09 is not a date between 1990 and 2199 (as an Excel serial number)"),
         (True, "True is not a date"),
         (dt.time(9, 30), "09:30:00 is not a date"),
+        (dt.time(0), "the cell holds Excel's day 0 (1899-12-31, time 00:00:00), not the day it was run"),
     ],
 )
 def test_other_dates_are_refused_listing_the_accepted_forms(value: object, reason: str) -> None:

@@ -43,7 +43,7 @@ def parse_date(value: object) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, dt.time):
+    if isinstance(value, dt.time) and value == dt.time(0):
         # A date-formatted cell holding Excel's day 0 (shown as 1899-12-31 or 1900-01-00): a time, no day.
         raise ValueError(
             f"the cell holds Excel's day 0 (1899-12-31, time {value.isoformat()}), not the day it was run; "
