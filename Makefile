@@ -1,8 +1,9 @@
 # Two commands for a fresh machine (Debian/Ubuntu, Python >= 3.11, Node >= 20):
 #   make demo   run uatkit on the bundled demo project
 #   make test   the whole test suite, with lint and type checks
-# Each sets everything up first (virtualenv, Python packages, the pinned Allure CLI, a browser, LibreOffice
-# Calc where it can be installed) and is safe to run twice.
+# Each sets up what it needs first and is safe to run twice: `make demo` the virtualenv, Python packages, the
+# pinned Allure CLI and a browser; `make test` also LibreOffice Calc where it can be installed (its round-trip
+# tests; the demo does not use it).
 
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -24,18 +25,19 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "error: Node.js >= 20 with npm is needed for the Allure report CLI: apt-get install nodejs npm (or see https://nodejs.org)"; exit 1; }
+	@bash scripts/check-node.sh
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-.browser:
+.browser: $(VENV)/.installed
 	@bash scripts/setup-browser.sh
 
 # Optional: without it (not root, no apt-get) the LibreOffice round-trip tests are skipped, saying why.
 .libreoffice:
 	@bash scripts/setup-libreoffice.sh
 
-demo: setup
+# The demo needs no LibreOffice: only the packages, the Allure CLI and a browser.
+demo: $(VENV)/.installed node_modules/.installed .browser
 	@bash scripts/demo.sh
 
 lint: $(VENV)/.installed

@@ -1,17 +1,9 @@
 #!/usr/bin/env bash
-# Find a Chromium for the end-to-end checks: Playwright's own build if installed, else the system's;
+# Find a Chromium for the end-to-end checks as the plugin will (python -m uatkit.browsers);
 # as root on Debian/Ubuntu, install Debian's chromium. Records the choice in .browser.
 set -euo pipefail
-found=""
-for dir in "${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"/chromium-*/chrome-linux*/; do
-  [ -x "${dir}chrome" ] && found="${dir}chrome"
-done
-if [ -z "$found" ] && [ -n "${UATKIT_BROWSER:-}" ] && [ -x "$UATKIT_BROWSER" ]; then found="$UATKIT_BROWSER"; fi
-for candidate in chromium chromium-browser google-chrome; do
-  [ -n "$found" ] && break
-  path=$(command -v "$candidate" || true)
-  [ -n "$path" ] && found="$path"
-done
+# The one browser finder (uatkit.browsers): UATKIT_BROWSER, Playwright's own build, a system Chromium.
+found=$(.venv/bin/python -m uatkit.browsers || true)
 if [ -z "$found" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
     echo "Installing Debian's chromium for the browser checks (apt-get install -y chromium) ..."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sys
 import tempfile
 import time
 import uuid
@@ -30,11 +31,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         # mkstemp makes the file private (0600); the result must have the usual permissions of a new file.
-        os.fchmod(fd, 0o666 & ~_UMASK)
+        # os.fchmod is POSIX only (Windows has it from Python 3.13, where mode bits mean little anyway).
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        if not hasattr(os, "fchmod"):
+            os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -117,13 +122,30 @@ def _abandoned(marker: Path) -> bool:
         return age > _FOREIGN_AGE
     if int(pid) == os.getpid():
         return False
+    return not _alive(int(pid))
+
+
+def _alive(pid: int) -> bool:
+    """Return True when a process with this ID runs (or cannot be asked about: never remove its folder)."""
+    if sys.platform == "win32":
+        # os.kill(pid, 0) on Windows would send CTRL_C_EVENT, not ask; OpenProcess only asks.
+        import ctypes
+
+        kernel = ctypes.WinDLL("kernel32", use_last_error=True)
+        handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return ctypes.get_last_error() != 87  # ERROR_INVALID_PARAMETER: no such process
+        code = ctypes.c_ulong()
+        ok = kernel.GetExitCodeProcess(handle, ctypes.byref(code))
+        kernel.CloseHandle(handle)
+        return not ok or code.value == 259  # STILL_ACTIVE
     try:
-        os.kill(int(pid), 0)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return True
-    except (PermissionError, OverflowError):
         return False
-    return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def remove_debris(final: Path) -> list[Path]:

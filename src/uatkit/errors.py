@@ -11,6 +11,8 @@ from uatkit.model import SourceLocation
 EXIT_INPUT = 2
 #: Exit code for a check that found something wrong (stale features, missing scenarios).
 EXIT_CHECK = 1
+#: Exit code for a bug in uatkit: the traceback goes to a log file, never to the terminal.
+EXIT_INTERNAL = 3
 
 
 @dataclass(frozen=True)

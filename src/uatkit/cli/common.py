@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +21,8 @@ from rich.text import Text
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
 from uatkit.project import Project, load_project
 from uatkit.text import shown_text
+
+log = logging.getLogger("uatkit.cli")
 
 
 class CleanConsole(Console):
@@ -49,6 +52,15 @@ class CleanConsole(Console):
 # JSON escapes C0 controls itself; DEL and the C1 controls (U+009B is a one-character CSI on many terminals)
 # it passes through with ensure_ascii=False.
 _RAW_IN_JSON = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
+
+
+#: The version of every command's JSON report: raised only when a key changes meaning or goes away.
+JSON_SCHEMA = 1
+
+
+def echo_report(command: str, data: Mapping[str, object], schema: int = JSON_SCHEMA) -> None:
+    """Print a command's --format json report: one object that opens with its schema version and command."""
+    echo_json({"schema": schema, "command": command, **{k: v for k, v in data.items() if k != "schema"}})
 
 
 def echo_json(data: object) -> None:
@@ -88,7 +100,24 @@ ProjectOption = Annotated[
 
 def project_for(option: Path | None) -> Project:
     """Return the project in the folder given with --project, or around the current folder."""
-    return load_project(option)
+    loaded = load_project(option)
+    log.info("project %s", loaded.config.root)
+    return loaded
+
+
+def uatkit_version() -> str:
+    """Return the installed uatkit's version (uatkit.__version__ once it exists, else the metadata's)."""
+    import uatkit
+
+    found = getattr(uatkit, "__version__", "")
+    if isinstance(found, str) and found:
+        return found
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("uatkit")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 @contextmanager

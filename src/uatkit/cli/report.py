@@ -7,7 +7,18 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli.common import ProjectOption, cells, err, out, project_for, table, user_errors
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    echo_report,
+    err,
+    out,
+    project_for,
+    table,
+    user_errors,
+)
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 
@@ -46,6 +57,7 @@ def report(
         typer.Option(metavar="TEXT", help="Version of the application tested, shown in the environment."),
     ] = None,
     project: ProjectOption = None,
+    output_format: FormatOption = Format.TABLE,
 ) -> None:
     """Merge every results folder (automated levels, UAT, shards) and build one Allure report.
 
@@ -54,8 +66,9 @@ def report(
     manifest (uatkit-evidence.json: each folder's content hash, results, runs, the UAT ledger's state):
     `uatkit trace` and `uatkit signoff` read exactly that set. Exits 0: the verdict is `uatkit signoff`'s job.
 
-    Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1
+    Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1 --format json
     """
+    import msgspec
     from allure_commons.model2 import Status
 
     from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
@@ -93,6 +106,21 @@ def report(
         err.print(f"warning: two files share a name: {clash}", markup=False)
     for line in unread:
         err.print(f"warning: {line}", markup=False)
+    if output_format is Format.JSON:
+        data = {
+            "folders": [loaded.shown(folder) for folder in folders],
+            "results_in": summary.results_in,
+            "results": summary.results_out,
+            "retries_collapsed": summary.duplicates,
+            "environment_entries": summary.environment_keys,
+            "by_layer": {layer: dict(counts) for layer, counts in summary.by_layer.items()},
+            "skipped": [str(problem) for problem in summary.problems],
+            "clashes": list(summary.clashes),
+            "evidence": msgspec.to_builtins(manifest),
+            "report": loaded.shown(index),
+        }
+        echo_report("report", data)
+        return
     shown = (Status.PASSED, Status.FAILED, Status.BROKEN, Status.SKIPPED, Status.UNKNOWN)
     listing = table(
         f"{summary.results_out} results from {len(folders)} folder(s); "

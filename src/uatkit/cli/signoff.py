@@ -13,7 +13,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
-    echo_json,
+    echo_report,
     err,
     out,
     project_for,
@@ -111,7 +111,7 @@ def signoff(
         data["evidence"] = evidence.as_dict() if evidence else None
         data["recorded"] = run.recorded.id if run.recorded else None
         data["latest_record"] = run.latest.as_dict() if run.latest else None
-        echo_json(data)
+        echo_report("signoff", data)
         for line in evidence.drift if evidence else ():
             err.print(f"warning: {line}", markup=False)
         for note in run.matrix.notes:
@@ -162,7 +162,7 @@ def _history(evidence: EvidenceSet, records: list[RecordStatus], output: Format)
     """Print the sign-off records, oldest first, each current or superseded by newer evidence."""
     if output is Format.JSON:
         data = {"evidence": evidence.as_dict(), "records": [s.as_dict() for s in records]}
-        echo_json(data)
+        echo_report("signoff --history", data)
         return
     if not records:
         out.print("No sign-off recorded yet: uatkit signoff --record --by NAME", markup=False)

@@ -13,7 +13,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
-    echo_json,
+    echo_report,
     err,
     out,
     project_for,
@@ -60,7 +60,7 @@ def list_stories(
         for s in catalogue.stories
     ]
     if output is Format.JSON:
-        echo_json({"stories": rows})
+        echo_report("stories", {"stories": rows})
         return
     listing = table(
         f"{len(rows)} stories", "ID", "title", "module", "priority", "criteria", "manual", "levels"
@@ -83,13 +83,14 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite features that were edited by hand.")
     ] = False,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Generate one Gherkin feature per story under features/<module>/.
 
     Stale features are regenerated; features edited by hand are listed and kept unless --force;
     features whose story is gone are listed as orphaned, never deleted.
 
-    Example: uatkit generate --check
+    Example: uatkit generate --check --format json
     """
     from uatkit.gherkin import sync
 
@@ -99,8 +100,25 @@ def generate(
         planned = sync.plan(catalogue, config, force=force, existing=loaded.feature_files.texts)
         if not check_only:
             sync.apply(planned)
-    _warn(catalogue.warnings)
     counts = Counter(item.action for item in planned)
+    out_of_sync = check_only and any(item.action in sync.OUT_OF_SYNC for item in planned)
+    if output is Format.JSON:
+        features = [
+            {"action": i.action.value, "path": config.relative(i.path), "story": i.story_id, "note": i.note}
+            for i in planned
+        ]
+        totals = {
+            "check_only": check_only,
+            "stories": len(catalogue.stories),
+            "criteria": sum(len(s.criteria) for s in catalogue.stories),
+            "counts": {action.value: counts[action] for action in sync.Action},
+            "out_of_sync": out_of_sync,
+        }
+        echo_report("generate", {**totals, "features": features, "warnings": list(catalogue.warnings)})
+        if out_of_sync:
+            raise typer.Exit(EXIT_CHECK)
+        return
+    _warn(catalogue.warnings)
     shown = [item for item in planned if item.action is not sync.Action.UNCHANGED]
     if shown:
         verb = "would" if check_only else "did"
@@ -119,7 +137,7 @@ def generate(
         f"{config.features}/: {summary or 'nothing'}",
         markup=False,
     )
-    if check_only and any(item.action in sync.OUT_OF_SYNC for item in planned):
+    if out_of_sync:
         out.print("features are out of date with the stories: run `uatkit generate`", markup=False)
         raise typer.Exit(EXIT_CHECK)
 
@@ -165,7 +183,7 @@ def check(
         findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
-        echo_json(data)
+        echo_report("check", data)
         _exit(findings)
         return
     _warn(catalogue.warnings)

@@ -13,7 +13,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
-    echo_json_text,
+    echo_report,
     err,
     out,
     project_for,
@@ -105,7 +105,7 @@ def trace(
     """
     from uatkit.trace.evidence import choose_evidence
     from uatkit.trace.matrix import allure_link, load_matrix
-    from uatkit.trace.outputs import matrix_json, write_matrix
+    from uatkit.trace.outputs import SCHEMA, matrix_data, write_matrix
 
     with user_errors():
         loaded = project_for(project)
@@ -113,18 +113,15 @@ def trace(
         matrix = load_matrix(loaded, evidence, allure_report=allure_link(loaded))
         paths = write_matrix(matrix, loaded.report_folder) if write else []
     if output is Format.JSON:
-        echo_json_text(matrix_json(matrix))
+        written = {"written": [loaded.relative(path) for path in paths]}
+        echo_report("trace", {**matrix_data(matrix), **written}, SCHEMA)
         for line in evidence.drift:
             err.print(f"warning: {line}", markup=False)
-    else:
-        show_evidence(evidence)
-        _show(matrix)
+        return
+    show_evidence(evidence)
+    _show(matrix)
     for path in paths:
-        shown = loaded.relative(path)
-        if output is Format.JSON:
-            typer.echo(f"wrote {shown}", err=True)
-        else:
-            out.print(f"wrote {shown}", markup=False)
+        out.print(f"wrote {loaded.relative(path)}", markup=False)
 
 
 def _show(matrix: Matrix) -> None:

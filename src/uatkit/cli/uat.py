@@ -16,7 +16,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
-    echo_json,
+    echo_report,
     err,
     out,
     project_for,
@@ -86,6 +86,7 @@ def export(
     force: Annotated[
         bool, typer.Option(help="Replace packs holding marks not yet imported (a copy is kept).")
     ] = False,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Write UAT packs (Excel) for business users: the @manual and @uat scenarios and every must requirement.
 
@@ -120,6 +121,22 @@ def export(
                 password=password,
                 force=force,
             )
+    if output is Format.JSON:
+        packs = [
+            {
+                "pack_id": pack.info.pack_id,
+                "language": pack.info.language,
+                "owner": pack.info.owner,
+                "cases": len(pack.cases),
+                "carried": pack.carried,
+                "reset": pack.reset,
+                "file": config.relative(pack.path),
+            }
+            for pack in run.packs
+        ]
+        kept = [config.relative(copy) for copy in run.kept]
+        echo_report("uat export", {"release": chosen_release, "packs": packs, "kept": kept})
+        return
     listing = table(
         f"{len(run.packs)} UAT packs for {chosen_release}",
         "pack",
@@ -156,6 +173,7 @@ def import_(
         typer.Argument(help="Returned packs: files or folders (default: the packs folder)."),
     ] = None,
     project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Check returned UAT packs and record their marks in the ledger; write UAT results for Allure.
 
@@ -175,7 +193,51 @@ def import_(
             raise UatkitError(f"no UAT packs (*.xlsx) in {', '.join(str(p) for p in chosen)}")
         with _bar(len(files), "Importing packs") as advance:
             run = import_packs(loaded, files, progress=advance)
+    if output is Format.JSON:
+        echo_report("uat import", _import_data(loaded, run))
+        _import_exit(run)
+        return
     _show_import(loaded, run)
+
+
+def _import_data(loaded: Project, run: ImportRun) -> dict[str, Any]:
+    """Return an import's outcome as JSON-ready data: each file imported or refused, warnings, results."""
+    imported = [
+        {
+            "file": loaded.shown(o.path),
+            "pack_id": o.pack_id,
+            "already_imported": o.duplicate_file,
+            "added": o.added,
+            "corrected": list(o.corrected),
+            "unchanged": o.unchanged,
+            "conflicts": list(o.conflicts),
+        }
+        for o in run.outcomes
+    ]
+    refused = [
+        {
+            "file": loaded.shown(r.path),
+            "pack_id": r.info.pack_id if r.info else "",
+            "problems": [str(p) for p in r.errors],
+        }
+        for r in run.refused
+    ]
+    return {
+        "imported": imported,
+        "refused": refused,
+        "warnings": [str(w) for w in run.warnings],
+        "uat_results": {
+            "folder": loaded.relative(loaded.uat_results),
+            "written": run.results_written,
+            "error": run.results_error,
+        },
+    }
+
+
+def _import_exit(run: ImportRun) -> None:
+    """Exit 2 when a file was refused: nothing of it was recorded."""
+    if run.failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
 def _show_import(loaded: Project, run: ImportRun) -> None:
@@ -215,8 +277,7 @@ def _show_import(loaded: Project, run: ImportRun) -> None:
         err.print(f"error: {run.results_error}", markup=False)
     else:
         out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
-    if run.failed:
-        raise typer.Exit(EXIT_INPUT)
+    _import_exit(run)
 
 
 @uat_app.command()
@@ -227,6 +288,7 @@ def trust(
         str, typer.Option("--reason", help="Why the pack can be trusted (recorded in the ledger).")
     ],
     project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Accept one pack the import refuses as unsigned or signed by another ledger, then import it.
 
@@ -242,6 +304,11 @@ def trust(
     with user_errors():
         loaded = project_for(project)
         accepted, run = trust_pack(loaded, file, by=by, reason=reason)
+    if output is Format.JSON:
+        trusted = {"file": loaded.shown(file), "sha256": accepted.sha256, "pack_id": accepted.pack_id}
+        echo_report("uat trust", {"trusted": trusted, **_import_data(loaded, run)})
+        _import_exit(run)
+        return
     out.print(
         f"{loaded.shown(file)} (SHA-256 {accepted.sha256[:12]}…, pack {accepted.pack_id}) "
         f"{accepted}; recorded in {loaded.relative(loaded.ledger_path)}",
@@ -270,7 +337,7 @@ def status(
         progress = uat_progress(project_for(project))
     data = progress.as_dict()
     if output is Format.JSON:
-        echo_json(data)
+        echo_report("uat status", data)
         return
     total = data["total"]
     out.print(
@@ -341,6 +408,7 @@ def resolve(
     by: Annotated[str, typer.Option(help="Who decides (recorded in the ledger).")],
     reason: Annotated[str, typer.Option(help="Why this mark is kept (recorded in the ledger).")],
     project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Settle a conflict: keep one of a case's conflicting marks, recording who decided, when and why.
 
@@ -354,6 +422,18 @@ def resolve(
     with user_errors():
         loaded = project_for(project)
         resolution, written = resolve_conflict(loaded, case, keep, by, reason)
+    if output is Format.JSON:
+        data = {
+            "case": resolution.key,
+            "kept": resolution.kept,
+            "replaced": list(resolution.replaced),
+            "by": resolution.by,
+            "reason": resolution.why,
+            "at": resolution.at.isoformat(),
+            "uat_results": {"folder": loaded.relative(loaded.uat_results), "written": written},
+        }
+        echo_report("uat resolve", data)
+        return
     replaced = ", ".join(f"#{i}" for i in resolution.replaced)
     out.print(
         f"{resolution.key}: mark #{resolution.kept} counts; {replaced} replaced by {resolution.by}'s "
@@ -374,6 +454,7 @@ def backup(
         ),
     ] = None,
     project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
 ) -> None:
     """Copy the ledger with SQLite's online backup API, safe while other commands use it; check the copy.
 
@@ -395,6 +476,18 @@ def backup(
             raise UatkitError(f"{to} already exists: name a new file or a folder; a backup replaces nothing")
         with Ledger.open(loaded.ledger_path, wait=loaded.config.uat.busy_timeout) as ledger:
             made = ledger.backup(to)
+    if output is Format.JSON:
+        data = {
+            "ledger": loaded.relative(loaded.ledger_path),
+            "copy": str(made.path),
+            "bytes": made.size,
+            "integrity": made.integrity,
+            "ok": made.ok,
+        }
+        echo_report("uat backup", data)
+        if not made.ok:
+            raise typer.Exit(EXIT_INPUT)
+        return
     out.print(
         f"backed up {loaded.relative(loaded.ledger_path)} to {made.path} ({made.size:,} bytes); "
         f"integrity check: {made.integrity}",
