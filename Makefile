@@ -41,8 +41,8 @@ demo: $(VENV)/.installed node_modules/.installed .browser
 	@bash scripts/demo.sh
 
 lint: $(VENV)/.installed
-	$(BIN)/ruff check src tests benchmarks demo steps fixtures conftest.py
-	$(BIN)/ruff format --check src tests benchmarks demo steps fixtures conftest.py
+	$(BIN)/ruff check src tests benchmarks steps fixtures conftest.py
+	$(BIN)/ruff format --check src tests benchmarks steps fixtures conftest.py
 	@# ARCHITECTURE.md's layer rule and no import circles (contracts in pyproject.toml)
 	$(BIN)/lint-imports
 

@@ -18,6 +18,8 @@ def modules() -> list[str]:
         parts = path.relative_to(SOURCE.parent).with_suffix("").parts
         if "scaffold" in parts[1:-1]:
             continue  # the files `uatkit init` copies into a new project, not the engine's modules
+        if parts == ("uatkit", "__init__"):
+            continue  # the root package holds only __version__, read from the installed metadata
         if parts[-1] == "__init__":
             body = ast.parse(path.read_text(encoding="utf-8")).body
             if all(isinstance(node, ast.Expr) for node in body):

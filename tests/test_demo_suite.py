@@ -52,8 +52,8 @@ def test_parallel_run_gives_the_serial_results(tmp_path: Path) -> None:
 
     # Each run records itself: the levels that ran, the browser Playwright launched, the demo's version
     # and build read from its /api/version, and the run's ID on every result.
-    from demo import __build__, __version__
     from uatkit.allure.runs import RUN_LABEL, read_run_records
+    from uatkit.demo import __build__, __version__
 
     for folder in ("allure", "allure-n2"):
         (record,), problems = read_run_records(tmp_path / folder)

@@ -8,8 +8,8 @@ import pytest
 import requests
 from demo_helpers import Client, World
 
-from demo.domain import Shop
-from demo.server import RunningServer, start
+from uatkit.demo.domain import Shop
+from uatkit.demo.server import RunningServer, start
 
 
 @pytest.fixture(scope="module")

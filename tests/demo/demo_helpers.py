@@ -8,9 +8,9 @@ from typing import Any
 
 import requests
 
-from demo.domain import Shop
-from demo.model import Order, Session
-from demo.server import RunningServer
+from uatkit.demo.domain import Shop
+from uatkit.demo.model import Order, Session
+from uatkit.demo.server import RunningServer
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The demo's JSON API over HTTP, against the real server started with `demo.server.start()`."""
+"""The demo's JSON API over HTTP, against the real server started with `uatkit.demo.server.start()`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import requests
 from demo_helpers import Client
 
-from demo import __build__, __version__
-from demo.server import RunningServer
+from uatkit.demo import __build__, __version__
+from uatkit.demo.server import RunningServer
 
 SECRETS = ("clara-secret", "max-secret", "hunter2", "pbkdf2")
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 from demo_helpers import World
 
-from demo.domain import DomainError, Shop
-from demo.model import Role
+from uatkit.demo.domain import DomainError, Shop
+from uatkit.demo.model import Role
 
 PRICE_REFUSED = "price must be an amount of at least 0 with at most 2 decimals"
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 from demo_helpers import Client
 
-from demo.server import RunningServer
+from uatkit.demo.server import RunningServer
 
 PAGES = ["/", "/customers", "/products", "/orders/new", "/orders", "/approvals", "/low-stock", "/users"]
 

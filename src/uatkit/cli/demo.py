@@ -42,7 +42,7 @@ def serve(
     """
     with user_errors():
         try:
-            from demo.server import serve as run
+            from uatkit.demo.server import serve as run
         except ImportError:
             raise UatkitError(
                 "the demo system is not installed; install uatkit from its repository"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from uatkit.cli.common import out, user_errors
+from uatkit.scaffold import Ci, init_project
 
 
 def register(app: typer.Typer) -> None:
@@ -19,23 +20,30 @@ def init(
     directory: Annotated[
         Path, typer.Argument(help="Folder to create the QA project in (created if missing).")
     ],
+    ci: Annotated[
+        Ci,
+        typer.Option(
+            "--ci",
+            help="Write a CI workflow that runs generate --check, check, pytest with Allure results and the "
+            "report: github (.github/workflows/acceptance.yml), gitlab (.gitlab-ci.yml) or none.",
+        ),
+    ] = Ci.GITHUB,
 ) -> None:
-    """Create a new QA project: stories/, features/, steps/, fixtures/, uat_packs/, reports/ and a config.
+    """Create a new QA project: stories/, features/, steps/, fixtures/, uat_packs/, reports/, a config and CI.
 
-    It holds a sample story whose feature is generated at once and whose steps are defined,
-    so `uatkit check` and `pytest` pass in it straight away. Existing files are never overwritten.
+    It holds a sample story whose feature is generated at once and whose steps are defined, so
+    `uatkit check` and `pytest` pass in it straight away; pyproject.toml depends on uatkit[all] and
+    package.json pins the Allure CLI that `uatkit report` runs. Existing files are never overwritten.
 
-    Example: uatkit init acme-acceptance
+    Example: uatkit init acme-acceptance --ci gitlab
     """
-    from uatkit.gherkin import sync
-    from uatkit.project import load_project
-    from uatkit.scaffold import init_project
-
     with user_errors():
-        written = init_project(directory)
-        created = load_project(directory)
-        sync.apply(sync.plan(created.catalogue, created.config, existing=created.feature_files.texts))
+        written = init_project(directory, ci)
     out.print(f"Created {directory}/ with {len(written)} files:", markup=False)
     for rel in written:
         out.print(f"  {rel}", markup=False)
-    out.print(f"Next: cd {directory} && uatkit generate && uatkit check && pytest", markup=False)
+    out.print(
+        f"Next: cd {directory} && pip install . && npm ci && uatkit check "
+        "&& pytest --alluredir reports/allure-results && uatkit report",
+        markup=False,
+    )

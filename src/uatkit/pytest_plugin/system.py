@@ -37,7 +37,7 @@ def configure(pytest_config: pytest.Config, config: Config) -> None:
         return
     url = resolve_base_url(pytest_config, config)
     if not url and config.demo and not pytest_config.option.collectonly and needs_system(pytest_config):
-        from demo.server import start
+        from uatkit.demo.server import start
 
         server = start(host="127.0.0.1", port=0)
         pytest_config.stash[SERVER_KEY] = server

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from demo.model import DaySales, Order, OrderStatus, ProductSales, SalesReport
+from uatkit.demo.model import DaySales, Order, OrderStatus, ProductSales, SalesReport
 
 
 def sales_report(start: date, end: date, orders: Iterable[Order]) -> SalesReport:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from demo.domain import Shop
-from demo.model import (
+from uatkit.demo.domain import Shop
+from uatkit.demo.model import (
     Customer,
     DomainError,
     Invoice,
@@ -17,7 +17,7 @@ from demo.model import (
     User,
     money,
 )
-from demo.wsgi import Request, Response, Router, json_response
+from uatkit.demo.wsgi import Request, Response, Router, json_response
 
 SESSION_COOKIE = "session"
 WORKSPACE_COOKIE = "workspace"

@@ -7,14 +7,14 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from demo import __build__, __version__
-from demo.api import Api
-from demo.domain import Shop
-from demo.model import DomainError
-from demo.pages import Pages
-from demo.wsgi import Request, Response, Router, json_response
+from uatkit.demo import __build__, __version__
+from uatkit.demo.api import Api
+from uatkit.demo.domain import Shop
+from uatkit.demo.model import DomainError
+from uatkit.demo.pages import Pages
+from uatkit.demo.wsgi import Request, Response, Router, json_response
 
-log = logging.getLogger("demo.web")
+log = logging.getLogger("uatkit.demo.web")
 
 
 class App:

@@ -12,7 +12,7 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs
 
-from demo.model import DomainError
+from uatkit.demo.model import DomainError
 
 MAX_BODY = 1024 * 1024
 SECURITY_HEADERS = [

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from demo.model import MAX_DISCOUNT, MAX_LINES, DomainError
+from uatkit.demo.model import MAX_DISCOUNT, MAX_LINES, DomainError
 
 MAX_NAME_LENGTH = 100
 MAX_QUANTITY = 1_000_000

@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from demo import __version__
-from demo.api import SESSION_COOKIE, WORKSPACE_COOKIE, workspace_of
-from demo.domain import Shop
-from demo.model import TAX_LABEL, DomainError, OrderStatus, Session, money
-from demo.wsgi import Request, Response, Router, html_response, redirect
+from uatkit.demo import __version__
+from uatkit.demo.api import SESSION_COOKIE, WORKSPACE_COOKIE, workspace_of
+from uatkit.demo.domain import Shop
+from uatkit.demo.model import TAX_LABEL, DomainError, OrderStatus, Session, money
+from uatkit.demo.wsgi import Request, Response, Router, html_response, redirect
 
 ORDER_FORM_ROWS = 3
 

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from demo.model import Customer, DomainError, Order, OrderLine, OrderStatus, Product
+from uatkit.demo.model import Customer, DomainError, Order, OrderLine, OrderStatus, Product
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspaces (

@@ -1,4 +1,4 @@
-"""The shop: workspaces, clock, users and sessions, customers and products; orders live in `demo.orders`."""
+"""The shop: workspaces, clock, users, sessions, customers, products; orders live in `uatkit.demo.orders`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from demo import rules
-from demo.model import (
+from uatkit.demo import rules
+from uatkit.demo.model import (
     LOW_STOCK_BELOW,
     SESSION_IDLE_MINUTES,
     Customer,
@@ -19,8 +19,8 @@ from demo.model import (
     Session,
     User,
 )
-from demo.orders import OrderBook
-from demo.passwords import (
+from uatkit.demo.orders import OrderBook
+from uatkit.demo.passwords import (
     DEFAULT_ITERATIONS,
     hash_password,
     new_token,
@@ -28,7 +28,7 @@ from demo.passwords import (
     token_key,
     verify_password,
 )
-from demo.storage import (
+from uatkit.demo.storage import (
     Database,
     customer_from,
     find_customer,

@@ -14,9 +14,9 @@ from types import TracebackType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from demo import __version__
-from demo.domain import Shop
-from demo.web import make_app
+from uatkit.demo import __version__
+from uatkit.demo.domain import Shop
+from uatkit.demo.web import make_app
 
 
 class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
@@ -112,7 +112,7 @@ def serve(
 def main(argv: list[str] | None = None) -> None:
     """Run the demo server from the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m demo", description="Serve the uatkit order-management demo."
+        prog="python -m uatkit.demo", description="Serve the uatkit order-management demo."
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from datetime import date
 
-from demo import rules
-from demo.model import (
+from uatkit.demo import rules
+from uatkit.demo.model import (
     CLERK_DISCOUNT_LIMIT,
     DomainError,
     Invoice,
@@ -18,8 +18,8 @@ from demo.model import (
     SalesReport,
     Session,
 )
-from demo.reports import sales_report
-from demo.storage import Database, find_customer, find_product, load_orders, next_id
+from uatkit.demo.reports import sales_report
+from uatkit.demo.storage import Database, find_customer, find_product, load_orders, next_id
 
 APPROVAL_REFUSED = "only a manager may approve discounts above 10%"
 REPORT_REFUSED = "only a manager may see the sales report"

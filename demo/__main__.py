@@ -1,7 +1,0 @@
-"""`python -m demo`: serve the demo."""
-
-from __future__ import annotations
-
-from demo.server import main
-
-main()
