@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/check-python.sh $(PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,run]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,dev]'
 	@# setuptools leaves an egg-info in src/ that pytest would take for a second uatkit distribution
 	rm -rf src/*.egg-info *.egg-info
 	@touch $@
