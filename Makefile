@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UATKIT := $(BIN)/uatkit
 
-.PHONY: demo test setup lint typecheck clean
+.PHONY: demo test test-lowest setup lint typecheck clean
 
 setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice
 
@@ -51,6 +51,12 @@ test: setup lint typecheck
 	@# the engine's own tests, then the demo project's acceptance suite at every level
 	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m pytest -n 2 --alluredir reports/allure-results --clean-alluredir
+	$(MAKE) test-lowest
+
+# The lowest versions pyproject.toml allows, in a separate virtualenv (.venv-lowest), against the engine
+# tests that need no browser and no Allure CLI (docs/install.md).
+test-lowest: $(VENV)/.installed
+	@bash scripts/test-lowest.sh
 
 clean:
-	rm -rf $(VENV) node_modules reports/* .browser .libreoffice
+	rm -rf $(VENV) .venv-lowest node_modules reports/* .browser .libreoffice
