@@ -14,8 +14,10 @@ test -x "$VENV/bin/python" || "$UV" venv --quiet --python .venv/bin/python "$VEN
 # setuptools leaves an egg-info in src/ that pytest would take for a second uatkit distribution
 rm -rf src/*.egg-info
 "$UV" pip list --python "$VENV/bin/python" 2>/dev/null \
-    | grep -iE '^(typer|pytest|pytest-bdd|pytest-xdist|python-calamine|openpyxl|gherkin-official|pyyaml|rich|jinja2|msgspec|markdown-it-py|allure-pytest-bdd|allure-python-commons|requests|faker|pytest-base-url) '
-# A selection that reaches every direct dependency (CLI, stories from Excel, UAT import, the pytest plugin).
+    | grep -iE '^(typer|pytest|pytest-bdd|pytest-xdist|python-calamine|openpyxl|gherkin-official|pyyaml|rich|jinja2|msgspec|markdown-it-py|allure-pytest-bdd|allure-python-commons|requests|faker) '
+# A selection that reaches every direct dependency (CLI, stories from Excel, UAT import, the pytest plugin);
+# --base-url comes with the browser extra (pytest-playwright), which this job leaves out.
 "$VENV/bin/python" -m pytest -p no:cacheprovider -n 2 -q \
+    -k "not test_unreachable_system_stops_the_session_with_one_message and not test_unit_level_runs_without_the_system" \
     tests/test_cli.py tests/test_generate.py tests/test_config.py tests/test_check_and_init.py \
     tests/test_stories_excel.py tests/test_uat_import.py tests/test_plugin.py
