@@ -11,7 +11,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UATKIT := $(BIN)/uatkit
 
-.PHONY: demo test setup lint typecheck clean
+.PHONY: demo test test-lowest setup lint typecheck clean
 
 setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice
 
@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/check-python.sh $(PYTHON)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,run]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,dev]'
 	@# setuptools leaves an egg-info in src/ that pytest would take for a second uatkit distribution
 	rm -rf src/*.egg-info *.egg-info
 	@touch $@
@@ -53,6 +53,12 @@ test: setup lint typecheck
 	@# the engine's own tests, then the demo project's acceptance suite at every level
 	$(BIN)/python -m pytest -n 2 tests
 	$(BIN)/python -m pytest -n 2 --alluredir reports/allure-results --clean-alluredir
+	$(MAKE) test-lowest
+
+# The lowest versions pyproject.toml allows, in a separate virtualenv (.venv-lowest), against the engine
+# tests that need no browser and no Allure CLI (docs/install.md).
+test-lowest: $(VENV)/.installed
+	@bash scripts/test-lowest.sh
 
 clean:
-	rm -rf $(VENV) node_modules reports/* .browser .libreoffice
+	rm -rf $(VENV) .venv-lowest node_modules reports/* .browser .libreoffice

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from uatkit.config import RunConfig
+from uatkit.extras import missing
 from uatkit.pytest_plugin import masks, system
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY
@@ -124,6 +125,8 @@ def endpoint(base_url: str, version_url: str) -> str:
 
 def fetch_json(url: str) -> tuple[Any, str]:
     """Return the JSON a GET of `url` answers, or None and why there is none (secrets kept out)."""
+    if problem := missing("requests", "reading the system's version"):
+        return None, problem
     import requests
 
     shown = mask(url)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from uatkit.extras import missing
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
@@ -34,6 +35,8 @@ def _setting(config: pytest.Config, name: str, default: str) -> str:
 @pytest.fixture
 def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
     """Return a Faker seeded for this scenario; the seed is recorded in the result."""
+    if problem := missing("faker", "the faker fixture"):
+        pytest.fail(problem, pytrace=False)
     from faker import Faker
 
     seed = scenario_seed(request.node, uatkit_level)
@@ -96,6 +99,8 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 @pytest.fixture
 def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
     """Return a requests session bound to the system's base URL; exchanges attached on failure, masked."""
+    if problem := missing("requests", "the api fixture"):
+        pytest.fail(problem, pytrace=False)
     from uatkit.pytest_plugin.http import ApiSession  # requests loads only for runs that talk HTTP
     from uatkit.secrets import DEFAULT, secret_rules
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from uatkit.config import Config
+from uatkit.extras import missing
 from uatkit.model import Level
 from uatkit.pytest_plugin import levels
 from uatkit.secrets import mask
@@ -80,6 +81,8 @@ def check_reachable(pytest_config: pytest.Config) -> None:
 
 def probe(url: str) -> str:
     """Return why `url` cannot be reached, or an empty string when it answers."""
+    if problem := missing("requests", "checking the system under test at the base URL"):
+        raise pytest.UsageError(problem)
     import requests
 
     try:

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from playwright.sync_api import expect
-from pytest_bdd import parsers, then, when
+from uatkit.extras import require
+
+require("playwright", "uatkit.steps.browser (the browser steps)")
+
+from playwright.sync_api import expect  # noqa: E402
+from pytest_bdd import parsers, then, when  # noqa: E402
 
 
 @when(parsers.parse('I open the page "{path}"'))

@@ -15,10 +15,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import requests
-from pytest_bdd import parsers, then, when
+from uatkit.extras import require
 
-from uatkit.pytest_plugin.http import ApiSession
+require("requests", "uatkit.steps.http (the HTTP API steps)")
+
+import requests  # noqa: E402
+from pytest_bdd import parsers, then, when  # noqa: E402
+
+from uatkit.pytest_plugin.http import ApiSession  # noqa: E402
 
 
 @when(parsers.parse('I send a {method:w} request to "{path}" with:'), target_fixture="http_response")
