@@ -213,7 +213,7 @@ def test_remote_browser_over_cdp(
             'pytest_plugins = ["uatkit.steps.browser"]\n',
         )
         result = pytester.runpytest_subprocess(
-            "--base-url", server, "--browser-cdp-endpoint", endpoint, "-p", "no:cacheprovider"
+            "--base-url", server, "--uatkit-browser-cdp-endpoint", endpoint, "-p", "no:cacheprovider"
         )
         result.assert_outcomes(passed=1)
     finally:
