@@ -225,6 +225,16 @@ def test_unreachable_system_stops_the_session_with_one_message(bdd: pytest.Pytes
     assert "failed" not in text and "[integration] PASSED" not in text
 
 
+def test_unreachable_system_stops_an_xdist_session_without_an_internal_error(bdd: pytest.Pytester) -> None:
+    result = bdd.runpytest_subprocess("-n", "2", "--base-url", "http://127.0.0.1:9")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    text = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in text and "Traceback" not in text
+    result.stdout.fnmatch_lines(
+        ["*Interrupted: uatkit: the system under test at http://127.0.0.1:9 is unreachable*"]
+    )
+
+
 def test_the_system_is_asked_after_a_session_fixture_could_start_it(bdd: pytest.Pytester) -> None:
     # The project's own session fixture starts the system at --base-url; the plugin must not probe earlier.
     bdd.makeconftest(

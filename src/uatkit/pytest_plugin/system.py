@@ -81,12 +81,18 @@ def check_reachable(item: pytest.Item) -> None:
         return
     pytest_config.stash[PROBED_KEY] = True
     problem = probe(str(url))
-    if problem:
-        pytest.exit(
-            f"uatkit: the system under test at {url} is unreachable ({problem}). Start it, or point "
-            "--base-url / UATKIT_BASE_URL at a running system; --uatkit-level unit runs without it.",
-            returncode=pytest.ExitCode.USAGE_ERROR,
-        )
+    if not problem:
+        return
+    message = (
+        f"uatkit: the system under test at {url} is unreachable ({problem}). Start it, or point "
+        "--base-url / UATKIT_BASE_URL at a running system; --uatkit-level unit runs without it."
+    )
+    if getattr(pytest_config, "workerinput", None) is None:
+        pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+    # A pytest-xdist worker cannot exit the session (the controller would call it a crash): its test's
+    # set-up fails with the message and the worker stops, which stops the session ("Interrupted").
+    item.session.shouldstop = message
+    pytest.fail(message, pytrace=False)
 
 
 def probe(url: str) -> str:
