@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/e2e.py [--repeat 2]
 
-Runs `pytest --level e2e` in the repository (the session starts the demo system itself), parses pytest's
-summary line, and prints wall time per passed e2e scenario for each mode and the speed-up of -n 2.
+Runs `pytest --uatkit-level e2e` in the repository (the session starts the demo system itself), parses
+pytest's summary line, and prints wall time per passed e2e scenario for each mode and the speed-up of -n 2.
 The same run also times the integration level, as a baseline without a browser.
 """
 
@@ -23,7 +23,7 @@ SUMMARY = re.compile(r"(\d+) passed")
 
 def run(level: str, workers: int) -> tuple[float, int]:
     """Return (wall seconds, passed) of one pytest run at one level."""
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--level", level]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--uatkit-level", level]
     if workers > 1:
         command += ["-n", str(workers)]
     started = time.perf_counter()
@@ -33,7 +33,8 @@ def run(level: str, workers: int) -> tuple[float, int]:
     match = SUMMARY.search(last)
     if done.returncode != 0 or not match:
         raise SystemExit(
-            f"pytest --level {level} -n {workers} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+            f"pytest --uatkit-level {level} -n {workers} failed:\n"
+            f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         )
     return elapsed, int(match.group(1))
 

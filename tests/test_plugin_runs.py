@@ -76,7 +76,7 @@ def test_every_alluredir_form_gives_the_same_results_and_one_record(bdd: pytest.
 @pytest.mark.parametrize(
     ("args", "levels", "tests"),
     [
-        (["--level", "integration"], ("integration",), 1),
+        (["--uatkit-level", "integration"], ("integration",), 1),
         (["-m", "unit"], ("unit",), 1),
         (["-m", "manual"], (), 0),
     ],
@@ -149,7 +149,7 @@ def test_the_version_comes_from_the_system_and_the_base_url_loses_its_password(
     pytester: pytest.Pytester, system: VersionServer
 ) -> None:
     project = versioned(pytester, system, "api/version")
-    result = project.runpytest_subprocess("--alluredir=out", "--level", "integration")
+    result = project.runpytest_subprocess("--alluredir=out", "--uatkit-level", "integration")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["uatkit: application version 2.4.1, build 77, environment staging"])
     record = one_record(project.path / "out")
@@ -162,7 +162,8 @@ def test_the_version_comes_from_the_system_and_the_base_url_loses_its_password(
     written = "".join(p.read_text(encoding="utf-8") for p in (project.path / "out").iterdir())
     assert "s3cret" not in written + result.stdout.str()
     # A unit-only run does not talk to the system, so it does not ask it either.
-    project.runpytest_subprocess("--alluredir=unit", "--level", "unit").assert_outcomes(passed=1, skipped=1)
+    unit_only = project.runpytest_subprocess("--alluredir=unit", "--uatkit-level", "unit")
+    unit_only.assert_outcomes(passed=1, skipped=1)
     assert one_record(project.path / "unit").app_version is None and system.asked == 1
 
 

@@ -89,7 +89,7 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
                 "stale evidence",
                 case.source,
                 f"{key} at {level}: its result {why}",
-                f"run it again (pytest --level {level}), then `uatkit report`",
+                f"run it again (pytest --uatkit-level {level}), then `uatkit report`",
             )
         )
     view = read_view(

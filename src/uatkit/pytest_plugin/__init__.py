@@ -1,215 +1,92 @@
-"""The uatkit pytest plugin, loaded through the pytest11 entry point: it only routes to feature modules.
+"""The uatkit pytest plugin's entry point (pytest11): inert outside uatkit projects.
 
-- tags: Gherkin tags become registered markers (`-m REQ-101`, `-m e2e`, `--strict-markers`);
-- levels: a scenario runs once per level tag; `--level` selects levels;
-- manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
-- allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
-- masks: secrets masked in every result and container before allure writes it;
-- system: the base URL, the bundled demo started on demand, one message when the system is down;
-- session: the project found from pytest's rootdir and ini file, whichever way options are written;
-- run, appversion, environment: the run's ID on every result, the levels that ran, the browser, the
-  application's version/build/environment, recorded beside the Allure results once a run;
-- browser, http, data: the `uatkit_page`, `api` and `faker` fixtures;
-- stepcheck: the session `uatkit check` runs to find steps with no definition.
+Every pytest run in an environment where uatkit is installed loads this module. It registers the
+`--uatkit-*` options and nothing else, until `pytest_configure` finds `[tool.uatkit]` in the pyproject.toml
+of pytest's ini file's folder (else its rootdir) or a folder above: only then does it register the real
+plugin (`uatkit.pytest_plugin.plugin`: markers, tag hook, levels, manual skips, fixtures, the system probe,
+header lines, the run record and environment.properties). Elsewhere no fixture, marker, hook, header
+line, file or subprocess of uatkit's is added, and uatkit's engine is not even imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any, TypeVar
+from pathlib import Path
 
 import pytest
 
-from uatkit.cases import by_case_id
-from uatkit.errors import UatkitError
-from uatkit.model import AUTOMATED_LEVELS, Case, Story
-from uatkit.project import Project
-from uatkit.pytest_plugin import (
-    allure_map,
-    appversion,
-    browser,
-    data,
-    environment,
-    fixtures,
-    levels,
-    manual,
-    masks,
-    run,
-    session,
-    stepcheck,
-    system,
-    tags,
-)
-from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
-from uatkit.secrets import mask
+from uatkit.pytest_plugin import options
 
-_T = TypeVar("_T")
-
-# pytest-bdd's tag hook is not given the config; the session being configured is the one applying tags.
-_current_config: pytest.Config | None = None
+#: The name the real plugin is registered under, in a uatkit project only.
+PLUGIN_NAME = "uatkit-plugin"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Register each feature module's options."""
-    stepcheck.add_options(parser)
-    levels.add_options(parser)
-    data.add_options(parser)
-    browser.add_options(parser)
-    appversion.add_options(parser)
+    """Register the `--uatkit-*` options."""
+    options.add_options(parser)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
     """Find the rootdir and ini file again when pytest took an option's value for a test path."""
-    session.settle_rootdir(early_config, args)
+    if option_value_taken(early_config, args):
+        from uatkit.pytest_plugin.session import settle_rootdir
+
+        settle_rootdir(early_config, args)
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    """Configure each feature module and register the fixtures that override other plugins'."""
-    global _current_config
-    _current_config = config
-    manual.configure(config)
-    # pytest-playwright 0.10's own base_url fixture triggers this deprecation in every e2e run.
-    config.addinivalue_line(
-        "filterwarnings",
-        "ignore:Session-scoped fixtures defined as instance methods:pytest.PytestRemovedIn10Warning",
-    )
-    if config.option.uatkit_missing_steps:
-        return
-    project, in_project = session.load(config)
-    config.stash[PROJECT_KEY] = project
-    if in_project:
-        run.start(config)
-        config.pluginmanager.register(run.Recorder(config), "uatkit-run")
-    system.configure(config, project.config)
-    if in_project:
-        masks.start(config, project.config, str(config.getoption("base_url", default=None) or ""))
-    if not config.pluginmanager.is_registered(fixtures):
-        config.pluginmanager.register(fixtures, "uatkit-fixtures")
+def option_value_taken(config: pytest.Config, args: list[str]) -> bool:
+    """Return True when an argument names an existing path but is no test path now every option is known."""
+    paths = {str(path) for path in config.known_args_namespace.file_or_dir}
+    invocation = config.invocation_params.dir
+    return any(a not in paths and not a.startswith("-") and _exists(invocation / a) for a in args)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Stop what the session started."""
-    system.unconfigure(config)
-    masks.stop(config)
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: Any) -> None:
-    """Hand the session's settings and the run's ID to a pytest-xdist worker."""
-    system.configure_node(node.config, node)
-    run.configure_node(node.config, node)
-
-
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Record the run and its environment beside its Allure results."""
-    environment.write(session.config)
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    """Stop at once when the system under test is down; learn which application version it is."""
-    if PROJECT_KEY in session.config.stash:
-        system.check_reachable(session.config)
-        appversion.learn(session.config)
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a -k expression longer than a file name can be, a NUL character
+        return False
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """Run a uatkit-only session (such as the step-definition check) when one was asked for."""
+    """Run a uatkit-only session (the step-definition check) when one was asked for."""
+    if not config.option.uatkit_missing_steps:
+        return None
+    from uatkit.pytest_plugin import stepcheck
+
     return stepcheck.cmdline_main(config)
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    """Say where the system under test is and how to replay the data."""
-    url = config.getoption("base_url", default=None)
-    shown = mask(str(url)) if url else "(none: unit level only)"
-    lines = [f"uatkit: system under test {shown}", data.report_header(config)]
-    info = config.stash.get(appversion.APP_KEY, None)
-    return lines + (appversion.header(info) if info is not None else [])
-
-
 @pytest.hookimpl(tryfirst=True)
-def pytest_bdd_apply_tag(tag: str, function: Callable[..., Any]) -> bool | None:
-    """Apply a Gherkin tag as a registered marker."""
-    config = _current_config
-    return tags.apply_tag(config, tag, function) if config is not None else None
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Fan scenarios out over their levels."""
-    levels.generate_tests(metafunc)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Adjust level markers, select levels and skip manual scenarios before pytest filters by marker."""
-    levels.modify_items(config, items)
-    manual.modify_items(items)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
-    """Add uatkit's Allure mapping to the scenario's result."""
-    item = request.node
-    config = item.config
-    if PROJECT_KEY not in config.stash or allure_map.reporting(config) is None:
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the real plugin when the session's project has [tool.uatkit]; else stay inert."""
+    if not mentions_uatkit(project_start(config)):
         return
-    level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
-    settings = config.stash[PROJECT_KEY].config
-    info = allure_map.item_info(settings, _stories(config), _cases(config), item, feature, scenario, level)
-    allure_map.apply(info, item, data.scenario_seed(item, level), run.run_id(config))
+    from uatkit.pytest_plugin import plugin, session
+
+    project = session.load(config)
+    if project is not None and not config.pluginmanager.is_registered(plugin):
+        plugin.activate(config, project)
 
 
-def pytest_bdd_before_step(request: pytest.FixtureRequest, step: Any) -> None:
-    """Learn the secrets a step says before it runs, so that no output shows them."""
-    if PROJECT_KEY in request.config.stash:
-        masks.learn_said(request.config, step.name)
+def project_start(config: pytest.Config) -> Path:
+    """Return where the project's pyproject.toml is looked for: pytest's ini file's folder, else rootdir."""
+    return config.inipath.parent if config.inipath is not None else config.rootpath
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
-    """Remember a failure so that fixtures can attach evidence while tearing down; say the test's level."""
-    report = yield
-    if report.when == "call" and report.failed:
-        item.stash[FAILED_KEY] = True
-    run.label_report(item, report)
-    return report
+def mentions_uatkit(start: Path) -> bool:
+    """Return True when a pyproject.toml at or above `start` names uatkit (read as bytes, nothing parsed).
 
-
-@pytest.fixture(autouse=True)
-def uatkit_level(pytestconfig: pytest.Config) -> str | None:
-    """Return the level this scenario runs at (parametrized per level tag; else the project's default)."""
-    loaded = pytestconfig.stash.get(PROJECT_KEY, None)
-    defaults = [lvl.value for lvl in loaded.config.default_levels] if loaded else []
-    return next((lvl for lvl in defaults if lvl in AUTOMATED_LEVELS), None)
-
-
-def _cases(config: pytest.Config) -> dict[str, tuple[Case, ...]]:
-    """Return the project's cases, whose fingerprints each result records (none when a feature is bad)."""
-    unread = "cases not read, results record no scenario version"
-    return _once(config, CASES_KEY, lambda project: by_case_id(project.cases), {}, unread)
-
-
-def _stories(config: pytest.Config) -> dict[str, Story]:
-    """Return the project's stories by ID for the Allure mapping (none when a story is bad)."""
-    unread = "stories not read, Allure labels come from tags only"
-    return _once(config, STORIES_KEY, lambda project: project.catalogue.by_id(), {}, unread)
-
-
-def _once(
-    config: pytest.Config, key: pytest.StashKey[_T], read: Callable[[Project], _T], empty: _T, unread: str
-) -> _T:
-    """Return what `read` gives of the session's project, read once; a user's mistake is said once.
-
-    The project caches what it reads, but not a failure: without this, every scenario would read the broken
-    file again, where the run should go on with less in its Allure results.
+    The cheap first look: `uatkit.config.find_config` then decides whether one of them holds
+    [tool.uatkit]; a project that only depends on uatkit stays inert after that.
     """
-    if key not in config.stash:
-        try:
-            config.stash[key] = read(config.stash[PROJECT_KEY])
-        except UatkitError as exc:
-            reporter = config.pluginmanager.get_plugin("terminalreporter")
-            if reporter is not None:
-                reporter.write_line(f"uatkit: {unread}: {exc}")
-            config.stash[key] = empty
-    return config.stash[key]
+    try:
+        start = start.resolve()
+        for folder in (start, *start.parents):
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file() and b"uatkit" in candidate.read_bytes():
+                return True
+    except (OSError, ValueError):
+        return True  # find_config names the file it cannot read
+    return False

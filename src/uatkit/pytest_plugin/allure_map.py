@@ -1,7 +1,11 @@
 """Map a scenario onto Allure: epic/feature/story, layer, severity, links, case ID and the run's ID.
 
-Labels are added through allure-pytest-bdd's own API (`allure.dynamic`); the stable testCaseId is set on the
-result allure-pytest-bdd is building, so that history follows the case ID and level, not the wording.
+The mapping is one update of the result allure-pytest-bdd is building, through its listener's
+`nodeid_to_uuid` and `lifecycle` (allure-python-commons' AllureLifecycle). They are not public API, but
+allure-pytest-bdd has none for the testCaseId (its `allure.dynamic` hooks set labels, links, parameters and
+the title, not the testCaseId), so the listener is checked before use (`supported`) and the tested versions
+are pinned below `TESTED_BELOW` (tests/test_plugin_allure_guard.py): a listener without them leaves the
+results without uatkit's mapping and says so once, instead of failing every scenario.
 """
 
 from __future__ import annotations
@@ -63,6 +67,15 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | N
 
 
 _LISTENER = pytest.StashKey[Any]()
+#: The first allure-pytest-bdd version not checked to have the listener attributes `apply` uses.
+TESTED_BELOW = (2, 17)
+
+
+def supported(listener: Any) -> bool:
+    """Return True when allure-pytest-bdd's listener has what `apply` uses (its private attributes)."""
+    nodes = getattr(listener, "nodeid_to_uuid", None)
+    lifecycle = getattr(listener, "lifecycle", None)
+    return isinstance(nodes, Mapping) and callable(getattr(lifecycle, "update_test_case", None))
 
 
 def reporting(config: pytest.Config) -> Any:
@@ -74,9 +87,23 @@ def reporting(config: pytest.Config) -> Any:
         except ImportError:
             return None
         for plugin in config.pluginmanager.get_plugins():
-            if isinstance(plugin, PytestBDDListener):
+            if not isinstance(plugin, PytestBDDListener):
+                continue
+            if supported(plugin):
                 config.stash[_LISTENER] = plugin
+            else:
+                _say(
+                    config,
+                    "this allure-pytest-bdd's listener has no nodeid_to_uuid / lifecycle; the results "
+                    "carry no uatkit mapping (install allure-pytest-bdd<2.17)",
+                )
     return config.stash[_LISTENER]
+
+
+def _say(config: pytest.Config, message: str) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"uatkit: warning: {message}")
 
 
 def item_info(

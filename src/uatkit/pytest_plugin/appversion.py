@@ -43,22 +43,6 @@ class AppInfo:
 APP_KEY = pytest.StashKey[AppInfo]()
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register the options naming the application's version, build and environment."""
-    group = parser.getgroup("uatkit")
-    for option, what, variable in (
-        ("--uatkit-app-version", "the version of the application under test", VERSION_ENV),
-        ("--uatkit-app-build", "the build of the application under test", BUILD_ENV),
-        ("--uatkit-environment", "the name of the environment checked (staging, UAT, …)", ENVIRONMENT_ENV),
-    ):
-        group.addoption(
-            option,
-            default=None,
-            metavar="TEXT",
-            help=f"{what}, recorded with the run's results (else {variable}, else [tool.uatkit.run])",
-        )
-
-
 def learn(pytest_config: pytest.Config) -> None:
     """Find the run's application facts once, on the controller of a run in a uatkit project."""
     if (

@@ -15,17 +15,6 @@ from uatkit.model import CASE_TAG
 from uatkit.pytest_plugin.tags import tag_values
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register --uatkit-seed."""
-    parser.getgroup("uatkit").addoption(
-        "--uatkit-seed",
-        dest="uatkit_seed",
-        default="0",
-        metavar="BASE",
-        help="base of every scenario's faker seed (default 0); the header shows it; pass it again to replay",
-    )
-
-
 def derive_seed(base: str, case_id: str, level: str, row: str) -> int:
     """Return a scenario's seed: stable for the same base, case, level and example row."""
     digest = hashlib.sha256(f"{base}|{case_id}|{level}|{row}".encode()).digest()

@@ -1,7 +1,9 @@
 """Record the run beside its Allure results, once a run (the controller, not each xdist worker).
 
 Two files: the run record `uatkit-run-<run ID>.json` (`uatkit.allure.runs`), which the report, matrix and
-sign-off read, and `environment.properties` with the same facts for Allure's environment widget.
+sign-off read, and `environment.properties` with the same facts for Allure's environment widget, merged
+into the one already in the folder: the project's own keys are kept, uatkit's own keys (`UATKIT_KEYS`) are
+replaced by this run's; an existing file that cannot be read is left alone and the run says so.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ def write(pytest_config: pytest.Config) -> None:
     ):
         return
     from uatkit import vcs
-    from uatkit.allure.merge import ENVIRONMENT_FILE, properties_text
+    from uatkit.allure.merge import ENVIRONMENT_FILE, properties_text, read_properties
     from uatkit.allure.runs import run_file_name, run_record_text
     from uatkit.atomic import atomic_write_text
+    from uatkit.errors import UatkitError
 
     project = pytest_config.stash[PROJECT_KEY]
     app = pytest_config.stash.get(APP_KEY, AppInfo())
@@ -48,7 +51,33 @@ def write(pytest_config: pytest.Config) -> None:
     shown = mask(
         properties(record, app, demo), secret_rules(project.config.secrets.fields, project.config.secrets.env)
     )
-    atomic_write_text(target / ENVIRONMENT_FILE, properties_text(shown))
+    try:
+        existing = read_properties(target / ENVIRONMENT_FILE)
+    except UatkitError as exc:
+        reporter = pytest_config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"uatkit: {ENVIRONMENT_FILE} left as it is: {exc}")
+        return
+    atomic_write_text(target / ENVIRONMENT_FILE, properties_text(merged(existing, shown)))
+
+
+#: The keys uatkit writes into environment.properties; any other key in the file is the project's.
+UATKIT_KEYS = (
+    "Base URL",
+    "Application version",
+    "Application build",
+    "Environment",
+    "Browser",
+    "Commit",
+    "Levels",
+    "Run ID",
+    "uatkit",
+)
+
+
+def merged(existing: dict[str, str], ours: dict[str, str]) -> dict[str, str]:
+    """Return the project's own entries of an existing file, then this run's (not a previous run's)."""
+    return {**{k: v for k, v in existing.items() if k not in UATKIT_KEYS}, **ours}
 
 
 def run_record(
@@ -83,7 +112,7 @@ def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
     url = record.base_url or ""
     commit = record.commit or ""
     version = record.app_version or next((w for w in app.warnings if w.startswith("version unknown")), "")
-    values = {
+    values = {  # the keys of UATKIT_KEYS, in that order
         "Base URL": f"{url} (bundled demo, started by the test session)" if url and demo else url,
         "Application version": version,
         "Application build": record.app_build or "",

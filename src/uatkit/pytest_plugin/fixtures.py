@@ -1,7 +1,11 @@
-"""Fixtures that take precedence over Faker's and pytest-playwright's: registered late, in pytest_configure.
+"""Fixtures of a uatkit project, registered after Faker's and pytest-playwright's so that they take
+precedence; each keeps what the project or those plugins say and only adds the defaults they lack.
 
-- `faker`: seeded per scenario (data.py);
+- `faker`: the project's `faker_locale` / `faker_session_locale` and `faker_seed` fixtures when it defines
+  them (as Faker's plugin reads them), else `[tool.uatkit] faker_locale` and a seed per scenario;
 - `browser_type_launch_args`, `connect_options`, `browser`, `uatkit_page`: the browser (browser.py);
+  pytest-playwright's `--browser`, `--browser-channel`, `--slowmo` and `--headed` are kept, uatkit's Chromium
+  path and flags are added only for Chromium without a channel;
 - `api`: a requests session bound to the base URL (http.py).
 """
 
@@ -34,41 +38,55 @@ def _setting(config: pytest.Config, name: str, default: str) -> str:
 
 @pytest.fixture
 def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
-    """Return a Faker seeded for this scenario; the seed is recorded in the result."""
+    """Return a Faker for this scenario: the project's locale and seed if it sets them, else uatkit's."""
     if problem := missing("faker", "the faker fixture"):
         pytest.fail(problem, pytrace=False)
     from faker import Faker
 
-    seed = scenario_seed(request.node, uatkit_level)
+    def project_fixture(name: str) -> Any:
+        # Faker's own plugin reads them the same way: fixtures active for the test (autouse or requested).
+        return request.getfixturevalue(name) if name in request.fixturenames else None
+
+    locale = project_fixture("faker_locale") or project_fixture("faker_session_locale")
+    seed = project_fixture("faker_seed")
+    if seed is None:
+        seed = scenario_seed(request.node, uatkit_level)
     request.node.user_properties.append(("faker_seed", seed))
-    fake = Faker(_setting(request.config, "faker_locale", "en_US"))
+    fake = Faker(locale or _setting(request.config, "faker_locale", "en_US"))
     fake.seed_instance(seed)
     return fake
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(pytestconfig: pytest.Config) -> dict[str, Any]:
-    """Launch headless (unless --headed) with the Chromium found, quietly."""
-    args: dict[str, Any] = {"args": list(QUIET_ARGS)}
-    if pytestconfig.getoption("--headed", default=False):
-        args["headless"] = False
+def browser_type_launch_args(
+    browser_type_launch_args: dict[str, Any], browser_name: str, pytestconfig: pytest.Config
+) -> dict[str, Any]:
+    """Return pytest-playwright's launch arguments; for Chromium without a channel, the one found, quietly."""
+    args = dict(browser_type_launch_args)
+    if browser_name != "chromium" or args.get("channel"):
+        return args
+    args["args"] = [*QUIET_ARGS, *args.get("args", [])]
     executable = launch_path(_setting(pytestconfig, "browser", ""))
-    if executable:
+    if executable and "executable_path" not in args:
         args["executable_path"] = executable
     return args
 
 
 @pytest.fixture(scope="session")
 def connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
-    """Connect to a remote Playwright server when --browser-ws-endpoint is given."""
-    endpoint = pytestconfig.getoption("browser_ws_endpoint") or os.environ.get("UATKIT_BROWSER_WS_ENDPOINT")
+    """Connect to a remote Playwright server when --uatkit-browser-ws-endpoint is given."""
+    endpoint = pytestconfig.getoption("uatkit_browser_ws_endpoint") or os.environ.get(
+        "UATKIT_BROWSER_WS_ENDPOINT"
+    )
     return {"ws_endpoint": endpoint} if endpoint else None
 
 
 @pytest.fixture(scope="session")
 def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -> Iterator[Any]:
-    """Launch the session's browser, or connect to a remote one over CDP; the run records its version."""
-    cdp = pytestconfig.getoption("browser_cdp_endpoint") or os.environ.get("UATKIT_BROWSER_CDP_ENDPOINT")
+    """Launch the session's browser, or connect to a remote Chromium over CDP; the run records its version."""
+    cdp = pytestconfig.getoption("uatkit_browser_cdp_endpoint") or os.environ.get(
+        "UATKIT_BROWSER_CDP_ENDPOINT"
+    )
     instance = playwright.chromium.connect_over_cdp(cdp) if cdp else launch_browser()
     note_browser(pytestconfig, instance)
     yield instance

@@ -1,7 +1,7 @@
 """One scenario, several levels: a scenario tagged @unit @integration @e2e runs once per level.
 
 Items are named `test_x[unit]`, `test_x[integration]`, `test_x[e2e]`; each keeps only its own level's
-marker, so `-m e2e` selects the e2e runs alone; `--level` selects levels without marker expressions.
+marker, so `-m e2e` selects the e2e runs alone; `--uatkit-level` selects levels without marker expressions.
 """
 
 from __future__ import annotations
@@ -13,26 +13,15 @@ from uatkit.model import AUTOMATED_LEVELS
 PARAM = "uatkit_level"
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register --level."""
-    parser.getgroup("uatkit").addoption(
-        "--level",
-        action="append",
-        dest="uatkit_levels",
-        default=[],
-        metavar="LEVEL",
-        help="run scenarios at these levels only (unit, integration, e2e); repeat or separate with commas",
-    )
-
-
 def selected(config: pytest.Config) -> set[str]:
-    """Return the levels chosen with --level (all automated levels when none is given)."""
+    """Return the levels chosen with --uatkit-level (all automated levels when none is given)."""
     chosen = {
         part.strip() for value in config.option.uatkit_levels for part in value.split(",") if part.strip()
     }
     unknown = chosen - set(AUTOMATED_LEVELS)
     if unknown:
-        raise pytest.UsageError(f"--level {', '.join(sorted(unknown))}: use {', '.join(AUTOMATED_LEVELS)}")
+        wrong, right = ", ".join(sorted(unknown)), ", ".join(AUTOMATED_LEVELS)
+        raise pytest.UsageError(f"--uatkit-level {wrong}: use {right}")
     return chosen or set(AUTOMATED_LEVELS)
 
 

@@ -12,25 +12,35 @@ from __future__ import annotations
 
 import inspect
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from uatkit.config import Config, find_config
-from uatkit.errors import UatkitError
-from uatkit.project import Project
+if TYPE_CHECKING:
+    from uatkit.config import Config
+    from uatkit.project import Project
 
-_FOUND = pytest.StashKey[Config]()
+# Set by settle_rootdir when it found the project; typed loosely so that this module imports no config.
+_FOUND = pytest.StashKey[Any]()
 
 
-def load(config: pytest.Config) -> tuple[Project, bool]:
-    """Return the project of pytest's ini file (else rootdir), and whether it is a uatkit project."""
+def load(config: pytest.Config) -> Project | None:
+    """Return the project of pytest's ini file (else rootdir), or None when it has no [tool.uatkit]."""
+    from uatkit.config import find_config
+    from uatkit.errors import UatkitError
+    from uatkit.project import Project
+
     try:
-        found = config.stash.get(_FOUND, None) or find_config(project_start(config))
+        found: Config | None = config.stash.get(_FOUND, None) or find_config(project_start(config))
     except UatkitError as exc:
-        # The user's configuration, not a crash: the located lines, no INTERNALERROR traceback.
-        raise pytest.UsageError(f"uatkit: the [tool.uatkit] configuration has problems:\n{exc}") from None
-    return Project(found or Config(root=config.rootpath.resolve())), found is not None
+        # The user's configuration, not a crash: one located line, no INTERNALERROR traceback.
+        raise pytest.UsageError(f"uatkit: [tool.uatkit]: {one_line(str(exc))}") from None
+    return Project(found) if found is not None else None
+
+
+def one_line(message: str) -> str:
+    """Return a (possibly multi-line) located message on one line, its parts joined with '; '."""
+    return "; ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def project_start(config: pytest.Config) -> Path:
@@ -41,15 +51,12 @@ def project_start(config: pytest.Config) -> Path:
 def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
     """Find the rootdir and ini file again when pytest took an option's value for a test path.
 
-    Cheap when nothing was taken: only arguments that name an existing path and are no test path now that
-    every option is known lead to finding the setup again, and it is put in place only when it differs and
-    belongs to a uatkit project.
+    Called by the entry point only when an argument names an existing path and is no test path now that
+    every option is known; the setup found again is put in place only when it differs and belongs to a
+    uatkit project.
     """
     namespace = config.known_args_namespace
-    paths = {str(path) for path in namespace.file_or_dir}
     invocation = config.invocation_params.dir
-    if not any(a not in paths and not a.startswith("-") and _exists(invocation / a) for a in args):
-        return
     from _pytest.config.findpaths import determine_setup
 
     wanted: dict[str, Any] = {
@@ -63,7 +70,13 @@ def settle_rootdir(config: pytest.Config, args: list[str]) -> None:
     rootpath, inipath, inicfg, ignored = determine_setup(**{k: v for k, v in wanted.items() if k in accepted})
     if (rootpath, inipath) == (config.rootpath, config.inipath):
         return
-    found = find_config(inipath.parent if inipath is not None else rootpath)
+    from uatkit.config import find_config
+    from uatkit.errors import UatkitError
+
+    try:
+        found = find_config(inipath.parent if inipath is not None else rootpath)
+    except UatkitError as exc:
+        raise pytest.UsageError(f"uatkit: [tool.uatkit]: {one_line(str(exc))}") from None
     if found is None:
         return
     _adopt(config, args, rootpath, inipath, inicfg, ignored)
@@ -103,13 +116,6 @@ def _adopt(
         config.known_args_namespace.confcutdir = str(inipath.parent if inipath is not None else rootpath)
     else:
         config.known_args_namespace.confcutdir = namespace.confcutdir
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except (OSError, ValueError):  # a -k expression longer than a file name can be, a NUL character
-        return False
 
 
 def _copy(option: Any) -> Any:

@@ -9,20 +9,6 @@ from typing import Any
 
 import pytest
 
-OPTION = "--uatkit-missing-steps"
-
-
-def add_options(parser: pytest.Parser) -> None:
-    """Register the option that runs the check instead of the tests."""
-    parser.getgroup("uatkit").addoption(
-        OPTION,
-        dest="uatkit_missing_steps",
-        metavar="JSON",
-        default=None,
-        help="collect, then write the scenarios tests bind, steps with no definition and collection "
-        "errors to JSON; run no test",
-    )
-
 
 def cmdline_main(config: pytest.Config) -> int | None:
     """Run the check in its own session when the option is given."""

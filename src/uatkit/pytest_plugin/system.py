@@ -3,7 +3,8 @@
 The base URL comes from --base-url, else UATKIT_BASE_URL, else `[tool.uatkit] base_url`. When none is set
 and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port and
 stops it afterwards (with pytest-xdist, the controller starts it once and hands the URL to the workers).
-When the system cannot be reached, the session stops at once with one message instead of a failure per test.
+When the system cannot be reached, the session stops with one message instead of a failure per test: it is
+asked once, after the first integration or e2e test is set up (a session fixture may start it), never before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from uatkit.secrets import mask
 SERVER_KEY = pytest.StashKey[Any]()
 WORKER_KEY = "uatkit_base_url"
 TIMEOUT = 5.0
+PROBED_KEY = pytest.StashKey[bool]()
 
 
 def resolve_base_url(pytest_config: pytest.Config, config: Config) -> str:
@@ -66,17 +68,33 @@ def needs_system(pytest_config: pytest.Config) -> bool:
     return bool(levels.selected(pytest_config) & {Level.INTEGRATION.value, Level.E2E.value})
 
 
-def check_reachable(pytest_config: pytest.Config) -> None:
-    """Stop the session with one clear message when the system under test does not answer."""
+def check_reachable(item: pytest.Item) -> None:
+    """Stop the session with one clear message when the system under test does not answer.
+
+    Asked once a process, right after the first test that runs at a level talking to the system has been
+    set up, so that a session fixture which starts the system has had its chance; unit-only runs never ask.
+    """
+    pytest_config = item.config
     url = pytest_config.getoption("base_url", default=None)
-    if not url or getattr(pytest_config, "workerinput", None) is not None or not needs_system(pytest_config):
+    if not url or PROBED_KEY in pytest_config.stash:
         return
+    level = levels.item_level(item) or getattr(item, "funcargs", {}).get(levels.PARAM)
+    if level not in (Level.INTEGRATION.value, Level.E2E.value):
+        return
+    pytest_config.stash[PROBED_KEY] = True
     problem = probe(str(url))
-    if problem:
-        raise pytest.UsageError(
-            f"uatkit: the system under test at {mask(str(url))} is unreachable ({problem}). Start it, or "
-            "point --base-url / UATKIT_BASE_URL at a running system; --level unit runs without it."
-        )
+    if not problem:
+        return
+    message = (
+        f"uatkit: the system under test at {mask(str(url))} is unreachable ({problem}). Start it, or point "
+        "--base-url / UATKIT_BASE_URL at a running system; --uatkit-level unit runs without it."
+    )
+    if getattr(pytest_config, "workerinput", None) is None:
+        pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+    # A pytest-xdist worker cannot exit the session (the controller would call it a crash): its test's
+    # set-up fails with the message and the worker stops, which stops the session ("Interrupted").
+    item.session.shouldstop = message
+    pytest.fail(message, pytrace=False)
 
 
 def probe(url: str) -> str:

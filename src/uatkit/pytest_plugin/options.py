@@ -1,0 +1,69 @@
+"""Every option of the uatkit pytest plugin, prefixed `--uatkit-` so that no other plugin's name is taken.
+
+They are registered in every pytest run (pytest needs them before it knows the project), in one group, and
+do nothing outside a uatkit project; importing this module loads nothing but pytest.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+#: The option `uatkit check` passes to run the step check instead of the tests (pytest_plugin.stepcheck).
+MISSING_STEPS = "--uatkit-missing-steps"
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the uatkit options."""
+    group = parser.getgroup("uatkit", "uatkit (active only in a project with [tool.uatkit])")
+    group.addoption(
+        "--uatkit-level",
+        action="append",
+        dest="uatkit_levels",
+        default=[],
+        metavar="LEVEL",
+        help="run scenarios at these levels only (unit, integration, e2e); repeat or separate with commas",
+    )
+    group.addoption(
+        "--uatkit-seed",
+        dest="uatkit_seed",
+        default="0",
+        metavar="BASE",
+        help="base of every scenario's faker seed (default 0); the header shows it; pass it again to replay",
+    )
+    group.addoption(
+        "--uatkit-browser-ws-endpoint",
+        dest="uatkit_browser_ws_endpoint",
+        default=None,
+        metavar="URL",
+        help="connect to a remote Playwright browser server instead of launching a browser",
+    )
+    group.addoption(
+        "--uatkit-browser-cdp-endpoint",
+        dest="uatkit_browser_cdp_endpoint",
+        default=None,
+        metavar="URL",
+        help="connect to a remote Chromium over CDP instead of launching a browser",
+    )
+    for option, what, variable in (
+        ("--uatkit-app-version", "the version of the application under test", "UATKIT_APP_VERSION"),
+        ("--uatkit-app-build", "the build of the application under test", "UATKIT_APP_BUILD"),
+        (
+            "--uatkit-environment",
+            "the name of the environment checked (staging, UAT, …)",
+            "UATKIT_ENVIRONMENT",
+        ),
+    ):
+        group.addoption(
+            option,
+            default=None,
+            metavar="TEXT",
+            help=f"{what}, recorded with the run's results (else {variable}, else [tool.uatkit.run])",
+        )
+    group.addoption(
+        MISSING_STEPS,
+        dest="uatkit_missing_steps",
+        metavar="JSON",
+        default=None,
+        help="collect, then write the scenarios tests bind, steps with no definition and collection "
+        "errors to JSON; run no test",
+    )
