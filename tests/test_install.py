@@ -12,7 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, write
+from tests.test_plugin_inert import assert_runs_as_without_the_plugin, run_both_with, unrelated_args
 from uatkit.extras import EXTRA_OF, MissingExtra, missing, require
+
+#: What the unrelated project of tests/test_plugin_inert.py runs with, installed beside the core wheel.
+UNRELATED = ("faker", "pytest-playwright", "allure-pytest-bdd")
 
 STORY = """
 ---
@@ -96,7 +100,8 @@ def test_the_core_install_runs_generate_trace_and_check_without_any_extra(tmp_pa
     trace = run(bin_ / "uatkit", "trace", "--no-write", cwd=project)
     assert "REQ-1" in trace.stdout and "NOT RUN" in trace.stdout
     checked = run(bin_ / "uatkit", "check", "--no-steps", "--format", "json", cwd=project)
-    assert json.loads(checked.stdout) == {"findings": [], "warnings": []}
+    shown = json.loads(checked.stdout)
+    assert (shown["command"], shown["findings"], shown["warnings"]) == ("check", [], [])
 
     # The HTTP steps need the api extra: pytest says so in one line, no ModuleNotFoundError.
     write(project / "steps" / "conftest.py", 'pytest_plugins = ["uatkit.steps.http"]\n')
@@ -111,6 +116,22 @@ def test_the_core_install_runs_generate_trace_and_check_without_any_extra(tmp_pa
     said = done.stdout + done.stderr
     assert "needs the api extra (requests is not installed): pip install 'uatkit[api]'" in said
     assert "ModuleNotFoundError" not in said
+
+    # An unrelated project's own tools beside the core install: the plugin leaves that project alone.
+    run(
+        bin_ / "python",
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "-c",
+        REPO / "constraints.txt",
+        *UNRELATED,
+        cwd=tmp_path,
+    )
+    unrelated = tmp_path / "unrelated"
+    unrelated.mkdir()
+    assert_runs_as_without_the_plugin(*run_both_with(bin_ / "python", unrelated, *unrelated_args()))
 
 
 def test_a_missing_extra_is_named_in_one_line() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, write
+from tests.test_plugin_inert import assert_runs_as_without_the_plugin, run_both_with, unrelated_args
 
 #: pip and npm fetch packages: generous, so a slow mirror fails with its own message rather than hangs.
 TIMEOUT = 1200
@@ -151,3 +152,7 @@ def test_a_scaffolded_project_runs_end_to_end_from_the_built_wheel(tmp_path: Pat
         if label["name"] == "layer"
     }
     assert {("unit", "passed"), ("integration", "passed")} <= passed
+
+    # Installed with every extra, the plugin leaves an unrelated project in the same environment alone.
+    (tmp_path / "unrelated").mkdir()
+    assert_runs_as_without_the_plugin(*run_both_with(python, tmp_path / "unrelated", *unrelated_args()))

@@ -10,8 +10,11 @@ outcomes, the printed output and every file written are compared.
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -172,31 +175,42 @@ def normalised(output: str, root: Path) -> list[str]:
 
 def run_both(pytester: pytest.Pytester, *args: str) -> tuple[dict[str, object], dict[str, object]]:
     """Run the project with the plugin, then without it, each in a fresh copy; return what each gave."""
+    return run_both_with(sys.executable, pytester.path, *args)
+
+
+def run_both_with(python: str | Path, work: Path, *args: str) -> tuple[dict[str, object], dict[str, object]]:
+    """Run the project with `python` (any environment with pytest), with the plugin and without it."""
     outcomes = []
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "VIRTUAL_ENV"))}
     for extra in ((), ("-p", "no:uatkit")):
-        root = pytester.path / f"run-{len(list(pytester.path.glob('run-*')))}"
+        root = work / f"run-{len(list(work.glob('run-*')))}"
         root.mkdir()
         write_project(root)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.chdir(root)
-            done = pytester.runpytest_subprocess(*args, *extra, "-rA")
+        done = subprocess.run(
+            [str(python), "-m", "pytest", *args, *extra, "-rA"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
         outcomes.append(
             {
-                "exit": done.ret,
-                "stdout": normalised(done.stdout.str(), root),
-                "stderr": normalised(done.stderr.str(), root),
+                "exit": done.returncode,
+                "stdout": normalised(done.stdout, root),
+                "stderr": normalised(done.stderr, root),
                 "files": {k.replace(str(root), "ROOT"): v for k, v in files(root).items()},
             }
         )
     return outcomes[0], outcomes[1]
 
 
-def test_an_unrelated_project_runs_as_without_the_plugin(pytester: pytest.Pytester) -> None:
-    port = free_port()
-    args = (
+def unrelated_args() -> tuple[str, ...]:
+    """Return the options the unrelated project runs with: pytest-playwright's, --base-url, --alluredir."""
+    return (
         "-v",
         "--base-url",
-        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{free_port()}",
         "--alluredir",
         "results",
         "--browser",
@@ -207,7 +221,10 @@ def test_an_unrelated_project_runs_as_without_the_plugin(pytester: pytest.Pytest
         "150",
         "--ignore=bdd",
     )
-    with_plugin, without = run_both(pytester, *args)
+
+
+def assert_runs_as_without_the_plugin(with_plugin: dict[str, object], without: dict[str, object]) -> None:
+    """The same exit, output and files; only uatkit's entry point and options were imported."""
     assert with_plugin["exit"] == without["exit"] == pytest.ExitCode.OK, with_plugin["stdout"]
     assert with_plugin["stdout"] == without["stdout"]
     assert with_plugin["stderr"] == without["stderr"]
@@ -231,6 +248,10 @@ def test_an_unrelated_project_runs_as_without_the_plugin(pytester: pytest.Pytest
         150.0,
     ]
     assert any(re.search(r"\b4 passed", line) for line in with_plugin["stdout"])  # type: ignore[union-attr]
+
+
+def test_an_unrelated_project_runs_as_without_the_plugin(pytester: pytest.Pytester) -> None:
+    assert_runs_as_without_the_plugin(*run_both(pytester, *unrelated_args()))
 
 
 def test_a_mistyped_tag_still_fails_under_strict_markers(pytester: pytest.Pytester) -> None:
