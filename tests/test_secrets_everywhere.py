@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import uatkit.stories.markdown  # noqa: F401  (loaded before pytester snapshots and restores sys.modules)
 from tests.conftest import REPO, write
 from tests.test_report import needs_allure
 from tests.test_uat_roundtrip import fill, passed
@@ -211,9 +212,49 @@ def test_an_unreachable_system_is_named_without_its_password(pytester: pytest.Py
     )
     write(pytester.path / "stories" / "REQ-1.md", STORY)
     write(pytester.path / "conftest.py", CONFTEST)
-    runner.invoke(app, ["generate", "-C", str(pytester.path)])
+    generated = runner.invoke(app, ["generate", "-C", str(pytester.path)])
+    assert generated.exit_code == 0, generated.output
     write(pytester.path / "test_features.py", 'from pytest_bdd import scenarios\nscenarios("features")\n')
     result = pytester.runpytest_subprocess("--base-url=http://qa:BASEPASS-7f3k@127.0.0.1:9/?api_key=K3Y-42")
     text = result.stdout.str() + result.stderr.str()
     assert "is unreachable" in text and "http://127.0.0.1:9/?api_key=•••" in text
     assert "BASEPASS-7f3k" not in text and "K3Y-42" not in text
+
+
+def test_the_api_fixture_needs_no_browser_extra_and_a_projects_base_url_fixture_wins(
+    pytester: pytest.Pytester, system: int
+) -> None:
+    write(
+        pytester.path / "pyproject.toml",
+        f"""
+        [tool.uatkit]
+        stories = ["stories"]
+        requirement_pattern = "REQ-[0-9]+"
+        base_url = "http://127.0.0.1:{system}/"
+        """,
+    )
+    (pytester.path / "stories").mkdir()
+    write(
+        pytester.path / "test_api.py",
+        """
+        def test_login(api):
+            assert api.login("max", "OUTLINEPASS-3x").status_code == 200
+        """,
+    )
+    # Without pytest-base-url (the browser extra brings it) the configured base URL is used.
+    pytester.runpytest_subprocess("-p", "no:base_url", "-p", "no:playwright").assert_outcomes(passed=1)
+    # A project's own base_url fixture (one that starts the system, say) is the one the session uses.
+    write(
+        pytester.path / "conftest.py",
+        f"""
+        import pytest
+
+        @pytest.fixture(scope="session")
+        def base_url():
+            return "http://127.0.0.1:{system}/"
+        """,
+    )
+    (pytester.path / "pyproject.toml").write_text(
+        '[tool.uatkit]\nstories = ["stories"]\nrequirement_pattern = "REQ-[0-9]+"\n', encoding="utf-8"
+    )
+    pytester.runpytest_subprocess("-p", "no:base_url", "-p", "no:playwright").assert_outcomes(passed=1)

@@ -94,8 +94,11 @@ def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -
 
 
 @pytest.fixture
-def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def uatkit_page(request: pytest.FixtureRequest) -> Iterator[Any]:
     """Yield pytest-playwright's page, traced; on failure attach a screenshot and the trace to Allure."""
+    if problem := missing("pytest_playwright", "the uatkit_page fixture"):
+        pytest.fail(problem, pytrace=False)
+    page = request.getfixturevalue("page")
     page.context.tracing.start(screenshots=True, snapshots=True)
     yield page
     if not request.node.stash.get(FAILED_KEY, False) or not has_result(request.node):
@@ -115,10 +118,17 @@ def uatkit_page(page: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
 
 
 @pytest.fixture
-def api(base_url: str | None, request: pytest.FixtureRequest) -> Iterator[ApiSession]:
+def api(request: pytest.FixtureRequest) -> Iterator[ApiSession]:
     """Return a requests session bound to the system's base URL; exchanges attached on failure, masked."""
     if problem := missing("requests", "the api fixture"):
         pytest.fail(problem, pytrace=False)
+    try:
+        # A `base_url` fixture when there is one (pytest-base-url's, or the project's own that starts the
+        # system); else the base URL uatkit resolved (--base-url, UATKIT_BASE_URL, [tool.uatkit] base_url),
+        # so that the api extra works without the browser extra's pytest-base-url.
+        base_url = request.getfixturevalue("base_url")
+    except pytest.FixtureLookupError:
+        base_url = request.config.getoption("base_url", default=None)
     from uatkit.pytest_plugin.http import ApiSession  # requests loads only for runs that talk HTTP
     from uatkit.secrets import DEFAULT, secret_rules
 
