@@ -14,11 +14,11 @@ import pytest
 
 from uatkit.allure.runs import RunRecord
 from uatkit.project import Project
-from uatkit.pytest_plugin import system
+from uatkit.pytest_plugin import masks, system
 from uatkit.pytest_plugin.appversion import APP_KEY, AppInfo
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY, Run, now
-from uatkit.secrets import mask, secret_rules
+from uatkit.secrets import Secrets, mask
 
 
 def write(pytest_config: pytest.Config) -> None:
@@ -43,14 +43,14 @@ def write(pytest_config: pytest.Config) -> None:
     url = str(pytest_config.getoption("base_url", default=None) or "")
     target = Path(folder)
     dirty = vcs.dirty(project.root) if project.commit else None
-    record = run_record(run, project, app, url, dirty, target / run_file_name(run.run_id))
+    # The session's rules: the project's, the base URL's password and what the session learnt.
+    rules = masks.rules(pytest_config)
+    record = run_record(run, project, app, url, dirty, target / run_file_name(run.run_id), rules)
     target.mkdir(parents=True, exist_ok=True)
     atomic_write_text(record.path, run_record_text(record))
     demo = bool(url) and system.SERVER_KEY in pytest_config.stash
     # The version, build and environment come from options, variables and the system: masked like the URL.
-    shown = mask(
-        properties(record, app, demo), secret_rules(project.config.secrets.fields, project.config.secrets.env)
-    )
+    shown = mask(properties(record, app, demo), rules)
     try:
         existing = read_properties(target / ENVIRONMENT_FILE)
     except UatkitError as exc:
@@ -81,7 +81,13 @@ def merged(existing: dict[str, str], ours: dict[str, str]) -> dict[str, str]:
 
 
 def run_record(
-    run: Run, project: Project, app: AppInfo, base_url: str, dirty: bool | None, path: Path
+    run: Run,
+    project: Project,
+    app: AppInfo,
+    base_url: str,
+    dirty: bool | None,
+    path: Path,
+    secrets: Secrets,
 ) -> RunRecord:
     """Return the run's record as it stands now (stopped now), to be written at `path`."""
     return RunRecord(
@@ -90,9 +96,7 @@ def run_record(
         stopped=now(),
         levels=tuple(sorted(run.levels)),
         tests=len(run.tests),
-        base_url=mask(base_url, secret_rules(project.config.secrets.fields, project.config.secrets.env))
-        if base_url
-        else None,
+        base_url=mask(base_url, secrets) if base_url else None,
         browser_name=run.browser_name,
         browser_version=run.browser_version,
         commit=project.commit or None,

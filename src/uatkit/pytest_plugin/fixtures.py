@@ -130,13 +130,14 @@ def api(request: pytest.FixtureRequest) -> Iterator[ApiSession]:
     except pytest.FixtureLookupError:
         base_url = request.config.getoption("base_url", default=None)
     from uatkit.pytest_plugin.http import ApiSession  # requests loads only for runs that talk HTTP
-    from uatkit.secrets import DEFAULT, secret_rules
 
     if not base_url:
         pytest.fail("uatkit: no base URL; pass --base-url or set [tool.uatkit] base_url", pytrace=False)
-    project = request.config.stash.get(PROJECT_KEY, None)
-    rules = secret_rules(project.config.secrets.fields, project.config.secrets.env) if project else DEFAULT
-    session = ApiSession(base_url, secrets=rules, on_secret=lambda found: masks.learn(request.config, found))
+    session = ApiSession(
+        base_url,
+        secrets=masks.rules(request.config),
+        on_secret=lambda found: masks.learn(request.config, found),
+    )
     yield session
     if request.node.stash.get(FAILED_KEY, False) and session.exchanges and has_result(request.node):
         import allure

@@ -19,6 +19,7 @@ from pluggy import HookimplMarker
 
 from uatkit.allure.masking import KNOWN_MIN_LENGTH
 from uatkit.config import Config
+from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.secrets import MASK, Secrets, said_secrets, secret_rules, url_password
 
 MASKER_KEY = pytest.StashKey["ResultMasker"]()
@@ -110,9 +111,15 @@ def mask_zip(path: Path, secrets: Secrets) -> None:
 
 
 def rules(pytest_config: pytest.Config) -> Secrets:
-    """Return what this session masks: the masker's rules, or uatkit's own outside a uatkit project."""
+    """Return what this session masks: the masker's rules (the project's, the base URL's password and what
+    the session learnt), else the project's rules, else uatkit's own."""
     masker = pytest_config.stash.get(MASKER_KEY, None)
-    return masker.rules if masker is not None else secret_rules()
+    if masker is not None:
+        return masker.rules
+    project = pytest_config.stash.get(PROJECT_KEY, None)
+    return (
+        secret_rules(project.config.secrets.fields, project.config.secrets.env) if project else secret_rules()
+    )
 
 
 def learn(pytest_config: pytest.Config, values: Iterable[str]) -> None:
