@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO, write
+from tests.test_install_from_wheel import build_wheel
 from tests.test_plugin_inert import assert_runs_as_without_the_plugin, run_both_with, unrelated_args
 from uatkit.extras import EXTRA_OF, MissingExtra, missing, require
 
@@ -44,24 +44,6 @@ def run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([str(a) for a in args], cwd=cwd, capture_output=True, text=True, env=env)
     assert done.returncode == 0, f"{args}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     return done
-
-
-def build_wheel(tmp: Path) -> Path:
-    """Build uatkit's wheel from a copy of the package's sources (nothing is written in the repository)."""
-    source = tmp / "source"
-    source.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE", "CHANGELOG.md"):
-        if (REPO / name).is_file():
-            shutil.copy2(REPO / name, source / name)
-    for folder in ("src", "demo"):
-        if (REPO / folder).is_dir():
-            shutil.copytree(
-                REPO / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
-            )
-    out = tmp / "dist"
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", out, source, cwd=tmp)
-    (wheel,) = out.glob("uatkit-*.whl")
-    return wheel
 
 
 def test_the_core_install_runs_generate_trace_and_check_without_any_extra(tmp_path: Path) -> None:
