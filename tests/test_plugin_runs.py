@@ -224,3 +224,99 @@ def test_version_fields_are_dotted_paths_into_the_answer() -> None:
     assert endpoint("http://qa.example/shop", "api/version") == "http://qa.example/shop/api/version"
     assert endpoint("http://qa.example/shop/", "/version") == "http://qa.example/version"
     assert endpoint("http://qa.example/", "https://ops.example/v") == "https://ops.example/v"
+
+
+#: A session fixture that starts the system under test itself, as projects do: the version endpoint is up only
+#: once a test has set it up (the port comes from the environment, or a free one).
+STARTED_BY_FIXTURE = """
+import json, os, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = json.dumps({"app": {"version": "3.1.0", "build": 12}}).encode()
+        self.send_response(200 if self.path in ("/", "/api/version") else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def started_system():
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ.get("SYSTEM_PORT", "0"))), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+"""
+
+
+def started_by_fixture(pytester: pytest.Pytester, fixture: str) -> pytest.Pytester:
+    project = bdd_project(
+        pytester,
+        """
+        [tool.uatkit.run]
+        version_url = "api/version"
+        version_field = "app.version"
+        build_field = "app.build"
+        """,
+    )
+    conftest = project.path / "conftest.py"
+    conftest.write_text(conftest.read_text(encoding="utf-8") + STARTED_BY_FIXTURE + fixture, encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_a_base_url_fixture_that_starts_the_system_is_the_system_under_test(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    fixture = (
+        '\n\n@pytest.fixture(scope="session")\ndef base_url(started_system):\n    return started_system\n'
+    )
+    project = started_by_fixture(pytester, fixture)
+    result = project.runpytest_subprocess("--alluredir=out", *workers)
+    result.assert_outcomes(passed=2, skipped=1)
+    record = one_record(project.path / "out")
+    assert record.base_url is not None and record.base_url.startswith("http://127.0.0.1:")
+    assert (record.app_version, record.app_build) == ("3.1.0", "12")
+    result.stdout.fnmatch_lines(
+        [
+            "uatkit: system under test not given (a base_url fixture may give it)",
+            f"uatkit: checked the system under test at {record.base_url}"
+            " (from the project's base_url fixture)",
+            "uatkit: application version 3.1.0, build 12",
+        ]
+    )
+    environment = read_properties(project.path / "out" / ENVIRONMENT_FILE)
+    assert environment["Base URL"] == record.base_url and environment["Application version"] == "3.1.0"
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_the_version_is_asked_once_the_fixture_that_starts_the_system_has_run(
+    pytester: pytest.Pytester, workers: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    monkeypatch.setenv("SYSTEM_PORT", str(port))
+    # Started for the integration test only: the one process that runs it starts the system on that port.
+    fixture = (
+        "\n\n@pytest.fixture(autouse=True)\ndef system_up(request, uatkit_level):\n"
+        "    if uatkit_level == 'integration':\n        request.getfixturevalue('started_system')\n"
+    )
+    project = started_by_fixture(pytester, fixture)
+    url = f"http://127.0.0.1:{port}/"
+    result = project.runpytest_subprocess("--alluredir=out", "--base-url", url, *workers)
+    result.assert_outcomes(passed=2, skipped=1)
+    assert "unknown" not in result.stdout.str()
+    record = one_record(project.path / "out")
+    assert (record.base_url, record.app_version, record.app_build) == (url, "3.1.0", "12")
+    result.stdout.fnmatch_lines([f"uatkit: checked the system under test at {url}"])

@@ -240,7 +240,7 @@ class RunConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
 
     `--uatkit-app-version`, `--uatkit-app-build` and `--uatkit-environment` come first, then the environment
     variables UATKIT_APP_VERSION, UATKIT_APP_BUILD and UATKIT_ENVIRONMENT, then these keys; the version and
-    build are read from `version_url` once a run, when the run talks to the system.
+    build are read from `version_url` once a process, after the first test that talks to the system is set up.
     """
 
     environment: Annotated[

@@ -3,9 +3,10 @@
 Each comes from its option (`--uatkit-app-version`, `--uatkit-app-build`, `--uatkit-environment`), else its
 environment variable (UATKIT_APP_VERSION, UATKIT_APP_BUILD, UATKIT_ENVIRONMENT), else `[tool.uatkit.run]`:
 `environment`, and the version and build read from the system itself at `version_url` (a JSON answer;
-`version_field` and `build_field` are dotted paths into it). The system is asked once a run, by the
-controller, with a short timeout, and only when the run talks to it; an answer that does not give them is a
-warning in the header and the environment ("version unknown: ..."), never a failed test.
+`version_field` and `build_field` are dotted paths into it). The system is asked with a short timeout, once
+a process, right after the first integration or e2e test is set up (its fixtures may have started the system;
+a unit-only run never asks); a pytest-xdist worker hands its answer to the controller. An answer that does not
+give them is a warning in the run's summary and the environment ("version unknown: ..."), never a failed test.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from uatkit.config import RunConfig
 from uatkit.extras import missing
-from uatkit.pytest_plugin import masks, system
+from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY
 from uatkit.secrets import mask
@@ -28,6 +29,8 @@ TIMEOUT = 2.0
 VERSION_ENV = "UATKIT_APP_VERSION"
 BUILD_ENV = "UATKIT_APP_BUILD"
 ENVIRONMENT_ENV = "UATKIT_ENVIRONMENT"
+#: The key a worker hands back what the system answered.
+WORKER_APP = "uatkit_app"
 
 
 @dataclass(frozen=True)
@@ -41,28 +44,54 @@ class AppInfo:
 
 
 APP_KEY = pytest.StashKey[AppInfo]()
+#: Set in a process once the system has been asked (or a worker's answer taken).
+ASKED_KEY = pytest.StashKey[bool]()
 
 
 def learn(pytest_config: pytest.Config) -> None:
-    """Find the run's application facts once, on the controller of a run in a uatkit project."""
-    if (
-        RUN_KEY not in pytest_config.stash
-        or getattr(pytest_config, "workerinput", None) is not None
-        or pytest_config.option.collectonly
-    ):
+    """Take the application facts that the options, variables and configuration give; ask nothing yet."""
+    if RUN_KEY not in pytest_config.stash or pytest_config.option.collectonly:
         return
-    # A run at the unit level only does not talk to the system, so it does not ask it either.
-    talks = system.needs_system(pytest_config)
-    url = pytest_config.getoption("base_url", default=None) if talks else None
     settings = pytest_config.stash[PROJECT_KEY].config.run
-    info = resolve(pytest_config, settings, str(url) if url else None)
-    # A build given as a CI job's URL may carry its user and token: masked before the header and records.
+    pytest_config.stash[APP_KEY] = masked(pytest_config, given(pytest_config, settings))
+
+
+def ask(pytest_config: pytest.Config, base_url: str) -> None:
+    """Ask the system at `version_url` for what is not given, once a process; a worker hands the answer on."""
+    if APP_KEY not in pytest_config.stash or ASKED_KEY in pytest_config.stash:
+        return
+    pytest_config.stash[ASKED_KEY] = True
+    settings = pytest_config.stash[PROJECT_KEY].config.run
+    info = masked(pytest_config, resolve(pytest_config, settings, base_url))
+    pytest_config.stash[APP_KEY] = info
+    workeroutput = getattr(pytest_config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_APP] = [info.version, info.build, list(info.warnings)]
+
+
+def note_node(pytest_config: pytest.Config, node: Any) -> None:
+    """Take what a pytest-xdist worker's system answered, when the controller has no answer yet."""
+    found = (getattr(node, "workeroutput", None) or {}).get(WORKER_APP)
+    current = pytest_config.stash.get(APP_KEY, None)
+    if current is None or ASKED_KEY in pytest_config.stash or not isinstance(found, list) or len(found) != 3:
+        return
+    version, build, warnings = found
+    pytest_config.stash[ASKED_KEY] = True
+    pytest_config.stash[APP_KEY] = AppInfo(
+        str(version) if version else None,
+        str(build) if build else None,
+        current.environment,
+        tuple(str(w) for w in warnings or ()),
+    )
+
+
+def masked(pytest_config: pytest.Config, info: AppInfo) -> AppInfo:
+    """Return `info` with the session's secrets masked (a build given as a CI job's URL may carry a token)."""
     rules = masks.rules(pytest_config)
     version, build, environment = (
         mask(v, rules) if v else v for v in (info.version, info.build, info.environment)
     )
-    warnings = tuple(mask(warning, rules) for warning in info.warnings)
-    pytest_config.stash[APP_KEY] = AppInfo(version, build, environment, warnings)
+    return AppInfo(version, build, environment, tuple(mask(w, rules) for w in info.warnings))
 
 
 def given(pytest_config: pytest.Config, run: RunConfig) -> AppInfo:

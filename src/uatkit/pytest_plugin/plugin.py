@@ -5,7 +5,8 @@
 - manual: `@manual` scenarios are skipped ("verified in UAT") and never pass;
 - allure_map: epic/feature/story, layer, severity, requirement link and a stable testCaseId;
 - masks: secrets masked in every result and container before allure writes it;
-- system: the base URL, the bundled demo started on demand, one message when the system is down;
+- system: the base URL (or the project's `base_url` fixture), the bundled demo started on demand, one
+  message when the system is down;
 - session: the project found from pytest's rootdir and ini file, whichever way options are written;
 - run, appversion, environment: the run's ID on every result, the levels that ran, the browser, the
   application's version/build/environment, recorded beside the Allure results once a run;
@@ -77,30 +78,60 @@ def pytest_configure_node(node: Any) -> None:
     run.configure_node(node.config, node)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Take what a pytest-xdist worker learnt of the system: its base URL from a fixture, its version."""
+    system.note_node(node.config, node)
+    appversion.note_node(node.config, node)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Record the run and its environment beside its Allure results."""
     environment.write(session.config)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Learn which application version the system under test is."""
+    """Take the application's version, build and environment that the options and settings give."""
     appversion.learn(session.config)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    """Once the first test that talks to the system is set up (its fixtures may start it), probe it."""
+    """Once the first test that talks to the system is set up (its fixtures may start it), check it."""
     yield
-    system.check_reachable(item)
+    system.first_system_test(item)
+
+
+@pytest.fixture(autouse=True)
+def _uatkit_request(request: pytest.FixtureRequest) -> None:
+    """Keep the test's fixture request, with which the set-up hook asks for the project's `base_url`."""
+    request.node.stash[system.REQUEST_KEY] = request
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say where the system under test is and how to replay the data."""
     url = config.getoption("base_url", default=None)
-    shown = mask(str(url)) if url else "(none: unit level only)"
+    shown = mask(str(url), masks.rules(config)) if url else "not given (a base_url fixture may give it)"
     lines = [f"uatkit: system under test {shown}", data.report_header(config)]
     info = config.stash.get(appversion.APP_KEY, None)
     return lines + (appversion.header(info) if info is not None else [])
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Say which system and application version the run's integration and e2e tests checked."""
+    done = config.stash.get(run.RUN_KEY, None)
+    if done is None or getattr(config, "workerinput", None) is not None:
+        return
+    url = system.talked_to(config, done.levels)
+    if url is None:
+        return
+    source = " (from the project's base_url fixture)" if system.FROM_FIXTURE_KEY in config.stash else ""
+    terminalreporter.write_line(
+        f"uatkit: checked the system under test at {mask(url, masks.rules(config))}{source}"
+    )
+    info = config.stash.get(appversion.APP_KEY, None)
+    for line in appversion.header(info) if info is not None else []:
+        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -3,8 +3,11 @@
 The base URL comes from --base-url, else UATKIT_BASE_URL, else `[tool.uatkit] base_url`. When none is set
 and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port and
 stops it afterwards (with pytest-xdist, the controller starts it once and hands the URL to the workers).
+A project may instead give the URL with its own `base_url` fixture (one that starts the system, say): the
+first integration or e2e test's set-up asks for it, and the run records it like an option's.
 When the system cannot be reached, the session stops with one message instead of a failure per test: it is
-asked once, after the first integration or e2e test is set up (a session fixture may start it), never before.
+asked once, after the first integration or e2e test is set up (a session fixture may start it), never before;
+the application's version is asked then too (appversion).
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ import pytest
 from uatkit.config import Config
 from uatkit.extras import missing
 from uatkit.model import Level
-from uatkit.pytest_plugin import levels
-from uatkit.secrets import mask
+from uatkit.pytest_plugin import appversion, levels, masks
+from uatkit.secrets import mask, url_password
 
 SERVER_KEY = pytest.StashKey[Any]()
 WORKER_KEY = "uatkit_base_url"
+#: The key a worker hands back the base URL its tests took from the project's `base_url` fixture.
+WORKER_FIXTURE_URL = "uatkit_fixture_base_url"
 TIMEOUT = 5.0
 PROBED_KEY = pytest.StashKey[bool]()
+#: Each test's fixture request, kept by an autouse fixture so that the set-up hook can ask for `base_url`.
+REQUEST_KEY = pytest.StashKey[pytest.FixtureRequest]()
+#: Set when the base URL came from the project's `base_url` fixture rather than an option or setting.
+FROM_FIXTURE_KEY = pytest.StashKey[bool]()
 
 
 def resolve_base_url(pytest_config: pytest.Config, config: Config) -> str:
@@ -68,26 +77,77 @@ def needs_system(pytest_config: pytest.Config) -> bool:
     return bool(levels.selected(pytest_config) & {Level.INTEGRATION.value, Level.E2E.value})
 
 
-def check_reachable(item: pytest.Item) -> None:
-    """Stop the session with one clear message when the system under test does not answer.
+def first_system_test(item: pytest.Item) -> None:
+    """Once a process, after the first integration or e2e test is set up: find, check and ask the system.
 
-    Asked once a process, right after the first test that runs at a level talking to the system has been
-    set up, so that a session fixture which starts the system has had its chance; unit-only runs never ask.
+    Its fixtures (a session fixture may start the system) have run by then; unit-only runs never ask. The
+    base URL is the option's (or setting's), else the value of the project's own `base_url` fixture; the
+    session stops with one clear message when the system does not answer, else the application's version
+    is asked of it.
     """
     pytest_config = item.config
-    url = pytest_config.getoption("base_url", default=None)
-    if not url or PROBED_KEY in pytest_config.stash:
+    if PROBED_KEY in pytest_config.stash:
         return
     level = levels.item_level(item) or getattr(item, "funcargs", {}).get(levels.PARAM)
     if level not in (Level.INTEGRATION.value, Level.E2E.value):
         return
     pytest_config.stash[PROBED_KEY] = True
-    problem = probe(str(url))
+    url = pytest_config.getoption("base_url", default=None) or fixture_url(item)
+    if not url:
+        return
+    check_reachable(item, str(url))
+    appversion.ask(pytest_config, str(url))
+
+
+def fixture_url(item: pytest.Item) -> str | None:
+    """Return the project's `base_url` fixture's value for this test, remembered for the run; else None."""
+    request = item.stash.get(REQUEST_KEY, None)
+    if request is None:
+        return None
+    try:
+        value = request.getfixturevalue("base_url")
+    except pytest.FixtureLookupError:
+        return None
+    if not value:
+        return None
+    url = str(value)
+    pytest_config = item.config
+    masks.learn(pytest_config, url_password(url))
+    pytest_config.option.base_url = url
+    pytest_config.stash[FROM_FIXTURE_KEY] = True
+    workeroutput = getattr(pytest_config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_FIXTURE_URL] = url
+    return url
+
+
+def note_node(pytest_config: pytest.Config, node: Any) -> None:
+    """Take the base URL a pytest-xdist worker's tests took from the project's fixture, when none is set."""
+    url = (getattr(node, "workeroutput", None) or {}).get(WORKER_FIXTURE_URL)
+    if isinstance(url, str) and url and not pytest_config.getoption("base_url", default=None):
+        masks.learn(pytest_config, url_password(url))
+        pytest_config.option.base_url = url
+        pytest_config.stash[FROM_FIXTURE_KEY] = True
+
+
+def talked_to(pytest_config: pytest.Config, levels_run: set[str]) -> str | None:
+    """Return the base URL the run's integration or e2e tests checked, or None when none ran."""
+    url = pytest_config.getoption("base_url", default=None)
+    ran = levels_run & {Level.INTEGRATION.value, Level.E2E.value}
+    return str(url) if url and ran else None
+
+
+def check_reachable(item: pytest.Item, url: str) -> None:
+    """Stop the session with one clear message when the system under test at `url` does not answer."""
+    pytest_config = item.config
+    problem = probe(url)
     if not problem:
         return
+    shown = mask(url, masks.rules(pytest_config))
     message = (
-        f"uatkit: the system under test at {mask(str(url))} is unreachable ({problem}). Start it, or point "
-        "--base-url / UATKIT_BASE_URL at a running system; --uatkit-level unit runs without it."
+        f"uatkit: the system under test at {shown} is unreachable ({problem}). "
+        "Start it, or point --base-url / UATKIT_BASE_URL at a running system; --uatkit-level unit runs "
+        "without it."
     )
     if getattr(pytest_config, "workerinput", None) is None:
         pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
