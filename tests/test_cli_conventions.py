@@ -89,6 +89,25 @@ def test_trace_and_signoff_json_keep_their_schema_and_name_the_command(scaffold:
     assert signed["command"] == "signoff" and signed["outcome"] == "NO-GO"
 
 
+def test_trace_json_lists_the_files_it_wrote_in_written_and_keeps_stderr_free_of_them(scaffold: Path) -> None:
+    done = runner.invoke(app, ["trace", "-C", str(scaffold), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    written = json.loads(done.stdout)["written"]
+    assert written == ["reports/traceability.html", "reports/traceability.xlsx", "reports/traceability.json"]
+    assert all((scaffold / path).is_file() for path in written)
+    assert "traceability" not in done.stderr
+
+
+def test_generate_json_holds_its_warnings_and_stderr_stays_empty(scaffold: Path) -> None:
+    (story,) = (scaffold / "stories").glob("*.md")
+    prose = "\n## AC-3 Sorting\nWhen the clerk opens the list, the newest show first.\nIt can be sorted.\n"
+    story.write_text(story.read_text(encoding="utf-8") + prose, encoding="utf-8")
+    done = runner.invoke(app, ["generate", "-C", str(scaffold), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    (warning,) = json.loads(done.stdout)["warnings"]
+    assert "criterion AC-3" in warning and done.stderr == ""
+
+
 @pytest.mark.parametrize(
     "command",
     [
