@@ -3,8 +3,10 @@ shell completion and `uatkit doctor`."""
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from typer.testing import CliRunner
 from tests.conftest import REPO
 from tests.test_report import needs_allure, uat_project
 from uatkit.cli import app
-from uatkit.cli.common import uatkit_version
+from uatkit.cli.common import os_error_message, uatkit_version
 
 runner = CliRunner()
 
@@ -85,6 +87,57 @@ def test_trace_and_signoff_json_keep_their_schema_and_name_the_command(scaffold:
     assert traced["command"] == "trace" and traced["written"] == [] and traced["requirements"]
     signed = report("signoff", "-C", str(scaffold), "--no-write", code=1)
     assert signed["command"] == "signoff" and signed["outcome"] == "NO-GO"
+
+
+def test_trace_json_lists_the_files_it_wrote_in_written_and_keeps_stderr_free_of_them(scaffold: Path) -> None:
+    done = runner.invoke(app, ["trace", "-C", str(scaffold), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    written = json.loads(done.stdout)["written"]
+    assert written == ["reports/traceability.html", "reports/traceability.xlsx", "reports/traceability.json"]
+    assert all((scaffold / path).is_file() for path in written)
+    assert "traceability" not in done.stderr
+
+
+def test_generate_json_holds_its_warnings_and_stderr_stays_empty(scaffold: Path) -> None:
+    (story,) = (scaffold / "stories").glob("*.md")
+    prose = "\n## AC-3 Sorting\nWhen the clerk opens the list, the newest show first.\nIt can be sorted.\n"
+    story.write_text(story.read_text(encoding="utf-8") + prose, encoding="utf-8")
+    done = runner.invoke(app, ["generate", "-C", str(scaffold), "--format", "json"])
+    assert done.exit_code == 0, done.output
+    (warning,) = json.loads(done.stdout)["warnings"]
+    assert "criterion AC-3" in warning and done.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["trace"],
+        ["trace", "--results", "{results}"],
+        ["signoff"],
+        ["uat", "export", "--release", "R1", "--all"],
+    ],
+    ids=["trace", "trace-writing", "signoff", "uat-export"],
+)
+def test_a_file_where_the_reports_folder_goes_is_named_with_what_to_do(
+    scaffold: Path, command: list[str]
+) -> None:
+    (scaffold / "results").mkdir()
+    shutil.rmtree(scaffold / "reports")
+    (scaffold / "reports").write_text("not a folder\n", encoding="utf-8")
+    args = [arg.format(results=scaffold / "results") for arg in command]
+    done = runner.invoke(app, [*args, "-C", str(scaffold)], catch_exceptions=False)
+    assert done.exit_code == 2, done.output
+    assert f"{scaffold / 'reports'} is a file" in done.stderr
+    assert "move or remove that file" in done.stderr
+    assert "close the file" not in done.stderr and "Traceback" not in done.output
+
+
+def test_other_file_errors_keep_their_advice() -> None:
+    denied = PermissionError(errno.EACCES, "Permission denied", "reports/R1-sales.xlsx")
+    assert os_error_message(denied) == (
+        "reports/R1-sales.xlsx: Permission denied; close the file if another program has it open, "
+        "and check that the folder can be written"
+    )
 
 
 def test_a_bug_exits_3_with_one_line_and_the_traceback_in_a_log(

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import REPO
 from uatkit.cli import app
+from uatkit.scaffold import install_command, installed_direct_url
 
 runner = CliRunner()
 
@@ -30,8 +31,8 @@ def init(target: Path, *args: str) -> list[str]:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     count = int(lines[0].split(" with ")[1].split()[0])
-    listed = [line.strip() for line in lines[1:] if line.startswith("  ")]
-    assert len(listed) == count
+    listed = [line.strip() for line in lines[1 : count + 1]]
+    assert all(line.startswith("  ") for line in lines[1 : count + 1]) and lines[count + 1] == "Next:"
     return listed
 
 
@@ -74,6 +75,9 @@ def test_the_ci_workflow_runs_the_chain_in_order(tmp_path: Path, ci: str) -> Non
     positions = [next(i for i, c in enumerate(commands) if wanted in c) for wanted in CI_COMMANDS]
     assert positions == sorted(positions)
     assert any("pip install ." in c for c in commands) and any("npm ci" in c for c in commands)
+    # Until uatkit is on an index, `pip install .` cannot find it: the workflow says what to write instead.
+    assert "from the package index. Until" in text
+    assert "python -m pip install 'uatkit[all] @ git+https://github.com/uatkit/uatkit@v0.1.0' ." in text
     assert "__PROJECT_NAME__" not in text and "acme" in text
 
 
@@ -112,3 +116,43 @@ def test_init_into_a_project_writes_nothing_when_one_file_exists(tmp_path: Path)
     assert result.exit_code == 2
     assert "package.json" in result.output and "never overwrites" in result.output
     assert files_under(target) == ["package.json"]
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "command"),
+    [
+        (None, "pip install ."),
+        (
+            {"url": "file:///home/ann/dist/uatkit-0.1.0-py3-none-any.whl", "archive_info": {}},
+            "pip install '/home/ann/dist/uatkit-0.1.0-py3-none-any.whl[all]' .",
+        ),
+        (
+            {"url": "file:///home/ann/my%20clones/uatkit", "dir_info": {"editable": True}},
+            "pip install '/home/ann/my clones/uatkit[all]' .",
+        ),
+        (
+            {
+                "url": "https://github.com/uatkit/uatkit",
+                "vcs_info": {"vcs": "git", "requested_revision": "v0.1.0", "commit_id": "ab12"},
+            },
+            "pip install 'uatkit[all] @ git+https://github.com/uatkit/uatkit@v0.1.0' .",
+        ),
+    ],
+    ids=["index", "wheel", "folder", "git"],
+)
+def test_the_install_line_names_where_uatkit_came_from(
+    direct_url: dict[str, object] | None, command: str
+) -> None:
+    assert install_command(direct_url) == command
+
+
+def test_init_says_what_to_run_next_with_this_uatkit_and_once_published(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["init", str(tmp_path / "acme")])
+    assert result.exit_code == 0, result.output
+    after = result.stdout.split("Next:\n", 1)[1].splitlines()
+    assert after[0] == f"  cd {tmp_path / 'acme'}"
+    # This checkout is installed from its folder (make setup), never from an index.
+    assert after[1].startswith(f"  pip install '{REPO}[all]' .   # ")
+    assert install_command(installed_direct_url()) in after[1]
+    assert after[2].startswith("  npm ci") and "pytest --alluredir reports/allure-results" in after[3]
+    assert after[4] == "Once uatkit is on PyPI, `pip install .` alone installs it (uatkit[all])."

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -109,12 +110,15 @@ def test_a_scaffolded_project_runs_end_to_end_from_the_built_wheel(tmp_path: Pat
 
     # The core install is enough to scaffold; the project then declares what it runs with.
     run([*pip, str(wheel)], tmp_path, env)
-    run(["uatkit", "init", "acme-acceptance", "--ci", "github"], tmp_path, env)
+    said = run(["uatkit", "init", "acme-acceptance", "--ci", "github"], tmp_path, env)
     project = tmp_path / "acme-acceptance"
     declared = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     assert declared["project"]["dependencies"] == ["uatkit[all]"]
-    # The project's own install (`pip install .`) with uatkit taken from the wheel, not an index.
-    run([*pip, f"{wheel}[all]", str(project)], tmp_path, env)
+    # The project's own install, as init's "Next:" line says it: uatkit from the wheel, not an index.
+    (line,) = [line for line in said.splitlines() if line.strip().startswith("pip install")]
+    words = shlex.split(line, comments=True)
+    assert words == ["pip", "install", f"{wheel}[all]", "."]
+    run([*pip, *words[2:]], project, env)
     version = run([python, "-c", "import uatkit; print(uatkit.__version__)"], project, env).strip()
     assert (
         version == tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from typer.testing import CliRunner
 from tests.conftest import write
 from uatkit.cli import app
 from uatkit.config import Config
-from uatkit.errors import InputError
+from uatkit.errors import InputError, Problem
 from uatkit.gherkin import sync
 from uatkit.model import Level, Priority
 from uatkit.stories import load_catalogue
+from uatkit.stories.markdown import read_markdown
 
 DATA = Path(__file__).parent / "data" / "stories"
 
@@ -172,6 +174,50 @@ def test_non_utf8_story_is_reported(project: Path, config: Config) -> None:
     (project / "stories" / "latin.md").write_bytes("---\nid: REQ-1\n---\n# Caf\xe9\n".encode("latin-1"))
     (found,) = problems(config)
     assert found.startswith("stories/latin.md: not UTF-8 text") and "save it as UTF-8" in found
+
+
+def test_a_broken_link_named_like_a_story_is_an_error_not_skipped(project: Path, config: Config) -> None:
+    write(project / "stories" / "a.md", (DATA / "REQ-101-place-order.md").read_text(encoding="utf-8"))
+    (project / "stories" / "REQ-102.md").symlink_to(project / "elsewhere" / "REQ-102.md")
+    (found,) = problems(config)
+    assert found == (
+        f"stories/REQ-102.md: a symbolic link to {project / 'elsewhere' / 'REQ-102.md'}, which does not "
+        "exist (point the link at the story file, or remove the link)"
+    )
+
+
+def test_a_folder_named_like_a_story_is_an_error_not_skipped(project: Path, config: Config) -> None:
+    (project / "stories" / "REQ-103.md").mkdir()
+    assert problems(config) == [
+        "stories/REQ-103.md: a folder named like a story file (.md) (rename the folder: names ending in "
+        ".md, .xlsx, .csv are read as story files)"
+    ]
+
+
+def test_a_pipe_named_like_a_story_is_an_error(project: Path, config: Config) -> None:
+    os.mkfifo(project / "stories" / "REQ-104.md")
+    assert problems(config) == [
+        "stories/REQ-104.md: not a regular file (replace it with the story file, or remove it)"
+    ]
+
+
+def test_a_story_that_cannot_be_read_is_a_located_problem(tmp_path: Path) -> None:
+    # Listed, then gone (or unreadable) by the time it is read: a problem with the file, not a traceback.
+    found: list[Problem] = []
+    assert read_markdown(tmp_path / "gone.md", "stories/gone.md", found) is None
+    assert [str(p) for p in found] == [
+        "stories/gone.md: cannot read the file (No such file or directory) (check that it is readable)"
+    ]
+
+
+def test_stories_and_check_refuse_a_broken_story_link_naming_it(project: Path) -> None:
+    write(project / "stories" / "a.md", (DATA / "REQ-101-place-order.md").read_text(encoding="utf-8"))
+    (project / "stories" / "b.md").symlink_to("missing.md")
+    for command in (["stories"], ["check", "--no-steps"]):
+        done = CliRunner().invoke(app, [*command, "-C", str(project)])
+        assert done.exit_code == 2, done.output
+        assert "stories/b.md: a symbolic link to missing.md, which does not exist" in done.stderr
+        assert "Traceback" not in done.output and "REQ-101" not in done.stdout
 
 
 def generated(project: Path, config: Config) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import socket
@@ -23,6 +24,18 @@ def _umask() -> int:
 
 
 _UMASK = _umask()
+
+
+def file_in_the_way(error: OSError) -> Path | None:
+    """Return the file that stands where a folder must be for `error`'s path, if that is what failed."""
+    # ENOTDIR: a parent is a file; EEXIST from mkdir(exist_ok=True): the folder's own name is a file.
+    if error.errno not in (errno.ENOTDIR, errno.EEXIST) or not isinstance(error.filename, str | os.PathLike):
+        return None
+    path = Path(error.filename)
+    for candidate in (path, *path.parents):
+        if os.path.lexists(candidate) and not candidate.is_dir():
+            return candidate
+    return None
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import enum
+import json
 import re
+import shlex
+from collections.abc import Mapping
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
 
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import UatkitError
@@ -87,3 +92,38 @@ def init_project(target: Path, ci: Ci = Ci.NONE) -> list[str]:
     generated = [item.path for item in planned if item.action in sync.WRITES]
     root = target.resolve()
     return sorted([*files, *(path.resolve().relative_to(root).as_posix() for path in generated)])
+
+
+def install_command(direct_url: Mapping[str, Any] | None) -> str:
+    """Return the pip command that installs a new project with uatkit from where this one came from.
+
+    `direct_url` is uatkit's PEP 610 record (`installed_direct_url`): a wheel, a folder or a Git URL pip
+    was given. With none, uatkit came from an index and the project's own `uatkit[all]` is enough.
+    """
+    source = _requirement(direct_url) if direct_url else None
+    # The project declares uatkit[all]; naming the source beside it lets pip take uatkit from there.
+    return f"pip install {shlex.quote(source)} ." if source else "pip install ."
+
+
+def _requirement(direct_url: Mapping[str, Any]) -> str | None:
+    url = str(direct_url.get("url", ""))
+    vcs = direct_url.get("vcs_info")
+    if isinstance(vcs, Mapping):
+        ref = vcs.get("requested_revision") or vcs.get("commit_id")
+        return f"uatkit[all] @ {vcs.get('vcs', 'git')}+{url}" + (f"@{ref}" if ref else "")
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return f"{unquote(parsed.path)}[all]"
+    return f"uatkit[all] @ {url}" if url else None
+
+
+def installed_direct_url() -> Mapping[str, Any] | None:
+    """Return where pip installed uatkit from (its direct_url.json), or None for an index or no record."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        text = distribution("uatkit").read_text("direct_url.json")
+        data = json.loads(text) if text else None
+    except (PackageNotFoundError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -18,6 +18,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from uatkit.atomic import file_in_the_way
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
 from uatkit.project import Project, load_project
 from uatkit.text import shown_text
@@ -138,13 +139,24 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
     except OSError as exc:
         # A file held open by Excel, a read-only folder, a full disk: the user's machine, not a bug.
-        where = f"{exc.filename}: " if exc.filename else ""
-        err.print(
-            f"error: {where}{exc.strerror or exc}; close the file if another program has it open, "
-            "and check that the folder can be written",
-            markup=False,
-        )
+        err.print(f"error: {os_error_message(exc)}", markup=False)
         raise typer.Exit(EXIT_INPUT) from None
+
+
+def os_error_message(exc: OSError) -> str:
+    """Return what went wrong with a file or folder, and what to do about it."""
+    blocking = file_in_the_way(exc)
+    if blocking is not None:
+        # Closing the file would not help: a file stands where uatkit reads or writes a folder.
+        return (
+            f"{blocking} is a file, but uatkit needs a folder there (for {exc.filename}); "
+            "move or remove that file, then run the command again"
+        )
+    where = f"{exc.filename}: " if exc.filename else ""
+    return (
+        f"{where}{exc.strerror or exc}; close the file if another program has it open, "
+        "and check that the folder can be written"
+    )
 
 
 def cells(*values: str) -> list[Text]:

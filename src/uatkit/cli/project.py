@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from uatkit.cli.common import out, user_errors
-from uatkit.scaffold import Ci, init_project
+from uatkit.scaffold import Ci, init_project, install_command, installed_direct_url
 
 
 def register(app: typer.Typer) -> None:
@@ -42,8 +43,13 @@ def init(
     out.print(f"Created {directory}/ with {len(written)} files:", markup=False)
     for rel in written:
         out.print(f"  {rel}", markup=False)
-    out.print(
-        f"Next: cd {directory} && pip install . && npm ci && uatkit check "
-        "&& pytest --alluredir reports/allure-results && uatkit report",
-        markup=False,
-    )
+    install = install_command(installed_direct_url())
+    published = install == "pip install ."
+    out.print("Next:", markup=False)
+    out.print(f"  cd {shlex.quote(str(directory))}", markup=False)
+    why = "uatkit[all], as pyproject.toml declares" if published else "uatkit as installed here, and the rest"
+    out.print(f"  {install}   # the project's dependencies: {why}", markup=False)
+    out.print("  npm ci   # the Allure Report CLI that package.json pins", markup=False)
+    out.print("  uatkit check && pytest --alluredir reports/allure-results && uatkit report", markup=False)
+    if not published:
+        out.print("Once uatkit is on PyPI, `pip install .` alone installs it (uatkit[all]).", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,27 +18,51 @@ SUFFIXES = (".md", ".xlsx", ".csv")
 def story_files(config: Config, paths: Iterable[Path] | None = None) -> list[Path]:
     """Return every story source under the configured (or given) paths, in a stable order."""
     found: list[Path] = []
-    missing: list[Problem] = []
+    problems: list[Problem] = []
     for path in paths if paths is not None else config.story_paths():
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not _ignored(p)
-            )
+            for p in sorted(path.rglob("*")):
+                if p.suffix.lower() not in SUFFIXES or _ignored(p):
+                    continue
+                if p.is_file():
+                    found.append(p)
+                else:
+                    problems.append(_not_a_file(p, config))
         elif path.is_file():
             found.append(path)
+        elif path.is_symlink():
+            problems.append(_not_a_file(path, config))
         else:
-            missing.append(
+            problems.append(
                 Problem(
                     SourceLocation(config.relative(path)),
                     "no such file or folder",
                     "fix 'stories' in [tool.uatkit]",
                 )
             )
-    if missing:
-        raise InputError(missing)
+    if problems:
+        raise InputError(problems)
     return found
+
+
+def _not_a_file(path: Path, config: Config) -> Problem:
+    """Return the problem of a story name that holds no readable file: a broken link, a folder, a pipe."""
+    # Skipping it would drop its requirements from the catalogue, and so from the matrix, without a word.
+    # The link's own name, not its target's (config.relative resolves links).
+    where = SourceLocation((Path(config.relative(path.parent)) / path.name).as_posix())
+    if path.is_symlink() and not path.exists():
+        return Problem(
+            where,
+            f"a symbolic link to {os.readlink(path)}, which does not exist",
+            "point the link at the story file, or remove the link",
+        )
+    if path.is_dir():
+        return Problem(
+            where,
+            f"a folder named like a story file ({path.suffix})",
+            f"rename the folder: names ending in {', '.join(SUFFIXES)} are read as story files",
+        )
+    return Problem(where, "not a regular file", "replace it with the story file, or remove it")
 
 
 def _ignored(path: Path) -> bool:

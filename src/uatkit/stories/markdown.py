@@ -27,6 +27,9 @@ def read_markdown(path: Path, display: str, problems: list[Problem]) -> RawStory
     where = SourceLocation(display)
     try:
         text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        problems.append(Problem(where, f"cannot read the file ({exc.strerror})", "check that it is readable"))
+        return None
     except UnicodeDecodeError as exc:
         problems.append(
             Problem(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8")

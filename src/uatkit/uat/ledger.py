@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 
+from uatkit.atomic import file_in_the_way
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
@@ -75,9 +76,15 @@ class Ledger:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            blocking = file_in_the_way(exc)
+            if blocking is not None:
+                raise UatkitError(
+                    f"{path}: cannot create the ledger's folder: {blocking} is a file, not a folder; move or "
+                    "remove that file, or choose another place with [tool.uatkit.uat] ledger"
+                ) from None
             raise UatkitError(
-                f"{path}: cannot create the ledger's folder ({exc.strerror or exc}); a part of the path "
-                "may be a file, or the disk read-only: choose another place with [tool.uatkit.uat] ledger"
+                f"{path}: cannot create the ledger's folder ({exc.strerror or exc}); check that it can be "
+                "written, or choose another place with [tool.uatkit.uat] ledger"
             ) from None
         conn: sqlite3.Connection | None = None
         created = not path.exists()
