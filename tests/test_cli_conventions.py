@@ -106,6 +106,11 @@ def test_generate_json_holds_its_warnings_and_stderr_stays_empty(scaffold: Path)
     assert done.exit_code == 0, done.output
     (warning,) = json.loads(done.stdout)["warnings"]
     assert "criterion AC-3" in warning and done.stderr == ""
+    # `uatkit stories` says the same warnings: in its JSON, and on stderr below its table.
+    listed = runner.invoke(app, ["stories", "-C", str(scaffold), "--format", "json"])
+    assert json.loads(listed.stdout)["warnings"] == [warning] and listed.stderr == ""
+    shown = runner.invoke(app, ["stories", "-C", str(scaffold)])
+    assert shown.exit_code == 0 and "criterion AC-3" in shown.stderr
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def list_stories(
         for s in catalogue.stories
     ]
     if output is Format.JSON:
-        echo_report("stories", {"stories": rows})
+        echo_report("stories", {"stories": rows, "warnings": list(catalogue.warnings)})
         return
     listing = table(
         f"{len(rows)} stories", "ID", "title", "module", "priority", "criteria", "manual", "levels"
@@ -72,6 +72,7 @@ def list_stories(
             *cells(str(row["criteria"]), str(row["manual"]), levels),
         )
     out.print(listing)
+    _warn(catalogue.warnings)
 
 
 def generate(
