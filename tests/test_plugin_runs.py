@@ -194,6 +194,14 @@ def test_a_version_the_system_does_not_give_is_a_warning_not_a_failure(
     record = one_record(project.path / "out")
     assert (record.app_version, record.app_build, record.environment) == (None, None, "staging")
     assert read_properties(project.path / "out" / ENVIRONMENT_FILE)["Application version"] == warning
+    # A version the options give stays known: only the build the system was asked for is unknown.
+    given = project.runpytest_subprocess("--alluredir=given", "--uatkit-app-version", "2.5.0")
+    given.assert_outcomes(passed=2, skipped=1)
+    assert "version unknown" not in given.stdout.str()
+    given.stdout.fnmatch_lines([f"uatkit: warning: build unknown: http://127.0.0.1:{port}/status/version*"])
+    properties = read_properties(project.path / "given" / ENVIRONMENT_FILE)
+    assert properties["Application version"] == "2.5.0"
+    assert properties["Application build"].startswith("build unknown: ")
 
 
 def test_outside_a_uatkit_project_no_run_is_recorded(pytester: pytest.Pytester) -> None:
@@ -320,3 +328,17 @@ def test_the_version_is_asked_once_the_fixture_that_starts_the_system_has_run(
     record = one_record(project.path / "out")
     assert (record.base_url, record.app_version, record.app_build) == (url, "3.1.0", "12")
     result.stdout.fnmatch_lines([f"uatkit: checked the system under test at {url}"])
+
+
+def test_a_fixture_that_starts_the_system_can_say_its_version(pytester: pytest.Pytester) -> None:
+    project = bdd_project(pytester)  # no version_url: the fixture knows what it started
+    fixture = (
+        '\n\n@pytest.fixture(scope="session")\ndef base_url(started_system):\n'
+        '    os.environ["UATKIT_APP_VERSION"] = "7.0.3"\n    return started_system\n'
+    )
+    conftest = project.path / "conftest.py"
+    conftest.write_text(conftest.read_text(encoding="utf-8") + STARTED_BY_FIXTURE + fixture, encoding="utf-8")
+    result = project.runpytest_subprocess("--alluredir=out", "-n", "2")
+    result.assert_outcomes(passed=2, skipped=1)
+    assert one_record(project.path / "out").app_version == "7.0.3"
+    result.stdout.fnmatch_lines(["uatkit: application version 7.0.3"])

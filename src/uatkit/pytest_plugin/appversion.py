@@ -118,7 +118,8 @@ def resolve(pytest_config: pytest.Config, run: RunConfig, base_url: str | None) 
     data, problem = fetch_json(url)
     version, build, warnings = info.version, info.build, []
     if data is None:
-        warnings.append(f"version unknown: {problem}")
+        # Only what was asked for is unknown: a version given by an option stays known.
+        warnings.append(f"{'version' if version is None else 'build'} unknown: {problem}")
     else:
         if version is None:
             version, missing = json_field(data, run.version_field)

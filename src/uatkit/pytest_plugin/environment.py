@@ -116,10 +116,11 @@ def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
     url = record.base_url or ""
     commit = record.commit or ""
     version = record.app_version or next((w for w in app.warnings if w.startswith("version unknown")), "")
+    build = record.app_build or next((w for w in app.warnings if w.startswith("build unknown")), "")
     values = {  # the keys of UATKIT_KEYS, in that order
         "Base URL": f"{url} (bundled demo, started by the test session)" if url and demo else url,
         "Application version": version,
-        "Application build": record.app_build or "",
+        "Application build": build,
         "Environment": record.environment or "",
         "Browser": " ".join(filter(None, (record.browser_name, record.browser_version))),
         "Commit": f"{commit} (with uncommitted changes)" if commit and record.dirty else commit,
