@@ -86,7 +86,7 @@ def test_check_finds_every_kind_of_problem(project: Path) -> None:
           @case:REQ-1.AC-1
           Scenario: duplicate case
             Given a thing
-          @case:REQ-1.AC-9
+          @case:REQ-1.AC-9 @REQ-1O
           Scenario: unknown criterion
             Given a thing
         """,
@@ -106,12 +106,24 @@ def test_check_finds_every_kind_of_problem(project: Path) -> None:
     }
     assert ("unknown case", "features/extra.feature:7") in kinds
     assert ("syntax", "features/broken.feature:4") in kinds
-    assert not any(kind == "unknown requirement" for kind, _ in kinds)
+    # A tag that names no story, or nearly spells one, is found although the case tags name REQ-1.
+    tags = [(f["location"], f["message"], f["hint"]) for f in findings if f["kind"] == "unknown requirement"]
+    assert tags == [
+        (
+            "features/extra.feature:4",
+            "tag @REQ-99 names no requirement in the stories",
+            "fix the tag, or add the requirement's story",
+        ),
+        (
+            "features/extra.feature:7",
+            "tag @REQ-1O looks like requirement REQ-1 but is not one",
+            "did you mean @REQ-1?",
+        ),
+    ]
     write(project / "features" / "other.feature", "Feature: untagged\n  Scenario: s\n    Given x\n")
     _, findings = check(project, "--no-steps")
-    assert {"kind": "unknown requirement", "location": "features/other.feature:2"}.items() <= {
-        k: v for f in findings if f["kind"] == "unknown requirement" for k, v in f.items()
-    }.items()
+    untagged = [f for f in findings if f["location"] == "features/other.feature:2"]
+    assert [f["kind"] for f in untagged] == ["unknown requirement"]
 
 
 def test_check_reports_stale_and_undefined_steps(scaffolded: Path, tmp_path: Path) -> None:

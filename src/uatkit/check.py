@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -16,7 +18,7 @@ from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
 from uatkit.gherkin.parse import Feature, FeatureSet
-from uatkit.model import AUTOMATED_LEVELS, Catalogue, Level, SourceLocation
+from uatkit.model import AUTOMATED_LEVELS, LEVEL_TAGS, Catalogue, Level, SourceLocation
 from uatkit.project import Project
 
 _SYNC_KINDS = {
@@ -51,6 +53,7 @@ def check_project(
     findings = list(sync_findings(catalogue, config, project.feature_files.texts))
     findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
     findings += coverage_findings(catalogue, features.features)
+    findings += tag_findings(catalogue, features.features, config.requirement_regex)
     if steps:
         findings += step_findings(config, features)
     # Cases come from features that parse; with syntax errors listed, there are none to hold evidence against.
@@ -174,6 +177,42 @@ def coverage_findings(catalogue: Catalogue, features: Sequence[Feature]) -> list
                 )
             )
     return findings
+
+
+def tag_findings(
+    catalogue: Catalogue, features: Sequence[Feature], pattern: re.Pattern[str]
+) -> list[Finding]:
+    """Return tags that name a requirement the stories do not have, or nearly spell one (once a feature each).
+
+    A scenario tagged with a known requirement as well (its feature's) would otherwise pass every check while
+    its own tag, `@REQ-99` or `@REQ-1O`, points at nothing: the matrix would never show that link.
+    """
+    known = catalogue.by_id()
+    upper = {story_id.upper(): story_id for story_id in known}
+    findings: list[Finding] = []
+    for feature in features:
+        seen: set[str] = set()
+        for scenario in feature.scenarios:
+            for tag in scenario.tags:
+                if tag in seen or tag in known or ":" in tag or tag in LEVEL_TAGS:
+                    continue
+                seen.add(tag)
+                where = SourceLocation(feature.display, scenario.line)
+                if pattern.match(tag):
+                    message = f"tag @{tag} names no requirement in the stories"
+                    findings.append(Finding("unknown requirement", where, message, _near(tag, upper)))
+                elif close := difflib.get_close_matches(tag.upper(), upper, n=1, cutoff=0.8):
+                    message = f"tag @{tag} looks like requirement {upper[close[0]]} but is not one"
+                    findings.append(
+                        Finding("unknown requirement", where, message, f"did you mean @{upper[close[0]]}?")
+                    )
+    return findings
+
+
+def _near(tag: str, upper: Mapping[str, str]) -> str:
+    close = difflib.get_close_matches(tag.upper(), upper, n=1, cutoff=0.8)
+    hint = "fix the tag, or add the requirement's story"
+    return f"{hint} (did you mean @{upper[close[0]]}?)" if close else hint
 
 
 def step_findings(config: Config, features: FeatureSet) -> list[Finding]:

@@ -50,6 +50,9 @@ def init(
     why = "uatkit[all], as pyproject.toml declares" if published else "uatkit as installed here, and the rest"
     out.print(f"  {install}   # the project's dependencies: {why}", markup=False)
     out.print("  npm ci   # the Allure Report CLI that package.json pins", markup=False)
-    out.print("  uatkit check && pytest --alluredir reports/allure-results && uatkit report", markup=False)
+    out.print(
+        "  uatkit check --no-evidence && pytest --alluredir reports/allure-results && uatkit report",
+        markup=False,
+    )
     if not published:
         out.print("Once uatkit is on PyPI, `pip install .` alone installs it (uatkit[all]).", markup=False)
