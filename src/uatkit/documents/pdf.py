@@ -18,8 +18,8 @@ from uatkit.errors import UatkitError
 from uatkit.extras import missing
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
     from playwright._impl._api_structures import PdfMargins
+    from playwright.sync_api import Page
 
 #: Room for the header and footer Chromium prints in the margins.
 MARGINS: PdfMargins = {"top": "18mm", "bottom": "16mm", "left": "15mm", "right": "15mm"}
