@@ -11,9 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UATKIT := $(BIN)/uatkit
 
-.PHONY: demo test test-lowest setup lint typecheck clean
+.PHONY: demo test test-lowest setup lint typecheck clean fonts
 
-setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice
+setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice fonts
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/check-python.sh $(PYTHON)
@@ -36,8 +36,12 @@ node_modules/.installed: package.json package-lock.json
 .libreoffice:
 	@bash scripts/setup-libreoffice.sh
 
-# The demo needs no LibreOffice: only the packages, the Allure CLI and a browser.
-demo: $(VENV)/.installed node_modules/.installed .browser
+# Optional: a Chinese font (fonts-noto-cjk) so Chinese PDFs and screenshots show text, not boxes; checked each time.
+fonts:
+	@bash scripts/setup-fonts.sh
+
+# The demo needs no LibreOffice: only the packages, the Allure CLI, a browser and the fonts it prints with.
+demo: $(VENV)/.installed node_modules/.installed .browser fonts
 	@bash scripts/demo.sh
 
 lint: $(VENV)/.installed

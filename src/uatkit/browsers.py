@@ -31,6 +31,15 @@ SYSTEM_CHROMIUM = (
     "microsoft-edge-stable",
     "msedge",
 )
+#: Without these, Chromium tries to reach Google's services at start, which closed networks refuse.
+QUIET_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 _MACOS_APPS = (
     "Chromium.app/Contents/MacOS/Chromium",
     "Google Chrome.app/Contents/MacOS/Google Chrome",

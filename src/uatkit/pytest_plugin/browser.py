@@ -13,16 +13,6 @@ import pytest
 
 from uatkit.browsers import find_chromium
 
-# Without these, Chromium tries to reach Google's services at start, which closed networks refuse.
-QUIET_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
-
 
 def launch_path(configured: str = "") -> str | None:
     """Return the Chromium to launch, or None when Playwright's own build is installed (it needs no path)."""

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from uatkit.browsers import QUIET_ARGS
 from uatkit.extras import missing
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
-from uatkit.pytest_plugin.browser import QUIET_ARGS, launch_path
+from uatkit.pytest_plugin.browser import launch_path
 from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY
 from uatkit.pytest_plugin.run import note_browser

@@ -10,11 +10,18 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from uatkit.model import Decision, Status
+from uatkit.model import Decision, PackLanguage, Priority, Status
 
 #: Bumped when the layout changes in a way an older reader could misread.
 SCHEMA_VERSION = 1
 LANGUAGES = ("en", "zh-CN")
+#: A priority as the packs and the requirements specification show it.
+PRIORITY_LABELS: dict[Priority, dict[str, str]] = {
+    Priority.MUST: {PackLanguage.EN: "Must", PackLanguage.ZH_CN: "必须"},
+    Priority.SHOULD: {PackLanguage.EN: "Should", PackLanguage.ZH_CN: "应该"},
+    Priority.COULD: {PackLanguage.EN: "Could", PackLanguage.ZH_CN: "可以"},
+    Priority.WONT: {PackLanguage.EN: "Won't", PackLanguage.ZH_CN: "暂不"},
+}
 
 #: Sheet keys in workbook order.
 SHEETS = ("instructions", "cases", "signoff", "meta")

@@ -15,9 +15,10 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from uatkit.cases import numbered
-from uatkit.model import Case, Decision, Mark, PackLanguage, Priority, Status
+from uatkit.model import Case, Decision, Mark, PackLanguage, Status
 from uatkit.uat import layout
 from uatkit.uat.instructions import fill_instructions
+from uatkit.uat.layout import PRIORITY_LABELS
 from uatkit.uat.pack import PackInfo, PackRow
 from uatkit.uat.signing import ProjectKey, SignedPack, sign_pack
 from uatkit.xlsx import (
@@ -31,12 +32,6 @@ from uatkit.xlsx import (
     row_height,
 )
 
-PRIORITY_LABELS: dict[Priority, dict[str, str]] = {
-    Priority.MUST: {PackLanguage.EN: "Must", PackLanguage.ZH_CN: "必须"},
-    Priority.SHOULD: {PackLanguage.EN: "Should", PackLanguage.ZH_CN: "应该"},
-    Priority.COULD: {PackLanguage.EN: "Could", PackLanguage.ZH_CN: "可以"},
-    Priority.WONT: {PackLanguage.EN: "Won't", PackLanguage.ZH_CN: "暂不"},
-}
 #: The first date the Date cells accept (2000-01-01 as an Excel serial day), to catch typos like 0026.
 _MIN_DATE_SERIAL = 36_526
 _WIDTHS = {column.key: float(column.width) for column in layout.COLUMNS}
