@@ -85,6 +85,28 @@ def test_the_core_install_runs_generate_trace_and_check_without_any_extra(tmp_pa
     shown = json.loads(checked.stdout)
     assert (shown["command"], shown["findings"], shown["warnings"]) == ("check", [], [])
 
+    # The options of the extras' plugins: one line naming the extra, not argparse's "unrecognized arguments".
+    for option, says in (
+        (
+            "--alluredir",
+            "uatkit: --alluredir comes with Allure's pytest plugin: pip install 'uatkit[allure]'",
+        ),
+        (
+            "--base-url",
+            "uatkit: --base-url comes with pytest-playwright (or pytest-base-url): "
+            "pip install 'uatkit[browser]'; "
+            "without it, UATKIT_BASE_URL or `[tool.uatkit] base_url` set the base URL",
+        ),
+    ):
+        refused = subprocess.run(
+            [bin_ / "python", "-m", "pytest", "-p", "no:cacheprovider", option, "x"],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert refused.returncode == pytest.ExitCode.USAGE_ERROR, refused.stderr
+        assert refused.stderr.strip() == f"ERROR: {says}"
+
     # The HTTP steps need the api extra: pytest says so in one line, no ModuleNotFoundError.
     write(project / "steps" / "conftest.py", 'pytest_plugins = ["uatkit.steps.http"]\n')
     write(project / "steps" / "test_nothing.py", "def test_nothing() -> None:\n    pass\n")

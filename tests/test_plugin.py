@@ -215,6 +215,17 @@ def test_faker_seed_is_stable_and_replayable(bdd: pytest.Pytester) -> None:
     assert names("--uatkit-seed", "7") == other
 
 
+def test_the_seed_base_is_a_whole_number(bdd: pytest.Pytester) -> None:
+    refused = bdd.runpytest_subprocess("-m", "unit", "--uatkit-seed", "abc")
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    assert "error: argument --uatkit-seed: expected a whole number such as 0 or 42, not 'abc'" in (
+        refused.stderr.str()
+    )
+    taken = bdd.runpytest_subprocess("-m", "unit", "--uatkit-seed=-7")
+    assert taken.ret == pytest.ExitCode.OK
+    taken.stdout.fnmatch_lines(["uatkit: faker seed base -7 (replay with --uatkit-seed)"])
+
+
 def test_unreachable_system_stops_the_session_with_one_message(bdd: pytest.Pytester) -> None:
     result = bdd.runpytest_subprocess("-v", "--base-url", "http://127.0.0.1:9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

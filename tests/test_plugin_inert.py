@@ -267,3 +267,16 @@ def test_markers_and_fixtures_listed_are_the_same(pytester: pytest.Pytester) -> 
     for listing in ("--markers", "--fixtures"):
         with_plugin, without = run_both(pytester, listing)
         assert with_plugin["stdout"] == without["stdout"], listing
+
+
+@pytest.mark.parametrize(
+    ("left_out", "option"), [("no:allure_pytest_bdd", "--alluredir"), ("no:playwright", "--base-url")]
+)
+def test_an_option_of_a_plugin_left_out_stays_pytests_own_error(
+    pytester: pytest.Pytester, left_out: str, option: str
+) -> None:
+    # In a uatkit project a placeholder names the extra (tests/test_plugin_placeholders.py); not here.
+    with_plugin, without = run_both(pytester, "-p", left_out, option, "results")
+    assert with_plugin == without
+    assert with_plugin["exit"] == pytest.ExitCode.USAGE_ERROR
+    assert any(f"unrecognized arguments: {option}" in line for line in with_plugin["stderr"])  # type: ignore[union-attr]

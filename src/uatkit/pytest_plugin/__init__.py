@@ -5,11 +5,13 @@ Every pytest run in an environment where uatkit is installed loads this module. 
 of pytest's ini file's folder (else its rootdir) or a folder above: only then does it register the real
 plugin (`uatkit.pytest_plugin.plugin`: markers, tag hook, levels, manual skips, fixtures, the system probe,
 header lines, the run record and environment.properties). Elsewhere no fixture, marker, hook, header
-line, file or subprocess of uatkit's is added, and uatkit's engine is not even imported.
+line, file or subprocess of uatkit's is added, and uatkit's engine is not even imported. In a uatkit project
+it also stands in for --alluredir and --base-url when their plugin is missing (`placeholders`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,22 @@ def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) 
         from uatkit.pytest_plugin.session import settle_rootdir
 
         settle_rootdir(early_config, args)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True, specname="pytest_load_initial_conftests")
+def pytest_add_placeholders(
+    early_config: pytest.Config, parser: pytest.Parser
+) -> Generator[None, object, object]:
+    """Stand in for --alluredir or --base-url when no plugin or conftest of a uatkit project brought it."""
+    # After the yield every plugin (pytest-playwright adds --base-url here too) and initial conftest has
+    # added its options, and pytest has not yet parsed the command line for good.
+    result = yield
+    if mentions_uatkit(project_start(early_config)):
+        from uatkit.pytest_plugin import placeholders, session
+
+        if session.in_project(early_config):
+            placeholders.add(parser)
+    return result
 
 
 def option_value_taken(config: pytest.Config, args: list[str]) -> bool:
@@ -63,9 +81,11 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the real plugin when the session's project has [tool.uatkit]; else stay inert."""
     if not mentions_uatkit(project_start(config)):
         return
-    from uatkit.pytest_plugin import plugin, session
+    from uatkit.pytest_plugin import placeholders, plugin, session
 
     project = session.load(config)
+    if project is not None:
+        placeholders.check(config)
     if project is not None and not config.pluginmanager.is_registered(plugin):
         plugin.activate(config, project)
 

@@ -6,6 +6,8 @@ do nothing outside a uatkit project; importing this module loads nothing but pyt
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 #: The option `uatkit check` passes to run the step check instead of the tests (pytest_plugin.stepcheck).
@@ -26,7 +28,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--uatkit-seed",
         dest="uatkit_seed",
-        default="0",
+        type=whole_number,
+        default=0,
         metavar="BASE",
         help="base of every scenario's faker seed (default 0); the header shows it; pass it again to replay",
     )
@@ -67,3 +70,11 @@ def add_options(parser: pytest.Parser) -> None:
         help="collect, then write the scenarios tests bind, steps with no definition and collection "
         "errors to JSON; run no test",
     )
+
+
+def whole_number(text: str) -> int:
+    """Return the option's value as an int; argparse names the option in the usage error."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number such as 0 or 42, not {text!r}") from None

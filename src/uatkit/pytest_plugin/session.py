@@ -38,6 +38,20 @@ def load(config: pytest.Config) -> Project | None:
     return Project(found) if found is not None else None
 
 
+def in_project(config: pytest.Config) -> bool:
+    """Return True when the session's project has [tool.uatkit], valid or not (load names the mistake)."""
+    from uatkit.config import find_config
+    from uatkit.errors import UatkitError
+
+    try:
+        found: Config | None = config.stash.get(_FOUND, None) or find_config(project_start(config))
+    except UatkitError:
+        return True
+    if found is not None:
+        config.stash[_FOUND] = found  # load, at pytest_configure, need not read the file again
+    return found is not None
+
+
 def one_line(message: str) -> str:
     """Return a (possibly multi-line) located message on one line, its parts joined with '; '."""
     return "; ".join(line.strip() for line in message.splitlines() if line.strip())
