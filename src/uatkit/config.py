@@ -102,9 +102,10 @@ class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     criteria_column: Annotated[str, _about("The column holding the acceptance criteria.")] = (
         "Custom field (Acceptance Criteria)"
     )
-    epic_column: Annotated[str, _about("The column whose epic becomes the story's module.")] = (
-        "Custom field (Epic Link)"
-    )
+    epic_column: Annotated[
+        str,
+        _about("The column holding the story's epic (its epic field); the module comes from Component/s."),
+    ] = "Custom field (Epic Link)"
     issue_types: Annotated[
         tuple[str, ...], _about("The issue types read as stories; others are skipped.")
     ] = ("Story",)

@@ -341,9 +341,10 @@ def status(
         return
     total = data["total"]
     out.print(
-        f"UAT: {total['executed']} of {total['cases']} cases executed ({total['executed_pct']:.1f} %), "
-        f"{total['pass']} pass, {total['fail']} fail, {total['blocked']} blocked, "
-        f"{total['stale']} stale, {total['conflicts']} in conflict",
+        f"UAT: {total['executed']} of {total['cases']} cases executed ({total['executed_pct']:.1f} %): "
+        f"{total['pass']} pass, {total['fail']} fail, {total['na']} N/A; {total['blocked']} blocked "
+        f"(not executed), {total['stale']} stale, {total['conflicts']} in conflict, "
+        f"{total['not_run']} not run",
         markup=False,
     )
     for section in ("packs", "modules", "testers"):

@@ -27,7 +27,7 @@ from uatkit.allure.mapping import UAT_STATUS, defect_ids, requirement_link
 from uatkit.allure.read import ResultRecord, read_results, worst
 from uatkit.cases import by_case_id, select_cases
 from uatkit.config import Config
-from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff
+from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff, Status
 from uatkit.project import Project
 from uatkit.trace.model import (
     LEVELS,
@@ -98,7 +98,10 @@ def build_matrix(
         )
     keys = {c.key for c in cases}
     in_packs = dict.fromkeys(row.key for pack in packs for row in pack.rows if row.key in keys)
-    executed = sum(1 for key in in_packs if (s := states.get(key)) is not None and s.status is not None)
+    # A blocked case was not executed: its tester could not run it (issue: "100 % executed" with one blocked).
+    executed = sum(
+        1 for key in in_packs if (s := states.get(key)) is not None and s.status not in (None, Status.BLOCKED)
+    )
     return Matrix(
         requirements=tuple(requirements),
         signoffs=dict(signoffs),

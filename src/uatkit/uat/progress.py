@@ -14,10 +14,11 @@ NO_TESTER = "(no tester)"
 
 @dataclass(frozen=True)
 class ProgressRow:
-    """Counts for a group of cases; each case is in exactly one of executed, stale, conflicts or not run.
+    """Counts for a group of cases; each case is executed, blocked, stale, in conflict or not run.
 
-    `executed` counts current, fresh marks (pass + fail + blocked + n/a); a stale mark or a conflict must
-    be tested again before it counts.
+    `executed` counts current, fresh marks that say how the case went (pass + fail + n/a); a blocked case
+    could not be executed (its tester says why), so "100 % executed" never hides one; a stale mark or a
+    conflict must be tested again before it counts.
     """
 
     name: str
@@ -38,7 +39,7 @@ class ProgressRow:
     @property
     def not_run(self) -> int:
         """Return the cases with no mark at all."""
-        return self.cases - self.executed - self.stale - self.conflicts
+        return self.cases - self.executed - self.blocked - self.stale - self.conflicts
 
     def as_dict(self, label: str | None = None) -> dict[str, Any]:
         """Return the row for JSON, keys in a stable order, the name under `label` (left out without one)."""
@@ -186,7 +187,7 @@ def _row(name: str, states: Iterable[CaseState | None]) -> ProgressRow:
         elif state.mark is not None and state.stale:
             counts["stale"] += 1
         elif state.status is not None:
-            counts["executed"] += 1
+            counts["executed"] += state.status is not Status.BLOCKED
             by_status[state.status] += 1
     return ProgressRow(
         name=name,
