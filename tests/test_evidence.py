@@ -361,6 +361,11 @@ def test_a_recorded_signoff_is_kept_and_superseded_by_newer_evidence(
     assert f"recorded sign-off 1: GO by Ann Lee on evidence set {first.id} (release R1)" in done.output
     page = (evidence_project / "reports" / "signoff.html").read_text(encoding="utf-8")
     assert 'data-state="current"' in page and "Recorded as sign-off 1: GO by Ann Lee" in page
+    # The same command again (a retry) names the first record instead of adding a copy to the history.
+    again = invoke(
+        "signoff", "-C", str(evidence_project), "--record", "--by", "Ann Lee", "--note", "meeting 24 Nov"
+    )
+    assert again.exit_code == 0 and "already recorded as sign-off 1: GO by Ann Lee" in again.output
 
     (status,) = as_json("signoff", "-C", str(evidence_project), "--history")["records"]
     assert {k: status[k] for k in ("id", "recorded_by", "note", "release", "outcome", "evidence_id")} == {

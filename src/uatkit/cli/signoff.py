@@ -110,6 +110,7 @@ def signoff(
         data["page"] = str(run.page) if run.page else ""
         data["evidence"] = evidence.as_dict() if evidence else None
         data["recorded"] = run.recorded.id if run.recorded else None
+        data["already_recorded"] = run.already
         data["latest_record"] = run.latest.as_dict() if run.latest else None
         echo_report("signoff", data)
         for line in evidence.drift if evidence else ():
@@ -134,8 +135,9 @@ def signoff(
             out.print(Text.assemble(("condition: ", "dark_orange"), condition))
         if run.recorded:
             r = run.recorded
+            said = "already recorded as" if run.already else "recorded"
             out.print(
-                f"recorded sign-off {r.id}: {r.outcome} by {r.recorded_by} on evidence set {r.evidence_id} "
+                f"{said} sign-off {r.id}: {r.outcome} by {r.recorded_by} on evidence set {r.evidence_id} "
                 f"(release {r.release or 'not set'})",
                 markup=False,
             )

@@ -362,6 +362,8 @@ class SignoffRun:
     #: The record stored by --record, and the release's latest record with its state against the evidence.
     recorded: SignoffRecord | None = None
     latest: RecordStatus | None = None
+    #: True when --record found the same verdict by the same person on the same evidence already recorded.
+    already: bool = False
 
 
 def sign_off(
@@ -379,16 +381,28 @@ def sign_off(
     matrix = load_matrix(project, evidence, allure_report=allure_link(project))
     config = project.config
     verdict = evaluate(matrix, config.signoff.gates)
-    recorded = None
+    recorded, already = None, False
     if record is not None:
+        wanted = signoff_record(verdict, evidence, record)
         with Ledger.open(project.ledger_path, wait=config.uat.busy_timeout) as ledger:
-            recorded = ledger.record_signoff(signoff_record(verdict, evidence, record))
+            # The same verdict by the same person on the same evidence is one sign-off, said once: a second
+            # --record (a retried command) names the first instead of adding a copy to the history.
+            recorded = next((r for r in ledger.signoff_records() if _same(r, wanted)), None)
+            already = recorded is not None
+            if recorded is None:
+                recorded = ledger.record_signoff(wanted)
     release = [r for r in signoff_records(project) if r.release == evidence.release]
     latest = record_status(release[-1], evidence) if release else None
     if not write:
-        return SignoffRun(matrix, verdict, None, recorded=recorded, latest=latest)
+        return SignoffRun(matrix, verdict, None, recorded=recorded, latest=latest, already=already)
     page = write_signoff(render_signoff(matrix, verdict, config, latest), project.report_folder)
-    return SignoffRun(matrix, verdict, page, project.relative(page), recorded, latest)
+    return SignoffRun(matrix, verdict, page, project.relative(page), recorded, latest, already)
+
+
+def _same(stored: SignoffRecord, wanted: SignoffRecord) -> bool:
+    """Return True when a stored record says what `wanted` would: verdict, person, note and evidence alike."""
+    fields = ("release", "outcome", "recorded_by", "note", "evidence_id", "results_hash", "ledger_digest")
+    return all(getattr(stored, name) == getattr(wanted, name) for name in fields)
 
 
 def _recordable(evidence: EvidenceSet, request: RecordRequest) -> None:
