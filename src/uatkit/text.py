@@ -51,3 +51,8 @@ def shown_text(text: str) -> str:
     """Return text from a workbook or story as it may be shown on a terminal or page: escape sequences and
     control characters removed (tab and newline kept for multi-line cells; a carriage return becomes one)."""
     return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+
+
+def quoted(text: str) -> str:
+    """Return a user's text quoted as typed: a Windows path keeps single backslashes (repr doubles them)."""
+    return "'" + shown_text(text) + "'"

@@ -21,7 +21,7 @@ from uatkit.config import UatChecksConfig
 from uatkit.errors import Problem
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.stories.excel import Cell, column_letter, text_of
-from uatkit.text import MAX_CELL_TEXT
+from uatkit.text import MAX_CELL_TEXT, quoted
 from uatkit.uat import layout
 from uatkit.uat.celltext import is_cut
 from uatkit.uat.dates import latest_date, out_of_range, parse_date
@@ -340,7 +340,7 @@ class _Cases:
                 self.error(
                     "evidence",
                     number,
-                    f"{part.strip()!r}: evidence must be a file in the same folder as the workbook; "
+                    f"{quoted(part.strip())}: evidence must be a file in the same folder as the workbook; "
                     "copy it there and enter its file name",
                 )
                 continue
@@ -353,14 +353,14 @@ class _Cases:
                 self.warning(
                     "evidence",
                     number,
-                    f"evidence file {name!r} is not in the workbook's folder; copy it there (the mark "
+                    f"evidence file {quoted(name)} is not in the workbook's folder; copy it there (the mark "
                     "imports naming it, with the content the ledger already holds for it, if any)",
                 )
             elif (size := _size(resolved)) > self.max_bytes:
                 self.error(
                     "evidence",
                     number,
-                    f"evidence file {name!r} is {size / 1_000_000:,.1f} MB, over the limit of "
+                    f"evidence file {quoted(name)} is {size / 1_000_000:,.1f} MB, over the limit of "
                     f"{self.max_mb:,} MB; make it smaller (compress it, cut the recording) or raise "
                     "[tool.uatkit.uat.checks] evidence_max_mb",
                 )
