@@ -363,6 +363,7 @@ def test_json_has_a_stable_documented_structure() -> None:
         "link",
         "message",
         "stale",
+        "evidence",
     }
     assert data["packs"] == [
         {"pack": PACK, "owner": "Sales operations", "decision": "Accepted", "conditions": "",
