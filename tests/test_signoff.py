@@ -20,7 +20,15 @@ from uatkit.config import DEFAULT_GATES, Config, Gate, parse_config
 from uatkit.errors import ConfigError
 from uatkit.model import Decision, Priority, SignOff
 from uatkit.project import Project
-from uatkit.trace.model import CaseTrace, EvidenceSet, LevelResult, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import (
+    CaseTrace,
+    EvidenceSet,
+    LevelResult,
+    Matrix,
+    RequirementTrace,
+    RowEvidence,
+    TraceStatus,
+)
 from uatkit.trace.signoff import (
     GateResult,
     Outcome,
@@ -443,6 +451,30 @@ def test_the_page_shows_the_verdict_gates_packs_and_links() -> None:
     assert '<a href="https://bugs.example.com/BUG-7">BUG-7</a>' in html
     assert 'href="traceability.html"' in html
     assert "Accepted with conditions" in html and "Ann Smith" in html and "2026-05-02" in html
+
+
+def test_each_requirement_shows_per_level_the_run_or_the_mark_it_rests_on() -> None:
+    run = RowEvidence(
+        "REQ-1.AC-1", "passed", "sha256:ab12cd34ef56ff", "2026-05-03T08:00:00+00:00",
+        run_id="dccbdeac0123456789", app_version="2.4.1", app_build="77", environment="staging",
+        recorded=True,
+    )  # fmt: skip
+    mark = RowEvidence(
+        "REQ-1.AC-1", "passed", "sha256:9988", "2026-05-02", mark_id=12, tester="Alice", pack_id="R1"
+    )
+    results = {
+        "e2e": LevelResult("e2e", "passed", 1, 1, evidence=(run,)),
+        "uat": LevelResult("uat", "passed", 1, 1, evidence=(mark,)),
+    }
+    trace = CaseTrace("REQ-1.AC-1", "AC-1", ("e2e",), True, results, packs=("R1",))
+    passed = replace(req("REQ-1", cases=(trace,)), levels={"e2e": "passed", "uat": "passed"})
+    html = page(matrix(passed, req("REQ-2", UNCOVERED)))
+    section = html[html.index("<h2>Requirements (2)</h2>") : html.index("<h2>UAT pack sign-offs</h2>")]
+    text = re.sub(r"<[^>]+>", "", section)
+    assert "run dccbdeac0123 · v2.4.1 b77 · staging" in text
+    assert "2026-05-03 08:00 UTC · scenario ab12cd34ef56" in text
+    assert "Alice · 2026-05-02 · mark #12" in text and "pack R1 · scenario 9988" in text
+    assert 'data-requirement="REQ-2"' in section and "UNCOVERED" in text
 
 
 def test_the_allure_report_is_linked_when_there_is_one() -> None:

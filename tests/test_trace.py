@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +27,9 @@ from uatkit.model import Case, Catalogue, Decision, Mark, Priority, SignOff, Sou
 from uatkit.project import Project, load_project
 from uatkit.trace.evidence import choose_evidence
 from uatkit.trace.matrix import build_matrix, load_matrix
-from uatkit.trace.model import EvidenceKind, EvidenceSet, Matrix, RequirementTrace, TraceStatus
+from uatkit.trace.model import EvidenceKind, EvidenceSet, Matrix, RequirementTrace, RunFacts, TraceStatus
 from uatkit.trace.outputs import matrix_data, matrix_html, matrix_json, matrix_xlsx, write_matrix
+from uatkit.trace.views import summary_view
 from uatkit.uat.ledger import CaseState, PackSummary
 from uatkit.uat.pack import PackInfo, PackRow
 
@@ -363,6 +366,7 @@ def test_json_has_a_stable_documented_structure() -> None:
         "link",
         "message",
         "stale",
+        "evidence",
     }
     assert data["packs"] == [
         {"pack": PACK, "owner": "Sales operations", "decision": "Accepted", "conditions": "",
@@ -657,3 +661,155 @@ def test_the_matrix_counts_only_the_configured_releases_packs() -> None:
     config = Config(root=Path("/project"), uat=UatConfig(release="R1"))
     assert release_packs([old, current], config.uat.release) == [current]
     assert release_packs([old, current], Config(root=Path("/project")).uat.release) == [old, current]
+
+
+# --- evidence: what each level of a case rests on ---------------------------------------------------------
+
+RUN = "3f2a9c1e0a1b4c5d9e8f7a6b5c4d3e2f"
+FP = "sha256:" + "ab12cd34ef56" + "0" * 52
+MARK_FP = "sha256:" + "9988776655aa" + "1" * 52
+STAGING = RunFacts(RUN, "reports/allure-results", app_version="2.4.1", app_build="77", environment="staging")
+#: 2026-11-25 14:03:20 UTC in milliseconds, as Allure stamps results.
+STOP = 1_795_615_400_000
+
+
+def evidenced(runs: Sequence[RunFacts] = (STAGING,)) -> Matrix:
+    """Return a matrix whose one case passed e2e in a recorded run and UAT by Li Wei's mark #1."""
+    current = replace(case(AC1, "e2e"), fingerprint=FP)
+    passed = result(AC1, "e2e", run_id=RUN, fingerprint=FP, stop=STOP)
+    return build_matrix(
+        Config(root=Path("/project")), Catalogue((story(),)), [current], [passed],
+        {AC1: state(AC1, fingerprint=MARK_FP)}, [pack(AC1)], signed(), now=NOW, runs=runs,
+    )  # fmt: skip
+
+
+def test_each_level_names_the_run_or_the_mark_it_rests_on_in_the_json() -> None:
+    results = matrix_data(evidenced())["requirements"][0]["cases"][0]["results"]
+    assert results["e2e"]["evidence"] == [
+        {"key": AC1, "status": "passed", "fingerprint": FP, "at": "2026-11-25T14:03:20+00:00", "run_id": RUN,
+         "run_recorded": True, "app_version": "2.4.1", "app_build": "77", "environment": "staging",
+         "mark_id": None, "tester": "", "pack_id": ""},
+    ]  # fmt: skip
+    assert results["uat"]["evidence"] == [
+        {"key": AC1, "status": "passed", "fingerprint": MARK_FP, "at": "2026-11-24", "run_id": "",
+         "run_recorded": False, "app_version": "", "app_build": "", "environment": "",
+         "mark_id": 1, "tester": "Li Wei", "pack_id": PACK},
+    ]  # fmt: skip
+    assert results["unit"]["evidence"] == []
+
+
+def test_a_result_whose_run_has_no_record_says_so() -> None:
+    e2e = only(evidenced(runs=())).cases[0].results["e2e"]
+    (evidence,) = e2e.evidence
+    assert (evidence.run_id, evidence.recorded, evidence.environment) == (RUN, False, "")
+    assert "run 3f2a9c1e0a1b · no run record" in text_of(matrix_html(evidenced(runs=())))
+
+
+def text_of(html: str) -> str:
+    """Return a page's text without its tags (an evidence line's parts are spans of their own)."""
+    return re.sub(r"<[^>]+>", "", html)
+
+
+def test_the_page_shows_the_evidence_under_each_case_chip() -> None:
+    raw = matrix_html(evidenced())
+    html = text_of(raw)
+    assert "run 3f2a9c1e0a1b · v2.4.1 b77 · staging" in html
+    assert "2026-11-25 14:03 UTC · scenario ab12cd34ef56" in html
+    assert "Li Wei · 2026-11-24 · mark #1" in html and f"pack {PACK} · scenario 9988776655aa" in html
+    # Every row in full in the tooltip: the whole run ID.
+    assert f'title="passed in run {RUN} · v2.4.1 b77 · staging · 2026-11-25 14:03 UTC' in raw
+
+
+def test_the_cases_sheet_has_an_evidence_column_per_level(tmp_path: Path) -> None:
+    path = tmp_path / "traceability.xlsx"
+    facts = EvidenceSet(EvidenceKind.GIVEN, ("results",), runs=(replace(STAGING, base_url="http://x"),))
+    path.write_bytes(matrix_xlsx(replace(evidenced(), evidence=facts)))
+    sheet = openpyxl.load_workbook(path)["Cases"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, sheet[2], strict=True))
+    assert [h for h in header if str(h).endswith("evidence")] == [
+        "Unit evidence", "Integration evidence", "E2E evidence", "UAT evidence",
+    ]  # fmt: skip
+    e2e, uat = row["E2E evidence"], row["UAT evidence"]
+    assert (
+        e2e.value
+        == f"passed in run {RUN} · v2.4.1 b77 · staging · 2026-11-25 14:03 UTC · scenario ab12cd34ef56"
+    )
+    assert uat.value == f"Pass by Li Wei on 2026-11-24 · mark #1 · pack {PACK} · scenario 9988776655aa"
+    assert e2e.data_type == uat.data_type == "s" and row["Unit evidence"].value is None
+    summary = [c.value for r in openpyxl.load_workbook(path)["Summary"].iter_rows() for c in r]
+    assert "Base URL" in summary and "Base url" not in summary
+
+
+def test_an_outline_counts_its_rows_evidence_by_tester_and_lists_every_row() -> None:
+    keys = [f"{AC1}#{n}" for n in (1, 2, 3)]
+    states = [
+        state(keys[0]),
+        replace(state(keys[1]), mark_id=7),
+        CaseState(keys[2], AC1, Mark(keys[2], Status.PASS, tester="Bo", date=dt.date(2026, 12, 2),
+                                     pack_id=PACK), mark_id=12),
+    ]  # fmt: skip
+    matrix = build([case(k, "manual") for k in keys], states=states, packs=[pack(*keys)])
+    uat = only(matrix).cases[0].results["uat"]
+    assert [e.mark_id for e in uat.evidence] == [1, 7, 12]
+    raw = matrix_html(matrix)
+    html = text_of(raw)
+    assert "3 rows: Li Wei 2026-11-24 ×2, Bo 2026-12-02 ×1" in html
+    assert f"pack {PACK} · marks #1, #7, #12" in html
+    assert f"{keys[2]}: Pass by Bo on 2026-12-02 · mark #12" in raw  # every row in the tooltip
+    data = matrix_data(matrix)["requirements"][0]["cases"][0]["results"]["uat"]["evidence"]
+    assert [(e["key"], e["tester"], e["mark_id"]) for e in data] == [
+        (keys[0], "Li Wei", 1), (keys[1], "Li Wei", 7), (keys[2], "Bo", 12),
+    ]  # fmt: skip
+
+
+def test_a_requirement_of_one_case_shows_its_count_like_the_others() -> None:
+    one_case = build([case(AC1, "manual")], states=[state(AC1)], packs=[pack(AC1)])
+    three = build(
+        [case(f"REQ-1.AC-{n}", "manual") for n in (1, 2, 3)],
+        states=[state(f"REQ-1.AC-{n}") for n in (1, 2, 3)],
+        packs=[pack(*(f"REQ-1.AC-{n}" for n in (1, 2, 3)))],
+    )
+    assert summary_view(only(one_case), "uat").count == "1/1"
+    assert summary_view(only(three), "uat").count == "3/3"
+    assert '<span class="lv lv-passed">Pass</span><span class="count">1/1</span>' in matrix_html(one_case)
+
+
+LONG_URL = "https://staging.orders.example.com/a/very/long/base/path/that/should/wrap/inside/its/cell/" * 2
+
+
+def test_the_pages_fit_1300_pixels_with_evidence(tmp_path: Path, page: Any) -> None:
+    from uatkit.config import DEFAULT_GATES
+    from uatkit.trace.signoff import evaluate, render_signoff, write_signoff
+
+    commit = "0123456789abcdef" * 2 + "-dirty"
+    run = replace(STAGING, base_url=LONG_URL, started="2026-11-25T14:00:00+00:00", levels=("e2e",), tests=1)
+    runs = (replace(run, stopped="2026-11-25T14:03:20+00:00", browser="chromium 131", commit=commit),)
+    evidence = EvidenceSet(EvidenceKind.REPORT, ("reports/merged-results",), manifest_id="1a2b3c4d5e6f",
+                           created="2026-11-20T15:00:00+00:00", release="R1", runs=runs)  # fmt: skip
+    matrix = replace(evidenced(runs), evidence=evidence, project="Order management")
+    write_matrix(matrix, tmp_path)
+    signoff = write_signoff(
+        render_signoff(matrix, evaluate(matrix, DEFAULT_GATES), Config(root=tmp_path)), tmp_path
+    )
+    page.set_viewport_size({"width": 1300, "height": 900})
+    shots = REPO / "reports" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.goto((tmp_path / "traceability.html").as_uri())
+    page.click("#expand")
+    page.screenshot(path=str(shots / "traceability-evidence.png"), full_page=True)
+    wide = "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    assert page.evaluate(wide)
+    assert "run 3f2a9c1e0a1b · v2.4.1 b77 · staging" in page.inner_text("tr.cases")
+    page.goto(signoff.as_uri())
+    page.screenshot(path=str(shots / "signoff-evidence.png"), full_page=True)
+    assert page.evaluate(wide)
+    run = page.locator("table.runs td.run-id")
+    assert run.inner_text() == RUN[:12] and run.get_attribute("title") == RUN
+    # One line: the ID no longer breaks into "dcc / bde / ac".
+    lines = "td => { const r = document.createRange(); r.selectNodeContents(td); "
+    lines += "return r.getClientRects().length; }"
+    assert run.evaluate(lines) == 1
+    main = page.locator("main").evaluate("m => m.getBoundingClientRect().right")
+    assert page.locator("table.runs").evaluate("t => t.getBoundingClientRect().right") <= main
+    assert "Li Wei · 2026-11-24 · mark #1" in page.inner_text("table.requirements")

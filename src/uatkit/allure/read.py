@@ -13,6 +13,7 @@ from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LinkType
 
 from uatkit.allure.mapping import CASE_KEY_LABEL, CASE_LABEL, FINGERPRINT_LABEL, LAYER_LABEL
+from uatkit.allure.runs import RUN_LABEL
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 
@@ -46,6 +47,8 @@ class ResultRecord:
     #: The case row it ran (REQ-101.AC-5#2) and that row's fingerprint as it ran ("" when not recorded).
     case_key: str = ""
     fingerprint: str = ""
+    #: The pytest run that wrote it (its run record's ID; "" when the result names none).
+    run_id: str = ""
 
     @property
     def defects(self) -> tuple[str, ...]:
@@ -131,6 +134,7 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         attachments=frozenset(_sources(data)),
         case_key=next((v for k, v in labels if k == CASE_KEY_LABEL), ""),
         fingerprint=next((v for k, v in labels if k == FINGERPRINT_LABEL), ""),
+        run_id=next((v for k, v in labels if k == RUN_LABEL), ""),
     )
     return record
 

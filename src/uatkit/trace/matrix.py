@@ -27,7 +27,7 @@ from uatkit.allure.mapping import UAT_STATUS, defect_ids, requirement_link
 from uatkit.allure.read import ResultRecord, read_results, worst
 from uatkit.cases import by_case_id, select_cases
 from uatkit.config import Config
-from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, SignOff, Status
+from uatkit.model import AUTOMATED_LEVELS, UAT_LAYER, Case, Catalogue, Decision, Level, Mark, SignOff, Status
 from uatkit.project import Project
 from uatkit.trace.model import (
     LEVELS,
@@ -36,6 +36,8 @@ from uatkit.trace.model import (
     LevelResult,
     Matrix,
     RequirementTrace,
+    RowEvidence,
+    RunFacts,
     TraceStatus,
 )
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
@@ -59,8 +61,10 @@ def build_matrix(
     *,
     now: dt.datetime,
     allure_report: str = "",
+    runs: Sequence[RunFacts] = (),
 ) -> Matrix:
-    """Return the matrix of every requirement of the catalogue, in catalogue order."""
+    """Return the matrix of every requirement of the catalogue, in catalogue order; `runs` give run facts."""
+    facts = {run.run_id: run for run in runs}
     rows = by_case_id(cases)
     by_requirement: dict[str, list[str]] = {}
     for case_id, case_rows in rows.items():
@@ -76,7 +80,7 @@ def build_matrix(
     requirements = []
     for story in catalogue.stories:
         traces = tuple(
-            _case(rows[case_id], records, states, holders, case_id in in_scope)
+            _case(rows[case_id], records, states, holders, case_id in in_scope, facts)
             for case_id in by_requirement.get(story.id, ())
         )
         status, reason = requirement_status(traces, signoffs)
@@ -156,11 +160,12 @@ def _case(
     states: Mapping[str, CaseState],
     holders: Mapping[str, set[str]],
     in_scope: bool,
+    facts: Mapping[str, RunFacts],
 ) -> CaseTrace:
     first = rows[0]
     current = {row.key: row.fingerprint for row in rows}
     results = {
-        level.value: _automated(level.value, records.get((first.case_id, level), ()), current)
+        level.value: _automated(level.value, records.get((first.case_id, level), ()), current, facts)
         for level in AUTOMATED_LEVELS
     }
     row_states = [s for row in rows if (s := states.get(row.key)) is not None]
@@ -185,7 +190,9 @@ def _case(
     )
 
 
-def _automated(level: str, found: Sequence[ResultRecord], current: Mapping[str, str]) -> LevelResult:
+def _automated(
+    level: str, found: Sequence[ResultRecord], current: Mapping[str, str], facts: Mapping[str, RunFacts]
+) -> LevelResult:
     """Return a case's result at a level from the results of its scenario as it is now."""
     # A result records the fingerprint of the case row it ran; another fingerprint means the scenario has
     # changed since, and the result proves nothing about it now. A result that records none is unversioned
@@ -206,7 +213,45 @@ def _automated(level: str, found: Sequence[ResultRecord], current: Mapping[str, 
     # The worst result stands for the level: it is the one the meeting needs to open.
     shown = next(r for r in records if r.status == status)
     passed = sum(1 for r in records if r.status == AllureStatus.PASSED)
-    return LevelResult(level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE], stale=stale)
+    evidence = tuple(_ran(r, facts.get(r.run_id)) for r in sorted(records, key=lambda r: _row(r.case_key)))
+    return LevelResult(
+        level, status, len(records), passed, shown.uuid, shown.message[:MESSAGE], stale, evidence
+    )
+
+
+def _ran(record: ResultRecord, run: RunFacts | None) -> RowEvidence:
+    """Return what an automated result rests on: its run (and what the run's record says) and its scenario."""
+    stop = dt.datetime.fromtimestamp(record.stop / 1000, dt.UTC).isoformat(timespec="seconds")
+    return RowEvidence(
+        key=record.case_key,
+        status=record.status,
+        fingerprint=record.fingerprint,
+        at=stop if record.stop else "",
+        run_id=record.run_id,
+        app_version=run.app_version if run else "",
+        app_build=run.app_build if run else "",
+        environment=run.environment if run else "",
+        recorded=run is not None and run.recorded,
+    )
+
+
+def _marked(state: CaseState, mark: Mark) -> RowEvidence:
+    """Return what a current UAT mark rests on: its ledger ID, tester, date, pack and scenario version."""
+    return RowEvidence(
+        key=state.key,
+        status=UAT_STATUS[mark.status],
+        fingerprint=mark.fingerprint,
+        at=mark.date.isoformat() if mark.date else "",
+        mark_id=state.mark_id,
+        tester=mark.tester,
+        pack_id=mark.pack_id,
+    )
+
+
+def _row(key: str) -> tuple[str, int]:
+    """Return a case row's sort key: outline rows by number (#2 before #10)."""
+    case_id, _, number = key.partition("#")
+    return case_id, int(number) if number.isdigit() else 0
 
 
 def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
@@ -234,7 +279,9 @@ def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelR
     record = next((r for r in records if r.status == status), records[0] if records else None)
     link = record.uuid if record is not None and status else ""
     passed = sum(1 for allure, _ in marked if allure == AllureStatus.PASSED)
-    return LevelResult(UAT_LAYER, status, len(marked), passed, link, message[:MESSAGE], stale=stale)
+    counted = sorted(((s, s.mark) for _, s in marked if s.mark is not None), key=lambda m: _row(m[0].key))
+    evidence = tuple(_marked(s, mark) for s, mark in counted)
+    return LevelResult(UAT_LAYER, status, len(marked), passed, link, message[:MESSAGE], stale, evidence)
 
 
 def _not_run(case: CaseTrace) -> list[str]:
@@ -345,5 +392,6 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
         view.signoffs if view else {},
         now=now,
         allure_report=allure_report,
+        runs=evidence.runs,
     )
     return replace(matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence)

@@ -100,6 +100,56 @@ _LOOKS = {
 }
 
 
+#: How many characters of a run ID or of a fingerprint's hex the pages and the workbook show (JSON has all).
+SHORT_ID = 12
+
+
+def short_id(value: str) -> str:
+    """Return a run ID or a fingerprint as shown: its first SHORT_ID characters, without "sha256:"."""
+    return value.removeprefix("sha256:")[:SHORT_ID]
+
+
+@dataclass(frozen=True)
+class RowEvidence:
+    """What one counted result or UAT mark of a case row rests on: its run or mark, and its scenario version.
+
+    Automated levels fill `run_id` and the run's facts (from its run record, "" where it gives none); UAT
+    fills `mark_id`, `tester` and `pack_id`. `fingerprint` is the scenario version the result ran or the
+    mark was made against; `at` is when: the result's stop time (ISO, UTC) or the mark's test date.
+    """
+
+    key: str
+    status: str
+    fingerprint: str = ""
+    at: str = ""
+    run_id: str = ""
+    app_version: str = ""
+    app_build: str = ""
+    environment: str = ""
+    #: False when the result names a run of which no run record was found (or names none).
+    recorded: bool = False
+    mark_id: int | None = None
+    tester: str = ""
+    pack_id: str = ""
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the evidence as JSON-ready data, the same keys at every level (docs/trace.md)."""
+        return {
+            "key": self.key,
+            "status": self.status,
+            "fingerprint": self.fingerprint,
+            "at": self.at,
+            "run_id": self.run_id,
+            "run_recorded": self.recorded,
+            "app_version": self.app_version,
+            "app_build": self.app_build,
+            "environment": self.environment,
+            "mark_id": self.mark_id,
+            "tester": self.tester,
+            "pack_id": self.pack_id,
+        }
+
+
 @dataclass(frozen=True)
 class LevelResult:
     """The outcome of one case at one level.
@@ -118,6 +168,8 @@ class LevelResult:
     message: str = ""
     #: Results of a scenario that has changed since they ran: not counted in `status` or `runs`.
     stale: int = 0
+    #: What each counted result or current mark rests on, one per case row, in row order.
+    evidence: tuple[RowEvidence, ...] = ()
 
 
 @dataclass(frozen=True)

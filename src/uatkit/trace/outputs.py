@@ -82,6 +82,7 @@ def _case(matrix: Matrix, c: CaseTrace) -> dict[str, Any]:
             "link": result_link(matrix.allure_report, result),
             "message": result.message,
             "stale": result.stale,
+            "evidence": [e.as_dict() for e in result.evidence],
         }
     return {
         "case_id": c.case_id,

@@ -29,6 +29,7 @@ from uatkit.trace.model import (
     TraceStatus,
 )
 from uatkit.trace.pages import render_page
+from uatkit.trace.views import summary_view
 from uatkit.uat.ledger import Ledger, RecordedGate, SignoffRecord
 
 #: The rules that look at requirements of the gate's priorities; uat_executed and packs_signed look at every
@@ -330,6 +331,8 @@ def render_signoff(
         ),
         totals=StatusCounts("all", {s: matrix.counts()[s] for s in STATUS_ORDER}),
         statuses=STATUS_ORDER,
+        levels=LEVELS,
+        summary=summary_view,
         allure=matrix.allure_report,
         project=verdict.project or config.project_name,
         defect_url=lambda d: config.defect_url.replace("{id}", d) if config.defect_url else "",

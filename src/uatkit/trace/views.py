@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.allure.mapping import UAT_WORDS
 from uatkit.model import UAT_LAYER, Level
-from uatkit.trace.model import CaseTrace, LevelResult, Matrix, RequirementTrace
+from uatkit.trace.model import CaseTrace, LevelResult, Matrix, RequirementTrace, RowEvidence, short_id
 
 #: The kind of a planned level with no result, and of a level the case is not tagged with.
 NOT_RUN = "notrun"
 NONE = "none"
 #: A UAT row whose marks disagree has the Allure status unknown; the column calls it a conflict.
 _CONFLICT = "conflict"
+#: How many mark IDs an evidence line names before "…": the detail names them all.
+MARKS_SHOWN = 6
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class LevelView:
 
     `kind` is an Allure status (passed, failed, broken, skipped, unknown), NOT_RUN or NONE: the page's chip
     class, the workbook's colours and the terminal's mark. `note` tells of stale or conflicting UAT marks.
+    `evidence` is what the status rests on in one or two short lines (the run or the mark), `detail` the same
+    for every row, one line each (the page's tooltip, the workbook's evidence column).
     """
 
     word: str = ""
@@ -33,6 +40,8 @@ class LevelView:
     title: str = ""
     short: str = ""
     note: str = ""
+    evidence: tuple[str, ...] = ()
+    detail: str = ""
 
 
 def result_link(allure_report: str, result: LevelResult) -> str:
@@ -80,6 +89,8 @@ def cell_view(matrix: Matrix, case: CaseTrace, level: str) -> LevelView:
         link=result_link(matrix.allure_report, result),
         title=result.message,
         note=note,
+        evidence=evidence_lines(level, result.evidence, "rows"),
+        detail="\n".join(evidence_detail(level, result.evidence)),
     )
 
 
@@ -96,8 +107,98 @@ def summary_view(requirement: RequirementTrace, level: str) -> LevelView:
             return LevelView("stale", NOT_RUN, short="stale", note=f"{stale} stale")
         return LevelView("not run", NOT_RUN, short="not run") if planned else LevelView()
     wanted = max(len(planned), len(ran))
-    count = f"{len(done)}/{wanted}" if len(done) < wanted or wanted > 1 else ""
+    # Always a count, also for a requirement of one case: "Pass" alone beside "Pass 3/3" reads as unknown.
+    count = f"{len(done)}/{wanted}"
     word = level_word(level, status)
     # The terminal has room for the count only when it tells something: some cases are not there yet.
     short = f"{word} {count}" if len(done) < wanted else word
-    return LevelView(word, status, count, short=short)
+    found = [e for c in ran for e in c.results[level].evidence]
+    noun = "marks" if level == UAT_LAYER else "results"
+    return LevelView(
+        word,
+        status,
+        count,
+        short=short,
+        evidence=evidence_lines(level, found, noun),
+        detail="\n".join(evidence_detail(level, found)),
+    )
+
+
+def evidence_lines(level: str, found: Sequence[RowEvidence], noun: str) -> tuple[str, ...]:
+    """Return what a cell rests on in two short lines; several results or marks are counted by run or tester.
+
+    "run 3f2a9c1e0a1b · v2.4.1 b77 · staging" / "2026-12-01 14:03 UTC · scenario 1a2b3c4d5e6f";
+    "Alice · 2026-12-01 · mark #12" / "pack R1-sales · scenario 1a2b3c4d5e6f";
+    "3 rows: Alice 2026-12-01 ×2, Bob 2026-12-02 ×1" / "pack R1-sales · marks #12, #13, #14".
+    """
+    if not found:
+        return ()
+    uat = level == UAT_LAYER
+    if len(found) == 1:
+        (one,) = found
+        scenario = f"scenario {short_id(one.fingerprint)}" if one.fingerprint else "no scenario version"
+        if uat:
+            mark = f"mark #{one.mark_id}" if one.mark_id is not None else "no mark ID"
+            return (
+                f"{_tester(one)} · {one.at or 'no test date'} · {mark}",
+                f"pack {one.pack_id} · {scenario}",
+            )
+        return (run_line(one), f"{_moment(one.at)} · {scenario}")
+    groups = Counter(f"{_tester(e)} {e.at}".strip() if uat else run_line(e) for e in found)
+    first = f"{len(found)} {noun}: " + ", ".join(f"{group} ×{n}" for group, n in groups.items())
+    if uat:
+        packs = sorted({e.pack_id for e in found if e.pack_id})
+        ids = [f"#{e.mark_id}" for e in found if e.mark_id is not None]
+        shown = ", ".join(ids[:MARKS_SHOWN]) + (", …" if len(ids) > MARKS_SHOWN else "")
+        where = f"pack {packs[0]}" if len(packs) == 1 else f"{len(packs)} packs"
+        return first, f"{where} · marks {shown}" if ids else where
+    latest = max((e.at for e in found), default="")
+    versions = len({e.fingerprint for e in found if e.fingerprint})
+    return first, f"last {_moment(latest)} · {versions} scenario version{'s' if versions != 1 else ''}"
+
+
+def evidence_detail(level: str, found: Sequence[RowEvidence]) -> list[str]:
+    """Return each result's or mark's evidence in one line, named by its case row when there are several."""
+    lines = []
+    for e in found:
+        scenario = f"scenario {short_id(e.fingerprint)}" if e.fingerprint else "no scenario version"
+        if level == UAT_LAYER:
+            mark = f"mark #{e.mark_id}" if e.mark_id is not None else "no mark ID"
+            what = f"{level_word(level, e.status)} by {_tester(e)} on {e.at or 'no test date'}"
+            line = f"{what} · {mark} · pack {e.pack_id} · {scenario}"
+        else:
+            run = f"run {e.run_id}" if e.run_id else "no run ID"
+            facts = [_version(e), e.environment, "" if e.recorded or not e.run_id else "no run record"]
+            line = " · ".join(p for p in (f"{e.status} in {run}", *facts, _moment(e.at), scenario) if p)
+        lines.append(f"{e.key}: {line}" if len(found) > 1 or "#" in e.key else line)
+    return lines
+
+
+def run_line(e: RowEvidence) -> str:
+    """Return the run a result came from in a few words: "run 3f2a9c1e0a1b · v2.4.1 b77 · staging"."""
+    if not e.run_id:
+        return "no run ID"
+    parts = [f"run {short_id(e.run_id)}", _version(e), e.environment]
+    parts += [] if e.recorded else ["no run record"]
+    return " · ".join(p for p in parts if p)
+
+
+def _version(e: RowEvidence) -> str:
+    return " ".join(
+        filter(None, (f"v{e.app_version}" if e.app_version else "", f"b{e.app_build}" if e.app_build else ""))
+    )
+
+
+def _tester(e: RowEvidence) -> str:
+    return e.tester or "unnamed tester"
+
+
+def _moment(at: str) -> str:
+    """Return an ISO time as the cells show it: "2026-12-01 14:03 UTC" ("no time" for none)."""
+    if not at:
+        return "no time"
+    try:
+        moment = dt.datetime.fromisoformat(at)
+    except ValueError:
+        return at
+    return moment.strftime("%Y-%m-%d %H:%M") + (" UTC" if moment.utcoffset() == dt.timedelta(0) else "")

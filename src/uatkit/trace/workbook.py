@@ -64,7 +64,9 @@ def workbook_bytes(matrix: Matrix) -> bytes:
     requirements = book.create_sheet("Requirements")
     _table(requirements, columns, [_requirement(r) for r in matrix.requirements], "C2")
     columns = [("Requirement", 12), ("Case", 16), ("Scenario", 44), ("Tagged", 18), ("UAT needed", 8)]
-    columns += [("Rows", 6), *((TITLES[level], 12) for level in LEVELS), ("UAT packs", 22), ("Defects", 14)]
+    columns += [("Rows", 6), *((TITLES[level], 12) for level in LEVELS)]
+    columns += [(f"{TITLES[level]} evidence", 40) for level in LEVELS]
+    columns += [("UAT packs", 22), ("Defects", 14)]
     columns += [("Stale", 7), ("Conflicts", 9), ("Messages", 44), ("Source", 40)]
     rows = [_case(matrix, r, n) for r in matrix.requirements for n in range(len(r.cases))]
     _table(book.create_sheet("Cases"), columns, rows, "D2")
@@ -109,6 +111,7 @@ def _case(matrix: Matrix, r: RequirementTrace, n: int) -> list[Value]:
         Value("yes" if case.uat_required else "no"),
         Value(case.rows),
         *(_level(v) for v in cells),
+        *(Value(v.detail) for v in cells),
         Value(", ".join(case.packs)),
         Value(", ".join(case.defects)),
         Value(case.stale),
@@ -224,7 +227,8 @@ def _evidence(sheet: Sheet, row: int, evidence: EvidenceSet) -> int:
     runs = ", ".join(run.run_id + ("" if run.recorded else " (no record)") for run in evidence.runs)
     row = _line(sheet, row, [Value("Runs", bold=True), Value(runs or "none recorded")], wide=True)
     for label, value in evidence.facts():
-        row = _line(sheet, row, [Value(label.capitalize(), bold=True), Value(value)], wide=True)
+        # Only the first letter goes up: "base URL" stays "Base URL", as the pages spell it.
+        row = _line(sheet, row, [Value(label[:1].upper() + label[1:], bold=True), Value(value)], wide=True)
     ledger = f"{evidence.ledger_marks} marks, {evidence.ledger_digest}"
     row = _line(sheet, row, [Value("UAT ledger", bold=True), Value(ledger)], wide=True)
     for line in evidence.drift:
