@@ -320,9 +320,9 @@ class ChangeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
         "baselines"
     )
     changes: Annotated[str, _about("The folder of the change requests (CR-7.md).")] = "changes"
-    id_pattern: Annotated[
-        str, _about("A regular expression every change request ID must match in full.")
-    ] = "CR-[0-9]+"
+    id_pattern: Annotated[str, _about("A regular expression every change request ID must match in full.")] = (
+        "CR-[0-9]+"
+    )
 
 
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

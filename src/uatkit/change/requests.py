@@ -94,12 +94,7 @@ def parse_request(text: str, display: str, config: Config, problems: list[Proble
                 "write an ID such as CR-7 (or change [tool.uatkit.change] id_pattern)",
             )
         )
-    elif ident != stem:
-        problems.append(
-            Problem(
-                found.at("id"), f"the file of {ident} is named {Path(display).name}", f"rename it {ident}.md"
-            )
-        )
+    misnamed = bool(ident) and ident != stem and len(problems) == before
     if not _text(meta.get("title")):
         problems.append(Problem(found.at("title"), "no title", "add 'title: …' saying what changes"))
     status = _status(meta, found, problems)
@@ -126,7 +121,15 @@ def parse_request(text: str, display: str, config: Config, problems: list[Proble
                 "correct one of the dates",
             )
         )
-    if len(problems) > before or status is None:
+    failed = len(problems) > before
+    if misnamed:
+        # Still a request: a copied file whose ID was not changed is also reported as a duplicate ID.
+        problems.append(
+            Problem(
+                found.at("id"), f"the file of {ident} is named {Path(display).name}", f"rename it {ident}.md"
+            )
+        )
+    if failed or status is None:
         return None
     return ChangeRequest(
         id=ident,
@@ -252,7 +255,7 @@ def check_requests(requests: Sequence[ChangeRequest], scope: Scope, problems: li
                 )
             )
             continue
-        first[request.id] = request.source
+        first[request.id] = request.at("id")
         for key, ids in (("changes", request.changes), ("removes", request.removes)):
             for ident in ids:
                 if ident not in known:
