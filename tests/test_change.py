@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -164,11 +165,11 @@ def test_the_audit_records_the_baseline_file_and_its_hash(project: Path) -> None
         (lambda t: t[: len(t) // 2], r"baselines/R1\.json:\d+: not valid JSON at column \d+"),
         (
             lambda t: t.replace('"priority": "must"', '"priority": "urgent"'),
-            r"baselines/R1\.json: not a uatkit baseline at \$\.requirements\[0\]\.priority: Invalid enum value",
+            r"baselines/R1\.json: not a uatkit baseline at \$\.requirements\[0\]\.priority: Invalid enum",
         ),
         (
             lambda t: t.replace('"epic": ""', '"epic": "", "extra": 1', 1),
-            r"baselines/R1\.json: not a uatkit baseline at \$\.requirements\[0\]: Object contains unknown field",
+            r"baselines/R1\.json: not a uatkit baseline at \$\.requirements\[0\]: Object contains unknown",
         ),
         (
             lambda t: t.replace("Greet a user by name", "Greet a user by nickname"),
@@ -188,7 +189,7 @@ def test_a_damaged_or_edited_baseline_is_refused_located(project: Path, edit: An
     for command in (("baseline", "show"), ("baseline", "list")):
         refused = run(project, *command, code=2)
         assert "Traceback" not in refused.output
-        assert pytest.importorskip("re").search(expected, refused.output), refused.output
+        assert re.search(expected, refused.output), refused.output
 
 
 def test_a_renamed_baseline_file_is_refused(project: Path) -> None:
@@ -360,8 +361,9 @@ def test_new_writes_a_proposed_request_with_the_next_free_number(project: Path) 
     write_request(project, "CR-5", GOOD.format(id="CR-5"))
     made = report(
         project,
-        "change", "new", "--title", "Card refunds", "--changes", "REQ-1", "--adds", "REQ-11", "--adds", "REQ-12",
-        "--reason", "Payments: by card", "--requested-by", "Bob Chen", "--date", "2026-12-04",
+        "change", "new", "--title", "Card refunds", "--changes", "REQ-1",
+        "--adds", "REQ-11", "--adds", "REQ-12", "--reason", "Payments: by card",
+        "--requested-by", "Bob Chen", "--date", "2026-12-04",
     )  # fmt: skip
     request = made["request"]
     assert set(request) == {

@@ -526,7 +526,8 @@ def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(
             conn.executescript(migration)
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1:d}")
         conn.execute(
-            "INSERT INTO packs VALUES ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00', '', NULL)"
+            "INSERT INTO packs VALUES"
+            " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00', '', NULL)"
         )
         assert "audit" not in {
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
