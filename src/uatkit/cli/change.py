@@ -279,7 +279,7 @@ def _decide(
 
 @change_app.command("approve")
 def approve(
-    ident: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
+    request: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
     by: Annotated[str, typer.Option("--by", help="Who approves it.")],
     date: DateOption = None,
     note: Annotated[str, typer.Option(help="A note kept with the decision.")] = "",
@@ -290,12 +290,12 @@ def approve(
 
     Example: uatkit change approve CR-7 --by "Ann Lee (client)" --date 2026-12-10
     """
-    _decide(True, ident, by, date, note, project, output)
+    _decide(True, request, by, date, note, project, output)
 
 
 @change_app.command("reject")
 def reject(
-    ident: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
+    request: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
     by: Annotated[str, typer.Option("--by", help="Who rejects it.")],
     date: DateOption = None,
     note: Annotated[str, typer.Option(help="Why it is rejected, kept with the decision.")] = "",
@@ -306,7 +306,7 @@ def reject(
 
     Example: uatkit change reject CR-8 --by "Ann Lee (client)" --note "Out of scope for R1"
     """
-    _decide(False, ident, by, date, note, project, output)
+    _decide(False, request, by, date, note, project, output)
 
 
 @change_app.command("list")
