@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+from uatkit.atomic import atomic_write_bytes
 from uatkit.cli import app
 from uatkit.uat.ledger import Ledger
 
@@ -142,6 +143,24 @@ def test_a_signed_baseline_is_never_replaced_and_a_name_must_be_a_safe_file_name
     assert [(action, subject) for action, subject, _ in audit(project)] == [("baseline.create", "R1")]
 
 
+def test_an_exclusive_write_never_replaces_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "R1.json"
+    atomic_write_bytes(path, b"signed", replace=False)
+    with pytest.raises(FileExistsError):
+        atomic_write_bytes(path, b"another", replace=False)
+    assert path.read_bytes() == b"signed" and [p.name for p in tmp_path.iterdir()] == ["R1.json"]
+
+
+def test_criteria_without_cases_are_said_when_the_features_are_not_generated(project: Path) -> None:
+    (project / "stories" / "REQ-3.md").write_text(EXTRA_STORY.format(n=3, module="Billing"), "utf-8")
+    made = report(project, "baseline", "create", "R1", "--approved-by", "Ann", "--date", "2026-12-01")
+    assert made["warnings"] == [
+        "REQ-3.AC-1: the features hold no case for this criterion; run `uatkit generate`"
+    ]
+    data = json.loads((project / "baselines" / "R1.json").read_text("utf-8"))
+    assert [r["criteria"][0]["cases"] for r in data["requirements"] if r["id"] == "REQ-3"] == [[]]
+
+
 def test_a_catalogue_with_errors_is_not_frozen(project: Path) -> None:
     (project / "stories" / "REQ-2.md").write_text("---\nid: REQ-2\npriority: urgent\n---\n# Bad\n", "utf-8")
     refused = create(project, "R1", code=2)
@@ -208,7 +227,7 @@ def test_list_and_show_report_in_json_the_latest_by_approval_date(project: Path)
     }
     assert "no baseline yet" in run(project, "baseline", "show", code=2).output
     created = report(project, "baseline", "create", "B-late", "--approved-by", "Ann", "--date", "2026-12-09")
-    assert set(created["baseline"]) == {
+    assert created["warnings"] == [] and set(created["baseline"]) == {
         "name", "file", "approved_by", "approved_on", "note", "project", "commit", "requirements", "criteria",
         "digest",
     }  # fmt: skip

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from uatkit.atomic import atomic_write_text
+from uatkit.atomic import atomic_write_bytes
 from uatkit.change.model import (
     Baseline,
     BaselineCriterion,
@@ -356,6 +356,18 @@ def find_baseline(project: Project, name: str | None = None) -> Baseline:
     return every[-1]
 
 
+def _exists(project: Project, path: Path, name: str) -> UatkitError:
+    return UatkitError(
+        f"{project.relative(path)}: a baseline named {name!r} exists already and a signed baseline is "
+        "never replaced; give the new one another name (e.g. R1-v2)"
+    )
+
+
+def uncovered(baseline: Baseline) -> list[str]:
+    """Return the case IDs of criteria the features derive no case for (features not generated yet)."""
+    return [f"{r.id}.{c.id}" for r in baseline.requirements for c in r.criteria if not c.cases]
+
+
 def create_baseline(
     project: Project, name: str, approved_by: str, approved_on: dt.date, note: str = ""
 ) -> tuple[Baseline, Path]:
@@ -365,15 +377,15 @@ def create_baseline(
     """
     path = baseline_path(project, name)
     if path.exists() or path.is_symlink():
-        raise UatkitError(
-            f"{project.relative(path)}: a baseline named {name!r} exists already and a signed baseline is "
-            "never replaced; give the new one another name (e.g. R1-v2)"
-        )
+        raise _exists(project, path, name)
     baseline = freeze(project, name, approved_by, approved_on, note)
     text = baseline_text(baseline)
     # The ledger is opened first: a busy or broken ledger stops the command before anything is written.
     with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
-        atomic_write_text(path, text)
+        try:
+            atomic_write_bytes(path, text.encode("utf-8"), replace=False)
+        except FileExistsError:
+            raise _exists(project, path, name) from None
         ledger.record_audit(
             "baseline.create",
             name,

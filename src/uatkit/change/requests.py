@@ -367,7 +367,10 @@ def new_request(
         raise InputError(problems)
     with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
         data = text.encode("utf-8")
-        atomic_write_bytes(path, data)
+        try:
+            atomic_write_bytes(path, data, replace=False)
+        except FileExistsError:
+            raise UatkitError(f"{display}: change request {ident} was written meanwhile; run again") from None
         ledger.record_audit("change.new", ident, _detail(display, data, request))
     return request, path
 

@@ -14,6 +14,7 @@ from uatkit.cli.common import (
     ProjectOption,
     cells,
     echo_report,
+    err,
     out,
     project_for,
     table,
@@ -94,14 +95,21 @@ def create(
 
     Example: uatkit baseline create R1 --approved-by "Ann Lee (client)" --date 2026-12-01
     """
-    from uatkit.change.baseline import create_baseline
+    from uatkit.change.baseline import create_baseline, uncovered
 
     with user_errors():
         loaded = project_for(project)
         baseline, path = create_baseline(loaded, name, approved_by, _date(date), note)
+    # Said, not refused: the client signs the stories; the cases are what evidence will be checked against.
+    warnings = [
+        f"{case_id}: the features hold no case for this criterion; run `uatkit generate`"
+        for case_id in uncovered(baseline)
+    ]
     if output is Format.JSON:
-        echo_report("baseline create", {"baseline": _summary(loaded, baseline)})
+        echo_report("baseline create", {"baseline": _summary(loaded, baseline), "warnings": warnings})
         return
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
     out.print(
         f"{loaded.relative(path)}: baseline {baseline.name} of {len(baseline.requirements)} requirements and "
         f"{baseline.criteria} criteria, approved by {baseline.approved_by} on {baseline.approved_on} "
