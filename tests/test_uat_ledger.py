@@ -77,7 +77,16 @@ def test_open_creates_folders_and_the_schema(db: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"packs", "pack_rows", "imports", "marks", "evidence", "mark_evidence", "signoffs"} <= tables
+    assert {
+        "packs",
+        "pack_rows",
+        "imports",
+        "marks",
+        "evidence",
+        "mark_evidence",
+        "signoffs",
+        "audit",
+    } <= tables
     with Ledger.open(db) as ledger:  # opening again migrates nothing
         assert ledger.packs() == []
 
@@ -487,3 +496,45 @@ def test_one_evidence_file_named_by_many_rows_is_read_and_stored_once(
     assert files == [[("shot.png", digest)]] * 100
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == 1
+
+
+def test_the_audit_keeps_each_action_in_order_and_is_no_part_of_the_evidence_digest(db: Path) -> None:
+    with Ledger.open(db) as ledger:
+        before = ledger.state()
+        first = ledger.record_audit("baseline.create", "R1", {"file": "baselines/R1.json", "sha256": "ab"})
+        ledger.record_audit("change.approve", "CR-7", {"decided_by": "Ann Lee", "decided_on": "2026-12-03"})
+        # A baseline or a decision is not UAT evidence: recorded sign-offs resting on the digest stay valid.
+        assert ledger.state() == before
+    with Ledger.open(db) as ledger:
+        rows = ledger.audit()
+        (only,) = ledger.audit("CR-7")
+    assert [(r.id, r.action, r.subject) for r in rows] == [
+        (first.id, "baseline.create", "R1"),
+        (first.id + 1, "change.approve", "CR-7"),
+    ]
+    assert rows[0].detail == {"file": "baselines/R1.json", "sha256": "ab"}
+    assert only.detail["decided_by"] == "Ann Lee" and only.os_user and only.os_user == first.os_user
+    assert only.at.tzinfo is not None and abs((dt.datetime.now(dt.UTC) - only.at).total_seconds()) < 60
+
+
+def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(db: Path) -> None:
+    from uatkit.uat.ledger_schema import MIGRATIONS
+
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as conn:
+        for migration in MIGRATIONS[: SCHEMA_VERSION - 1]:
+            conn.executescript(migration)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1:d}")
+        conn.execute(
+            "INSERT INTO packs VALUES"
+            " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00', '', NULL)"
+        )
+        assert "audit" not in {
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+    with Ledger.open(db) as ledger:
+        assert [p.pack_id for p in ledger.packs()] == ["R1-sales"] and ledger.audit() == []
+        ledger.record_audit("baseline.create", "R1", {})
+        assert [r.subject for r in ledger.audit()] == ["R1"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

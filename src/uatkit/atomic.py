@@ -38,8 +38,12 @@ def file_in_the_way(error: OSError) -> Path | None:
     return None
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder and a rename."""
+def atomic_write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None:
+    """Write `data` to `path` through a temporary file in the same folder and a rename.
+
+    With `replace=False` an existing `path` is never replaced, even one another process writes meanwhile:
+    FileExistsError is raised and nothing is written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -53,10 +57,28 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         if not hasattr(os, "fchmod"):
             os.chmod(tmp, 0o666 & ~_UMASK)
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _link(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _link(tmp: str, path: Path) -> None:
+    """Put the written file at `path` unless something is there: a hard link fails on an existing name."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:
+        # A file system without hard links (FAT, some shares): check, then rename; a race is unlikely there.
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+        os.replace(tmp, path)
+        return
+    Path(tmp).unlink()
 
 
 def atomic_write_text(path: Path, text: str) -> None:

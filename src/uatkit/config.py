@@ -314,6 +314,18 @@ class LimitsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     ] = 50
 
 
+class ChangeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Where the signed requirements baselines and the change requests live (`[tool.uatkit.change]`)."""
+
+    baselines: Annotated[str, _about("The folder of the signed requirements baselines (NAME.json).")] = (
+        "baselines"
+    )
+    changes: Annotated[str, _about("The folder of the change requests (CR-7.md).")] = "changes"
+    id_pattern: Annotated[str, _about("A regular expression every change request ID must match in full.")] = (
+        "CR-[0-9]+"
+    )
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -363,6 +375,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     limits: Annotated[
         LimitsConfig, _about("What a workbook may hold before it is opened; problems listed per file.")
     ] = msgspec.field(default_factory=LimitsConfig)
+    change: Annotated[ChangeConfig, _about("Requirements baselines and change requests.")] = msgspec.field(
+        default_factory=ChangeConfig
+    )
 
 
 class Config(UatkitTable, frozen=True, kw_only=True):
@@ -375,6 +390,11 @@ class Config(UatkitTable, frozen=True, kw_only=True):
     def requirement_regex(self) -> re.Pattern[str]:
         """Return the compiled requirement ID pattern, anchored at both ends."""
         return re.compile(rf"(?:{self.requirement_pattern})\Z")
+
+    @property
+    def change_request_regex(self) -> re.Pattern[str]:
+        """Return the compiled change request ID pattern, anchored at both ends."""
+        return re.compile(rf"(?:{self.change.id_pattern})\Z")
 
     @property
     def features_dir(self) -> Path:
@@ -512,15 +532,18 @@ def parse_config(
 # --- what the types cannot say -----------------------------------------------------------------------------
 
 
-def _regex(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise Refused(
-            f"{where(('requirement_pattern',))} = {pattern!r} is not a valid regular expression: {exc}",
-            "write a Python regular expression, e.g. REQ-[0-9]+",
-        ) from None
-    return pattern
+def _regex(key: Key, example: str) -> Callable[[str], str]:
+    def check(pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise Refused(
+                f"{where(key)} = {pattern!r} is not a valid regular expression: {exc}",
+                f"write a Python regular expression, e.g. {example}",
+            ) from None
+        return pattern
+
+    return check
 
 
 def _dialect(language: str) -> str:
@@ -581,7 +604,8 @@ def _excel_columns(columns: dict[str, str]) -> dict[str, str]:
 
 
 _AFTER: dict[Key, Callable[[Any], Any]] = {
-    ("requirement_pattern",): _regex,
+    ("requirement_pattern",): _regex(("requirement_pattern",), "REQ-[0-9]+"),
+    ("change", "id_pattern"): _regex(("change", "id_pattern"), "CR-[0-9]+"),
     ("default_language",): _dialect,
     ("jira", "encoding"): _codec,
     ("signoff", "gates"): _gates,

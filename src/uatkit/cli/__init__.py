@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli import demo, doctor, project, report, signoff, stories, trace, uat
+from uatkit.cli import change, demo, doctor, project, report, signoff, stories, trace, uat
 from uatkit.cli.common import out, uatkit_version
 from uatkit.cli.crash import CrashReportingGroup
 
@@ -31,6 +31,7 @@ report.register(app)
 signoff.register(app)
 trace.register(app)
 doctor.register(app)
+change.register(app)
 
 
 def _show_version(value: bool) -> None:

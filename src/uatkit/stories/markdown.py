@@ -7,11 +7,11 @@ import functools
 import itertools
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import yaml
-
+from uatkit import frontmatter
 from uatkit.errors import Problem
+from uatkit.frontmatter import Shape
 from uatkit.model import SourceLocation
 from uatkit.stories.build import RawCriterion, RawStory, split_tags
 from uatkit.stories.criteria import closes, opening_fence
@@ -22,118 +22,37 @@ if TYPE_CHECKING:
 FRONT_MATTER_KEYS = ("id", "module", "priority", "levels", "owner", "language", "labels", "epic", "title")
 
 
+#: What a story's front matter holds, as the hints name it.
+STORY_SHAPE = Shape(
+    opening="start the file with a '---' block holding id, module …",
+    keep="keep only id, module, priority, levels, owner … in it and move the rest to the story's text",
+    example="write id: REQ-101 …",
+)
+
+
 def read_markdown(path: Path, display: str, problems: list[Problem]) -> RawStory | None:
     """Return the raw story in `path`; problems are appended with file and line."""
     where = SourceLocation(display)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        problems.append(Problem(where, f"cannot read the file ({exc.strerror})", "check that it is readable"))
+    text = frontmatter.read_text(path, where, problems)
+    if text is None:
         return None
-    except UnicodeDecodeError as exc:
-        problems.append(
-            Problem(where, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "save it as UTF-8")
-        )
-        return None
-    lines = text.splitlines()
-    if not lines or lines[0].strip() != "---":
-        problems.append(
-            Problem(
-                where.at_line(1),
-                "no YAML front matter",
-                "start the file with a '---' block holding id, module …",
-            )
-        )
-        return None
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
-        problems.append(
-            Problem(where.at_line(1), "the front matter is never closed", "end it with a '---' line")
-        )
-        return None
-    meta = _front_matter("\n".join(lines[1:end]), where, problems)
-    if meta is None:
+    found = frontmatter.split(text, where, STORY_SHAPE, problems)
+    if found is None:
         return None
     raw = RawStory(source=where.at_line(1))
-    for key, value in meta.items():
-        line = _key_line(lines, end, key)
-        raw.where[key] = where.at_line(line)
+    for key, value in found.meta.items():
+        raw.where[key] = found.at(key)
         if key not in FRONT_MATTER_KEYS:
             close = difflib.get_close_matches(str(key), FRONT_MATTER_KEYS, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(FRONT_MATTER_KEYS)}"
-            problems.append(Problem(where.at_line(line), f"unknown front matter key {key!r}", hint))
+            problems.append(Problem(found.at(key), f"unknown front matter key {key!r}", hint))
             continue
         if key in ("levels", "labels"):
-            setattr(raw, key, _as_list(value))
+            setattr(raw, key, frontmatter.as_list(value))
         elif value is not None:
             setattr(raw, key, str(value))
-    _body(lines, end + 1, raw, where)
+    _body(found.lines, found.end + 1, raw, where)
     return raw
-
-
-#: The largest front matter block read: real ones are a few hundred bytes; YAML that big is not a story's.
-MAX_FRONT_MATTER = 64 * 1024
-
-
-def _front_matter(block: str, where: SourceLocation, problems: list[Problem]) -> dict[str, Any] | None:
-    size = len(block.encode("utf-8"))
-    if size > MAX_FRONT_MATTER:
-        problems.append(
-            Problem(
-                where.at_line(2),
-                f"the front matter is {size:,} bytes, over the limit of {MAX_FRONT_MATTER:,}",
-                "keep only id, module, priority, levels, owner … in it and move the rest to the story's text",
-            )
-        )
-        return None
-    # libyaml's loader, where installed, reads front matter ten times faster (benchmarks/RESULTS.md).
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        # Anchors and aliases are refused before anything is built: a few lines of nested aliases expand
-        # to billions of nodes (an "alias bomb"), and a story's keys never need them.
-        for event in yaml.parse(block, Loader=loader):
-            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-                mark = event.start_mark
-                line = mark.line + 2 if mark is not None else 2
-                problems.append(
-                    Problem(
-                        where.at_line(line),
-                        "the front matter uses a YAML anchor or alias (& or *)",
-                        "write each value out in full",
-                    )
-                )
-                return None
-        meta = yaml.load(block, Loader=loader) if block.strip() else {}
-    except yaml.YAMLError as exc:
-        problem_mark = getattr(exc, "problem_mark", None)
-        line = problem_mark.line + 2 if problem_mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        problems.append(Problem(where.at_line(line), f"malformed front matter: {problem}", "fix the YAML"))
-        return None
-    if not isinstance(meta, dict):
-        problems.append(
-            Problem(
-                where.at_line(2), "the front matter is not a set of 'key: value' lines", "write id: REQ-101 …"
-            )
-        )
-        return None
-    return {str(k): v for k, v in meta.items()}
-
-
-def _key_line(lines: list[str], end: int, key: str) -> int:
-    for i in range(1, end):
-        if lines[i].lstrip().startswith(f"{key}:"):
-            return i + 1
-    return 1
-
-
-def _as_list(value: Any) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [part for part in str(value).replace(",", " ").split() if part]
 
 
 def _body(lines: list[str], start: int, raw: RawStory, where: SourceLocation) -> None:

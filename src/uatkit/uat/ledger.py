@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import hashlib
 import json
 import sqlite3
@@ -17,6 +18,7 @@ from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_schema import (
+    AuditEntry,
     CaseState,
     ImportOutcome,
     LedgerState,
@@ -35,6 +37,7 @@ from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 __all__ = [
+    "AuditEntry",
     "Backup",
     "CaseState",
     "ImportOutcome",
@@ -137,6 +140,36 @@ class Ledger:
             return backup(self._conn, target or default_target(self.path))
         except sqlite3.Error as exc:
             raise fault(exc, self.path) from None
+
+    def record_audit(self, action: str, subject: str, detail: Mapping[str, object]) -> AuditEntry:
+        """Append one row to the audit: now, this operating-system user, the action, its subject, detail."""
+        now, user = _now(), os_user()
+        text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)
+        with transaction(self._conn) as conn:
+            cursor = conn.execute(
+                "INSERT INTO audit (at, os_user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
+                (now, user, action, subject, text),
+            )
+        return AuditEntry(
+            int(cursor.lastrowid or 0), dt.datetime.fromisoformat(now), user, action, subject, dict(detail)
+        )
+
+    def audit(self, subject: str | None = None) -> list[AuditEntry]:
+        """Return the audit's rows, oldest first (only those about `subject` when given)."""
+        rows = self._conn.execute(
+            "SELECT * FROM audit WHERE ? IS NULL OR subject = ? ORDER BY id", (subject, subject)
+        )
+        return [
+            AuditEntry(
+                row["id"],
+                dt.datetime.fromisoformat(row["at"]),
+                row["os_user"],
+                row["action"],
+                row["subject"],
+                json.loads(row["detail"]),
+            )
+            for row in rows
+        ]
 
     @property
     def seals(self) -> PackSeals:
@@ -500,6 +533,15 @@ def _hex(value: object) -> str:
     if isinstance(value, bytes):
         return value.hex()
     raise TypeError(f"cannot digest {type(value).__name__}")
+
+
+def os_user() -> str:
+    """Return the operating-system user running uatkit ("unknown" where the system cannot say)."""
+    # getpass reads LOGNAME/USER/… then the password database, which a container may lack.
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError, ImportError):
+        return "unknown"
 
 
 def _now() -> str:

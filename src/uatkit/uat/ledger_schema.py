@@ -173,6 +173,20 @@ MIGRATIONS: tuple[str, ...] = (
         trusted_at TEXT NOT NULL
     );
     """,
+    # The audit: who did what to the project's signed records (a baseline created, a change request
+    # approved or rejected), when and as which operating-system user; rows are only ever appended.
+    # `detail` is JSON text (the file relative to the project, its SHA-256, who decided, the dates).
+    """
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        os_user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_subject ON audit(subject, id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -383,6 +397,19 @@ class SignoffRecord:
     evidence: str
     recorded_at: dt.datetime | None = None
     id: int = 0
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row of the audit: an action on a subject (a baseline's name, a change request's ID)."""
+
+    id: int
+    at: dt.datetime
+    os_user: str
+    action: str
+    subject: str
+    #: The JSON object recorded with it (file, sha256, who approved, dates).
+    detail: dict[str, object]
 
 
 @dataclass(frozen=True)

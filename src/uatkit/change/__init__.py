@@ -1,0 +1,1 @@
+"""Change control: the requirements baseline the client signed and the change requests since."""

@@ -1,0 +1,347 @@
+"""`uatkit baseline` and `uatkit change`: freeze the signed scope, raise and decide change requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from uatkit.cli.common import (
+    Format,
+    FormatOption,
+    ProjectOption,
+    cells,
+    echo_report,
+    err,
+    out,
+    project_for,
+    table,
+    user_errors,
+)
+from uatkit.errors import UatkitError
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from uatkit.change.model import Baseline, ChangeRequest
+    from uatkit.project import Project
+
+baseline_app = typer.Typer(
+    name="baseline",
+    help="The requirements baseline the client signed: freeze it, list and show baselines. "
+    'Example: uatkit baseline create R1 --approved-by "Ann Lee (client)"',
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+change_app = typer.Typer(
+    name="change",
+    help="Change requests against the baseline (changes/CR-7.md): raise, approve, reject, list. "
+    'Example: uatkit change new --title "Refunds by card" --changes REQ-7 --reason "…" --requested-by Ann',
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+DateOption = Annotated[str | None, typer.Option("--date", help="The date, YYYY-MM-DD (default: today).")]
+Requirements = Annotated[list[str] | None, typer.Option(help="A requirement ID; repeat it for more.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Add the baseline and change command groups to the app."""
+    app.add_typer(baseline_app)
+    app.add_typer(change_app)
+
+
+def _date(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UatkitError(f"--date {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-15") from None
+
+
+def _summary(loaded: Project, baseline: Baseline) -> dict[str, Any]:
+    from uatkit.change.baseline import baseline_path
+
+    return {
+        "name": baseline.name,
+        "file": loaded.relative(baseline_path(loaded, baseline.name)),
+        "approved_by": baseline.approved_by,
+        "approved_on": baseline.approved_on.isoformat(),
+        "note": baseline.note,
+        "project": baseline.project,
+        "commit": baseline.commit,
+        "requirements": len(baseline.requirements),
+        "criteria": baseline.criteria,
+        "digest": baseline.digest,
+    }
+
+
+@baseline_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="The baseline's name (its file: baselines/NAME.json).")],
+    approved_by: Annotated[str, typer.Option("--approved-by", help="Who signed the requirements.")],
+    date: DateOption = None,
+    note: Annotated[str, typer.Option(help="A note kept in the baseline (the contract, the meeting).")] = "",
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Freeze the catalogue as the requirements the client signed: baselines/NAME.json, never replaced.
+
+    Each requirement and criterion is kept with its text and fingerprint, priority, owner and levels; the
+    file is deterministic and carries a digest, and the ledger's audit records who created it.
+
+    Example: uatkit baseline create R1 --approved-by "Ann Lee (client)" --date 2026-12-01
+    """
+    from uatkit.change.baseline import create_baseline, uncovered
+
+    with user_errors():
+        loaded = project_for(project)
+        baseline, path = create_baseline(loaded, name, approved_by, _date(date), note)
+    # Said, not refused: the client signs the stories; the cases are what evidence will be checked against.
+    warnings = [
+        f"{case_id}: the features hold no case for this criterion; run `uatkit generate`"
+        for case_id in uncovered(baseline)
+    ]
+    if output is Format.JSON:
+        echo_report("baseline create", {"baseline": _summary(loaded, baseline), "warnings": warnings})
+        return
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+    out.print(
+        f"{loaded.relative(path)}: baseline {baseline.name} of {len(baseline.requirements)} requirements and "
+        f"{baseline.criteria} criteria, approved by {baseline.approved_by} on {baseline.approved_on} "
+        f"({baseline.digest[:19]}…); recorded in {loaded.relative(loaded.ledger_path)}",
+        markup=False,
+    )
+
+
+@baseline_app.command("list")
+def list_(project: ProjectOption = None, output: FormatOption = Format.TABLE) -> None:
+    """List the project's baselines by approval date; the last one is the latest.
+
+    Example: uatkit baseline list
+    """
+    from uatkit.change.baseline import list_baselines
+
+    with user_errors():
+        loaded = project_for(project)
+        every = list_baselines(loaded)
+    if output is Format.JSON:
+        echo_report(
+            "baseline list",
+            {
+                "baselines": [_summary(loaded, b) for b in every],
+                "latest": every[-1].name if every else None,
+            },
+        )
+        return
+    if not every:
+        out.print(
+            'no baseline yet; freeze the signed scope with uatkit baseline create NAME --approved-by "WHO"'
+        )
+        return
+    listing = table("Baselines", "Name", "Approved by", "On", "Requirements", "Criteria", "Digest")
+    for b in every:
+        listing.add_row(
+            *cells(b.name, b.approved_by, str(b.approved_on), str(len(b.requirements)), str(b.criteria)),
+            *cells(b.digest[:19] + "…"),
+        )
+    out.print(listing)
+    out.print(f"latest: {every[-1].name}", markup=False)
+
+
+@baseline_app.command("show")
+def show(
+    name: Annotated[str | None, typer.Argument(help="The baseline (default: the latest).")] = None,
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Show a baseline: who approved it and when, its digest, its requirements and criteria by module.
+
+    Example: uatkit baseline show R1
+    """
+    from uatkit.change.baseline import find_baseline
+
+    with user_errors():
+        loaded = project_for(project)
+        baseline = find_baseline(loaded, name)
+    requirements = Counter(r.module for r in baseline.requirements)
+    criteria: Counter[str] = Counter()
+    for r in baseline.requirements:
+        criteria[r.module] += len(r.criteria)
+    modules = [
+        {"module": module, "requirements": requirements[module], "criteria": criteria[module]}
+        for module in sorted(requirements)
+    ]
+    if output is Format.JSON:
+        echo_report("baseline show", {"baseline": _summary(loaded, baseline), "modules": modules})
+        return
+    summary = _summary(loaded, baseline)
+    for label, key in (
+        ("Baseline", "name"),
+        ("File", "file"),
+        ("Approved by", "approved_by"),
+        ("Approved on", "approved_on"),
+        ("Note", "note"),
+        ("Project", "project"),
+        ("Commit", "commit"),
+        ("Digest", "digest"),
+    ):
+        if summary[key]:
+            out.print(f"{label}: {summary[key]}", markup=False)
+    listing = table("Requirements by module", "Module", "Requirements", "Criteria")
+    for row in modules:
+        listing.add_row(*cells(str(row["module"]), str(row["requirements"]), str(row["criteria"])))
+    listing.add_row(*cells("Total", str(len(baseline.requirements)), str(baseline.criteria)))
+    out.print(listing)
+
+
+def _request(loaded: Project, request: ChangeRequest, path: Path | None = None) -> dict[str, Any]:
+    from uatkit.change.requests import changes_folder
+
+    def day(value: dt.date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": request.id,
+        "title": request.title,
+        "status": request.status.value,
+        "adds": list(request.adds),
+        "changes": list(request.changes),
+        "removes": list(request.removes),
+        "reason": request.reason,
+        "requested_by": request.requested_by,
+        "requested_on": day(request.requested_on),
+        "decided_by": request.decided_by or None,
+        "decided_on": day(request.decided_on),
+        "decision_note": request.decision_note,
+        "file": loaded.relative(path or changes_folder(loaded) / f"{request.id}.md"),
+    }
+
+
+def _said(request: ChangeRequest) -> str:
+    parts = [
+        f"{what} {', '.join(ids)}"
+        for what, ids in (
+            ("adds", request.adds),
+            ("changes", request.changes),
+            ("removes", request.removes),
+        )
+        if ids
+    ]
+    return "; ".join(parts) or "names no requirement"
+
+
+@change_app.command("new")
+def new(
+    title: Annotated[str, typer.Option(help="What changes, in a line.")],
+    reason: Annotated[str, typer.Option(help="Why the change is asked for.")],
+    requested_by: Annotated[str, typer.Option("--requested-by", help="Who asks for the change.")],
+    ident: Annotated[str | None, typer.Option("--id", help="The ID (default: the next free CR-n).")] = None,
+    adds: Requirements = None,
+    changes: Requirements = None,
+    removes: Requirements = None,
+    date: DateOption = None,
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Write a proposed change request, changes/CR-n.md, to review in git and decide.
+
+    Example: uatkit change new --title "Card refunds" --changes REQ-7 --reason "By card" --requested-by Ann
+    """
+    from uatkit.change.requests import new_request
+
+    with user_errors():
+        loaded = project_for(project)
+        request, path = new_request(
+            loaded, ident, title, adds or [], changes or [], removes or [], reason, requested_by, _date(date)
+        )
+    if output is Format.JSON:
+        echo_report("change new", {"request": _request(loaded, request, path)})
+        return
+    out.print(f"{loaded.relative(path)}: {request.id} proposed ({_said(request)})", markup=False)
+
+
+def _decide(
+    approve: bool, ident: str, by: str, date: str | None, note: str, project: Path | None, output: Format
+) -> None:
+    from uatkit.change.requests import decide
+
+    with user_errors():
+        loaded = project_for(project)
+        request, path = decide(loaded, ident, approve, by, _date(date), note)
+    if output is Format.JSON:
+        echo_report(
+            f"change {'approve' if approve else 'reject'}", {"request": _request(loaded, request, path)}
+        )
+        return
+    out.print(
+        f"{loaded.relative(path)}: {request.id} {request.status.value} by {request.decided_by} on "
+        f"{request.decided_on}; recorded in {loaded.relative(loaded.ledger_path)}",
+        markup=False,
+    )
+
+
+@change_app.command("approve")
+def approve(
+    request: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
+    by: Annotated[str, typer.Option("--by", help="Who approves it.")],
+    date: DateOption = None,
+    note: Annotated[str, typer.Option(help="A note kept with the decision.")] = "",
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Approve a proposed change request: its status, who and when go into its file and the ledger's audit.
+
+    Example: uatkit change approve CR-7 --by "Ann Lee (client)" --date 2026-12-10
+    """
+    _decide(True, request, by, date, note, project, output)
+
+
+@change_app.command("reject")
+def reject(
+    request: Annotated[str, typer.Argument(metavar="ID", help="The change request, e.g. CR-7.")],
+    by: Annotated[str, typer.Option("--by", help="Who rejects it.")],
+    date: DateOption = None,
+    note: Annotated[str, typer.Option(help="Why it is rejected, kept with the decision.")] = "",
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Reject a proposed change request: its status, who and when go into its file and the ledger's audit.
+
+    Example: uatkit change reject CR-8 --by "Ann Lee (client)" --note "Out of scope for R1"
+    """
+    _decide(False, request, by, date, note, project, output)
+
+
+@change_app.command("list")
+def list_requests(project: ProjectOption = None, output: FormatOption = Format.TABLE) -> None:
+    """List the change requests with their status, requirements and decision.
+
+    Example: uatkit change list --format json
+    """
+    from uatkit.change.requests import read_requests
+
+    with user_errors():
+        loaded = project_for(project)
+        requests = read_requests(loaded)
+    counts = Counter(r.status.value for r in requests)
+    if output is Format.JSON:
+        echo_report(
+            "change list",
+            {"requests": [_request(loaded, r) for r in requests], "counts": dict(sorted(counts.items()))},
+        )
+        return
+    if not requests:
+        out.print(
+            "no change request yet; raise one with uatkit change new --title … --reason … --requested-by …"
+        )
+        return
+    listing = table("Change requests", "ID", "Title", "Status", "Requirements", "Decided")
+    for r in requests:
+        decided = f"{r.decided_by}, {r.decided_on}" if r.decided_by else ""
+        listing.add_row(*cells(r.id, r.title, r.status.value, _said(r), decided))
+    out.print(listing)
