@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -356,19 +355,18 @@ def test_progress_per_pack_module_and_tester(tmp_path: Path, db: Path) -> None:
     ]
 
 
-def test_twenty_packs_of_2500_rows_import_quickly(tmp_path: Path, db: Path) -> None:
+def test_twenty_packs_of_2500_rows_import_whole(tmp_path: Path, db: Path) -> None:
+    # How fast is benchmarks/uat_import.py's job (benchmarks/RESULTS.md): a test asserts no time.
     reads = [
         pack(tmp_path, [mark(f"REQ-{p}.AC-{n}", row=n + 2) for n in range(2500)], f"{p}.xlsx", f"R1-{p}")
         for p in range(20)
     ]
-    started = time.perf_counter()
     with Ledger.open(db) as ledger:
         for read in reads:
             assert ledger.import_pack(read).added == 2500
         states = ledger.states({})
-    elapsed = time.perf_counter() - started
     assert len(states) == 50_000
-    assert elapsed < 20, f"{elapsed:.1f} s"
+    assert {state.mark.status for state in states.values() if state.mark is not None} == {Status.PASS}
 
 
 def _case(key: str, module: str) -> Case:
