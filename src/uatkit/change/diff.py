@@ -253,11 +253,14 @@ def diff_catalogue(
         now = tuple(case_ids.get(ident, ()))
         if old is None:
             parts = [
-                _part(c.id, ChangeKind.ADDED, "", _criterion(c.title, criterion_text(c))) for c in story.criteria
+                _part(c.id, ChangeKind.ADDED, "", _criterion(c.title, criterion_text(c)))
+                for c in story.criteria
             ]
             kind = ChangeKind.ADDED
         else:
-            current = requirement_fingerprint(story, ((c.id, criterion_fingerprint(c)) for c in story.criteria))
+            current = requirement_fingerprint(
+                story, ((c.id, criterion_fingerprint(c)) for c in story.criteria)
+            )
             if current == old.fingerprint:
                 unchanged += 1
                 continue

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from uatkit.allure.read import read_result_set
-from uatkit.change.diff import ChangeKind, ScopeDiff
+from uatkit.change.diff import ChangeKind, RequirementChange, ScopeDiff
 from uatkit.gherkin import sync
 from uatkit.model import AUTOMATED_LEVELS
 from uatkit.project import Project
@@ -93,7 +94,7 @@ class Impact:
 
 
 def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Impact:
-    """Return what the diff reopens; `evidence` are the results folders (the evidence set `uatkit trace` reads)."""
+    """Return what the diff reopens; `evidence`: the results folders (the set `uatkit trace` reads)."""
     wanted = {c.id for c in diff.changes}
     current = project.fingerprints
     rows: dict[str, list[str]] = {}
@@ -112,7 +113,11 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
     for record in read_result_set(evidence).latest:
         requirement = record.case_id.rpartition(".")[0]
         key = record.case_key or record.case_id
-        if requirement in wanted and record.layer in AUTOMATED_LEVELS and current.get(key) != record.fingerprint:
+        if (
+            requirement in wanted
+            and record.layer in AUTOMATED_LEVELS
+            and current.get(key) != record.fingerprint
+        ):
             stale_results.setdefault(requirement, []).append(StaleResult(key, record.layer, record.status))
     view = read_view(
         project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
@@ -129,11 +134,11 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
                 stale_marks.setdefault(requirement, []).append(
                     StaleMark(state.key, mark.pack_id, str(mark.status), mark.tester)
                 )
-        for pack in view.packs:
-            owners[pack.pack_id] = pack.info.owner
-            for row in pack.rows:
-                holders.setdefault(row.key, set()).add(pack.pack_id)
-        decisions = {p: s.decision.value for p, s in view.signoffs.items()}
+        for summary in view.packs:
+            owners[summary.pack_id] = summary.info.owner
+            for row in summary.rows:
+                holders.setdefault(row.key, set()).add(summary.pack_id)
+        decisions = {p: s.decision.value for p, s in view.signoffs.items() if s.decision is not None}
     reopened: dict[str, list[str]] = {}
     requirements = []
     for change in diff.changes:
@@ -182,3 +187,73 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
         rerun={level: tuple(ids) for level, ids in sorted(rerun.items())},
     )
 
+
+def report_data(diff: ScopeDiff, impact: Impact) -> dict[str, Any]:
+    """Return the diff and its impact as plain data: `uatkit baseline diff --format json` and the page."""
+    effects = {r.id: r for r in impact.requirements}
+    return {
+        "baseline": {"name": diff.baseline, "approved_on": diff.approved_on, "approved_by": diff.approved_by},
+        "covered": diff.covered,
+        "counts": {
+            "added": sum(1 for c in diff.changes if c.kind is ChangeKind.ADDED),
+            "changed": sum(1 for c in diff.changes if c.kind is ChangeKind.CHANGED),
+            "removed": len(diff.removed),
+            "unchanged": diff.unchanged,
+            "uncovered": len(diff.uncovered),
+            "stale_results": impact.stale_results,
+            "stale_marks": impact.stale_marks,
+        },
+        "requirements": [_change(change, effects[change.id]) for change in diff.changes],
+        "packs": [
+            {"pack": p.pack_id, "owner": p.owner, "decision": p.decision or None, "rows": list(p.rows)}
+            for p in impact.packs
+        ],
+        "rerun": {level: list(ids) for level, ids in impact.rerun.items()},
+        "reissue": [{"owner": owner, "rows": list(keys)} for owner, keys in impact.reissue.items()],
+    }
+
+
+def _change(change: RequirementChange, effect: RequirementImpact) -> dict[str, Any]:
+    return {
+        "id": change.id,
+        "title": change.title,
+        "module": change.module,
+        "owner": change.owner,
+        "change": change.kind.value,
+        "covered": change.covered,
+        "covered_by": list(change.covering),
+        "requests": [
+            {
+                "id": c.request,
+                "title": c.title,
+                "status": c.status.value,
+                "decided_on": c.decided_on or None,
+                "covers": c.covers,
+                "why_not": c.why_not,
+            }
+            for c in change.requests
+        ],
+        "criteria": {kind.value: list(change.changed(kind)) for kind in ChangeKind},
+        "parts": [
+            {
+                "part": p.part,
+                "change": p.kind.value,
+                "old": p.old,
+                "new": p.new,
+                "words": [[s.op.value, s.text] for s in p.words],
+            }
+            for p in change.parts
+        ],
+        "cases": list(change.cases),
+        "impact": {
+            "features": list(effect.features),
+            "stale_results": [{"key": r.key, "level": r.level, "status": r.status} for r in effect.results],
+            "stale_marks": [
+                {"key": m.key, "pack": m.pack_id, "status": m.status, "tester": m.tester}
+                for m in effect.marks
+            ],
+            "packs": list(effect.packs),
+            "rerun": list(effect.rerun),
+            "levels": list(effect.levels),
+        },
+    }
