@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from tests.test_change import create, init, run
+from tests.test_pages import SHOTS
 from uatkit.change.diff import Op, word_diff
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.project import load_project
@@ -167,7 +168,7 @@ def test_removed_and_added_requirements_are_reported(project: Path) -> None:
 
 def test_no_baseline_passes_the_gate(tmp_path: Path) -> None:
     project = init(tmp_path)
-    outcome, found = signoff(project)
+    _, found = signoff(project)
     assert found["passed"] is True and found["reason"] == "no baseline: nothing to compare"
     done = run(project, "baseline", "diff", code=2)
     assert "no baseline yet" in done.output
@@ -185,3 +186,20 @@ def test_change_impact_page_and_workbook(project: Path) -> None:
     rows = list(book["Changes"].iter_rows(values_only=True))
     assert rows[1][:5] == ("REQ-10", "Story 10", "changed", "AC-1", "changed")
     assert all(c.data_type == "s" for row in book["Changes"].iter_rows() for c in row if c.value is not None)
+
+
+def test_change_impact_page_in_chromium(project: Path, page: Any) -> None:
+    write_result(project, CASE)
+    import_mark(project, CASE)
+    edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
+    (project / "stories" / "REQ-2.md").unlink()
+    run(project, "generate")
+    run(project, "baseline", "diff", "--html", code=1)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto((project / "reports" / "change-impact.html").as_uri())
+    assert page.locator("section#REQ-10 tbody ins").first.inner_text() == " within two seconds"
+    assert page.locator("section#REQ-2 tbody del").count() == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "change-impact.png"), full_page=True)
+    assert errors == []

@@ -91,6 +91,8 @@ class RequirementChange:
     requests: tuple[Coverage, ...]
     #: The requirement's case IDs now (for a removed one: as the baseline recorded them).
     cases: tuple[str, ...] = ()
+    #: The case rows (keys) whose scenario is not the one the baseline recorded: their evidence is to redo.
+    rows: tuple[str, ...] = ()
 
     @property
     def covering(self) -> tuple[str, ...]:
@@ -223,10 +225,12 @@ def diff_catalogue(
 ) -> ScopeDiff:
     """Return what differs between the catalogue and the baseline, with the requests covering each change."""
     case_ids: dict[str, list[str]] = {}
+    rows: dict[str, list[tuple[str, str]]] = {}
     for case in cases:
         ids = case_ids.setdefault(case.requirement, [])
         if case.case_id not in ids:
             ids.append(case.case_id)
+        rows.setdefault(case.requirement, []).append((case.key, case.fingerprint))
     signed = baseline.by_id()
     stories = catalogue.by_id()
     changes: list[RequirementChange] = []
@@ -251,6 +255,8 @@ def diff_catalogue(
             continue
         assert story is not None
         now = tuple(case_ids.get(ident, ()))
+        signed_rows = {pair for c in old.criteria for pair in c.cases} if old is not None else set()
+        redo = tuple(key for key, fp in rows.get(ident, ()) if (key, fp) not in signed_rows)
         if old is None:
             parts = [
                 _part(c.id, ChangeKind.ADDED, "", _criterion(c.title, criterion_text(c)))
@@ -276,6 +282,7 @@ def diff_catalogue(
                 tuple(parts),
                 _coverage(ident, requests, baseline),
                 now,
+                redo,
             )
         )
     return ScopeDiff(

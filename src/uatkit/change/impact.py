@@ -97,11 +97,9 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
     """Return what the diff reopens; `evidence`: the results folders (the set `uatkit trace` reads)."""
     wanted = {c.id for c in diff.changes}
     current = project.fingerprints
-    rows: dict[str, list[str]] = {}
     tagged: dict[str, tuple[str, ...]] = {}
     for case in project.cases:
         if case.requirement in wanted:
-            rows.setdefault(case.requirement, []).append(case.key)
             tagged[case.case_id] = tuple(level.value for level in AUTOMATED_LEVELS if level in case.tags)
     features: dict[str, list[str]] = {}
     for item in sync.plan(project.catalogue, project.config, existing=project.feature_files.texts):
@@ -142,16 +140,15 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
     reopened: dict[str, list[str]] = {}
     requirements = []
     for change in diff.changes:
-        keys = rows.get(change.id, [])
-        # A removed requirement's marks belong to cases the project no longer has: their rows are "gone".
+        # The rows whose scenario changed since the baseline, and any row whose mark went stale meanwhile.
         marks = stale_marks.get(change.id, [])
-        marked = {m.key for m in marks}
-        packs = sorted({p for key in (*keys, *marked) for p in holders.get(key, ())})
-        for key in (*keys, *marked):
+        keys = list(dict.fromkeys((*change.rows, *(m.key for m in marks))))
+        packs = sorted({p for key in keys for p in holders.get(key, ())})
+        for key in keys:
             for pack in holders.get(key, ()):
                 if key not in reopened.setdefault(pack, []):
                     reopened[pack].append(key)
-        case_ids = list(dict.fromkeys(key.partition("#")[0] for key in keys))
+        case_ids = list(dict.fromkeys(key.partition("#")[0] for key in change.rows))
         levels = sorted({level for c in case_ids for level in tagged.get(c, ())})
         requirements.append(
             RequirementImpact(
@@ -161,8 +158,8 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
                 results=tuple(stale_results.get(change.id, ())),
                 marks=tuple(marks),
                 packs=tuple(packs),
-                rerun=tuple(case_ids) if change.kind is not ChangeKind.REMOVED else (),
-                levels=tuple(levels) if change.kind is not ChangeKind.REMOVED else (),
+                rerun=tuple(case_ids),
+                levels=tuple(levels),
             )
         )
     reissue: dict[str, list[str]] = {}

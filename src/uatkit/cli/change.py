@@ -202,8 +202,9 @@ def show(
     out.print(listing)
 
 
-#: How the terminal shows a word diff's segments: taken out red and struck, put in green.
-_STYLES = {"delete": "red strike", "insert": "green", "equal": ""}
+#: How the terminal shows a word diff's segments: taken out red and struck, put in green; marked as git's
+#: --word-diff=plain does so a log without colour still tells them apart.
+_STYLES = {"delete": ("[-", "-]", "red strike"), "insert": ("{+", "+}", "green"), "equal": ("", "", "")}
 
 
 def _words(segments: list[list[str]]) -> Text:
@@ -213,7 +214,8 @@ def _words(segments: list[list[str]]) -> Text:
 
     text = Text()
     for op, words in segments:
-        text.append(shown_text(words), style=_STYLES[op])
+        before, after, style = _STYLES[op]
+        text.append(f"{before}{shown_text(words)}{after}", style=style)
     return text
 
 
