@@ -25,6 +25,7 @@ from uatkit.trace.model import (
     EvidenceSet,
     LevelResult,
     Matrix,
+    RemovedRequirement,
     RequirementTrace,
     RowEvidence,
     TraceStatus,
@@ -248,7 +249,7 @@ def test_packs_signed_passes_when_every_pack_is_accepted_or_there_are_none() -> 
 def test_every_gate_passing_is_go() -> None:
     verdict = evaluate(matrix(req("REQ-1"), req("REQ-2", PASSED, COULD)), DEFAULT_GATES)
     assert verdict.outcome is Outcome.GO and verdict.conditions == ()
-    assert [g.passed for g in verdict.gates] == [True] * 5
+    assert [g.passed for g in verdict.gates] == [True] * 6
     assert verdict.project == "Order management"
 
 
@@ -447,6 +448,7 @@ def test_the_page_shows_the_verdict_gates_packs_and_links() -> None:
         "uat_executed",
         "no_stale",
         "packs_signed",
+        "changes_approved",
     ]
     assert '<a href="https://bugs.example.com/BUG-7">BUG-7</a>' in html
     assert 'href="traceability.html"' in html
@@ -592,3 +594,21 @@ def test_the_real_matrix_of_a_project_without_results_is_no_go(project: Path) ->
     assert reasons["accepted"] == "1 of 1 must requirement is not ACCEPTED: REQ-1 (UNCOVERED: no scenario)"
     assert reasons["uat_executed"] == "no UAT packs were imported"
     assert "REQ-1" in (project / "reports" / "signoff.html").read_text(encoding="utf-8")
+
+
+def test_changes_approved_needs_an_approved_request_for_each_change_and_lists_the_removed() -> None:
+    assert one("changes_approved", matrix(req("REQ-1"))).reason == "no baseline: nothing to compare"
+    changed = replace(req("REQ-1"), changed_since_baseline="changed")
+    added = replace(req("REQ-3"), changed_since_baseline="added", change_requests=("CR-2",))
+    m = replace(matrix(changed, added), baseline="R1", removed=(RemovedRequirement("REQ-2", "Old"),))
+    result = one("changes_approved", m, priorities=())
+    assert not result.passed and result.requirements == ("REQ-1", "REQ-2")
+    assert "2 of 3 change(s) since baseline R1" in result.reason
+    assert result.reason.endswith("REQ-1 (changed), REQ-2 (removed); removed since R1: REQ-2")
+    approved = replace(
+        m,
+        requirements=(replace(changed, change_requests=("CR-1",)), added),
+        removed=(RemovedRequirement("REQ-2", "Old", ("CR-1",)),),
+    )
+    result = one("changes_approved", approved, priorities=())
+    assert result.passed and "each by an approved request" in result.reason

@@ -346,8 +346,9 @@ def test_json_has_a_stable_documented_structure() -> None:
     data = json.loads(matrix_json(matrix))
     assert list(data) == [
         "schema", "project", "generated_at", "results_folders", "evidence", "allure_report",
-        "summary", "levels", "requirements", "packs", "notes",
+        "summary", "levels", "requirements", "packs", "baseline", "removed", "notes",
     ]  # fmt: skip
+    assert (data["baseline"], data["removed"]) == (None, [])
     assert data["summary"] == {
         "requirements": 1,
         "statuses": {"ACCEPTED": 1, "PASSED": 0, "NOT RUN": 0, "UNCOVERED": 0, "FAILED": 0},
@@ -430,7 +431,7 @@ def test_story_text_stays_text_in_the_workbook(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Requirements", "Cases"]
     sheet = book["Requirements"]
-    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == "A1:M3"
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == "A1:O3"
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     status = next(c for c in sheet[2] if c.value == "FAILED")
     assert status.fill.fgColor.rgb.endswith("CF222E")

@@ -64,7 +64,7 @@ REQUIRED_EXCEL_FIELDS = ("id", "title")
 #: What selects a scenario for UAT: a tag (manual, uat), a priority of its requirement, or every scenario.
 UatSelector = Literal["manual", "uat", "must", "should", "could", "wont", "all"]
 #: The sign-off gates' rules (trace.signoff checks each) and what a failed gate makes the verdict.
-GateRule = Literal["accepted", "not_failed", "uat_executed", "no_stale", "packs_signed"]
+GateRule = Literal["accepted", "not_failed", "uat_executed", "no_stale", "packs_signed", "changes_approved"]
 GateOutcome = Literal["no-go", "conditions"]
 #: The levels whose evidence a gate can look at: the automated levels and UAT.
 EvidenceLevel = Literal["unit", "integration", "e2e", "uat"]
@@ -177,8 +177,10 @@ class Gate:
     Rules: `accepted` (every requirement of those priorities ACCEPTED), `not_failed` (none FAILED),
     `uat_executed` (at least `min_percent` of the UAT cases executed), `no_stale` (no stale UAT mark or
     automated result on those priorities, at the gate's `levels`: all when empty), `packs_signed` (every
-    pack's sign-off decision Accepted). A failed gate makes the verdict NO-GO (`on_fail = "no-go"`) or GO
-    WITH CONDITIONS (`on_fail = "conditions"`).
+    pack's sign-off decision Accepted), `changes_approved` (every requirement added, changed or removed
+    since the latest baseline covered by an approved change request; passed when there is no baseline).
+    A failed gate makes the verdict NO-GO (`on_fail = "no-go"`) or GO WITH CONDITIONS
+    (`on_fail = "conditions"`).
     """
 
     rule: Annotated[GateRule, _about("What the gate checks.")]
@@ -201,6 +203,7 @@ DEFAULT_GATES = (
     Gate("uat_executed", "no-go", min_percent=95.0),
     Gate("no_stale", "no-go", (Priority.MUST,)),
     Gate("packs_signed", "conditions"),
+    Gate("changes_approved", "no-go"),
 )
 
 

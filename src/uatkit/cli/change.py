@@ -18,12 +18,15 @@ from uatkit.cli.common import (
     out,
     project_for,
     table,
+    uatkit_version,
     user_errors,
 )
-from uatkit.errors import UatkitError
+from uatkit.errors import EXIT_CHECK, UatkitError
 
 if TYPE_CHECKING:
     from pathlib import Path
+
+    from rich.text import Text
 
     from uatkit.change.model import Baseline, ChangeRequest
     from uatkit.project import Project
@@ -197,6 +200,125 @@ def show(
         listing.add_row(*cells(str(row["module"]), str(row["requirements"]), str(row["criteria"])))
     listing.add_row(*cells("Total", str(len(baseline.requirements)), str(baseline.criteria)))
     out.print(listing)
+
+
+#: How the terminal shows a word diff's segments: taken out red and struck, put in green; marked as git's
+#: --word-diff=plain does so a log without colour still tells them apart.
+_STYLES = {"delete": ("[-", "-]", "red strike"), "insert": ("{+", "+}", "green"), "equal": ("", "", "")}
+
+
+def _words(segments: list[list[str]]) -> Text:
+    from rich.text import Text
+
+    from uatkit.text import shown_text
+
+    text = Text()
+    for op, words in segments:
+        before, after, style = _STYLES[op]
+        text.append(f"{before}{shown_text(words)}{after}", style=style)
+    return text
+
+
+@baseline_app.command("diff")
+def diff(
+    name: Annotated[str | None, typer.Argument(help="The baseline (default: the latest).")] = None,
+    html: Annotated[bool, typer.Option("--html", help="Write reports/change-impact.html.")] = False,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Write reports/change-impact.xlsx.")] = False,
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Compare the catalogue with a baseline: what changed, word by word, who approved it, what it reopens.
+
+    Exit 0 when every change is covered by an approved change request, 1 when one is not, 2 for input errors.
+
+    Example: uatkit baseline diff R1 --html --xlsx
+    """
+    import datetime as dt
+
+    from uatkit.change.baseline import find_baseline
+    from uatkit.change.diff import diff_catalogue
+    from uatkit.change.impact import impact_of, report_data
+    from uatkit.change.requests import read_requests
+    from uatkit.trace.change_report import write_change_impact
+    from uatkit.trace.evidence import choose_evidence
+
+    with user_errors():
+        loaded = project_for(project)
+        baseline = find_baseline(loaded, name)
+        requests = read_requests(loaded)
+        scope = diff_catalogue(baseline, loaded.catalogue, loaded.cases, requests)
+        data = report_data(scope, impact_of(scope, loaded, choose_evidence(loaded).paths))
+        now = dt.datetime.now().astimezone().replace(microsecond=0).isoformat()
+        written = write_change_impact(
+            data,
+            loaded.report_folder,
+            loaded.config.project_name,
+            uatkit_version(),
+            now,
+            html=html,
+            xlsx=xlsx,
+        )
+    if output is Format.JSON:
+        echo_report("baseline diff", {**data, "files": [loaded.relative(p) for p in written]})
+    else:
+        _print_diff(data)
+        for path in written:
+            out.print(f"wrote {loaded.relative(path)}", markup=False)
+    if not scope.covered:
+        raise typer.Exit(EXIT_CHECK)
+
+
+def _print_diff(data: dict[str, Any]) -> None:
+    counts = data["counts"]
+    base = data["baseline"]
+    out.print(
+        f"baseline {base['name']} (approved by {base['approved_by']} on {base['approved_on']}): "
+        f"{counts['added']} added, {counts['changed']} changed, {counts['removed']} removed, "
+        f"{counts['unchanged']} unchanged",
+        markup=False,
+    )
+    if not data["requirements"]:
+        return
+    listing = table(
+        "Changes since the baseline", "Requirement", "Change", "Part", "Words", "Requests", "Covered"
+    )
+    for r in data["requirements"]:
+        requests = ", ".join(f"{c['id']} ({c['status']})" for c in r["requests"]) or "none"
+        covered = "yes" if r["covered"] else "NO"
+        for n, part in enumerate(r["parts"] or [{"part": "", "change": "", "words": []}]):
+            head = cells(f"{r['id']} {r['title']}", r["change"]) if n == 0 else cells("", "")
+            tail = cells(requests, covered) if n == 0 else cells("", "")
+            listing.add_row(
+                *head, *cells(f"{part['part']} {part['change']}".strip()), _words(part["words"]), *tail
+            )
+    out.print(listing)
+    effects = table(
+        "What it reopens", "Requirement", "Features", "Stale results", "Stale marks", "Packs", "Re-run"
+    )
+    for r in data["requirements"]:
+        i = r["impact"]
+        effects.add_row(
+            *cells(
+                r["id"],
+                "\n".join(i["features"]),
+                ", ".join(f"{s['key']} {s['level']}" for s in i["stale_results"]),
+                ", ".join(f"{m['key']} ({m['pack']})" for m in i["stale_marks"]),
+                ", ".join(i["packs"]),
+                ", ".join(i["rerun"]) + (f" at {', '.join(i['levels'])}" if i["levels"] else ""),
+            )
+        )
+    out.print(effects)
+    for item in data["reissue"]:
+        out.print(f"issue again to {item['owner'] or '(no owner)'}: {', '.join(item['rows'])}", markup=False)
+    uncovered = [r["id"] for r in data["requirements"] if not r["covered"]]
+    if uncovered:
+        out.print(
+            f"not covered by an approved change request: {', '.join(uncovered)}; raise one with "
+            "uatkit change new --changes REQ-… and have it approved",
+            markup=False,
+        )
+    else:
+        out.print("every change is covered by an approved change request", markup=False)
 
 
 def _request(loaded: Project, request: ChangeRequest, path: Path | None = None) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from uatkit.trace.model import (
     EvidenceSet,
     LevelResult,
     Matrix,
+    RemovedRequirement,
     RequirementTrace,
     RowEvidence,
     RunFacts,
@@ -394,4 +395,49 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
         allure_report=allure_report,
         runs=evidence.runs,
     )
-    return replace(matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence)
+    matrix = replace(
+        matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence
+    )
+    return with_baseline(matrix, project)
+
+
+def with_baseline(matrix: Matrix, project: Project) -> Matrix:
+    """Return the matrix with what changed since the latest baseline and the approved requests covering it.
+
+    A project without baselines reads one missing folder and nothing else.
+    """
+    from uatkit.change.baseline import list_baselines
+
+    baselines = tuple(list_baselines(project))
+    if not baselines:
+        return matrix
+    from uatkit.change.diff import diff_catalogue
+    from uatkit.change.requests import Scope, read_requests
+
+    scope = Scope(frozenset(project.catalogue.by_id()), baselines)
+    requests = read_requests(project, scope)
+    diff = diff_catalogue(baselines[-1], project.catalogue, project.cases, requests)
+    changes = diff.by_id()
+    requirements = tuple(
+        replace(r, changed_since_baseline=change.kind.value, change_requests=change.covering)
+        if (change := changes.get(r.id)) is not None
+        else r
+        for r in matrix.requirements
+    )
+    removed = tuple(RemovedRequirement(c.id, c.title, c.covering) for c in diff.removed)
+    notes = [
+        f"{c.id} ({c.title}) is in baseline {diff.baseline} but no longer in the catalogue"
+        + (
+            f"; removed by {', '.join(c.covering)}"
+            if c.covering
+            else "; no approved change request removes it"
+        )
+        for c in diff.removed
+    ]
+    return replace(
+        matrix,
+        requirements=requirements,
+        baseline=diff.baseline,
+        removed=removed,
+        notes=(*matrix.notes, *notes),
+    )

@@ -210,6 +210,19 @@ class RequirementTrace:
     url: str = ""
     #: Why the status is what it is, in a few words (for the meeting): "UAT pending", "e2e failed", ….
     reason: str = ""
+    #: "added" or "changed" since the latest baseline ("" when unchanged, or when there is no baseline).
+    changed_since_baseline: str = ""
+    #: The approved change requests that cover that change (none: the change is not approved).
+    change_requests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemovedRequirement:
+    """A requirement of the latest baseline the catalogue no longer has, and the requests covering that."""
+
+    id: str
+    title: str
+    change_requests: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +244,10 @@ class Matrix:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: The evidence set the matrix was built from (None only for a matrix built outside `load_matrix`).
     evidence: EvidenceSet | None = None
+    #: The latest baseline the requirements are compared with ("" when the project has none).
+    baseline: str = ""
+    #: The requirements of that baseline the catalogue no longer has: reported, never dropped.
+    removed: tuple[RemovedRequirement, ...] = ()
 
     def counts(self) -> dict[TraceStatus, int]:
         """Return how many requirements have each status."""

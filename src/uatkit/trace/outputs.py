@@ -44,6 +44,10 @@ def matrix_data(matrix: Matrix) -> dict[str, Any]:
         "levels": list(LEVELS),
         "requirements": [_requirement(matrix, r) for r in matrix.requirements],
         "packs": [_pack(matrix, pack, owner) for pack, owner in sorted(matrix.packs.items())],
+        "baseline": matrix.baseline or None,
+        "removed": [
+            {"id": r.id, "title": r.title, "change_requests": list(r.change_requests)} for r in matrix.removed
+        ],
         "notes": list(matrix.notes),
     }
 
@@ -66,6 +70,8 @@ def _requirement(matrix: Matrix, r: RequirementTrace) -> dict[str, Any]:
         "levels": {level: r.levels.get(level, "") for level in LEVELS},
         "defects": list(r.defects),
         "stale": r.stale,
+        "changed_since_baseline": r.changed_since_baseline,
+        "change_requests": list(r.change_requests),
         "cases": [_case(matrix, c) for c in r.cases],
     }
 

@@ -123,6 +123,7 @@ def describe(gate: Gate) -> str:
         "no_stale": f"no stale UAT mark or result on {_noun(gate, 2)}"
         + (f" at {', '.join(gate.levels)}" if gate.levels else ""),
         "packs_signed": "every UAT pack signed off Accepted",
+        "changes_approved": "every change since the baseline approved by a change request",
     }
     return words[gate.rule]
 
@@ -225,6 +226,32 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
     )
 
 
+def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
+    if not matrix.baseline:
+        return GateResult(gate, True, "no baseline: nothing to compare")
+    changed = [r for r in matrix.requirements if r.changed_since_baseline]
+    bad = [f"{r.id} ({r.changed_since_baseline})" for r in changed if not r.change_requests]
+    bad += [f"{r.id} (removed)" for r in matrix.removed if not r.change_requests]
+    removed = [r.id for r in matrix.removed]
+    gone = f"; removed since {matrix.baseline}: {_listed(removed)}" if removed else ""
+    total = len(changed) + len(matrix.removed)
+    if not total:
+        return GateResult(gate, True, f"no requirement changed since baseline {matrix.baseline}")
+    if not bad:
+        return GateResult(
+            gate,
+            True,
+            f"{total} change(s) since baseline {matrix.baseline}, each by an approved request{gone}",
+        )
+    return GateResult(
+        gate,
+        False,
+        f"{len(bad)} of {total} change(s) since baseline {matrix.baseline} without an approved change "
+        f"request (raise one: uatkit change new; see uatkit baseline diff): {_listed(bad)}{gone}",
+        tuple(ident.partition(" ")[0] for ident in bad),
+    )
+
+
 def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
     if not matrix.packs:
         return GateResult(gate, True, "no UAT packs to sign off")
@@ -251,6 +278,7 @@ _RULES: dict[GateRule, Callable[[Matrix, Gate], GateResult]] = {
     "uat_executed": _uat_executed,
     "no_stale": _no_stale,
     "packs_signed": _packs_signed,
+    "changes_approved": _changes_approved,
 }
 _NONE = LevelResult(UAT_LAYER)
 

@@ -1,0 +1,205 @@
+"""What changed since the baseline, what it reopens, and the changes_approved gate, on real projects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from tests.test_change import create, init, run
+from tests.test_pages import SHOTS
+from uatkit.change.diff import Op, word_diff
+from uatkit.model import Mark, SourceLocation, Status
+from uatkit.project import load_project
+from uatkit.uat.ledger import Ledger
+from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+
+CASE = "REQ-10.AC-1"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """Return a scaffolded project with three stories and a baseline R1 approved on 2026-12-01."""
+    folder = init(tmp_path)
+    create(folder)
+    return folder
+
+
+def as_json(project: Path, *args: str, code: int = 0) -> dict[str, Any]:
+    """Run a command with --format json and the expected exit code; return its report."""
+    data: dict[str, Any] = json.loads(run(project, *args, "--format", "json", code=code).stdout)
+    return data
+
+
+def write_result(project: Path, key: str) -> None:
+    """Write a passed integration result of a case as the plugin does, with the case's current fingerprint."""
+    from allure_commons.logger import AllureFileLogger
+    from allure_commons.model2 import Label, TestResult
+
+    fingerprint = load_project(project).fingerprints[key]
+    logger: Any = AllureFileLogger(str(project / "reports" / "allure-results"))
+    logger.report_result(
+        TestResult(
+            uuid=str(uuid.uuid4()),
+            historyId=f"{key}[integration]",
+            name=f"{key} [integration]",
+            status="passed",
+            labels=[
+                Label("case", key),
+                Label("layer", "integration"),
+                Label("caseKey", key),
+                Label("fingerprint", fingerprint),
+            ],
+            start=1_700_000_000_000,
+            stop=1_700_000_001_000,
+        )
+    )
+
+
+def import_mark(project: Path, key: str) -> None:
+    """Import a Pass mark of a case, made against its current scenario, from a pack of Sales operations."""
+    fingerprint = load_project(project).fingerprints[key]
+    info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "Acme", dt.datetime.now(dt.UTC))
+    source = SourceLocation("R1-sales.xlsx", sheet="Test cases", row=2)
+    mark = Mark(key, Status.PASS, "Alice", dt.date(2026, 12, 2), source=source, fingerprint=fingerprint)
+    read = ReadPack(project / "R1-sales.xlsx", uuid.uuid4().hex, info, [PackRow(key, 2, fingerprint)], [mark])
+    with Ledger.open(project / "reports" / "uat.db") as ledger:
+        ledger.import_pack(read)
+
+
+def edit(project: Path, story: str, old: str, new: str) -> None:
+    """Change a story's text and regenerate its feature."""
+    path = project / "stories" / f"{story}.md"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), "utf-8")
+    run(project, "generate")
+
+
+def signoff(project: Path) -> tuple[str, dict[str, Any]]:
+    """Return the sign-off's outcome and its changes_approved gate."""
+    from typer.testing import CliRunner
+
+    from uatkit.cli import app
+
+    done = CliRunner().invoke(app, ["signoff", "--format", "json", "-C", str(project)])
+    assert done.exit_code in (0, 1), done.output
+    data = json.loads(done.stdout)
+    (found,) = [g for g in data["gates"] if g["rule"] == "changes_approved"]
+    return data["outcome"], found
+
+
+def test_word_diff_keeps_every_word_once() -> None:
+    segments = word_diff("Then it works", "Then it works quickly")
+    assert [(s.op, s.text) for s in segments] == [(Op.EQUAL, "Then it works"), (Op.INSERT, " quickly")]
+    assert word_diff("a b c", "a x c") == (
+        word_diff("a b c", "a x c")[0],
+        *word_diff("a b c", "a x c")[1:],
+    )
+    assert "".join(s.text for s in word_diff("a b c", "a x c") if s.op is not Op.INSERT) == "a b c"
+    assert "".join(s.text for s in word_diff("a b c", "a x c") if s.op is not Op.DELETE) == "a x c"
+
+
+def test_an_unapproved_edit_is_listed_reopens_evidence_and_fails_the_gate_until_a_request_is_approved(
+    project: Path,
+) -> None:
+    write_result(project, CASE)
+    import_mark(project, CASE)
+    assert signoff(project)[1]["passed"] is True  # nothing changed yet
+    edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
+
+    data = as_json(project, "baseline", "diff", code=1)
+    assert data["covered"] is False
+    (change,) = data["requirements"]
+    assert (change["id"], change["change"], change["covered"]) == ("REQ-10", "changed", False)
+    assert change["criteria"] == {"added": [], "changed": ["AC-1"], "removed": []}
+    (part,) = change["parts"]
+    assert ["insert", " within two seconds"] in part["words"]
+    assert "".join(t for op, t in part["words"] if op != "insert") == part["old"]
+    impact = change["impact"]
+    assert impact["stale_results"] == [{"key": CASE, "level": "integration", "status": "passed"}]
+    assert [m["key"] for m in impact["stale_marks"]] == [CASE]
+    assert impact["packs"] == ["R1-sales"]
+    assert data["reissue"] == [{"owner": "Sales operations", "rows": [CASE]}]
+    assert data["packs"][0]["rows"] == [CASE]
+
+    outcome, found = signoff(project)
+    assert outcome == "NO-GO" and found["passed"] is False
+    assert "REQ-10 (changed)" in found["reason"]
+    trace = as_json(project, "trace")
+    (row,) = [r for r in trace["requirements"] if r["id"] == "REQ-10"]
+    assert (row["changed_since_baseline"], row["change_requests"]) == ("changed", [])
+
+    # A proposed request covers nothing; once approved after the baseline, it does.
+    run(project, "change", "new", "--title", "Faster", "--changes", "REQ-10", "--reason", "SLA",
+        "--requested-by", "Ann", "--date", "2026-12-03")  # fmt: skip
+    data = as_json(project, "baseline", "diff", code=1)
+    assert data["requirements"][0]["requests"][0]["covers"] is False
+    run(project, "change", "approve", "CR-1", "--by", "Ann Lee", "--date", "2026-12-04")
+    data = as_json(project, "baseline", "diff")
+    assert data["covered"] is True and data["requirements"][0]["covered_by"] == ["CR-1"]
+    assert signoff(project)[1]["passed"] is True
+    trace = as_json(project, "trace")
+    (row,) = [r for r in trace["requirements"] if r["id"] == "REQ-10"]
+    assert row["change_requests"] == ["CR-1"]
+
+
+def test_removed_and_added_requirements_are_reported(project: Path) -> None:
+    (project / "stories" / "REQ-2.md").unlink()
+    story = (project / "stories" / "REQ-10.md").read_text("utf-8")
+    (project / "stories" / "REQ-11.md").write_text(story.replace("REQ-10", "REQ-11"), "utf-8")
+    run(project, "generate")
+    data = as_json(project, "baseline", "diff", code=1)
+    kinds = {r["id"]: (r["change"], r["covered"]) for r in data["requirements"]}
+    assert kinds == {"REQ-2": ("removed", False), "REQ-11": ("added", False)}
+    assert data["counts"]["removed"] == 1 and data["counts"]["added"] == 1
+    outcome, found = signoff(project)
+    assert outcome == "NO-GO"
+    assert "REQ-2 (removed)" in found["reason"] and "REQ-11 (added)" in found["reason"]
+    assert "removed since R1: REQ-2" in found["reason"]
+    trace = as_json(project, "trace")
+    assert trace["removed"] == [{"id": "REQ-2", "title": "Story 2", "change_requests": []}]
+
+
+def test_no_baseline_passes_the_gate(tmp_path: Path) -> None:
+    project = init(tmp_path)
+    _, found = signoff(project)
+    assert found["passed"] is True and found["reason"] == "no baseline: nothing to compare"
+    done = run(project, "baseline", "diff", code=2)
+    assert "no baseline yet" in done.output
+
+
+def test_change_impact_page_and_workbook(project: Path) -> None:
+    write_result(project, CASE)
+    import_mark(project, CASE)
+    edit(project, "REQ-10", "Then it works", "Then it <b>works</b> fast")
+    run(project, "baseline", "diff", "--html", "--xlsx", code=1)
+    html = (project / "reports" / "change-impact.html").read_text("utf-8")
+    assert "<ins> &lt;b&gt;works&lt;/b&gt; fast</ins>" in html or "&lt;b&gt;" in html
+    assert "<del>" in html and "<ins>" in html and "<b>works</b>" not in html
+    book = openpyxl.load_workbook(project / "reports" / "change-impact.xlsx")
+    rows = list(book["Changes"].iter_rows(values_only=True))
+    assert rows[1][:5] == ("REQ-10", "Story 10", "changed", "AC-1", "changed")
+    assert all(c.data_type == "s" for row in book["Changes"].iter_rows() for c in row if c.value is not None)
+
+
+def test_change_impact_page_in_chromium(project: Path, page: Any) -> None:
+    write_result(project, CASE)
+    import_mark(project, CASE)
+    edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
+    (project / "stories" / "REQ-2.md").unlink()
+    run(project, "generate")
+    run(project, "baseline", "diff", "--html", code=1)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto((project / "reports" / "change-impact.html").as_uri())
+    assert page.locator("section#REQ-10 tbody ins").first.inner_text() == " within two seconds"
+    assert page.locator("section#REQ-2 tbody del").count() == 1
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "change-impact.png"), full_page=True)
+    assert errors == []
