@@ -193,3 +193,9 @@ def test_baseline_create_without_a_browser_keeps_the_baseline_and_says_how_to_pr
     said = " ".join(done.output.split())
     assert "warning: the specification's PDF was not written (baselines/specification-r1.html and " in said
     assert "needs a Chromium" in said and "open it in a browser and print it to PDF" in said
+    # A second baseline whose name the file name folds alike never replaces the first one's documents.
+    page = (folder / "specification-r1.html").read_bytes()
+    other = invoke("baseline", "create", "r1", "--approved-by", "Jane", "-C", str(evidence_project))
+    assert other.exit_code == 0 and (folder / "r1.json").is_file()
+    assert "were not replaced: they print another baseline" in " ".join(other.output.split())
+    assert (folder / "specification-r1.html").read_bytes() == page

@@ -148,6 +148,9 @@ def _specification(loaded: Project, meta: SpecMeta, folder: Path) -> tuple[list[
     # The CLI writes the documents, not uatkit.change: change and documents are one layer and stay apart.
     from uatkit.documents.specification import specification_paths, write_specification
 
+    # Names the file name folds alike (R1 and r1) would share the documents: a signed one is never replaced.
+    if taken := [loaded.relative(p) for p in specification_paths(meta, folder) if p.exists()]:
+        return [], [f"{', '.join(taken)} exist already and were not replaced: they print another baseline"]
     try:
         paths = write_specification(loaded.catalogue, meta, folder)
     except UatkitError as exc:
