@@ -139,7 +139,7 @@ def test_a_signed_baseline_is_never_replaced_and_a_name_must_be_a_safe_file_name
     for bad in ("../R1", "a/b", ".hidden", "R1.json", "R 1"):
         refused = create(project, bad, code=2)
         assert "is not a safe file name" in refused.output
-    assert sorted(p.name for p in (project / "baselines").iterdir()) == ["R1.json"]
+    assert sorted(p.name for p in (project / "baselines").glob("*.json")) == ["R1.json"]
     assert [(action, subject) for action, subject, _ in audit(project)] == [("baseline.create", "R1")]
 
 

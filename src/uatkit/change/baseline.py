@@ -400,5 +400,4 @@ def create_baseline(
                 "commit": baseline.commit,
             },
         )
-    # documents: specification
     return baseline, path

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from uatkit.cli.common import (
+    ClientOption,
     Format,
     FormatOption,
+    LangOption,
     ProjectOption,
+    VendorOption,
     cells,
     echo_report,
     err,
@@ -21,6 +25,7 @@ from uatkit.cli.common import (
     uatkit_version,
     user_errors,
 )
+from uatkit.documents.meta import SpecMeta
 from uatkit.errors import EXIT_CHECK, UatkitError
 
 if TYPE_CHECKING:
@@ -88,17 +93,21 @@ def create(
     approved_by: Annotated[str, typer.Option("--approved-by", help="Who signed the requirements.")],
     date: DateOption = None,
     note: Annotated[str, typer.Option(help="A note kept in the baseline (the contract, the meeting).")] = "",
+    lang: LangOption = None,
+    client: ClientOption = "",
+    vendor: VendorOption = "",
     project: ProjectOption = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Freeze the catalogue as the requirements the client signed: baselines/NAME.json, never replaced.
 
     Each requirement and criterion is kept with its text and fingerprint, priority, owner and levels; the
-    file is deterministic and carries a digest, and the ledger's audit records who created it.
+    file is deterministic and carries a digest, and the ledger's audit records who created it. Beside it go
+    the requirements specification to sign: baselines/specification-NAME.html, .xlsx and .pdf.
 
-    Example: uatkit baseline create R1 --approved-by "Ann Lee (client)" --date 2026-12-01
+    Example: uatkit baseline create R1 --approved-by "Ann Lee (client)" --date 2026-12-01 --client ACME
     """
-    from uatkit.change.baseline import create_baseline, uncovered
+    from uatkit.change.baseline import baselines_folder, create_baseline, uncovered
 
     with user_errors():
         loaded = project_for(project)
@@ -108,8 +117,25 @@ def create(
         f"{case_id}: the features hold no case for this criterion; run `uatkit generate`"
         for case_id in uncovered(baseline)
     ]
+    # The baseline is created whatever happens to its documents: a machine without Chromium still gets the
+    # HTML and the workbook, and is told how to print the PDF.
+    meta = SpecMeta(
+        project=loaded.config.project_name,
+        baseline=baseline.name,
+        approved_by=baseline.approved_by,
+        approved_on=baseline.approved_on,
+        commit=baseline.commit,
+        language=lang or loaded.config.uat.language,
+        client=client,
+        vendor=vendor,
+    )
+    documents, missing = _specification(loaded, meta, baselines_folder(loaded))
+    warnings += missing
     if output is Format.JSON:
-        echo_report("baseline create", {"baseline": _summary(loaded, baseline), "warnings": warnings})
+        echo_report(
+            "baseline create",
+            {"baseline": _summary(loaded, baseline), "documents": documents, "warnings": warnings},
+        )
         return
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
@@ -119,6 +145,24 @@ def create(
         f"({baseline.digest[:19]}…); recorded in {loaded.relative(loaded.ledger_path)}",
         markup=False,
     )
+    out.print(f"specification for signature: {', '.join(documents)}", markup=False)
+
+
+def _specification(loaded: Project, meta: SpecMeta, folder: Path) -> tuple[list[str], list[str]]:
+    """Write the specification beside the baseline; return the files written and what stopped the PDF."""
+    # The CLI writes the documents, not uatkit.change: change and documents are one layer and stay apart.
+    from uatkit.documents.specification import specification_paths, write_specification
+
+    # Names the file name folds alike (R1 and r1) would share the documents: a signed one is never replaced.
+    if taken := [loaded.relative(p) for p in specification_paths(meta, folder) if p.exists()]:
+        return [], [f"{', '.join(taken)} exist already and were not replaced: they print another baseline"]
+    try:
+        paths = write_specification(loaded.catalogue, meta, folder)
+    except UatkitError as exc:
+        # The HTML and the workbook are written before the PDF is printed: only the PDF can be missing.
+        shown = [loaded.relative(p) for p in specification_paths(meta, folder)[:2] if p.is_file()]
+        return shown, [f"the specification's PDF was not written ({' and '.join(shown)} were): {exc}"]
+    return [loaded.relative(p) for p in paths], []
 
 
 @baseline_app.command("list")

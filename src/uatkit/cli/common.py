@@ -20,6 +20,7 @@ from rich.text import Text
 
 from uatkit.atomic import file_in_the_way
 from uatkit.errors import EXIT_INPUT, InputError, UatkitError
+from uatkit.model import PackLanguage
 from uatkit.project import Project, load_project
 from uatkit.text import shown_text
 
@@ -96,6 +97,21 @@ ProjectOption = Annotated[
         help="Folder of the QA project (default: the nearest folder with a [tool.uatkit] pyproject.toml).",
         file_okay=False,
     ),
+]
+#: The documents for signature (specification, certificate): their language and the parties' names.
+LangOption = Annotated[
+    PackLanguage | None,
+    typer.Option(
+        "--lang",
+        help="The document's language: en, zh-CN, or auto (the stories' language); default: "
+        "[tool.uatkit.uat] language, as the UAT packs.",
+    ),
+]
+ClientOption = Annotated[
+    str, typer.Option("--client", metavar="NAME", help="The client's name on the document.")
+]
+VendorOption = Annotated[
+    str, typer.Option("--vendor", metavar="NAME", help="The vendor's name on the document.")
 ]
 
 

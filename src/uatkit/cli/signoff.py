@@ -9,9 +9,12 @@ import typer
 from rich.text import Text
 
 from uatkit.cli.common import (
+    ClientOption,
     Format,
     FormatOption,
+    LangOption,
     ProjectOption,
+    VendorOption,
     cells,
     echo_report,
     err,
@@ -24,8 +27,11 @@ from uatkit.errors import EXIT_CHECK, UatkitError
 from uatkit.trace.model import Outcome
 
 if TYPE_CHECKING:
+    from uatkit.model import PackLanguage
+    from uatkit.project import Project
     from uatkit.trace.evidence import RecordStatus
     from uatkit.trace.model import EvidenceSet
+    from uatkit.trace.signoff import SignoffRun
 
 #: The verdict's colours in the terminal, as on the page.
 _STYLE = {
@@ -73,14 +79,25 @@ def signoff(
             help="List the recorded sign-offs, each marked current or superseded by newer evidence.",
         ),
     ] = False,
+    certificate: Annotated[
+        bool,
+        typer.Option(
+            "--certificate",
+            help="Also write reports/acceptance-certificate.html and .pdf for signature; needs a recorded GO "
+            "or GO WITH CONDITIONS on the current evidence set.",
+        ),
+    ] = False,
+    lang: LangOption = None,
+    client: ClientOption = "",
+    vendor: VendorOption = "",
     project: ProjectOption = None,
 ) -> None:
     """Decide GO / GO WITH CONDITIONS / NO-GO from the traceability matrix and the sign-off gates.
 
     Checks every gate of [tool.uatkit.signoff] against the evidence set `uatkit report` declared and
     writes the one-page signoff.html for the acceptance meeting. --record --by NAME stores the verdict in
-    the UAT ledger with that evidence; --history lists the records. Exit code 0 for GO and GO WITH
-    CONDITIONS, 1 for NO-GO.
+    the UAT ledger with that evidence; --history lists the records; --certificate writes the acceptance
+    certificate on the recorded sign-off. Exit code 0 for GO and GO WITH CONDITIONS, 1 for NO-GO.
 
     Example: uatkit signoff --record --by "Ann Lee" --note "acceptance meeting 24 Nov"
     """
@@ -88,9 +105,10 @@ def signoff(
 
     with user_errors():
         if history:
-            if record or by or note or results:
+            if record or by or note or results or certificate:
                 raise UatkitError(
-                    "--history lists the records; it takes no --record, --by, --note or --results"
+                    "--history lists the records; it takes no --record, --by, --note, --results or "
+                    "--certificate"
                 )
             current, records = signoff_history(project_for(project))
         else:
@@ -98,8 +116,14 @@ def signoff(
                 raise UatkitError("--by and --note go with --record: uatkit signoff --record --by NAME")
             if record and not by:
                 raise UatkitError("--record needs --by NAME: who records the sign-off")
+            if (lang or client or vendor) and not certificate:
+                raise UatkitError(
+                    "--lang, --client and --vendor go with --certificate: uatkit signoff --certificate"
+                )
             request = RecordRequest(by or "", note) if record else None
-            run = sign_off(project_for(project), results or None, write=not no_write, record=request)
+            loaded = project_for(project)
+            run = sign_off(loaded, results or None, write=not no_write, record=request)
+            documents = _certificate(loaded, run, lang, client, vendor) if certificate else []
     if history:
         _history(current, records, output)
         return
@@ -112,6 +136,7 @@ def signoff(
         data["recorded"] = run.recorded.id if run.recorded else None
         data["already_recorded"] = run.already
         data["latest_record"] = run.latest.as_dict() if run.latest else None
+        data["certificate"] = [loaded.relative(p) for p in documents]
         echo_report("signoff", data)
         for line in evidence.drift if evidence else ():
             err.print(f"warning: {line}", markup=False)
@@ -145,11 +170,75 @@ def signoff(
             out.print(_latest_line(run.latest), markup=False)
         if run.page:
             out.print(f"sign-off page: {run.shown_page}", markup=False)
+        if documents:
+            shown = ", ".join(loaded.relative(p) for p in documents)
+            out.print(f"acceptance certificate: {shown}", markup=False)
         # What the matrix could not read (an unreadable result, no ledger) is said where the verdict is.
         for note in run.matrix.notes:
             out.print(Text(f"note: {note}", "dim"))
     if verdict.outcome is Outcome.NO_GO:
         raise typer.Exit(EXIT_CHECK)
+
+
+def _certificate(
+    loaded: Project, run: SignoffRun, lang: PackLanguage | None, client: str, vendor: str
+) -> list[Path]:
+    """Write the acceptance certificate on the release's latest record, or say why it cannot be written."""
+    from uatkit.change.baseline import list_baselines
+    from uatkit.change.model import RequestStatus
+    from uatkit.change.requests import read_requests
+    from uatkit.documents.certificate import (
+        CertificateData,
+        DefectLine,
+        RecordLine,
+        refusal,
+        write_certificate,
+    )
+    from uatkit.documents.meta import document_language
+    from uatkit.trace.signoff import open_failures
+
+    latest = run.latest
+    line = RecordLine(latest.record, latest.state.value, latest.reason) if latest else None
+    why = refusal(line, run.verdict.outcome.value)
+    if line is None or why:
+        raise UatkitError(f"no acceptance certificate: {why}")
+    baselines = list_baselines(loaded)
+    baseline = baselines[-1] if baselines else None
+    # The scope signed is the latest baseline and what was approved since; without one there is neither.
+    requests = (
+        tuple(
+            r
+            for r in read_requests(loaded)
+            if r.status is RequestStatus.APPROVED and r.decided_on and r.decided_on >= baseline.approved_on
+        )
+        if baseline
+        else ()
+    )
+    record = line.record
+    defects = tuple(
+        DefectLine(f.requirement.id, f.requirement.title, f.case_id, f.level, f.message, f.defects)
+        for f in open_failures(run.matrix)
+    )
+    data = CertificateData(
+        project=run.verdict.project or loaded.config.project_name,
+        release=record.release,
+        version=record.version,
+        environment=record.environment,
+        commit=record.commit,
+        evidence_id=record.evidence_id,
+        results_hash=record.results_hash,
+        record=line,
+        conditions=run.verdict.conditions,
+        matrix=run.matrix,
+        defects=defects,
+        baseline=baseline,
+        requests=requests,
+        language=document_language(loaded.catalogue, lang or loaded.config.uat.language),
+        generated_at=run.verdict.generated_at,
+        client=client,
+        vendor=vendor,
+    )
+    return write_certificate(data, loaded.report_folder)
 
 
 def _latest_line(status: RecordStatus) -> str:

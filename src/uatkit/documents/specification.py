@@ -15,7 +15,7 @@ from uatkit.text import slug
 from uatkit.trace.pages import render_page
 from uatkit.uat.layout import PRIORITY_LABELS
 
-__all__ = ["SpecMeta", "specification_html", "write_specification"]
+__all__ = ["SpecMeta", "specification_html", "specification_paths", "write_specification"]
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,18 @@ def write_specification(
     from uatkit.documents.workbook import workbook_bytes
 
     language = document_language(catalogue, meta.language)
-    stem = folder / f"specification-{slug(meta.baseline) or 'baseline'}"
-    html, xlsx, pdf = stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".pdf")
+    html, xlsx, pdf = specification_paths(meta, folder)
     page = specification_html(catalogue, meta)
     atomic_write_text(html, page)
     atomic_write_bytes(xlsx, workbook_bytes(catalogue, meta))
     html_to_pdf(page, pdf, browser_path=browser_path, title=document_title(meta, language), written=html)
     return [html, xlsx, pdf]
+
+
+def specification_paths(meta: SpecMeta, folder: Path) -> tuple[Path, Path, Path]:
+    """Return where the specification's HTML, xlsx and PDF go in `folder`."""
+    stem = folder / f"specification-{slug(meta.baseline) or 'baseline'}"
+    return stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".pdf")
 
 
 def _values(catalogue: Catalogue, meta: SpecMeta, language: PackLanguage) -> dict[str, Any]:
