@@ -518,11 +518,13 @@ def test_the_audit_keeps_each_action_in_order_and_is_no_part_of_the_evidence_dig
 def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(db: Path) -> None:
     from uatkit.uat.ledger_schema import MIGRATIONS
 
+    # The schema just before the audit's migration (later ones, e.g. the rounds, come after it).
+    before = next(n for n, migration in enumerate(MIGRATIONS) if "CREATE TABLE audit" in migration)
     db.parent.mkdir(parents=True)
     with sqlite3.connect(db) as conn:
-        for migration in MIGRATIONS[: SCHEMA_VERSION - 1]:
+        for migration in MIGRATIONS[:before]:
             conn.executescript(migration)
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1:d}")
+        conn.execute(f"PRAGMA user_version = {before:d}")
         conn.execute(
             "INSERT INTO packs VALUES"
             " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00', '', NULL)"
@@ -536,3 +538,23 @@ def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(
         assert [r.subject for r in ledger.audit()] == ["R1"]
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_a_ledger_from_before_rounds_counts_its_packs_as_round_1(db: Path) -> None:
+    from uatkit.uat.ledger_schema import MIGRATIONS
+
+    db.parent.mkdir(parents=True)
+    with sqlite3.connect(db) as conn:
+        for migration in MIGRATIONS[: SCHEMA_VERSION - 1]:
+            conn.executescript(migration)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1:d}")
+        conn.execute(
+            "INSERT INTO packs VALUES"
+            " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00:00+00:00', '', NULL)"
+        )
+        conn.execute("INSERT INTO pack_rows VALUES ('R1-sales', 'REQ-1.AC-1', 2, 'sha256:ab')")
+    with Ledger.open(db) as ledger:
+        assert [(p.pack_id, p.round) for p in ledger.packs()] == [("R1-sales", 1)]
+        latest = ledger.rounds.latest("R1-sales")
+        assert latest is not None and (latest.number, latest.issued_at.day) == (1, 1)
+        assert ledger.rounds.reasons("R1-sales") == {"REQ-1.AC-1": ""}

@@ -28,6 +28,7 @@ from uatkit.model import PackGrouping, PackLanguage
 
 if TYPE_CHECKING:
     from uatkit.project import Project
+    from uatkit.uat.export import PlannedPack
     from uatkit.uat.flow import ImportRun
     from uatkit.uat.progress import Progress
 
@@ -86,15 +87,25 @@ def export(
     force: Annotated[
         bool, typer.Option(help="Replace packs holding marks not yet imported (a copy is kept).")
     ] = False,
+    retest: Annotated[
+        bool,
+        typer.Option(
+            "--retest",
+            help="A re-test round: packs holding only the rows to test again (stale, failed, blocked, in "
+            "conflict, not run, changed by an approved change request), each saying why.",
+        ),
+    ] = False,
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Write UAT packs (Excel) for business users: the @manual and @uat scenarios and every must requirement.
 
     Marks already in the ledger are carried forward for unchanged scenarios; a changed scenario goes back
-    to Not run with a note.
+    to Not run with a note. With --retest, the next round's packs (R1-sales-r2, …) hold only the rows
+    that need the business users again; when none does, no pack is written.
 
     Example: uatkit uat export --release R1 --by owner
     """
+    from uatkit.change.requests import read_requests, request_files
     from uatkit.uat.flow import export_packs
 
     with user_errors():
@@ -110,6 +121,9 @@ def export(
         password = os.environ.get(variable) if variable else None
         if variable and not password:
             raise UatkitError(f"the environment variable {variable} for the pack password is not set")
+        # Change requests are read only for a re-test, and only when there are some: a project without
+        # them needs no baseline.
+        requests = read_requests(loaded) if retest and request_files(loaded) else []
         with err.status("Writing UAT packs …"):
             run = export_packs(
                 loaded,
@@ -120,26 +134,38 @@ def export(
                 due=due_date,
                 password=password,
                 force=force,
+                retest=retest,
+                requests=requests,
             )
     if output is Format.JSON:
         packs = [
             {
                 "pack_id": pack.info.pack_id,
+                "round": pack.round,
                 "language": pack.info.language,
                 "owner": pack.info.owner,
                 "cases": len(pack.cases),
                 "carried": pack.carried,
                 "reset": pack.reset,
                 "file": config.relative(pack.path),
+                **({"reasons": _reason_counts(pack)} if pack.retest is not None else {}),
             }
             for pack in run.packs
         ]
         kept = [config.relative(copy) for copy in run.kept]
-        echo_report("uat export", {"release": chosen_release, "packs": packs, "kept": kept})
+        echo_report("uat export", {"release": chosen_release, "retest": retest, "packs": packs, "kept": kept})
+        return
+    if retest and not run.packs:
+        out.print(
+            f"nothing to re-test for {chosen_release}: every case passed (or is N/A) on its current "
+            "scenario; no pack written",
+            markup=False,
+        )
         return
     listing = table(
-        f"{len(run.packs)} UAT packs for {chosen_release}",
+        f"{len(run.packs)} {'re-test ' if retest else ''}UAT packs for {chosen_release}",
         "pack",
+        "round",
         "language",
         "owner",
         "cases",
@@ -149,12 +175,21 @@ def export(
     )
     for pack in run.packs:
         listing.add_row(
-            *cells(pack.info.pack_id, pack.info.language, pack.info.owner, str(len(pack.cases))),
-            *cells(str(pack.carried), str(pack.reset), config.relative(pack.path)),
+            *cells(pack.info.pack_id, str(pack.round), pack.info.language, pack.info.owner),
+            *cells(str(len(pack.cases)), str(pack.carried), str(pack.reset), config.relative(pack.path)),
         )
     out.print(listing)
     for copy in run.kept:
         out.print(f"kept the replaced pack with unimported marks as {config.relative(copy)}", markup=False)
+
+
+def _reason_counts(pack: PlannedPack) -> dict[str, int]:
+    """Return how many rows of a re-test pack each reason code issued (a change request's ID kept)."""
+    counts: dict[str, int] = {}
+    for codes, _, _ in (pack.retest or {}).values():
+        for code in codes:
+            counts[code] = counts.get(code, 0) + 1
+    return counts
 
 
 def _due(text: str | None, days: int) -> dt.date:

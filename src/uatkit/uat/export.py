@@ -33,7 +33,9 @@ class PlannedPack:
     """A pack about to be written: its identity, file, cases, and what was carried forward or reset.
 
     `previous` holds each carried mark as its cells hold it (`celltext.carried_text`); `carried_ids` the
-    ledger ID of each carried mark, for the ledger to know which rows held which mark.
+    ledger ID of each carried mark, for the ledger to know which rows held which mark. A re-test pack
+    (round 2 on) follows the pack `base_id` and holds each row's reason codes and read-only texts in
+    `retest`: key -> (codes, reason text, previous mark text).
     """
 
     info: PackInfo
@@ -44,6 +46,9 @@ class PlannedPack:
     previous: Mapping[str, Mark]
     notes: Mapping[str, str]
     carried_ids: Mapping[str, int] = field(default_factory=dict)
+    round: int = 1
+    base_id: str = ""
+    retest: Mapping[str, tuple[tuple[str, ...], str, str]] | None = None
 
 
 def plan_export(
@@ -121,7 +126,8 @@ def write_packs(
 
     signed: list[SignedPack] = []
     for pack in planned:
-        data, seal = build_signed_pack(pack.info, pack.cases, pack.previous, pack.notes, password, key)
+        shown = {k: (why, before) for k, (_, why, before) in pack.retest.items()} if pack.retest else None
+        data, seal = build_signed_pack(pack.info, pack.cases, pack.previous, pack.notes, password, key, shown)
         atomic_write_bytes(pack.path, data)
         if seal is not None:
             signed.append(seal)

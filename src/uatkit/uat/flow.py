@@ -6,16 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uatkit.cases import select_cases
 from uatkit.config import Config, LimitsConfig, UatChecksConfig
 from uatkit.errors import InputError, Problem, UatkitError
-from uatkit.model import PackGrouping, PackLanguage, SourceLocation
+from uatkit.model import Case, PackGrouping, PackLanguage, SourceLocation
 from uatkit.project import Project
-from uatkit.uat.export import PlannedPack, plan_export, write_packs
+from uatkit.uat.export import PlannedPack, group_cases, plan_export, write_packs
 from uatkit.uat.ledger import (
+    CaseState,
     ImportOutcome,
     Ledger,
     Resolution,
@@ -23,11 +24,13 @@ from uatkit.uat.ledger import (
     current_marks,
     read_view,
 )
+from uatkit.uat.ledger_rounds import Round
 from uatkit.uat.ledger_seals import Trust
-from uatkit.uat.pack import ReadPack
+from uatkit.uat.pack import ReadPack, pack_id
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
 from uatkit.uat.results import ResultsNotWritten, write_uat_results
+from uatkit.uat.retest import ChangeRequest, approved_changes, previous_text, reason_text, reasons, retest_id
 from uatkit.uat.signing import Seal
 
 
@@ -50,8 +53,15 @@ def export_packs(
     password: str | None,
     force: bool,
     progress: Callable[[PlannedPack], None] | None = None,
+    retest: bool = False,
+    requests: Sequence[ChangeRequest] = (),
 ) -> ExportRun:
-    """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported."""
+    """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported.
+
+    With `retest`, write the next round's packs instead, holding only the rows that need testing again
+    (none when nothing does); an approved change request of `requests` decided since a group's last
+    round sends its requirement's rows again.
+    """
     config = project.config
     cases = project.cases
     selected = select_cases(cases, ("all",) if everything else config.uat.select)
@@ -65,18 +75,24 @@ def export_packs(
         states = case_states(ledger.marks(), current)
         previous = current_marks(states)
         ids = {s.key: s.mark_id for s in states if s.mark_id is not None}
-        planned = plan_export(
-            config,
-            selected,
-            release=release,
-            by=by,
-            language=language,
-            previous=previous,
-            now=dt.datetime.now(dt.UTC).replace(microsecond=0),
-            commit=project.commit,
-            due=due,
-            mark_ids=ids,
-        )
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        if retest:
+            planned = _plan_retest(
+                project, ledger, selected, states, release, by, language, now, due, requests
+            )
+        else:
+            planned = plan_export(
+                config,
+                selected,
+                release=release,
+                by=by,
+                language=language,
+                previous=previous,
+                now=now,
+                commit=project.commit,
+                due=due,
+                mark_ids=ids,
+            )
         kept = _keep_unimported(
             planned,
             ledger,
@@ -91,7 +107,67 @@ def export_packs(
             seals.register(signed)
         for pack in planned:
             ledger.record_carried(pack.info.pack_id, pack.carried_ids)
+            issued = Round(pack.info.pack_id, pack.base_id or pack.info.pack_id, pack.round, now)
+            why = {k: ",".join(codes) for k, (codes, _, _) in (pack.retest or {}).items()}
+            ledger.rounds.record(issued, why or dict.fromkeys((c.key for c in pack.cases), ""))
     return ExportRun(planned, kept)
+
+
+def _plan_retest(
+    project: Project,
+    ledger: Ledger,
+    selected: Sequence[Case],
+    states: Sequence[CaseState],
+    release: str,
+    by: PackGrouping,
+    language: PackLanguage,
+    now: dt.datetime,
+    due: dt.date | None,
+    requests: Sequence[ChangeRequest],
+) -> list[PlannedPack]:
+    """Return the next round's packs: per group, the rows that need testing again, each with why."""
+    changes = approved_changes(requests)
+    by_key = {s.key: s for s in states}
+    needing: list[Case] = []
+    why: dict[str, tuple[str, ...]] = {}
+    numbers: dict[str, int] = {}
+    for group, members in group_cases(selected, by).items():
+        base = pack_id(release, group)
+        latest = ledger.rounds.latest(base)
+        # Marks made through packs grouped another way still count: the first re-test is round 2.
+        numbers[base] = (latest.number if latest else 1) + 1
+        since = latest.issued_at.astimezone(dt.UTC).date() if latest else None
+        for case in members:
+            codes = reasons(case, by_key.get(case.key), changes, since)
+            if codes:
+                needing.append(case)
+                why[case.key] = codes
+    if not needing:
+        return []
+    planned = plan_export(
+        project.config,
+        needing,
+        release=release,
+        by=by,
+        language=language,
+        previous={},
+        now=now,
+        commit=project.commit,
+        due=due,
+    )
+    out = []
+    for pack in planned:
+        base, lang = pack.info.pack_id, pack.info.language
+        number = numbers[base]
+        identity = retest_id(base, number)
+        rows = {
+            c.key: (why[c.key], reason_text(why[c.key], lang), previous_text(by_key.get(c.key), lang))
+            for c in pack.cases
+        }
+        info = replace(pack.info, pack_id=identity)
+        path = pack.path.with_name(f"{identity}.xlsx")
+        out.append(replace(pack, info=info, path=path, round=number, base_id=base, retest=rows))
+    return out
 
 
 def _keep_unimported(

@@ -99,13 +99,15 @@ _STATUS_KEYS = {
 }
 
 
-def fill_instructions(sheet: Sheet, info: PackInfo, count: int) -> None:
-    """Write the Instructions sheet in the pack's language."""
+def fill_instructions(sheet: Sheet, info: PackInfo, count: int, retest: bool = False) -> None:
+    """Write the Instructions sheet in the pack's language (a re-test pack says what it holds)."""
     language = PackLanguage.ZH_CN if info.language == PackLanguage.ZH_CN else PackLanguage.EN
     text = TEXTS[language]
     put_text(sheet.cell(1, 1), text["title"], "uat-title")
     sheet.row_dimensions[1].height = 30
     put_text(sheet.cell(2, 1), f"{info.project} · {info.release} · {info.group}", "uat-note")
+    if retest:
+        put_text(sheet.cell(3, 1), _RETEST_NOTE[language], "uat-note")
     details = [
         ("project", info.project),
         ("release", info.release),
@@ -142,10 +144,17 @@ def fill_instructions(sheet: Sheet, info: PackInfo, count: int) -> None:
         written = put_text(sheet.cell(row, 2), MEANINGS[language][status], "uat-text")
         sheet.row_dimensions[row].height = row_height([(written, TEXT_WIDTH)])
         row += 1
-    _progress(sheet, _heading(sheet, row + 1, text["progress"]), language, count)
+    _progress(sheet, _heading(sheet, row + 1, text["progress"]), language, count, retest)
     sheet.column_dimensions["A"].width = 22
     sheet.column_dimensions["B"].width = TEXT_WIDTH
     print_setup(sheet, info.pack_id, info.language, landscape=False)
+
+
+_RETEST_NOTE = {
+    PackLanguage.EN: "Re-test round: only the cases that need you again. The column “Re-test because” says "
+    "why; “Previous mark” shows the earlier result for reference.",
+    PackLanguage.ZH_CN: "重测轮次：仅包含需要再次测试的用例。“重测原因”列说明原因，“上次结果”列供参考。",
+}
 
 
 def _heading(sheet: Sheet, row: int, title: str) -> int:
@@ -154,9 +163,9 @@ def _heading(sheet: Sheet, row: int, title: str) -> int:
     return row + 1
 
 
-def _progress(sheet: Sheet, row: int, language: str, count: int) -> None:
+def _progress(sheet: Sheet, row: int, language: str, count: int, retest: bool) -> None:
     # Our own formulas over the Status column: they count labels, so they follow the tester's dropdown.
-    column = get_column_letter(1 + [c.key for c in layout.COLUMNS].index("status"))
+    column = get_column_letter(1 + [c.key for c in layout.pack_columns(retest)].index("status"))
     first, last = layout.HEADER_ROW + 1, max(layout.HEADER_ROW + 1, layout.HEADER_ROW + count)
     cells = f"'{layout.SHEET_LABELS['cases'][language]}'!${column}${first}:${column}${last}"
     for status in Status:

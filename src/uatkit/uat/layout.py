@@ -68,6 +68,12 @@ COLUMNS = (
     Column("evidence", "Evidence", "证据文件", 12, input=True),
     Column("comments", "Comments", "备注", 18, input=True),
 )
+#: A re-test pack's read-only columns, between the locked ones and the tester's inputs: why the row is
+#: issued again and the mark(s) it had. Neither is read back; the reader skips them.
+RETEST_COLUMNS = (
+    Column("retest", "Re-test because", "重测原因", 22),
+    Column("previous", "Previous mark", "上次结果", 20),
+)
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 LOCKED_COLUMNS = tuple(c.key for c in COLUMNS if not c.input)
 INPUT_COLUMNS = tuple(c.key for c in COLUMNS if c.input)
@@ -143,8 +149,16 @@ def sheet_keys_by_name() -> dict[str, str]:
 
 
 def column_keys_by_label() -> dict[str, str]:
-    """Return every language's header (casefolded) mapped to its column key."""
-    return {label.casefold(): c.key for c in COLUMNS for label in (c.en, c.zh)}
+    """Return every language's header (casefolded) mapped to its column key, re-test columns included."""
+    return {label.casefold(): c.key for c in (*COLUMNS, *RETEST_COLUMNS) for label in (c.en, c.zh)}
+
+
+def pack_columns(retest: bool) -> tuple[Column, ...]:
+    """Return a pack's Test cases columns, left to right: a re-test pack adds its read-only ones."""
+    if not retest:
+        return COLUMNS
+    locked = tuple(c for c in COLUMNS if not c.input)
+    return (*locked, *RETEST_COLUMNS, *(c for c in COLUMNS if c.input))
 
 
 _STATUS_LOOKUP = {

@@ -17,6 +17,7 @@ from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
 from uatkit.uat.ledger_import import plan_marks, record_marks
+from uatkit.uat.ledger_rounds import PackRounds
 from uatkit.uat.ledger_schema import (
     AuditEntry,
     CaseState,
@@ -176,6 +177,11 @@ class Ledger:
         """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
         return PackSeals(self._conn)
 
+    @property
+    def rounds(self) -> PackRounds:
+        """Return the re-test rounds: each pack ID's round, when it was issued, its rows and why."""
+        return PackRounds(self._conn)
+
     def register_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         """Record an exported pack and its case rows (a newer revision of the pack replaces them)."""
         with transaction(self._conn):
@@ -312,6 +318,7 @@ class Ledger:
             "SELECT pack_id, key, row, fingerprint FROM pack_rows ORDER BY pack_id, row"
         ):
             rows.setdefault(pack_id, []).append(PackRow(key, row, fingerprint))
+        numbers = self.rounds.numbers()
         out = []
         for record in self._conn.execute(
             "SELECT packs.*, COUNT(imports.id) AS imports, MAX(imports.imported_at) AS last FROM packs"
@@ -330,7 +337,15 @@ class Ledger:
                 due=dt.date.fromisoformat(record["due"]) if record["due"] else None,
             )
             last = dt.datetime.fromisoformat(record["last"]) if record["last"] else None
-            out.append(PackSummary(info, tuple(rows.get(info.pack_id, ())), record["imports"], last))
+            out.append(
+                PackSummary(
+                    info,
+                    tuple(rows.get(info.pack_id, ())),
+                    record["imports"],
+                    last,
+                    numbers.get(info.pack_id, 1),
+                )
+            )
         return out
 
     def signoffs(self) -> dict[str, SignOff]:

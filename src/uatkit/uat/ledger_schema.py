@@ -187,6 +187,28 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX audit_by_subject ON audit(subject, id);
     """,
+    # Re-test rounds: each pack ID's round (1 for a pack issued in full, 2, 3 … for each `uat export
+    # --retest` of the same release and group, whose pack it follows: `base_id`), when it was issued, and
+    # which rows it holds and why (reason codes, comma-separated; "" in a round 1). Packs exported before
+    # are round 1, issued when they were generated.
+    """
+    CREATE TABLE pack_rounds (
+        pack_id TEXT PRIMARY KEY REFERENCES packs(pack_id),
+        base_id TEXT NOT NULL,
+        round INTEGER NOT NULL CHECK (round >= 1),
+        issued_at TEXT NOT NULL
+    );
+    CREATE INDEX pack_rounds_by_base ON pack_rounds(base_id, round);
+    CREATE TABLE round_rows (
+        pack_id TEXT NOT NULL REFERENCES pack_rounds(pack_id),
+        key TEXT NOT NULL,
+        reasons TEXT NOT NULL,
+        PRIMARY KEY (pack_id, key)
+    );
+    INSERT INTO pack_rounds (pack_id, base_id, round, issued_at)
+        SELECT pack_id, pack_id, 1, generated_at FROM packs;
+    INSERT INTO round_rows (pack_id, key, reasons) SELECT pack_id, key, '' FROM pack_rows;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -322,6 +344,8 @@ class PackSummary:
     rows: tuple[PackRow, ...]
     imports: int = 0
     last_imported: dt.datetime | None = None
+    #: 1 for a pack issued in full, 2, 3 … for each re-test round of its release and group.
+    round: int = 1
 
     @property
     def pack_id(self) -> str:

@@ -106,13 +106,20 @@ class Progress:
     #: The cases in conflict, in case order, and the recorded resolutions of the cases in scope.
     conflicts: tuple[Conflict, ...] = ()
     resolutions: tuple[Resolution, ...] = ()
+    #: Each pack's round: 1 issued in full, 2, 3 … a re-test round (`uat export --retest`).
+    rounds: Mapping[str, int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the progress for JSON, keys and rows in a stable order."""
-        decisions = self.signoffs or {}
+        decisions, rounds = self.signoffs or {}, self.rounds or {}
         return {
             "total": self.total.as_dict(),
-            "packs": [row.as_dict("pack") | {"signoff": decisions.get(row.name, "")} for row in self.packs],
+            "packs": [
+                {"pack": row.name, "round": rounds.get(row.name, 1)}
+                | row.as_dict()
+                | {"signoff": decisions.get(row.name, "")}
+                for row in self.packs
+            ],
             "modules": [row.as_dict("module") for row in self.modules],
             "testers": [row.as_dict("tester") for row in self.testers],
             "conflicts": [conflict.as_dict() for conflict in self.conflicts],
@@ -172,6 +179,7 @@ def summarise(
             if (state := states.get(key)) is not None and state.conflict
         ),
         resolutions=tuple(r for r in resolutions if r.key in cases),
+        rounds={pack.pack_id: pack.round for pack in packs},
     )
 
 

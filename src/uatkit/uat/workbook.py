@@ -34,7 +34,7 @@ from uatkit.xlsx import (
 
 #: The first date the Date cells accept (2000-01-01 as an Excel serial day), to catch typos like 0026.
 _MIN_DATE_SERIAL = 36_526
-_WIDTHS = {column.key: float(column.width) for column in layout.COLUMNS}
+_WIDTHS = {column.key: float(column.width) for column in (*layout.COLUMNS, *layout.RETEST_COLUMNS)}
 
 
 def build_pack(
@@ -44,9 +44,10 @@ def build_pack(
     notes: Mapping[str, str],
     password: str | None = None,
     key: ProjectKey | None = None,
+    retest: Mapping[str, tuple[str, str]] | None = None,
 ) -> bytes:
     """Return the .xlsx bytes of a UAT pack for `cases`, carrying `previous` marks and `notes` in."""
-    return build_signed_pack(info, cases, previous, notes, password, key)[0]
+    return build_signed_pack(info, cases, previous, notes, password, key, retest)[0]
 
 
 def build_signed_pack(
@@ -56,8 +57,12 @@ def build_signed_pack(
     notes: Mapping[str, str],
     password: str | None = None,
     key: ProjectKey | None = None,
+    retest: Mapping[str, tuple[str, str]] | None = None,
 ) -> tuple[bytes, SignedPack | None]:
-    """Return a pack's .xlsx bytes and, with `key`, its metadata as signed (without one: unsigned, None)."""
+    """Return a pack's .xlsx bytes and, with `key`, its metadata as signed (without one: unsigned, None).
+
+    `retest` makes a re-test pack: each case's reason and previous mark, shown read-only.
+    """
     workbook = Workbook()
     styles = add_styles(workbook, info.language)
     language = info.language if info.language in layout.LANGUAGES else PackLanguage.EN
@@ -65,8 +70,8 @@ def build_signed_pack(
     for index, key_name in enumerate(layout.SHEETS):
         sheets[key_name] = workbook.active if index == 0 else workbook.create_sheet()
         sheets[key_name].title = layout.SHEET_LABELS[key_name][language]
-    hashes = fill_cases(sheets["cases"], info, cases, previous, notes, styles)
-    fill_instructions(sheets["instructions"], info, len(cases))
+    hashes = fill_cases(sheets["cases"], info, cases, previous, notes, styles, retest)
+    fill_instructions(sheets["instructions"], info, len(cases), retest is not None)
     fill_signoff(sheets["signoff"], info)
     rows = [
         PackRow(case.key, layout.HEADER_ROW + offset, case.fingerprint, locked)
@@ -92,37 +97,46 @@ def fill_cases(
     previous: Mapping[str, Mark],
     notes: Mapping[str, str],
     styles: Mapping[str, Any],
+    retest: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[tuple[str, ...]]:
     """Write the Test cases sheet; return each case's locked-cell hashes as the metadata sheet keeps them."""
     language = info.language
     first = layout.HEADER_ROW + 1
     last = max(first, layout.HEADER_ROW + len(cases))
-    for index, column in enumerate(layout.COLUMNS, start=1):
+    columns = layout.pack_columns(retest is not None)
+    position = {column.key: index for index, column in enumerate(columns, start=1)}
+    for index, column in enumerate(columns, start=1):
         style = "uat-header-input" if column.input else "uat-header"
         put_text(sheet.cell(layout.HEADER_ROW, index), column.label(language), style)
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.row_dimensions[layout.HEADER_ROW].height = row_height(
-        (column.label(language), column.width) for column in layout.COLUMNS
+        (column.label(language), column.width) for column in columns
     )
     hashes: list[tuple[str, ...]] = []
     for row, case in enumerate(cases, start=first):
         locked = _locked_values(case, language)
         written: dict[str, str] = {}
-        for index, key in enumerate(layout.LOCKED_COLUMNS, start=1):
-            cell = sheet.cell(row, index)
+        for key in layout.LOCKED_COLUMNS:
+            cell = sheet.cell(row, position[key])
             copy_style(cell, styles["uat-locked"])
             written[key] = put_text(cell, locked[key])
         hashes.append(tuple(layout.cell_hash(written[key]) for key in layout.LOCKED_COLUMNS))
+        if retest is not None:
+            for key, text in zip(("retest", "previous"), retest.get(case.key, ("", "")), strict=True):
+                # Read-only like the scenario: the reason and the earlier mark are for reference.
+                cell = sheet.cell(row, position[key])
+                copy_style(cell, styles["uat-locked"])
+                written[key] = put_text(cell, text)
         mark = previous.get(case.key)
-        written |= _write_inputs(sheet, row, language, mark, notes.get(case.key, ""), styles)
+        written |= _write_inputs(sheet, row, language, mark, notes.get(case.key, ""), styles, position)
         sheet.row_dimensions[row].height = row_height((text, _WIDTHS[key]) for key, text in written.items())
-    letters = {column.key: get_column_letter(i) for i, column in enumerate(layout.COLUMNS, start=1)}
+    letters = {key: get_column_letter(index) for key, index in position.items()}
     status_cells = f"{letters['status']}{first}:{letters['status']}{last}"
     sheet.add_data_validation(_status_validation(language, status_cells))
     sheet.add_data_validation(date_validation(language, f"{letters['date']}{first}:{letters['date']}{last}"))
     _status_formatting(sheet, language, status_cells)
     sheet.freeze_panes = sheet.cell(first, 2).coordinate
-    sheet.auto_filter.ref = f"A{layout.HEADER_ROW}:{get_column_letter(len(layout.COLUMNS))}{last}"
+    sheet.auto_filter.ref = f"A{layout.HEADER_ROW}:{get_column_letter(len(columns))}{last}"
     print_setup(sheet, info.pack_id, info.language, title_rows=f"{layout.HEADER_ROW}:{layout.HEADER_ROW}")
     return hashes
 
@@ -144,7 +158,13 @@ def _locked_values(case: Case, language: str) -> dict[str, str]:
 
 
 def _write_inputs(
-    sheet: Sheet, row: int, language: str, mark: Mark | None, note: str, styles: Mapping[str, Any]
+    sheet: Sheet,
+    row: int,
+    language: str,
+    mark: Mark | None,
+    note: str,
+    styles: Mapping[str, Any],
+    position: Mapping[str, int],
 ) -> dict[str, str]:
     """Write a row's input cells, prefilled from a carried mark or with a note; return the texts written."""
     values = {
@@ -156,8 +176,8 @@ def _write_inputs(
         "comments": mark.comments if mark else note,
     }
     written: dict[str, str] = {}
-    for index, key in enumerate(layout.INPUT_COLUMNS, start=len(layout.LOCKED_COLUMNS) + 1):
-        cell = sheet.cell(row, index)
+    for key in layout.INPUT_COLUMNS:
+        cell = sheet.cell(row, position[key])
         if key == "date":
             copy_style(cell, styles["uat-input-date"])
             if mark and mark.date:
