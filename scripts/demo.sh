@@ -4,8 +4,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 uatkit=.venv/bin/uatkit
 
+# Part way, the demo changes one story through a change request (REQ-105); it puts the story, its feature and
+# the request back when it ends, so the project stays as committed and the demo can run again.
+changed_story=stories/sales/REQ-105-print-invoice.md
+changed_feature=features/sales/REQ-105-print-an-invoice-for-an-order.feature
+keep=$(mktemp -d)
+cp "$changed_story" "$keep/story.md"
+cp "$changed_feature" "$keep/feature"
+restore() {
+  cp "$keep/story.md" "$changed_story"
+  cp "$keep/feature" "$changed_feature"
+  rm -f changes/CR-1.md
+  rmdir changes 2>/dev/null || true
+  rm -rf "$keep"
+}
+trap restore EXIT
+rm -f changes/CR-1.md
+
 echo "== 0. The story catalogue (uatkit stories)"
 $uatkit stories
+echo
+echo "== 0b. The scope the client signed at the start: baseline R1 (baselines/R1.json, committed with the"
+echo "   project) and its requirements specification for signature (baselines/specification-r1.pdf)"
+$uatkit baseline show R1
 echo
 echo "== 1. Stories → Gherkin features (uatkit generate)"
 $uatkit generate
@@ -49,7 +70,50 @@ $uatkit signoff --record --by "Acceptance meeting (simulated)" --note "uatkit de
 echo
 echo "== 12. The recorded sign-offs (each current, or superseded once newer evidence exists)"
 $uatkit signoff --history
+echo
+echo "== 13. A change request: the client wants the VAT number on the printed invoice (changes/CR-1.md)"
+$uatkit change new --id CR-1 --title "VAT number on the printed invoice" --changes REQ-105 \
+  --reason "Tax office requirement (simulated)" --requested-by "Finance (simulated)"
+.venv/bin/python - "$changed_story" <<'PY'
+import sys
+from pathlib import Path
+
+story = Path(sys.argv[1])
+text = story.read_text(encoding="utf-8")
+story.write_text(text.replace("shows the company logo at the top", "shows the company logo and the VAT number at the top"), encoding="utf-8")
+PY
+$uatkit generate
+echo
+echo "== 14. What changed since the baseline and what it reopens (reports/change-impact.html, .xlsx);"
+echo "   the request is not approved yet, so the change is not covered (exit 1)"
+code=0
+$uatkit baseline diff --html --xlsx || code=$?
+[ "$code" -le 1 ] || exit "$code"
+echo
+echo "== 15. The change request approved: the change is covered"
+$uatkit change approve CR-1 --by "Client steering committee (simulated)"
+$uatkit baseline diff
+echo
+echo "== 16. Re-test round 2: packs holding only the rows the business users must test again, each saying why"
+$uatkit uat export --release R1 --by owner --retest
+.venv/bin/python -m fixtures.simulated_uat uat_packs/R1/*-r2.xlsx
+$uatkit uat import uat_packs/R1
+$uatkit uat status
+echo
+echo "== 17. The report, matrix and sign-off on the new evidence, recorded"
+$uatkit report
+$uatkit trace
+code=0
+$uatkit signoff --record --by "Acceptance meeting (simulated)" --note "uatkit demo, after re-test round 2" || code=$?
+[ "$code" -le 1 ] || exit "$code"
 verdict=$($uatkit signoff --format json --no-write | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["outcome"])' || true)
+echo
+echo "== 18. The acceptance certificate for signature (reports/acceptance-certificate.pdf)"
+if [ "$verdict" = "NO-GO" ]; then
+  echo "No certificate: the verdict is NO-GO, and a certificate of acceptance cannot rest on it."
+else
+  $uatkit signoff --certificate --client "Demo Retail Ltd (client)" --vendor "uatkit demo team (vendor)"
+fi
 echo
 echo "Demo done. Verdict: $verdict (the reasons are above and on the sign-off page)."
 echo "  Allure report:        reports/allure-report/index.html"
@@ -57,3 +121,6 @@ echo "  Traceability matrix:  reports/traceability.html (.xlsx, .json)"
 echo "  Sign-off page:        reports/signoff.html (recorded: uatkit signoff --history)"
 echo "  Evidence set:         reports/merged-results/uatkit-evidence.json"
 echo "  UAT packs:            uat_packs/R1/   ledger: reports/uat.db"
+echo "  Certificate:          reports/acceptance-certificate.pdf (.html)"
+echo "  Signed scope:         baselines/R1.json, baselines/specification-r1.pdf"
+echo "  Change impact:        reports/change-impact.html (.xlsx)"
