@@ -213,3 +213,42 @@ def test_a_retest_pack_renders_for_print(project_r1: Path, tmp_path: Path) -> No
             ["pdftoppm", "-png", "-r", "60", str(pdf), str(out / "uat-retest-pack")], check=True, timeout=120
         )
         assert list(out.glob("uat-retest-pack*.png"))
+
+
+def packs_gate(project: Path) -> dict[str, Any]:
+    """Return the packs_signed gate of the project's sign-off verdict (whatever the verdict is)."""
+    from tests.test_uat_roundtrip import runner
+    from uatkit.cli import app
+
+    done = runner.invoke(app, ["signoff", "--project", str(project), "--no-write", "--format", "json"])
+    assert done.exit_code in (0, 1), done.output
+    gates = json.loads(done.stdout)["gates"]
+    return next(g for g in gates if g["rule"] == "packs_signed")
+
+
+def test_a_retest_round_signed_accepted_settles_the_first_rounds_conditions(project_r1: Path) -> None:
+    sales = project_r1 / "uat_packs" / "R1" / "R1-sales.xlsx"
+    conditions = {
+        "decision": "Accepted with conditions",
+        "conditions": "fix AC-2",
+        "name": "Ann",
+        "date": EARLIER,
+    }
+    marks = {f"REQ-1.AC-{n}": mark("Pass") for n in range(1, 6)}
+    fill(sales, {**marks, "REQ-1.AC-2": mark("Fail", actual="no discount")}, conditions)
+    uat(project_r1, "import", str(sales))
+    before = packs_gate(project_r1)
+    assert not before["passed"] and 'R1-sales accepted with conditions: "fix AC-2"' in before["reason"]
+
+    uat(project_r1, "export", "--release", "R1", "--retest", "--by", "module")
+    retest = project_r1 / "uat_packs" / "R1" / "R1-sales-r2.xlsx"
+    accepted = {"decision": "Accepted", "name": "Ann", "date": TODAY}
+    fill(retest, {"REQ-1.AC-2": mark("Pass", date=TODAY)}, accepted)
+    uat(project_r1, "import", str(retest))
+    after = packs_gate(project_r1)
+    # The owner's latest decision on the Sales group is round 2's; round 1's conditions are settled by it.
+    assert "R1-sales accepted with conditions" not in after["reason"]
+    assert after["reason"] == (
+        "1 of 2 UAT packs not Accepted: R1-reporting-r2 not signed off "
+        "(earlier rounds decided by their re-test: R1-reporting, R1-sales)"
+    )

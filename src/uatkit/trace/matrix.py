@@ -66,6 +66,10 @@ def build_matrix(
 ) -> Matrix:
     """Return the matrix of every requirement of the catalogue, in catalogue order; `runs` give run facts."""
     facts = {run.run_id: run for run in runs}
+    superseded = later_rounds(packs)
+    # A group's latest re-test round carries its owner's current decision for every pack of the group.
+    counted = {pack: signoffs[later] for pack, later in superseded.items() if later in signoffs}
+    signed = {**{k: v for k, v in signoffs.items() if k not in superseded}, **counted}
     rows = by_case_id(cases)
     by_requirement: dict[str, list[str]] = {}
     for case_id, case_rows in rows.items():
@@ -84,7 +88,7 @@ def build_matrix(
             _case(rows[case_id], records, states, holders, case_id in in_scope, facts)
             for case_id in by_requirement.get(story.id, ())
         )
-        status, reason = requirement_status(traces, signoffs)
+        status, reason = requirement_status(traces, signed)
         requirements.append(
             RequirementTrace(
                 id=story.id,
@@ -111,6 +115,7 @@ def build_matrix(
         requirements=tuple(requirements),
         signoffs=dict(signoffs),
         packs={pack.pack_id: pack.info.owner for pack in packs},
+        superseded=superseded,
         uat_executed=executed,
         uat_cases=len(in_packs),
         generated_at=now,
@@ -118,6 +123,21 @@ def build_matrix(
         project=config.project_name,
         notes=tuple(_notes(catalogue, rows, results)),
     )
+
+
+def later_rounds(packs: Sequence[PackSummary]) -> dict[str, str]:
+    """Return each pack of an earlier round → the latest re-test round of its release and group."""
+    latest: dict[tuple[str, str], PackSummary] = {}
+    for pack in packs:
+        group = (pack.info.release, pack.info.group)
+        if group not in latest or pack.round > latest[group].round:
+            latest[group] = pack
+    return {
+        pack.pack_id: last.pack_id
+        for pack in packs
+        if (last := latest[(pack.info.release, pack.info.group)]).pack_id != pack.pack_id
+        and last.round > pack.round
+    }
 
 
 def requirement_status(

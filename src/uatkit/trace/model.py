@@ -248,6 +248,9 @@ class Matrix:
     baseline: str = ""
     #: The requirements of that baseline the catalogue no longer has: reported, never dropped.
     removed: tuple[RemovedRequirement, ...] = ()
+    #: A pack of an earlier round (pack ID) → the later re-test round of its release and group whose
+    #: sign-off counts for it: the business owner's latest decision on that group, not the first one.
+    superseded: dict[str, str] = field(default_factory=dict)
 
     def counts(self) -> dict[TraceStatus, int]:
         """Return how many requirements have each status."""

@@ -256,19 +256,30 @@ def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
     if not matrix.packs:
         return GateResult(gate, True, "no UAT packs to sign off")
     bad: dict[str, str] = {}
-    for pack in sorted(matrix.packs):
+    # A re-test round's sign-off is its owner's current decision on the group: earlier rounds count by it.
+    current = sorted(p for p in matrix.packs if p not in matrix.superseded)
+    for pack in current:
         signoff = matrix.signoffs.get(pack)
         decision = signoff.decision if signoff else None
         if signoff is not None and decision is Decision.WITH_CONDITIONS:
             bad[pack] = f'{pack} accepted with conditions: "{signoff.conditions.strip()}"'
         elif decision is not Decision.ACCEPTED:
             bad[pack] = f"{pack} {'rejected' if decision is Decision.REJECTED else 'not signed off'}"
+    earlier = f" (earlier rounds decided by their re-test: {_listed(sorted(matrix.superseded))})"
+    later = earlier if matrix.superseded else ""
+    n = len(current)
     if not bad:
-        n = len(matrix.packs)
-        return GateResult(gate, True, f"{n} of {n} UAT pack{'s' if n != 1 else ''} signed off Accepted")
-    involved = tuple(r.id for r in matrix.requirements if any(set(c.packs) & set(bad) for c in r.cases))
-    n = len(matrix.packs)
-    text = f"{len(bad)} of {n} UAT pack{'s' if n != 1 else ''} not Accepted: {_listed(list(bad.values()))}"
+        return GateResult(
+            gate, True, f"{n} of {n} UAT pack{'s' if n != 1 else ''} signed off Accepted{later}"
+        )
+    counts_as = {p: matrix.superseded.get(p, p) for p in matrix.packs}
+    involved = tuple(
+        r.id
+        for r in matrix.requirements
+        if any({counts_as.get(p, p) for p in c.packs} & set(bad) for c in r.cases)
+    )
+    listed = _listed(list(bad.values()))
+    text = f"{len(bad)} of {n} UAT pack{'s' if n != 1 else ''} not Accepted: {listed}{later}"
     return GateResult(gate, False, text, involved, tuple(bad))
 
 
