@@ -370,8 +370,8 @@ def test_json_has_a_stable_documented_structure() -> None:
         "evidence",
     }
     assert data["packs"] == [
-        {"pack": PACK, "owner": "Sales operations", "decision": "Accepted", "conditions": "",
-         "signed_by": "Ann Lee", "date": "2026-11-24"},
+        {"pack": PACK, "round": 1, "superseded_by": "", "owner": "Sales operations", "decision": "Accepted",
+         "conditions": "", "signed_by": "Ann Lee", "date": "2026-11-24"},
     ]  # fmt: skip
     assert data["generated_at"] == "2026-11-24T09:30:00+00:00"
 

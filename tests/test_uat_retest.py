@@ -252,3 +252,18 @@ def test_a_retest_round_signed_accepted_settles_the_first_rounds_conditions(proj
         "1 of 2 UAT packs not Accepted: R1-reporting-r2 not signed off "
         "(earlier rounds decided by their re-test: R1-reporting, R1-sales)"
     )
+
+
+def test_the_matrix_shows_each_packs_round(project_r1: Path) -> None:
+    from tests.test_uat_roundtrip import runner
+    from uatkit.cli import app
+
+    first_round(project_r1)
+    uat(project_r1, "export", "--release", "R1", "--retest")
+    done = runner.invoke(app, ["trace", "--project", str(project_r1), "--format", "json"])
+    assert done.exit_code in (0, 1), done.output
+    packs = {p["pack"]: p for p in json.loads(done.stdout)["packs"]}
+    assert (packs["R1-sales"]["round"], packs["R1-sales"]["superseded_by"]) == (1, "R1-sales-r2")
+    assert (packs["R1-sales-r2"]["round"], packs["R1-sales-r2"]["superseded_by"]) == (2, "")
+    page = (project_r1 / "reports" / "traceability.html").read_text(encoding="utf-8")
+    assert "<td>1 (decided by R1-sales-r2)</td>" in page

@@ -116,6 +116,7 @@ def build_matrix(
         signoffs=dict(signoffs),
         packs={pack.pack_id: pack.info.owner for pack in packs},
         superseded=superseded,
+        rounds={pack.pack_id: pack.round for pack in packs},
         uat_executed=executed,
         uat_cases=len(in_packs),
         generated_at=now,

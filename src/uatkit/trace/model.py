@@ -251,6 +251,14 @@ class Matrix:
     #: A pack of an earlier round (pack ID) → the later re-test round of its release and group whose
     #: sign-off counts for it: the business owner's latest decision on that group, not the first one.
     superseded: dict[str, str] = field(default_factory=dict)
+    #: Each pack's round (1 for a pack issued in full, 2, 3 … for re-test rounds).
+    rounds: dict[str, int] = field(default_factory=dict)
+
+    def round_text(self, pack: str) -> str:
+        """Return a pack's round as the pages and workbook show it, naming the round that decides it."""
+        number = str(self.rounds.get(pack, 1))
+        later = self.superseded.get(pack)
+        return f"{number} (decided by {later})" if later else number
 
     def counts(self) -> dict[TraceStatus, int]:
         """Return how many requirements have each status."""

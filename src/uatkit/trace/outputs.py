@@ -109,6 +109,8 @@ def _pack(matrix: Matrix, pack: str, owner: str) -> dict[str, Any]:
     signoff = matrix.signoffs.get(pack)
     return {
         "pack": pack,
+        "round": matrix.rounds.get(pack, 1),
+        "superseded_by": matrix.superseded.get(pack, ""),
         "owner": owner,
         "decision": signoff.decision.value if signoff and signoff.decision else "",
         "conditions": signoff.conditions if signoff else "",

@@ -190,7 +190,7 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
     executed = f"{matrix.uat_executed} of {matrix.uat_cases} UAT cases executed{share}"
     row = _line(sheet, row + 1, [Value("UAT", bold=True), Value(executed)], wide=True)
     row = _line(sheet, row + 1, [Value("UAT packs")], "uat-heading")
-    names = ("Pack", "Business owner", "Decision", "Conditions", "Signed by", "Date")
+    names = ("Pack", "Round", "Business owner", "Decision", "Conditions", "Signed by", "Date")
     row = _line(sheet, row, [Value(name) for name in names], "uat-header")
     for pack, owner in sorted(matrix.packs.items()):
         s = matrix.signoffs.get(pack)
@@ -198,6 +198,7 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
         date = s.date.isoformat() if s and s.date else ""
         values = [
             pack,
+            matrix.round_text(pack),
             (s.owner if s and s.owner else owner),
             decision,
             s.conditions if s else "",
