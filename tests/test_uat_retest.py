@@ -267,3 +267,15 @@ def test_the_matrix_shows_each_packs_round(project_r1: Path) -> None:
     assert (packs["R1-sales-r2"]["round"], packs["R1-sales-r2"]["superseded_by"]) == (2, "")
     page = (project_r1 / "reports" / "traceability.html").read_text(encoding="utf-8")
     assert "<td>1 (decided by R1-sales-r2)</td>" in page
+
+
+def test_a_same_day_retest_is_the_current_mark_not_a_conflict(project_r1: Path) -> None:
+    sales = project_r1 / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-2": mark("Fail", date=TODAY, actual="no discount")})
+    uat(project_r1, "import", str(sales))
+    uat(project_r1, "export", "--release", "R1", "--retest")
+    retest = project_r1 / "uat_packs" / "R1" / "R1-sales-r2.xlsx"
+    fill(retest, {"REQ-1.AC-2": mark("Pass", tester="Bo", date=TODAY)})  # fixed and re-tested the same day
+    uat(project_r1, "import", str(retest))
+    data = status_json(project_r1)
+    assert data["conflicts"] == [] and data["total"]["fail"] == 0 and data["total"]["pass"] == 1

@@ -72,7 +72,7 @@ def export_packs(
         )
     current = project.fingerprints
     with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
-        states = case_states(ledger.marks(), current)
+        states = case_states(ledger.marks(), current, ledger.rounds.numbers())
         previous = current_marks(states)
         ids = {s.key: s.mark_id for s in states if s.mark_id is not None}
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)

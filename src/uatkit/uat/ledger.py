@@ -265,7 +265,7 @@ class Ledger:
             stored = [s for s in self.marks() if s.mark.key == key]
             if not stored:
                 raise UatkitError(f"the ledger holds no marks for case {key!r}; check the case ID and row")
-            state = _state(key, stored, None)
+            state = _state(key, stored, None, self.rounds.numbers())
             if not state.conflict:
                 current = f": mark #{state.mark_id} is current" if state.mark_id is not None else ""
                 raise UatkitError(f"case {key} has no conflict to resolve{current}")
@@ -305,7 +305,7 @@ class Ledger:
 
     def states(self, current: Mapping[str, str]) -> list[CaseState]:
         """Return each case's state: the project's cases (`key -> fingerprint`) first, then gone ones."""
-        return case_states(self.marks(), current)
+        return case_states(self.marks(), current, self.rounds.numbers())
 
     def current_marks(self, current: Mapping[str, str]) -> dict[str, Mark]:
         """Return the current mark of each of the project's cases that has one, stale ones included."""
@@ -524,13 +524,19 @@ def read_view(
     return UatView(states, packs, signoffs, resolutions)
 
 
-def case_states(marks: Sequence[StoredMark], current: Mapping[str, str]) -> list[CaseState]:
-    """Return each case's state from stored marks: the project's cases first, then gone ones."""
+def case_states(
+    marks: Sequence[StoredMark], current: Mapping[str, str], rounds: Mapping[str, int] | None = None
+) -> list[CaseState]:
+    """Return each case's state from stored marks: the project's cases first, then gone ones.
+
+    `rounds` gives each pack ID's re-test round: of two marks of the same test date, the one from the later
+    round is the re-test the earlier one asked for, so it is current rather than a conflict.
+    """
     by_key: dict[str, list[StoredMark]] = {}
     for stored in marks:
         by_key.setdefault(stored.mark.key, []).append(stored)
     keys = list(current) + sorted(set(by_key) - set(current))
-    return [_state(key, by_key.get(key, []), current.get(key)) for key in keys]
+    return [_state(key, by_key.get(key, []), current.get(key), rounds or {}) for key in keys]
 
 
 def current_marks(states: Sequence[CaseState]) -> dict[str, Mark]:
@@ -628,9 +634,17 @@ def _stored(
 _STATUSES = {status.value: status for status in Status}
 
 
-def _state(key: str, stored: list[StoredMark], fingerprint: str | None) -> CaseState:
+def _state(
+    key: str, stored: list[StoredMark], fingerprint: str | None, rounds: Mapping[str, int]
+) -> CaseState:
     live = [s for s in stored if s.superseded_by is None]
-    winner, conflict = current_mark([(s.id, date_key(s.mark.date), says(s.mark, s.hashes)) for s in live])
+    # The test date decides; on the same date a later re-test round's mark follows the earlier round's.
+    winner, conflict = current_mark(
+        [
+            (s.id, f"{date_key(s.mark.date)}/{rounds.get(s.mark.pack_id, 1):04d}", says(s.mark, s.hashes))
+            for s in live
+        ]
+    )
     by_id = {s.id: s.mark for s in live}
     mark = by_id[winner] if winner is not None else None
     gone = fingerprint is None
