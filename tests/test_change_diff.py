@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import textwrap
 import uuid
 from pathlib import Path
 from typing import Any
@@ -188,18 +189,86 @@ def test_change_impact_page_and_workbook(project: Path) -> None:
     assert all(c.data_type == "s" for row in book["Changes"].iter_rows() for c in row if c.value is not None)
 
 
-def test_change_impact_page_in_chromium(project: Path, page: Any) -> None:
+#: The Chinese headings of the change-impact page, and English words that must be gone from it.
+ZH_HEADINGS = ("变更影响报告", "<h2>变更</h2>", "<h2>重新打开的 UAT 包</h2>", "<h2>重新测试工作量</h2>")
+EN_WORDS = ("Change impact", "Requirement", "Covered", "Reopens", "Effort to re-test", "Written by", "stale")
+
+
+def test_change_impact_in_chinese_keeps_the_story_text_and_the_word_diff(project: Path) -> None:
+    write_result(project, CASE)
+    import_mark(project, CASE)
+    edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
+    run(project, "baseline", "diff", "--html", "--xlsx", "--lang", "zh-CN", code=1)
+    html = (project / "reports" / "change-impact.html").read_text("utf-8")
+    assert '<html lang="zh-CN">' in html
+    for heading in ZH_HEADINGS:
+        assert heading in html
+    assert "<th>需求</th><th>变更</th><th>验收标准</th><th>变更请求</th><th>已覆盖</th>" in html
+    assert (
+        "1 项自动化结果失效（REQ-10.AC-1 · integration）；1 项 UAT 标记失效（REQ-10.AC-1 · R1-sales）" in html
+    )
+    assert "在 UAT 中重新下发" in html
+    assert not [word for word in EN_WORDS if word in html]
+    # The story is quoted as written, and the word diff marks what was put in.
+    assert "Story 10" in html and "<ins> within two seconds</ins>" in html
+    book = openpyxl.load_workbook(project / "reports" / "change-impact.xlsx")
+    assert book.sheetnames == ["变更", "重新测试"]
+    rows = list(book["变更"].iter_rows(values_only=True))
+    assert rows[0] == (
+        "需求",
+        "需求名称",
+        "变更",
+        "部分",
+        "部分变更",
+        "变更前",
+        "变更后",
+        "变更请求",
+        "已覆盖",
+        "重新打开",
+    )
+    assert rows[1][:5] == ("REQ-10", "Story 10", "修改", "AC-1", "修改") and rows[1][8] == "否"
+    assert rows[1][6].endswith("within two seconds")
+    assert next(book["重新测试"].iter_rows(values_only=True)) == ("事项", "人员 / 层级", "用例或行")
+    assert book["变更"]["A1"].font.name == "等线"
+
+
+def test_change_impact_language_auto_follows_the_stories(project: Path) -> None:
+    from tests.test_documents import CHINESE
+
+    for story in (project / "stories").glob("*.md"):
+        story.unlink()
+    (project / "stories" / "REQ-1.md").write_text(textwrap.dedent(CHINESE["REQ-1.md"]).lstrip(), "utf-8")
+    run(project, "generate")
+    run(project, "baseline", "diff", "--html", "--lang", "auto", code=1)
+    html = (project / "reports" / "change-impact.html").read_text("utf-8")
+    assert '<html lang="zh-CN">' in html and "下单时检查库存" in html
+    # REQ-1 is rewritten in Chinese, REQ-2 and REQ-10 are gone.
+    assert (
+        '<span class="kind k-changed">修改</span>' in html
+        and '<span class="kind k-removed">删除</span>' in html
+    )
+    # Without --lang, [tool.uatkit.uat] language (`auto` in a new project) chooses the same.
+    run(project, "baseline", "diff", "--html", code=1)
+    again = (project / "reports" / "change-impact.html").read_text("utf-8")
+    assert again[: again.index("<footer>")] == html[: html.index("<footer>")]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_change_impact_page_in_chromium(project: Path, page: Any, lang: str) -> None:
     write_result(project, CASE)
     import_mark(project, CASE)
     edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
     (project / "stories" / "REQ-2.md").unlink()
     run(project, "generate")
-    run(project, "baseline", "diff", "--html", code=1)
+    run(project, "baseline", "diff", "--html", "--lang", lang, code=1)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto((project / "reports" / "change-impact.html").as_uri())
     assert page.locator("section#REQ-10 tbody ins").first.inner_text() == " within two seconds"
     assert page.locator("section#REQ-2 tbody del").count() == 1
+    assert page.locator("h2").all_inner_texts()[-1] == (
+        "Effort to re-test" if lang == "en" else "重新测试工作量"
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "change-impact.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"change-impact-{lang}.png"), full_page=True)
     assert errors == []

@@ -6,10 +6,12 @@ PNGs of both languages are saved under reports/screenshots/ for people to look a
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,7 @@ from tests.conftest import REPO, write
 from tests.uat_helpers import convert_with_libreoffice
 from uatkit.browsers import find_chromium
 from uatkit.config import Config, load_config
-from uatkit.documents.pdf import html_to_png
+from uatkit.documents.pdf import html_to_pdf, html_to_png
 from uatkit.documents.specification import SpecMeta, specification_html, write_specification
 from uatkit.documents.workbook import specification_workbook
 from uatkit.errors import UatkitError
@@ -204,6 +206,19 @@ def test_chinese_specification_prints_chinese(tmp_path: Path) -> None:
     assert "REQ-1" in text and "REQ-2" in text
     assert load_workbook(paths[1]).sheetnames == ["需求", "签字"]
     html_to_png(page, SHOTS / "specification-zh-CN.png")
+
+
+@needs_browser
+def test_png_and_pdf_print_from_inside_a_running_asyncio_loop(tmp_path: Path) -> None:
+    # Playwright's sync API refuses a thread that runs a loop: an async caller, or pytest-playwright's page.
+    async def inside() -> tuple[Path, Path]:
+        page = "<!DOCTYPE html><html><body><p>变更影响报告</p></body></html>"
+        return html_to_png(page, tmp_path / "a.png"), html_to_pdf(page, tmp_path / "a.pdf")
+
+    # A thread of the test's own: the process may run pytest-playwright's loop already.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        png, pdf = pool.submit(lambda: asyncio.run(inside())).result()
+    assert png.read_bytes().startswith(b"\x89PNG") and pdf.read_bytes().startswith(b"%PDF")
 
 
 def test_language_can_be_chosen(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from uatkit.cli.common import (
     uatkit_version,
     user_errors,
 )
-from uatkit.documents.meta import SpecMeta
+from uatkit.documents.meta import SpecMeta, document_language
 from uatkit.errors import EXIT_CHECK, UatkitError
 
 if TYPE_CHECKING:
@@ -268,6 +268,7 @@ def diff(
     name: Annotated[str | None, typer.Argument(help="The baseline (default: the latest).")] = None,
     html: Annotated[bool, typer.Option("--html", help="Write reports/change-impact.html.")] = False,
     xlsx: Annotated[bool, typer.Option("--xlsx", help="Write reports/change-impact.xlsx.")] = False,
+    lang: LangOption = None,
     project: ProjectOption = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
@@ -275,7 +276,9 @@ def diff(
 
     Exit 0 when every change is covered by an approved change request, 1 when one is not, 2 for input errors.
 
-    Example: uatkit baseline diff R1 --html --xlsx
+    The page and the workbook are in English or Chinese (--lang); the story text stays as written.
+
+    Example: uatkit baseline diff R1 --html --xlsx --lang zh-CN
     """
     import datetime as dt
 
@@ -301,6 +304,7 @@ def diff(
             now,
             html=html,
             xlsx=xlsx,
+            language=document_language(loaded.catalogue, lang or loaded.config.uat.language),
         )
     if output is Format.JSON:
         echo_report("baseline diff", {**data, "files": [loaded.relative(p) for p in written]})

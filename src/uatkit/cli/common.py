@@ -98,7 +98,7 @@ ProjectOption = Annotated[
         file_okay=False,
     ),
 ]
-#: The documents for signature (specification, certificate): their language and the parties' names.
+#: The documents for the client (specification, certificate, change impact): their language, the parties.
 LangOption = Annotated[
     PackLanguage | None,
     typer.Option(

@@ -6,11 +6,13 @@ Playwright cannot download its own build prints with the system's (Debian's /usr
 
 from __future__ import annotations
 
+import asyncio
 import html as html_text
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from uatkit.atomic import atomic_write_bytes
 from uatkit.browsers import QUIET_ARGS, find_chromium
@@ -28,6 +30,8 @@ _MARGIN_STYLE = (
     "font: 8px 'Noto Sans', 'Noto Sans CJK SC', sans-serif; color: #59636e; width: 100%; margin: 0 15mm;"
 )
 _TIMEOUT_MS = 60_000
+
+T = TypeVar("T")
 
 
 def html_to_pdf(
@@ -47,26 +51,44 @@ def html_to_pdf(
         f'<div style="{_MARGIN_STYLE} text-align: center;">'
         '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
     )
-    with _page(html, target, browser_path, written) as page:
-        data = page.pdf(
-            format="A4",
-            print_background=True,
-            margin=MARGINS,
-            display_header_footer=True,
-            header_template=header,
-            footer_template=footer,
-            prefer_css_page_size=False,
-        )
-    atomic_write_bytes(target, data)
+
+    def print_pdf() -> bytes:
+        with _page(html, target, browser_path, written) as page:
+            return page.pdf(
+                format="A4",
+                print_background=True,
+                margin=MARGINS,
+                display_header_footer=True,
+                header_template=header,
+                footer_template=footer,
+                prefer_css_page_size=False,
+            )
+
+    atomic_write_bytes(target, _off_the_loop(print_pdf))
     return target
 
 
 def html_to_png(html: str, target: Path, *, browser_path: str | None = None, width: int = 900) -> Path:
     """Render `html` as a full-page PNG screenshot `width` pixels wide at `target`; return `target`."""
-    with _page(html, target, browser_path, None, width=width) as page:
-        data = page.screenshot(full_page=True, type="png")
-    atomic_write_bytes(target, data)
+
+    def shoot() -> bytes:
+        with _page(html, target, browser_path, None, width=width) as page:
+            return page.screenshot(full_page=True, type="png")
+
+    atomic_write_bytes(target, _off_the_loop(shoot))
     return target
+
+
+def _off_the_loop(work: Callable[[], T]) -> T:
+    """Run `work` here, or in a thread of its own when this thread runs an asyncio loop."""
+    # Playwright's sync API refuses to start inside a running loop (a notebook, an async caller, or
+    # pytest-playwright's session in the same process); a new thread has no loop.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 @contextmanager
