@@ -124,6 +124,8 @@ def test_an_unapproved_edit_is_listed_reopens_evidence_and_fails_the_gate_until_
     assert "".join(t for op, t in part["words"] if op != "insert") == part["old"]
     impact = change["impact"]
     assert impact["stale_results"] == [{"key": CASE, "level": "integration", "status": "passed"}]
+    # The level whose result went stale is among the levels to run again.
+    assert "integration" in impact["levels"] and CASE in data["rerun"]["integration"]
     assert [m["key"] for m in impact["stale_marks"]] == [CASE]
     assert impact["packs"] == ["R1-sales"]
     assert data["reissue"] == [{"owner": "Sales operations", "rows": [CASE]}]

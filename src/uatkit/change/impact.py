@@ -117,6 +117,8 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
             and current.get(key) != record.fingerprint
         ):
             stale_results.setdefault(requirement, []).append(StaleResult(key, record.layer, record.status))
+            # A level whose result went stale is run again, whatever the case's tags say.
+            tagged[record.case_id] = tuple(dict.fromkeys((*tagged.get(record.case_id, ()), record.layer)))
     view = read_view(
         project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
