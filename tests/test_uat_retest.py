@@ -276,6 +276,7 @@ def test_a_same_day_retest_is_the_current_mark_not_a_conflict(project_r1: Path) 
     uat(project_r1, "export", "--release", "R1", "--retest")
     retest = project_r1 / "uat_packs" / "R1" / "R1-sales-r2.xlsx"
     fill(retest, {"REQ-1.AC-2": mark("Pass", tester="Bo", date=TODAY)})  # fixed and re-tested the same day
-    uat(project_r1, "import", str(retest))
+    imported = uat(project_r1, "import", str(retest))
+    assert "conflict" not in imported.output  # the import says what `uat status` shows
     data = status_json(project_r1)
     assert data["conflicts"] == [] and data["total"]["fail"] == 0 and data["total"]["pass"] == 1

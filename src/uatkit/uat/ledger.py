@@ -28,7 +28,7 @@ from uatkit.uat.ledger_schema import (
     SignoffRecord,
     StoredMark,
     current_mark,
-    date_key,
+    mark_order,
     migrate,
     missing_tables,
     says,
@@ -640,10 +640,7 @@ def _state(
     live = [s for s in stored if s.superseded_by is None]
     # The test date decides; on the same date a later re-test round's mark follows the earlier round's.
     winner, conflict = current_mark(
-        [
-            (s.id, f"{date_key(s.mark.date)}/{rounds.get(s.mark.pack_id, 1):04d}", says(s.mark, s.hashes))
-            for s in live
-        ]
+        [(s.id, mark_order(s.mark, rounds), says(s.mark, s.hashes)) for s in live]
     )
     by_id = {s.id: s.mark for s in live}
     mark = by_id[winner] if winner is not None else None

@@ -34,7 +34,8 @@ from pathlib import Path
 
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.uat.celltext import is_cut, same_text
-from uatkit.uat.ledger_schema import ImportOutcome, current_mark, date_key, same_tester, says
+from uatkit.uat.ledger_rounds import PackRounds
+from uatkit.uat.ledger_schema import ImportOutcome, current_mark, date_key, mark_order, same_tester, says
 from uatkit.uat.pack import PackInfo, ReadPack
 
 
@@ -85,7 +86,9 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
     # Not run records nothing: a blank row in a re-sent pack must not erase an earlier result.
     executed = [mark for mark in read.marks if mark.status is not Status.NOT_RUN]
     held = _held(conn, sorted({mark.key for mark in executed}))
-    before = {key for key, marks in held.items() if _conflict(marks)}
+    # The conflicts said at import are those `uat status` shows: a later re-test round wins a same-date tie.
+    rounds = PackRounds(conn).numbers()
+    before = {key for key, marks in held.items() if _conflict(marks, rounds)}
     next_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM marks").fetchone()[0]) + 1
     root = read.folder.resolve()
     # One screenshot named by a thousand rows is read and held once, not a thousand times.
@@ -124,7 +127,7 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
             plan.corrected.append(mark.key)
         candidates.append(Held(next_id, mark, hashes, True, {pack}, read.saved_at))
         next_id += 1
-    after = {key for key, marks in held.items() if _conflict(marks)}
+    after = {key for key, marks in held.items() if _conflict(marks, rounds)}
     plan.conflicts = sorted(after - before)
     return plan
 
@@ -326,8 +329,8 @@ def _hashes(
     return tuple(out)
 
 
-def _conflict(marks: Sequence[Held]) -> bool:
-    live = [(c.id, date_key(c.mark.date), says(c.mark, c.hashes)) for c in marks if c.live]
+def _conflict(marks: Sequence[Held], rounds: Mapping[str, int]) -> bool:
+    live = [(c.id, mark_order(c.mark, rounds), says(c.mark, c.hashes)) for c in marks if c.live]
     return bool(current_mark(live)[1])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,6 +380,14 @@ def current_mark(live: Sequence[tuple[int, str, Says]]) -> tuple[int | None, tup
 def date_key(date: dt.date | None) -> str:
     """Return a test date as the ISO text the ledger sorts by (no date sorts first)."""
     return date.isoformat() if date else ""
+
+
+def mark_order(mark: Mark, rounds: Mapping[str, int]) -> str:
+    """Return what orders a case's marks: the test date, then (same date) the round of the mark's pack.
+
+    Of two marks of one date, the later re-test round's is the re-test the earlier one asked for.
+    """
+    return f"{date_key(mark.date)}/{rounds.get(mark.pack_id, 1):04d}"
 
 
 def same_tester(one: str, other: str) -> bool:
