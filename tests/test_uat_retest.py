@@ -215,14 +215,20 @@ def test_a_retest_pack_renders_for_print(project_r1: Path, tmp_path: Path) -> No
         assert list(out.glob("uat-retest-pack*.png"))
 
 
-def packs_gate(project: Path) -> dict[str, Any]:
-    """Return the packs_signed gate of the project's sign-off verdict (whatever the verdict is)."""
+def signoff_json(project: Path) -> dict[str, Any]:
+    """Return the project's sign-off verdict as JSON (whatever the verdict is)."""
     from tests.test_uat_roundtrip import runner
     from uatkit.cli import app
 
     done = runner.invoke(app, ["signoff", "--project", str(project), "--no-write", "--format", "json"])
     assert done.exit_code in (0, 1), done.output
-    gates = json.loads(done.stdout)["gates"]
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def packs_gate(project: Path) -> dict[str, Any]:
+    """Return the packs_signed gate of the project's sign-off verdict."""
+    gates = signoff_json(project)["gates"]
     return next(g for g in gates if g["rule"] == "packs_signed")
 
 
@@ -246,6 +252,8 @@ def test_a_retest_round_signed_accepted_settles_the_first_rounds_conditions(proj
     fill(retest, {"REQ-1.AC-2": mark("Pass", date=TODAY)}, accepted)
     uat(project_r1, "import", str(retest))
     after = packs_gate(project_r1)
+    verdict = signoff_json(project_r1)
+    assert not any("R1-sales accepted with conditions" in c for c in verdict["conditions"])
     # The owner's latest decision on the Sales group is round 2's; round 1's conditions are settled by it.
     assert "R1-sales accepted with conditions" not in after["reason"]
     assert after["reason"] == (

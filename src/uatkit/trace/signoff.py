@@ -103,7 +103,8 @@ def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
     conditions += [
         f'{pack} accepted with conditions: "{s.conditions.strip()}"'
         for pack, s in sorted(matrix.signoffs.items())
-        if s.decision is Decision.WITH_CONDITIONS and pack not in named
+        # An earlier round's conditions are settled by its re-test round's sign-off (as packs_signed counts).
+        if s.decision is Decision.WITH_CONDITIONS and pack not in named and pack not in matrix.superseded
     ]
     if any(r.gate.on_fail == NO_GO for r in failed):
         outcome = Outcome.NO_GO
