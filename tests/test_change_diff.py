@@ -37,7 +37,7 @@ def as_json(project: Path, *args: str, code: int = 0) -> dict[str, Any]:
     return data
 
 
-def write_result(project: Path, key: str) -> None:
+def write_result(project: Path, key: str, start: int = 1_700_000_000_000) -> None:
     """Write a passed integration result of a case as the plugin does, with the case's current fingerprint."""
     from allure_commons.logger import AllureFileLogger
     from allure_commons.model2 import Label, TestResult
@@ -56,8 +56,8 @@ def write_result(project: Path, key: str) -> None:
                 Label("caseKey", key),
                 Label("fingerprint", fingerprint),
             ],
-            start=1_700_000_000_000,
-            stop=1_700_000_001_000,
+            start=start,
+            stop=start + 1_000,
         )
     )
 
@@ -150,6 +150,16 @@ def test_an_unapproved_edit_is_listed_reopens_evidence_and_fails_the_gate_until_
     trace = as_json(project, "trace")
     (row,) = [r for r in trace["requirements"] if r["id"] == "REQ-10"]
     assert row["change_requests"] == ["CR-1"]
+
+    # Once the changed scenario has run again and been re-tested in UAT, nothing is left to re-do.
+    write_result(project, CASE, start=1_700_000_100_000)  # a later run than the first
+    import_mark(project, CASE)
+    done = as_json(project, "baseline", "diff")
+    impact = done["requirements"][0]["impact"]
+    assert (impact["stale_results"], impact["stale_marks"], impact["packs"]) == ([], [], [])
+    assert (done["packs"], done["reissue"]) == ([], [])
+    # The integration run is done; the unit level the case is tagged with never ran, so it is still due.
+    assert done["rerun"] == {"unit": [CASE]}
 
 
 def test_removed_and_added_requirements_are_reported(project: Path) -> None:

@@ -108,17 +108,25 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
                 f"{project.config.relative(item.path)}: {item.action.value}"
             )
     stale_results: dict[str, list[StaleResult]] = {}
+    fresh: set[tuple[str, str]] = set()
+    stale_levels: set[tuple[str, str]] = set()
     for record in read_result_set(evidence).latest:
         requirement = record.case_id.rpartition(".")[0]
         key = record.case_key or record.case_id
-        if (
-            requirement in wanted
-            and record.layer in AUTOMATED_LEVELS
-            and current.get(key) != record.fingerprint
-        ):
-            stale_results.setdefault(requirement, []).append(StaleResult(key, record.layer, record.status))
-            # A level whose result went stale is run again, whatever the case's tags say.
-            tagged[record.case_id] = tuple(dict.fromkeys((*tagged.get(record.case_id, ()), record.layer)))
+        if requirement not in wanted or record.layer not in AUTOMATED_LEVELS:
+            continue
+        if current.get(key) == record.fingerprint:
+            fresh.add((record.case_id, record.layer))
+            continue
+        stale_results.setdefault(requirement, []).append(StaleResult(key, record.layer, record.status))
+        stale_levels.add((record.case_id, record.layer))
+        # A level whose result went stale is run again, whatever the case's tags say.
+        tagged[record.case_id] = tuple(dict.fromkeys((*tagged.get(record.case_id, ()), record.layer)))
+    # What already ran on the changed scenario (every row fresh at that level) needs no re-run.
+    done = fresh - stale_levels
+    tagged = {
+        case_id: tuple(lv for lv in levels if (case_id, lv) not in done) for case_id, levels in tagged.items()
+    }
     view = read_view(
         project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
@@ -134,10 +142,18 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
                 stale_marks.setdefault(requirement, []).append(
                     StaleMark(state.key, mark.pack_id, str(mark.status), mark.tester)
                 )
+        # A row tested again on its changed scenario (a fresh current mark) is settled: no pack reopens for
+        # it, and a pack issued with the scenario as it is now (a re-test round) never held an older one.
+        settled = {
+            key
+            for key, state in view.states.items()
+            if state.mark is not None and not state.stale and not state.conflict
+        }
         for summary in view.packs:
             owners[summary.pack_id] = summary.info.owner
             for row in summary.rows:
-                holders.setdefault(row.key, set()).add(summary.pack_id)
+                if row.key not in settled and row.fingerprint != current.get(row.key):
+                    holders.setdefault(row.key, set()).add(summary.pack_id)
         decisions = {p: s.decision.value for p, s in view.signoffs.items() if s.decision is not None}
     reopened: dict[str, list[str]] = {}
     requirements = []
@@ -150,7 +166,7 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
             for pack in holders.get(key, ()):
                 if key not in reopened.setdefault(pack, []):
                     reopened[pack].append(key)
-        case_ids = list(dict.fromkeys(key.partition("#")[0] for key in change.rows))
+        case_ids = [c for c in dict.fromkeys(key.partition("#")[0] for key in change.rows) if tagged.get(c)]
         levels = sorted({level for c in case_ids for level in tagged.get(c, ())})
         requirements.append(
             RequirementImpact(
