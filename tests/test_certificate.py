@@ -7,6 +7,7 @@ PNGs of both languages are saved under reports/screenshots/ for people to look a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -195,7 +196,10 @@ def test_baseline_create_without_a_browser_keeps_the_baseline_and_says_how_to_pr
     assert "needs a Chromium" in said and "open it in a browser and print it to PDF" in said
     # A second baseline whose name the file name folds alike never replaces the first one's documents.
     page = (folder / "specification-r1.html").read_bytes()
-    other = invoke("baseline", "create", "r1", "--approved-by", "Jane", "-C", str(evidence_project))
+    later = (dt.date.today() + dt.timedelta(days=1)).isoformat()  # one baseline a day: a later approval
+    other = invoke(
+        "baseline", "create", "r1", "--approved-by", "Jane", "--date", later, "-C", str(evidence_project)
+    )
     assert other.exit_code == 0 and (folder / "r1.json").is_file()
     assert "were not replaced: they print another baseline" in " ".join(other.output.split())
     assert (folder / "specification-r1.html").read_bytes() == page

@@ -119,9 +119,9 @@ def test_a_criterion_fingerprint_follows_the_signed_wording_not_how_it_is_verifi
     story.write_text(
         story.read_text("utf-8").replace("priority: should", "priority: should\nowner: Bo"), "utf-8"
     )
-    create(project, "R2")
+    run(project, "baseline", "create", "R2", "--approved-by", "Ann Lee", "--date", "2026-12-02")
     story.write_text(story.read_text("utf-8").replace("## AC-1 It works", "## AC-1 It really works"), "utf-8")
-    create(project, "R3")
+    run(project, "baseline", "create", "R3", "--approved-by", "Ann Lee", "--date", "2026-12-03")
     found = [json.loads((project / "baselines" / f"{n}.json").read_text("utf-8")) for n in ("R1", "R2", "R3")]
     req2 = [next(r for r in b["requirements"] if r["id"] == "REQ-2") for b in found]
     assert req2[0]["fingerprint"] == req2[1]["fingerprint"]  # a new owner: nothing the client signed
@@ -474,3 +474,27 @@ def test_a_decision_is_never_replaced_and_each_is_audited(project: Path) -> None
     assert detail["sha256"] == hashlib.sha256((project / "changes" / "CR-2.md").read_bytes()).hexdigest()
     table = run(project, "change", "list").output
     assert "CR-2" in table and "rejected" in table and "Ann Lee, 2026-12-06" in table
+
+
+def test_a_second_baseline_of_the_same_day_is_refused_and_another_language_is_printed_beside(
+    project: Path,
+) -> None:
+    create(project)
+    refused = create(project, "R1-zh", code=2).output
+    assert "baseline R1 was approved on 2026-12-01 too" in refused
+    assert "uatkit baseline documents R1 --lang LANG" in refused
+    assert not (project / "baselines" / "R1-zh.json").exists()
+
+    done = report(project, "baseline", "documents", "R1", "--lang", "zh-CN")
+    assert done["documents"][:2] == [
+        "baselines/specification-r1-zh-CN.html",
+        "baselines/specification-r1-zh-CN.xlsx",
+    ]
+    page = (project / "baselines" / "specification-r1-zh-CN.html").read_text("utf-8")
+    assert "需求规格说明书" in page and (project / "baselines" / "specification-r1.html").is_file()
+
+    # Once a story changes, printing it again would not be what was signed.
+    story = project / "stories" / "REQ-10.md"
+    story.write_text(story.read_text("utf-8").replace("It works", "It works well"), "utf-8")
+    changed = run(project, "baseline", "documents", "R1", "--lang", "en", code=2).output
+    assert "the stories changed since baseline R1 (REQ-10 (changed))" in changed

@@ -378,6 +378,13 @@ def create_baseline(
     path = baseline_path(project, name)
     if path.exists() or path.is_symlink():
         raise _exists(project, path, name)
+    # The latest baseline is what diff, the gate and the certificate compare with: never decided by a name.
+    if same_day := [b.name for b in list_baselines(project) if b.approved_on == approved_on]:
+        raise UatkitError(
+            f"baseline {same_day[0]} was approved on {approved_on.isoformat()} too, so which one is the "
+            "latest would be ambiguous; give this one's own approval --date, or, for the same scope in "
+            f"another language, `uatkit baseline documents {same_day[0]} --lang LANG`"
+        )
     baseline = freeze(project, name, approved_by, approved_on, note)
     text = baseline_text(baseline)
     # The ledger is opened first: a busy or broken ledger stops the command before anything is written.

@@ -165,6 +165,61 @@ def _specification(loaded: Project, meta: SpecMeta, folder: Path) -> tuple[list[
     return [loaded.relative(p) for p in paths], []
 
 
+@baseline_app.command("documents")
+def documents(
+    name: Annotated[str, typer.Argument(help="The baseline whose specification to print again.")],
+    lang: LangOption = None,
+    client: ClientOption = "",
+    vendor: VendorOption = "",
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Print a baseline's specification for signature again, in another language, beside the first.
+
+    Only while the stories say what the baseline froze (no change since it): the document prints the stories.
+    The files are named by the language (baselines/specification-NAME-zh-CN.pdf); none is ever replaced.
+
+    Example: uatkit baseline documents R1 --lang zh-CN
+    """
+    from uatkit.change.baseline import baselines_folder, find_baseline
+    from uatkit.change.diff import diff_catalogue
+    from uatkit.documents.meta import document_language
+
+    with user_errors():
+        loaded = project_for(project)
+        baseline = find_baseline(loaded, name)
+        scope = diff_catalogue(baseline, loaded.catalogue, loaded.cases, [])
+        if scope.changes:
+            changed = ", ".join(f"{c.id} ({c.kind})" for c in scope.changes)
+            raise UatkitError(
+                f"the stories changed since baseline {baseline.name} ({changed}): a specification printed "
+                "now would not be what was signed; print it from the commit the baseline names "
+                f"({baseline.commit or 'see baseline show'})"
+            )
+    language = document_language(loaded.catalogue, lang or loaded.config.uat.language)
+    meta = SpecMeta(
+        project=loaded.config.project_name,
+        baseline=baseline.name,
+        approved_by=baseline.approved_by,
+        approved_on=baseline.approved_on,
+        commit=baseline.commit,
+        language=language,
+        client=client,
+        vendor=vendor,
+        file_suffix=f"-{language}",
+    )
+    written, missing = _specification(loaded, meta, baselines_folder(loaded))
+    if output is Format.JSON:
+        echo_report(
+            "baseline documents", {"baseline": baseline.name, "documents": written, "warnings": missing}
+        )
+        return
+    for warning in missing:
+        err.print(f"warning: {warning}", markup=False)
+    if written:
+        out.print(f"specification for signature ({language}): {', '.join(written)}", markup=False)
+
+
 @baseline_app.command("list")
 def list_(project: ProjectOption = None, output: FormatOption = Format.TABLE) -> None:
     """List the project's baselines by approval date; the last one is the latest.

@@ -22,6 +22,8 @@ class SpecMeta:
     language: PackLanguage = PackLanguage.AUTO
     vendor: str = ""
     client: str = ""
+    #: Added to the documents' file names: a second language of one baseline is printed beside the first.
+    file_suffix: str = ""
 
 
 def document_language(catalogue: Catalogue, requested: PackLanguage) -> PackLanguage:

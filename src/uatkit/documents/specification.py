@@ -72,7 +72,7 @@ def write_specification(
 
 def specification_paths(meta: SpecMeta, folder: Path) -> tuple[Path, Path, Path]:
     """Return where the specification's HTML, xlsx and PDF go in `folder`."""
-    stem = folder / f"specification-{slug(meta.baseline) or 'baseline'}"
+    stem = folder / f"specification-{slug(meta.baseline) or 'baseline'}{meta.file_suffix}"
     return stem.with_suffix(".html"), stem.with_suffix(".xlsx"), stem.with_suffix(".pdf")
 
 
