@@ -284,3 +284,13 @@ def test_change_impact_page_in_chromium(project: Path, page: Any, lang: str) -> 
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"change-impact-{lang}.png"), full_page=True)
     assert errors == []
+
+
+def test_a_diff_before_generate_says_the_impact_counts_the_old_scenarios(project: Path) -> None:
+    story = project / "stories" / "REQ-10.md"
+    story.write_text(story.read_text("utf-8").replace("Then it works", "Then it works at once"), "utf-8")
+    data = as_json(project, "baseline", "diff", code=1)
+    (warning,) = data["warnings"]
+    assert "the features of REQ-10 are not generated from the stories yet" in warning
+    run(project, "generate")
+    assert as_json(project, "baseline", "diff", code=1)["warnings"] == []
