@@ -543,9 +543,9 @@ def test_a_deleted_locked_column_is_a_warning(pack: Path) -> None:
 
 
 def test_a_pack_from_a_newer_uatkit_says_to_upgrade(pack: Path) -> None:
-    write_pack(pack.parent, meta={"schema": 2})
+    write_pack(pack.parent, meta={"schema": 3})
     assert errors(read_pack(pack)) == [
-        f"{PACK}: the pack was written by a newer uatkit (pack schema 2; this uatkit reads up to 1); "
+        f"{PACK}: the pack was written by a newer uatkit (pack schema 3; this uatkit reads up to 2); "
         "upgrade uatkit (pip install --upgrade uatkit) to read it"
     ]
 

@@ -163,6 +163,16 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     project_name: Annotated[
         str, _about("The project's name on packs, the matrix and the sign-off (default: the folder's).")
     ] = ""
+    url: Annotated[
+        str,
+        _about(
+            "Where business users test (the UAT environment's address), shown on each pack (default: "
+            "[tool.uatkit] base_url)."
+        ),
+    ] = ""
+    contact: Annotated[
+        str, _about("Whom business users ask about a pack (name, e-mail or phone), shown on each pack.")
+    ] = ""
     checks: Annotated[UatChecksConfig, _about("What returned packs' evidence and dates may be.")] = (
         msgspec.field(default_factory=UatChecksConfig)
     )

@@ -95,18 +95,49 @@ def export(
             "conflict, not run, changed by an approved change request), each saying why.",
         ),
     ] = False,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="Where the business users test, shown on each pack (default: [tool.uatkit.uat] url, "
+            "then [tool.uatkit] base_url)."
+        ),
+    ] = None,
+    app_version: Annotated[
+        str | None,
+        typer.Option(
+            help="The version under test, shown on each pack (default: UATKIT_APP_VERSION, then the "
+            "latest automated run's)."
+        ),
+    ] = None,
+    app_build: Annotated[
+        str | None,
+        typer.Option(help="The build under test (default: UATKIT_APP_BUILD, then the latest run's)."),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(
+            help="The environment's name (default: UATKIT_ENVIRONMENT, the latest run's, then "
+            "[tool.uatkit.run] environment)."
+        ),
+    ] = None,
+    contact: Annotated[
+        str | None,
+        typer.Option(help="Whom the business users ask (default: [tool.uatkit.uat] contact)."),
+    ] = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Write UAT packs (Excel) for business users: the @manual and @uat scenarios and every must requirement.
 
     Marks already in the ledger are carried forward for unchanged scenarios; a changed scenario goes back
     to Not run with a note. With --retest, the next round's packs (R1-sales-r2, …) hold only the rows
-    that need the business users again; when none does, no pack is written.
+    that need the business users again; when none does, no pack is written. Each pack's Instructions
+    sheet says where to test, the version and build under test, the environment and whom to ask.
 
-    Example: uatkit uat export --release R1 --by owner
+    Example: uatkit uat export --release R1 --by owner --url https://uat.example.com --app-version 2.4.1
     """
     from uatkit.change.requests import read_requests, request_files
     from uatkit.uat.flow import export_packs
+    from uatkit.uat.target import choose_target
 
     with user_errors():
         loaded = project_for(project)
@@ -124,6 +155,9 @@ def export(
         # Change requests are read only for a re-test, and only when there are some: a project without
         # them needs no baseline.
         requests = read_requests(loaded) if retest and request_files(loaded) else []
+        chosen = choose_target(
+            loaded, url=url, version=app_version, build=app_build, environment=environment, contact=contact
+        )
         with err.status("Writing UAT packs …"):
             run = export_packs(
                 loaded,
@@ -136,7 +170,16 @@ def export(
                 force=force,
                 retest=retest,
                 requests=requests,
+                target=chosen.target,
             )
+    target = chosen.target
+    said = {
+        "url": target.url,
+        "version": target.version,
+        "build": target.build,
+        "environment": target.environment,
+        "contact": target.contact,
+    }
     if output is Format.JSON:
         packs = [
             {
@@ -153,7 +196,16 @@ def export(
             for pack in run.packs
         ]
         kept = [config.relative(copy) for copy in run.kept]
-        echo_report("uat export", {"release": chosen_release, "retest": retest, "packs": packs, "kept": kept})
+        echo_report(
+            "uat export",
+            {
+                "release": chosen_release,
+                "retest": retest,
+                "target": {**said, "sources": chosen.sources},
+                "packs": packs,
+                "kept": kept,
+            },
+        )
         return
     if retest and not run.packs:
         out.print(
@@ -181,6 +233,34 @@ def export(
     out.print(listing)
     for copy in run.kept:
         out.print(f"kept the replaced pack with unimported marks as {config.relative(copy)}", markup=False)
+    _say_target(said, chosen.sources)
+
+
+_TARGET_WORDS = {
+    "url": "test at",
+    "version": "version",
+    "build": "build",
+    "environment": "environment",
+    "contact": "questions to",
+}
+
+
+def _say_target(said: dict[str, str], sources: dict[str, str]) -> None:
+    """Print what the packs say about where and what to test, each with where it came from."""
+    known = [f"{_TARGET_WORDS[k]} {v} (from {sources[k]})" for k, v in said.items() if v]
+    if known:
+        out.print("the packs say: " + "; ".join(known), markup=False)
+    if not said["url"]:
+        err.print(
+            "the packs do not say where to test: give --url, or set [tool.uatkit.uat] url",
+            markup=False,
+        )
+    if not said["version"] and not said["build"]:
+        err.print(
+            "the packs do not say which version to test: give --app-version (or run the automated "
+            "checks first: their run records the version the system reports)",
+            markup=False,
+        )
 
 
 def _reason_counts(pack: PlannedPack) -> dict[str, int]:

@@ -14,7 +14,7 @@ from uatkit.errors import UatkitError
 from uatkit.model import Case, Mark, PackGrouping, PackLanguage
 from uatkit.uat import layout
 from uatkit.uat.celltext import carried_text
-from uatkit.uat.pack import PackInfo, pack_id
+from uatkit.uat.pack import NO_TARGET, PackInfo, PackTarget, pack_id
 from uatkit.uat.signing import ProjectKey, SignedPack
 
 GROUPINGS = tuple(PackGrouping)
@@ -63,10 +63,12 @@ def plan_export(
     commit: str = "",
     due: dt.date | None = None,
     mark_ids: Mapping[str, int] | None = None,
+    target: PackTarget = NO_TARGET,
 ) -> list[PlannedPack]:
     """Return the packs for `cases`, grouped `by` module or owner; marks of unchanged cases carry forward.
 
-    `mark_ids` gives the ledger ID of each previous mark, named where a text too long for a cell is cut.
+    `mark_ids` gives the ledger ID of each previous mark, named where a text too long for a cell is cut;
+    `target` says where and what the business users test.
     """
     ids = mark_ids or {}
     check_release(release)
@@ -99,6 +101,7 @@ def plan_export(
             commit=commit,
             due=due,
             schema=layout.SCHEMA_VERSION,
+            target=target,
         )
         planned.append(
             PlannedPack(

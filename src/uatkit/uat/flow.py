@@ -26,7 +26,7 @@ from uatkit.uat.ledger import (
 )
 from uatkit.uat.ledger_rounds import Round
 from uatkit.uat.ledger_seals import Trust
-from uatkit.uat.pack import ReadPack, pack_id
+from uatkit.uat.pack import NO_TARGET, PackTarget, ReadPack, pack_id
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
 from uatkit.uat.results import ResultsNotWritten, write_uat_results
@@ -55,12 +55,13 @@ def export_packs(
     progress: Callable[[PlannedPack], None] | None = None,
     retest: bool = False,
     requests: Sequence[ChangeRequest] = (),
+    target: PackTarget = NO_TARGET,
 ) -> ExportRun:
     """Write the release's packs, carrying forward recorded marks; never drop marks not yet imported.
 
     With `retest`, write the next round's packs instead, holding only the rows that need testing again
     (none when nothing does); an approved change request of `requests` decided since a group's last
-    round sends its requirement's rows again.
+    round sends its requirement's rows again. `target` (where and what to test) goes on every pack.
     """
     config = project.config
     cases = project.cases
@@ -78,7 +79,7 @@ def export_packs(
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         if retest:
             planned = _plan_retest(
-                project, ledger, selected, states, release, by, language, now, due, requests
+                project, ledger, selected, states, release, by, language, now, due, requests, target
             )
         else:
             planned = plan_export(
@@ -92,6 +93,7 @@ def export_packs(
                 commit=project.commit,
                 due=due,
                 mark_ids=ids,
+                target=target,
             )
         kept = _keep_unimported(
             planned,
@@ -124,6 +126,7 @@ def _plan_retest(
     now: dt.datetime,
     due: dt.date | None,
     requests: Sequence[ChangeRequest],
+    target: PackTarget,
 ) -> list[PlannedPack]:
     """Return the next round's packs: per group, the rows that need testing again, each with why."""
     changes = approved_changes(requests)
@@ -154,6 +157,7 @@ def _plan_retest(
         now=now,
         commit=project.commit,
         due=due,
+        target=target,
     )
     out = []
     for pack in planned:

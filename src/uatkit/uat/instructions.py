@@ -22,6 +22,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "generated_at": "Generated at",
         "commit": "Source version",
         "count": "Number of cases",
+        "url": "Where to test",
+        "version": "Version under test",
+        "build": "build {build}",
+        "version_build": "{version} (build {build})",
+        "environment": "Environment",
+        "contact": "Questions to",
         "how": "How to fill it in",
         "legend": "Status legend",
         "meaning": "Meaning",
@@ -39,6 +45,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "generated_at": "生成时间",
         "commit": "源代码版本",
         "count": "用例数量",
+        "url": "测试地址",
+        "version": "被测版本",
+        "build": "构建 {build}",
+        "version_build": "{version}（构建 {build}）",
+        "environment": "测试环境",
+        "contact": "问题请联系",
         "how": "填写方法",
         "legend": "状态说明",
         "meaning": "含义",
@@ -117,11 +129,14 @@ def fill_instructions(sheet: Sheet, info: PackInfo, count: int, retest: bool = F
         ("generated_at", _when(info)),
         *([("commit", info.commit)] if info.commit else []),
         ("count", str(count)),
+        *_target(info, text),
     ]
     row = 4
     for key, value in details:
         put_text(sheet.cell(row, 1), text[key], "uat-label")
-        put_text(sheet.cell(row, 2), value, "uat-text")
+        written = put_text(sheet.cell(row, 2), value, "uat-text")
+        if key == "url" and written == value and value.startswith(("https://", "http://")):
+            sheet.cell(row, 2).hyperlink = value
         row += 1
     row = _heading(sheet, row + 1, text["how"])
     names = {
@@ -155,6 +170,22 @@ _RETEST_NOTE = {
     "why; “Previous mark” shows the earlier result for reference.",
     PackLanguage.ZH_CN: "重测轮次：仅包含需要再次测试的用例。“重测原因”列说明原因，“上次结果”列供参考。",
 }
+
+
+def _target(info: PackInfo, text: dict[str, str]) -> list[tuple[str, str]]:
+    """Return the Instructions rows saying where and what to test: only those the pack knows."""
+    target = info.target
+    version = target.version
+    if target.build:
+        shape = text["version_build"] if version else text["build"]
+        version = shape.format(version=version, build=target.build)
+    rows = [
+        ("url", target.url),
+        ("version", version),
+        ("environment", target.environment),
+        ("contact", target.contact),
+    ]
+    return [(key, value) for key, value in rows if value]
 
 
 def _heading(sheet: Sheet, row: int, title: str) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from uatkit.model import Decision, PackLanguage, Priority, Status
 
 #: Bumped when the layout changes in a way an older reader could misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LANGUAGES = ("en", "zh-CN")
 #: A priority as the packs and the requirements specification show it.
 PRIORITY_LABELS: dict[Priority, dict[str, str]] = {
@@ -117,6 +117,11 @@ META_KEYS = (
     "commit",
     "project",
     "due",
+    "test_url",
+    "app_version",
+    "app_build",
+    "environment",
+    "contact",
     "key_id",
     "signature",
 )

@@ -12,6 +12,24 @@ from uatkit.text import slug
 
 
 @dataclass(frozen=True)
+class PackTarget:
+    """Where and what the business users test: the system's URL, its version and build, the environment's
+    name, and whom to ask. Shown on the Instructions sheet, kept and signed in the metadata (schema 2)."""
+
+    url: str = ""
+    version: str = ""
+    build: str = ""
+    environment: str = ""
+    contact: str = ""
+
+    def __bool__(self) -> bool:
+        return any((self.url, self.version, self.build, self.environment, self.contact))
+
+
+NO_TARGET = PackTarget()
+
+
+@dataclass(frozen=True)
 class PackInfo:
     """A pack's identity and context, shown on its Instructions sheet and kept in its metadata sheet."""
 
@@ -25,6 +43,8 @@ class PackInfo:
     commit: str = ""
     due: dt.date | None = None
     schema: int = 1
+    #: Where and what to test; written and signed from pack schema 2 on (empty in a schema 1 pack).
+    target: PackTarget = field(default_factory=PackTarget)
 
 
 @dataclass(frozen=True)

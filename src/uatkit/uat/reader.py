@@ -24,7 +24,7 @@ from uatkit.stories.excel import Cell, text_of
 from uatkit.uat import layout
 from uatkit.uat.checks import Expected, Sheet, check_cases
 from uatkit.uat.dates import out_of_range, parse_date
-from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+from uatkit.uat.pack import PackInfo, PackRow, PackTarget, ReadPack
 from uatkit.xlsxguard import WorkbookRefused, read_checked
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -285,6 +285,13 @@ def _info(values: Mapping[str, Cell], sheet: Sheet) -> PackInfo:
         commit=text.get("commit", ""),
         due=due,
         schema=schema,
+        target=PackTarget(
+            url=text.get("test_url", ""),
+            version=text.get("app_version", ""),
+            build=text.get("app_build", ""),
+            environment=text.get("environment", ""),
+            contact=text.get("contact", ""),
+        ),
     )
 
 

@@ -5,11 +5,13 @@ object, keys sorted, no white space between tokens, non-ASCII characters as they
 
     {"format":"uatkit-pack-metadata/1",
      "pack":{"commit":…,"due":…,"generated_at":…,"group":…,"language":…,"owner":…,"pack_id":…,
-             "project":…,"release":…,"schema":1},
+             "project":…,"release":…,"schema":2,
+             "target":{"build":…,"contact":…,"environment":…,"url":…,"version":…}},
      "rows":[[case key, sheet row, fingerprint, locked-cell hashes], …]}
 
 Texts are taken without surrounding white space (as the reader reads them); `generated_at` and `due` are
-ISO 8601 (`due` "" when there is none); `schema` and the sheet row are integers; the locked-cell hashes are
+ISO 8601 (`due` "" when there is none); `target` (where and what to test) is there from pack schema 2 on,
+absent from a schema 1 pack's encoding; `schema` and the sheet row are integers; the locked-cell hashes are
 the row's 8-hex hashes joined by one space; rows are in the order the sheet lists them. JSON quotes and
 escapes every text, so no two different metadata encode alike. The tester's cells (status, actual result,
 defect, tester, date, evidence, comments, sign-off) are not signed: they are the pack's input.
@@ -33,6 +35,8 @@ from typing import Any
 from uatkit.uat.pack import PackInfo, PackRow
 
 FORMAT = "uatkit-pack-metadata/1"
+#: From this pack schema on, the pack's target (where and what to test) is signed with its identity.
+TARGET_SCHEMA = 2
 #: The signature's text starts with the scheme, so another scheme can follow without misreading this one.
 SCHEME = "hmac-sha256"
 KEY_BYTES = 32
@@ -113,6 +117,15 @@ def payload(info: PackInfo, rows: Sequence[PackRow]) -> bytes:
         "commit": _text(info.commit),
         "due": info.due.isoformat() if info.due else "",
     }
+    if info.schema >= TARGET_SCHEMA:
+        target = info.target
+        pack["target"] = {
+            "url": _text(target.url),
+            "version": _text(target.version),
+            "build": _text(target.build),
+            "environment": _text(target.environment),
+            "contact": _text(target.contact),
+        }
     # Case keys and fingerprints come from tags and hashes: no control characters, only the white space a
     # spreadsheet may add (thousands of rows a pack: the regular expression is kept for the few pack texts).
     listed = [[r.key.strip(), r.row, r.fingerprint.strip(), " ".join(r.locked)] for r in rows]
@@ -150,6 +163,10 @@ def changes(signed: Payload, found: Payload) -> list[str]:
     for name, label in _FIELDS.items():
         if before.get(name) != after.get(name):
             said.append(f"{label} {_shown(before.get(name))} → {_shown(after.get(name))}")
+    was, now = before.get("target") or {}, after.get("target") or {}
+    for name in ("url", "version", "build", "environment", "contact"):
+        if was.get(name) != now.get(name):
+            said.append(f"{_TARGET_FIELDS[name]} {_shown(was.get(name))} → {_shown(now.get(name))}")
     old = {row[0]: row for row in signed["rows"]}
     new = {row[0]: row for row in found["rows"]}
     lists = (
@@ -178,6 +195,15 @@ _FIELDS = {
     "owner": "owner",
     "language": "language",
     "project": "project",
+}
+
+
+_TARGET_FIELDS = {
+    "url": "where to test",
+    "version": "version under test",
+    "build": "build under test",
+    "environment": "environment",
+    "contact": "contact",
 }
 
 

@@ -290,6 +290,11 @@ def fill_meta(sheet: Sheet, info: PackInfo, rows: Sequence[PackRow], signed: Sig
         "commit": info.commit,
         "project": info.project,
         "due": info.due.isoformat() if info.due else "",
+        "test_url": info.target.url,
+        "app_version": info.target.version,
+        "app_build": info.target.build,
+        "environment": info.target.environment,
+        "contact": info.target.contact,
         "key_id": signed.key_id if signed else "",
         "signature": signed.signature if signed else "",
     }
