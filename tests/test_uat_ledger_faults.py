@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import sqlite3
@@ -276,10 +277,13 @@ def uat_project(project: Path) -> Path:
 
 
 def test_results_folder_being_a_file_records_the_marks_then_says_so(uat_project: Path) -> None:
-    uat(uat_project, "export", "--release", "R1")
+    exported = json.loads(uat(uat_project, "export", "--release", "R1", "--format", "json").stdout)
+    issued = sum(pack["cases"] for pack in exported["packs"])
+    assert exported["results"] == {"written": issued, "error": ""}
     sales = uat_project / "uat_packs" / "R1" / "R1-sales.xlsx"
     fill(sales, {"REQ-1.AC-1": passed()})
-    (uat_project / "reports").mkdir(exist_ok=True)
+    # The export wrote the issued cases' results (awaiting UAT); a file now stands where they go.
+    shutil.rmtree(uat_project / "reports" / "uat-results")
     (uat_project / "reports" / "uat-results").write_text("not a folder")
     result = uat(uat_project, "import", str(sales), code=2)
     assert "R1-sales" in result.stdout and "imported" in result.stdout
@@ -289,7 +293,7 @@ def test_results_folder_being_a_file_records_the_marks_then_says_so(uat_project:
     assert status_json(uat_project)["total"]["executed"] == 1
     (uat_project / "reports" / "uat-results").unlink()
     again = uat(uat_project, "import", str(sales))
-    assert "1 UAT result(s) for Allure" in again.stdout
+    assert f"{issued} UAT result(s) for Allure" in again.stdout
     assert status_json(uat_project)["total"]["executed"] == 1
 
 

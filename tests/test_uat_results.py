@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -160,10 +161,54 @@ def test_each_status_maps_onto_allure(tmp_path: Path, config: Config, status: St
     assert result["status"] == allure
 
 
-def test_cases_not_run_write_nothing(tmp_path: Path, config: Config) -> None:
-    cases = [case(), case("REQ-101.AC-2", "Unknown customers are rejected")]
-    count, results, _ = run(tmp_path, config, cases, ("R1-sales", [mark()]))
+def test_cases_that_need_no_uat_and_have_no_mark_write_nothing(tmp_path: Path, config: Config) -> None:
+    automated = case("REQ-101.AC-2", "Unknown customers are rejected", tags=("integration",))
+    automated = dataclasses.replace(automated, priority=Priority.COULD)
+    count, results, _ = run(tmp_path, config, [case(), automated], ("R1-sales", [mark()]))
     assert count == 1 and list(results) == ["Order total includes every line [uat]"]
+
+
+def test_a_case_awaiting_uat_is_skipped_and_says_which_pack_holds_it(tmp_path: Path, config: Config) -> None:
+    waiting = case("REQ-101.AC-2", "Unknown customers are rejected")
+    never = case("REQ-101.AC-3", "Totals are rounded")
+    cases = [case(), waiting, never]
+    out = tmp_path / "uat-results"
+    with Ledger.open(tmp_path / "uat.db") as ledger:
+        info = PackInfo(
+            "R1-sales",
+            "R1",
+            "Sales",
+            "Sales operations",
+            "en",
+            "Demo",
+            dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC),
+        )
+        ledger.register_pack(info, [PackRow(case().key, 2, "fp1"), PackRow(waiting.key, 3, "fp1")])
+        ledger.import_pack(
+            ReadPack(tmp_path / "R1-sales.xlsx", "0" * 64, info, [PackRow(case().key, 2, "fp1")], [mark()])
+        )
+        count = write_uat_results(
+            config, cases, ledger.states({c.key: c.fingerprint for c in cases}), ledger, out
+        )
+    results = {
+        r["name"]: r for r in (json.loads(p.read_text(encoding="utf-8")) for p in out.glob("*-result.json"))
+    }
+    assert count == 3
+    assert results["Order total includes every line [uat]"]["status"] == "passed"
+    held = results["Unknown customers are rejected [uat]"]
+    assert held["status"] == "skipped"
+    assert held["statusDetails"]["message"] == (
+        "Awaiting UAT: issued to Sales operations in pack R1-sales on 2026-11-02; no mark yet"
+    )
+    alone = results["Totals are rounded [uat]"]
+    assert alone["status"] == "skipped"
+    assert alone["statusDetails"]["message"] == (
+        "Awaiting UAT: not issued in a pack yet (uatkit uat export); no mark yet"
+    )
+    for result in (held, alone):
+        assert "awaiting-uat" in labels(result, "tag") and labels(result, "layer") == ["uat"]
+        assert "passed" not in json.dumps(result["statusDetails"])
+    assert labels(alone, "case") == ["REQ-101.AC-3"]
 
 
 def test_a_stale_mark_is_unknown_and_says_to_test_again(tmp_path: Path, config: Config) -> None:

@@ -204,8 +204,11 @@ def export(
                 "target": {**said, "sources": chosen.sources},
                 "packs": packs,
                 "kept": kept,
+                "results": {"written": run.results_written, "error": run.results_error},
             },
         )
+        if run.results_error:
+            raise typer.Exit(1)
         return
     if retest and not run.packs:
         out.print(
@@ -234,6 +237,9 @@ def export(
     for copy in run.kept:
         out.print(f"kept the replaced pack with unimported marks as {config.relative(copy)}", markup=False)
     _say_target(said, chosen.sources)
+    if run.results_error:
+        err.print(f"error: {run.results_error}", markup=False)
+        raise typer.Exit(1)
 
 
 _TARGET_WORDS = {

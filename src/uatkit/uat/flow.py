@@ -36,10 +36,13 @@ from uatkit.uat.signing import Seal
 
 @dataclass
 class ExportRun:
-    """What an export wrote, and where a replaced pack with unimported marks was kept."""
+    """What an export wrote, where a replaced pack with unimported marks was kept, and the UAT results
+    rewritten (the issued cases are awaiting UAT in the report until marked)."""
 
     packs: list[PlannedPack]
     kept: list[Path] = field(default_factory=list)
+    results_written: int = 0
+    results_error: str = ""
 
 
 def export_packs(
@@ -112,7 +115,14 @@ def export_packs(
             issued = Round(pack.info.pack_id, pack.base_id or pack.info.pack_id, pack.round, now)
             why = {k: ",".join(codes) for k, (codes, _, _) in (pack.retest or {}).items()}
             ledger.rounds.record(issued, why or dict.fromkeys((c.key for c in pack.cases), ""))
-    return ExportRun(planned, kept)
+        run = ExportRun(planned, kept)
+        try:
+            run.results_written = write_uat_results(
+                config, cases, ledger.states(current), ledger, project.uat_results
+            )
+        except ResultsNotWritten as exc:
+            run.results_error = str(exc)
+    return run
 
 
 def _plan_retest(

@@ -19,19 +19,23 @@ from uatkit.allure.mapping import (
     LAYER_LABEL,
     OWNER_LABEL,
     UAT_STATUS,
+    AllureInfo,
     case_info,
     defect_ids,
     stable_test_case_id,
 )
 from uatkit.allure.masking import mask_result
 from uatkit.atomic import fresh_folder
-from uatkit.cases import numbered
+from uatkit.cases import numbered, select_cases
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Case, Mark
 from uatkit.secrets import secret_rules
-from uatkit.uat.ledger import CaseState, Ledger
+from uatkit.uat.ledger import CaseState, Ledger, PackSummary
 
+#: A case that needs UAT and has no mark yet: its result's message starts so, and it carries this tag.
+AWAITING = "Awaiting UAT"
+AWAITING_TAG = "awaiting-uat"
 #: What a previous write left in the folder; nothing else there is touched.
 _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 
@@ -39,9 +43,12 @@ _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 def write_uat_results(
     config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
 ) -> int:
-    """Replace the Allure results in `out` with one result a marked case; return how many were written.
+    """Replace the Allure results in `out` with one result a case needing UAT; return how many were written.
 
-    Each evidence file is written once per content (named by its SHA-256), however many marks name it.
+    A marked case's result says its mark; a case that needs UAT (selected by `[tool.uatkit.uat] select`, or
+    issued in a pack) and has no mark yet is "awaiting UAT": skipped, never passed or failed, saying which
+    pack holds it. Each evidence file is written once per content (named by its SHA-256), however many
+    marks name it.
     """
     try:
         return _write(config, cases, states, ledger, out)
@@ -80,15 +87,94 @@ def _write(
         # Step text and test data say passwords in words (with password "s3cret"): masked as everywhere.
         rules = secret_rules(config.secrets.fields, config.secrets.env)
         written = 0
+        issued = _issued(ledger.packs())
+        needed = {c.key for c in select_cases(cases, config.uat.select)} | issued.keys()
         for case in cases:
             state = by_key.get(case.key)
             if state is None or (state.mark is None and not state.conflict):
-                continue  # Not run: nothing to report
-            result = _result(config, case, state, ledger, logger, attached)
+                if case.key not in needed:
+                    continue  # no business user is asked to test it: nothing to report
+                result = _awaiting(config, case, issued.get(case.key))
+            else:
+                result = _result(config, case, state, ledger, logger, attached)
             mask_result(result, rules)
             logger.report_result(result)
             written += 1
     return written
+
+
+def _issued(packs: Sequence[PackSummary]) -> dict[str, PackSummary]:
+    """Return each case row's latest pack (the one a business user holds now)."""
+    latest: dict[str, PackSummary] = {}
+    for pack in packs:
+        for row in pack.rows:
+            held = latest.get(row.key)
+            if held is None or (_utc(pack.info.generated_at), pack.round) > (
+                _utc(held.info.generated_at),
+                held.round,
+            ):
+                latest[row.key] = pack
+    return latest
+
+
+def _utc(when: dt.datetime) -> dt.datetime:
+    """Return a time in UTC; a time without a zone (a pack written by hand) is taken as UTC."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def _awaiting(config: Config, case: Case, pack: PackSummary | None) -> Any:
+    """Return the result of a case that needs UAT and has no mark yet: skipped, saying where it waits."""
+    from allure_commons.model2 import Link, Parameter, StatusDetails, TestResult
+
+    info = case_info(config, case, UAT_LAYER, [])
+    labels = _labels(info)
+    labels.append(_label(LabelType.TAG, AWAITING_TAG))
+    if pack is not None:
+        issued = _utc(pack.info.generated_at)
+        owner = f" to {pack.info.owner}" if pack.info.owner else ""
+        note = f"{AWAITING}: issued{owner} in pack {pack.pack_id} on {issued.date().isoformat()}; no mark yet"
+        start: int | None = int(issued.timestamp() * 1000)
+    else:
+        note = f"{AWAITING}: not issued in a pack yet (uatkit uat export); no mark yet"
+        start = None
+    return TestResult(
+        uuid=str(uuid.uuid4()),
+        name=f"{case.scenario} [{UAT_LAYER}]",
+        fullName=f"{case.source.path}:{case.key} [{UAT_LAYER}]",
+        historyId=stable_test_case_id(case.key, UAT_LAYER),
+        testCaseId=info.test_case_id,
+        status=AllureStatus.SKIPPED,
+        statusDetails=StatusDetails(message=note),
+        stage="finished",
+        description=_description(config, case, ()),
+        labels=labels,
+        links=[Link(type=kind, url=url, name=name) for url, name, kind in info.links],
+        parameters=[Parameter(name=n, value=v) for n, v in _parameters(case.test_data)],
+        start=start,
+        stop=start,
+    )
+
+
+def _label(name: str, value: str) -> Any:
+    from allure_commons.model2 import Label
+
+    return Label(name, value)
+
+
+def _labels(info: AllureInfo) -> list[Any]:
+    """Return the labels every UAT result of a case carries."""
+    labels = [
+        _label(LabelType.EPIC, info.epic),
+        _label(LabelType.FEATURE, info.feature),
+        _label(LabelType.STORY, info.story),
+        _label(LAYER_LABEL, info.layer),
+        _label(LabelType.SEVERITY, info.severity.value),
+        _label(CASE_LABEL, info.case_id),
+        _label(LabelType.TAG, UAT_LAYER),
+    ]
+    if info.owner:
+        labels.append(_label(BUSINESS_OWNER_LABEL, info.owner))
+    return labels
 
 
 def _result(
@@ -99,17 +185,7 @@ def _result(
     marks = state.conflict or ((state.mark,) if state.mark else ())
     defects = list(dict.fromkeys(d for m in marks for d in defect_ids(m.defect)))
     info = case_info(config, case, UAT_LAYER, defects)
-    labels = [
-        Label(LabelType.EPIC, info.epic),
-        Label(LabelType.FEATURE, info.feature),
-        Label(LabelType.STORY, info.story),
-        Label(LAYER_LABEL, info.layer),
-        Label(LabelType.SEVERITY, info.severity.value),
-        Label(CASE_LABEL, info.case_id),
-        Label(LabelType.TAG, UAT_LAYER),
-    ]
-    if info.owner:
-        labels.append(Label(BUSINESS_OWNER_LABEL, info.owner))
+    labels = _labels(info)
     status, message = _status(state)
     if state.mark is not None:
         if state.mark.tester:
