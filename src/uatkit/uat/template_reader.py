@@ -183,6 +183,14 @@ def _read(
         labels=labels,
         status_labels=mapping.words(language),
     )
+    # Left to right, top to bottom, as the tester meets the cells.
+    read.errors.sort(key=_reading_order)
+    read.warnings.sort(key=_reading_order)
+
+
+def _reading_order(problem: Problem) -> tuple[int, int, str]:
+    column = problem.location.column or ""
+    return problem.location.row or 0, len(column), column
 
 
 def _refuse_packs(workbook: object, names: Sequence[str], where: SourceLocation) -> None:
