@@ -251,8 +251,8 @@ def test_the_clients_template_round_trips_dry_run_first(uat_project: Path) -> No
             "SELECT kind FROM packs WHERE pack_id = 'R1-template-acme-r1-客户uat模板'"
         ).fetchone()
         source = conn.execute(
-            "SELECT imports.path, imports.sha256, mapping, mapping_sha256, sheet, header_row FROM template_imports"
-            " JOIN imports ON imports.id = template_imports.import_id"
+            "SELECT imports.path, imports.sha256, mapping, mapping_sha256, sheet, header_row"
+            " FROM template_imports JOIN imports ON imports.id = template_imports.import_id"
         ).fetchall()
     assert kind == ("template",)
     assert source == [
@@ -305,14 +305,14 @@ def test_every_problem_is_located_at_its_cell_and_nothing_is_recorded(uat_projec
     where = f"{path} › {SHEET} › "
     output = result.output
     assert (
-        f"{where}D{rows['REQ-1.AC-1']}: unknown status '成功了'; write one of: 通过, 不通过, 阻塞, 不适用, 未执行"
-        in output
+        f"{where}D{rows['REQ-1.AC-1']}: unknown status '成功了'; write one of: 通过, 不通过, 阻塞, 不适用, "
+        "未执行" in output
     )
     assert f"{where}G{rows['REQ-2.AC-1']}: {later.isoformat()} is in the future" in output
     assert f"{where}B{rows['REQ-2.AC-2']}: case 'REQ-9.AC-1' is not in the project" in output
     assert (
-        f"{where}C{rows['REQ-1.AC-2#1']}: the title 'AC-2 Quantities must be positive' is ambiguous: 2 scenarios "
-        "have it (REQ-1.AC-2#1, REQ-1.AC-2#2)"
+        f"{where}C{rows['REQ-1.AC-2#1']}: the title 'AC-2 Quantities must be positive' is ambiguous: "
+        "2 scenarios have it (REQ-1.AC-2#1, REQ-1.AC-2#2)"
     ) in output
     assert "would not be imported" in output
     assert not ledger.exists()
