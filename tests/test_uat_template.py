@@ -470,3 +470,57 @@ def test_an_exported_template_opens_in_libreoffice(uat_project: Path, tmp_path: 
     )  # fmt: skip
     pdf = tmp_path / "R1-客户UAT模板.pdf"
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 1000
+
+
+def test_two_testers_disagreeing_in_two_files_is_a_conflict_the_dry_run_shows(uat_project: Path) -> None:
+    path = exported(uat_project)
+    rows = rows_by_case(path)
+    row = rows["REQ-2.AC-1"]
+    mapping = str(uat_project / "acme-uat.toml")
+    fill(path, {f"D{row}": "通过", f"F{row}": "李伟", f"G{row}": TODAY})
+    uat(uat_project, "import", "--template", mapping, str(path))
+    other = path.with_name("R1-客户UAT模板-王芳.xlsx")
+    shutil.copy(path, other)
+    fill(other, {f"D{row}": "不通过", f"E{row}": "合计错误", f"F{row}": "王芳"})
+    dry = uat(uat_project, "import", "--template", mapping, "--dry-run", "--format", "json", str(other))
+    (only,) = json.loads(dry.stdout)["templates"]
+    assert [(r["case"], r["ledger"]) for r in only["rows"]] == [("REQ-2.AC-1", "conflict")]
+    assert only["conflicts"] == ["REQ-2.AC-1"]
+    uat(uat_project, "import", "--template", mapping, str(other))
+    status = json.loads(uat(uat_project, "status", "--format", "json").stdout)
+    assert status["total"]["conflicts"] == 1
+
+
+def test_a_dry_run_on_an_older_ledger_migrates_only_its_copy(uat_project: Path) -> None:
+    from uatkit.uat.ledger_schema import MIGRATIONS, SCHEMA_VERSION
+
+    ledger = uat_project / "reports" / "uat.db"
+    ledger.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(ledger)) as conn:
+        for migration in MIGRATIONS[: SCHEMA_VERSION - 1]:
+            conn.executescript(migration)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1:d}")
+    before = ledger_digest(ledger)
+    path = exported(uat_project)
+    rows = rows_by_case(path)
+    fill(
+        path,
+        {f"D{rows['REQ-1.AC-1']}": "通过", f"F{rows['REQ-1.AC-1']}": "王芳", f"G{rows['REQ-1.AC-1']}": TODAY},
+    )
+    result = uat(
+        uat_project, "import", "--template", str(uat_project / "acme-uat.toml"), "--dry-run", str(path)
+    )
+    assert "would add 1 mark(s)" in result.output
+    assert ledger_digest(ledger) == before
+    assert sorted(p.name for p in ledger.parent.iterdir()) == ["uat.db"], "no backup, no log left"
+
+
+def test_the_documented_mapping_is_valid(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+    from uatkit.uat.template_mapping import load_mapping
+
+    section = (REPO / "docs" / "uat.md").read_text(encoding="utf-8").split("## The client's own template")[1]
+    example = write(tmp_path / "acme-uat.toml", section.split("```toml\n")[1].split("```")[0])
+    mapping = load_mapping(example)
+    assert mapping.name == "acme" and mapping.status("不通过").value == "Fail"
+    assert mapping.columns["defect"].column == "I"
