@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import write
 from uatkit.cli import app
+from uatkit.model import Status
 
 runner = CliRunner()
 TODAY = dt.date.today()
@@ -120,7 +121,7 @@ def client_template(path: Path, rows: int = 12) -> Path:
     """Write the client's blank template: a merged title row, a project row, the header on row 3, numbered
     blank rows with borders, and an instructions sheet."""
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
+    sheet: Any = workbook.active
     sheet.title = SHEET
     sheet["A1"] = "某某公司订单系统 用户验收测试记录表"
     sheet["A1"].font = Font(bold=True, size=16)
@@ -522,5 +523,5 @@ def test_the_documented_mapping_is_valid(tmp_path: Path) -> None:
     section = (REPO / "docs" / "uat.md").read_text(encoding="utf-8").split("## The client's own template")[1]
     example = write(tmp_path / "acme-uat.toml", section.split("```toml\n")[1].split("```")[0])
     mapping = load_mapping(example)
-    assert mapping.name == "acme" and mapping.status("不通过").value == "Fail"
+    assert mapping.name == "acme" and mapping.status("不通过") is Status.FAIL
     assert mapping.columns["defect"].column == "I"
