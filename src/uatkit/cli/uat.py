@@ -475,9 +475,8 @@ def _show_templates(loaded: Project, run: TemplateRun) -> None:
         for row in template.rows:
             status = row.status.value if row.status else "?"
             word = f"{row.word} ({status})" if row.word and row.word != status else status
-            listing.add_row(
-                *cells(str(row.row), row.key or "?", word, row.tester, row.date, actions[row.row])
-            )
+            case = row.key or f"? {row.named}".strip()
+            listing.add_row(*cells(str(row.row), case, word, row.tester, row.date, actions[row.row]))
         out.print(listing)
         for problem in read.errors:
             err.print(f"error: {problem}", markup=False)

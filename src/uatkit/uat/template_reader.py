@@ -55,6 +55,8 @@ class TemplateRow:
     status: Status | None
     tester: str
     date: str
+    #: What the row names its case by, as written (its case ID, else its title): shown when no case is found.
+    named: str = ""
 
 
 @dataclass
@@ -325,7 +327,10 @@ def _rows(
             )
             key = ""
         date = cell(row, "date")
-        out.rows.append(TemplateRow(number, key, word, status, given.get("tester", ""), _shown_date(date)))
+        named = shown_text(given.get("case") or given.get("title", ""))
+        out.rows.append(
+            TemplateRow(number, key, word, status, given.get("tester", ""), _shown_date(date), named)
+        )
         if status is None:
             errors.append(
                 Problem(
