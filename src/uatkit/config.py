@@ -501,6 +501,32 @@ def _parse_toml(text: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+def read_toml_file(path: Path, what: str) -> tuple[dict[str, Any], str]:
+    """Return a TOML file's table and text (for its keys' lines); refuse it, located, when unreadable.
+
+    `what` names the file in the refusal ("the template mapping"). Every TOML file uatkit reads goes
+    through `_parse_toml`, here.
+    """
+    import tomllib
+
+    try:
+        if not path.is_file():
+            reason = "no such file" if not path.exists() else "it is not a regular file"
+            raise _refused(path, None, f"{what} cannot be read ({reason})", "give the path of a .toml file")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise _refused(
+            path, None, f"{what} cannot be read ({exc.strerror or exc})", "check it can be read"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+        return _parse_toml(text), text
+    except UnicodeDecodeError:
+        raise _refused(path, None, f"{what} is not UTF-8 text", "save it as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _malformed(path, exc, text) from None
+
+
 def _malformed(path: Path, exc: ValueError, text: str) -> InputError:
     """Return the refusal of a file tomllib cannot parse: its line, its column and tomllib's reason."""
     reason = str(exc)

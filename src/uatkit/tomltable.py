@@ -14,6 +14,7 @@ import json
 import re
 import typing
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import MISSING, dataclass
 from dataclasses import fields as dataclass_fields
 from typing import Annotated, Any, Literal
@@ -53,12 +54,23 @@ class Refused(Exception):
 
 
 _BAD = object()
+#: How messages name the table being checked: `[tool.uatkit]`, or "" for a TOML file of its own.
+_ROOT: ContextVar[str] = ContextVar("uatkit_table_root", default="[tool.uatkit]")
 
 
-def check_table(kind: type, data: Any, after: After) -> tuple[dict[str, Any] | None, list[Found]]:
-    """Return a table's values converted to their declared types, and every problem found on the way."""
+def check_table(
+    kind: type, data: Any, after: After, root: str = "[tool.uatkit]"
+) -> tuple[dict[str, Any] | None, list[Found]]:
+    """Return a table's values converted to their declared types, and every problem found on the way.
+
+    `root` is how messages name the table: `[tool.uatkit]`, or "" for a file of its own (a mapping).
+    """
     found: list[Found] = []
-    values = _table(kind, data, (), found, after)
+    token = _ROOT.set(root)
+    try:
+        values = _table(kind, data, (), found, after)
+    finally:
+        _ROOT.reset(token)
     return values, found
 
 
@@ -235,7 +247,10 @@ def where(key: Key) -> str:
             continue
         name = part if re.fullmatch(r"[A-Za-z0-9_-]+", part) else json.dumps(part, ensure_ascii=False)
         text += f": {name}" if text.endswith("]") else f".{name}" if text else name
-    return f"[tool.uatkit] {text}" if text else "[tool.uatkit]"
+    root = _ROOT.get()
+    if not root:
+        return text or "the file's top level"
+    return f"{root} {text}" if text else root
 
 
 def _unknown(table: Key, name: Any, known: list[str]) -> Found:
@@ -260,8 +275,8 @@ def _dotted(text: str) -> list[str]:
     return [p.strip().strip("\"'") for p in re.findall(r'"[^"]*"|\'[^\']*\'|[^.]+', text)]
 
 
-def key_lines(text: str) -> dict[Key, int]:
-    """Return the line of each key and table under [tool.uatkit] (parsed TOML has no lines)."""
+def key_lines(text: str, under: tuple[str, ...] = ("tool", "uatkit")) -> dict[Key, int]:
+    """Return the line of each key and table under `under` ([tool.uatkit]; () for the whole file)."""
     lines: dict[Key, int] = {}
     table: list[str | int] = []
     counts: dict[tuple[str, ...], int] = {}
@@ -284,8 +299,8 @@ def key_lines(text: str) -> dict[Key, int]:
             path = (*table, *_dotted(key.group(1)))
         else:
             continue
-        if path[:2] == ("tool", "uatkit"):
-            lines.setdefault(path[2:], number)
+        if path[: len(under)] == under:
+            lines.setdefault(path[len(under) :], number)
     return lines
 
 

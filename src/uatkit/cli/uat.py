@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from uatkit.uat.export import PlannedPack
     from uatkit.uat.flow import ImportRun
     from uatkit.uat.progress import Progress
+    from uatkit.uat.template import TemplateImport, TemplateRun
 
 uat_app = typer.Typer(
     name="uat",
@@ -124,6 +125,30 @@ def export(
         str | None,
         typer.Option(help="Whom the business users ask (default: [tool.uatkit.uat] contact)."),
     ] = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            metavar="FILE",
+            help="Fill the client's own blank UAT template (.xlsx) with the cases instead of writing packs.",
+        ),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            metavar="MAPPING",
+            help="With --template: where each field goes (.toml; default: the usual headers, first sheet).",
+        ),
+    ] = None,
+    to: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            metavar="FILE",
+            help="With --template: the file to write (default: uat_packs/RELEASE/RELEASE-<template>.xlsx).",
+        ),
+    ] = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Write UAT packs (Excel) for business users: the @manual and @uat scenarios and every must requirement.
@@ -133,7 +158,11 @@ def export(
     that need the business users again; when none does, no pack is written. Each pack's Instructions
     sheet says where to test, the version and build under test, the environment and whom to ask.
 
+    With --template FILE the client's own blank template is filled instead, one row a case under its
+    header row, in its own styles; an existing output is replaced only with --force (a copy is kept).
+
     Example: uatkit uat export --release R1 --by owner --url https://uat.example.com --app-version 2.4.1
+    Example: uatkit uat export --release R1 --template 客户UAT模板.xlsx --mapping acme-uat.toml
     """
     from uatkit.change.requests import read_requests, request_files
     from uatkit.uat.flow import export_packs
@@ -142,6 +171,11 @@ def export(
     with user_errors():
         loaded = project_for(project)
         config = loaded.config
+        if template is not None:
+            _export_template(loaded, template, mapping, release, everything, to, force, output)
+            return
+        if mapping is not None or to is not None:
+            raise UatkitError("--mapping and --output go with --template FILE (the client's own template)")
         chosen_release = release if release is not None else config.uat.release
         if not chosen_release:
             raise UatkitError(
@@ -269,6 +303,53 @@ def _say_target(said: dict[str, str], sources: dict[str, str]) -> None:
         )
 
 
+def _export_template(
+    loaded: Project,
+    template: Path,
+    mapping_path: Path | None,
+    release: str | None,
+    everything: bool,
+    to: Path | None,
+    force: bool,
+    output: Format,
+) -> None:
+    """Fill the client's blank template with the release's cases and say where it went."""
+    from uatkit.uat.template import export_template, template_release
+    from uatkit.uat.template_mapping import default_mapping, load_mapping
+
+    mapping = load_mapping(mapping_path) if mapping_path is not None else default_mapping()
+    chosen = template_release(loaded, mapping, release)
+    done = export_template(
+        loaded, template, mapping, release=chosen, everything=everything, output=to, force=force
+    )
+    if output is Format.JSON:
+        data = {
+            "release": chosen,
+            "template": loaded.shown(template),
+            "file": loaded.relative(done.path),
+            "sheet": done.filled.sheet,
+            "header_row": done.filled.header_row,
+            "first_row": done.filled.first_row,
+            "cases": done.cases,
+            "columns": done.filled.columns,
+            "kept": loaded.relative(done.kept) if done.kept else None,
+        }
+        echo_report("uat export", data)
+        return
+    if done.kept is not None:
+        out.print(
+            f"replaced {loaded.relative(done.path)}; the file it replaced is kept as "
+            f"{loaded.relative(done.kept)}",
+            markup=False,
+        )
+    placed = ", ".join(f"{key} → {letter}" for key, letter in done.filled.columns.items())
+    out.print(
+        f"{done.cases} case(s) for {chosen} written to {loaded.relative(done.path)} › {done.filled.sheet}, "
+        f"rows {done.filled.first_row} to {done.filled.first_row + done.cases - 1} ({placed})",
+        markup=False,
+    )
+
+
 def _reason_counts(pack: PlannedPack) -> dict[str, int]:
     """Return how many rows of a re-test pack each reason code issued (a change request's ID kept)."""
     counts: dict[str, int] = {}
@@ -294,6 +375,26 @@ def import_(
         typer.Argument(help="Returned packs: files or folders (default: the packs folder)."),
     ] = None,
     project: ProjectOption = None,
+    template: Annotated[
+        Path | None,
+        typer.Option(
+            "--template",
+            metavar="MAPPING",
+            help="The files are the client's own UAT spreadsheets, read through this mapping (.toml).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="With --template: show what would be recorded, row by row, and every problem; "
+            "change nothing.",
+        ),
+    ] = False,
+    release: Annotated[
+        str | None,
+        typer.Option(help="With --template: the release the marks are for (default: the mapping's)."),
+    ] = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
     """Check returned UAT packs and record their marks in the ledger; write UAT results for Allure.
@@ -301,12 +402,25 @@ def import_(
     Every problem is listed with file › sheet › cell. A file with errors imports nothing; the others
     still import; the exit code is 2 when any file failed. Importing a file twice adds nothing.
 
+    With --template MAPPING the files are the client's own UAT spreadsheets (any headers, any status
+    words: the mapping says which), checked and recorded by the same rules; --dry-run shows each row and
+    what the ledger would do with it (new, unchanged, correction, conflict) and leaves the ledger as it is.
+
     Example: uatkit uat import uat_packs/R1
+    Example: uatkit uat import --template acme-uat.toml --dry-run returned/客户UAT.xlsx
     """
     from uatkit.uat.flow import import_packs
     from uatkit.uat.reader import find_packs
 
+    if template is not None:
+        _import_templates(paths, template, project, release, dry_run, output)
+        return
     with user_errors():
+        if dry_run or release is not None:
+            raise UatkitError(
+                f"{'--dry-run' if dry_run else '--release'} goes with --template MAPPING (a client's own "
+                "template); a uatkit pack names its own release"
+            )
         loaded = project_for(project)
         chosen = paths or [loaded.packs_folder]
         files = find_packs(chosen)
@@ -319,6 +433,166 @@ def import_(
         _import_exit(run)
         return
     _show_import(loaded, run)
+
+
+def _import_templates(
+    paths: list[Path] | None,
+    mapping_path: Path,
+    project: Path | None,
+    release: str | None,
+    dry_run: bool,
+    output: Format,
+) -> None:
+    """Import (or with `dry_run` show) client templates read through a mapping."""
+    from uatkit.uat.reader import find_packs
+    from uatkit.uat.template import import_templates, template_release
+    from uatkit.uat.template_mapping import load_mapping
+
+    with user_errors():
+        if not paths:
+            raise UatkitError(
+                "name the client's spreadsheets to import: uatkit uat import --template MAPPING FILE…"
+            )
+        loaded = project_for(project)
+        mapping = load_mapping(mapping_path)
+        chosen = template_release(loaded, mapping, release)
+        files = find_packs(paths)
+        if not files:
+            raise UatkitError(f"no spreadsheets (*.xlsx) in {', '.join(str(p) for p in paths)}")
+        run = import_templates(loaded, files, mapping, release=chosen, dry_run=dry_run)
+    if output is Format.JSON:
+        echo_report("uat import", _template_data(loaded, run))
+        if run.failed:
+            raise typer.Exit(EXIT_INPUT)
+        return
+    _show_templates(loaded, run)
+
+
+_ACTIONS_DRY = {
+    "new": "would add",
+    "unchanged": "unchanged",
+    "correction": "would correct",
+    "conflict": "conflict",
+}
+
+
+def _row_actions(item: TemplateImport, dry_run: bool) -> dict[int, str]:
+    """Return what the ledger does (or would do) with each row of a client template."""
+    read = item.template.read
+    problem_rows = {p.location.row for p in read.errors if p.location.row is not None}
+    done = item.outcome.rows if item.outcome is not None else {}
+    actions: dict[int, str] = {}
+    for row in item.template.rows:
+        if row.row in problem_rows:
+            actions[row.row] = "error"
+        elif item.outcome is None:
+            actions[row.row] = "not recorded: file refused"
+        elif row.row in done:
+            action = done[row.row]
+            actions[row.row] = _ACTIONS_DRY.get(action, action) if dry_run else action
+        else:
+            actions[row.row] = "not run: nothing recorded"
+    return actions
+
+
+def _template_data(loaded: Project, run: TemplateRun) -> dict[str, Any]:
+    """Return a template import's outcome as JSON-ready data: each file, its rows and problems."""
+    files = []
+    for item in run.files:
+        template, outcome = item.template, item.outcome
+        actions = _row_actions(item, dry_run=False)
+        files.append(
+            {
+                "file": loaded.shown(item.path),
+                "sha256": template.read.sha256,
+                "pack_id": template.read.info.pack_id if template.read.info else "",
+                "mapping": str(template.mapping.path),
+                "mapping_sha256": template.mapping.sha256,
+                "sheet": template.sheet,
+                "header_row": template.header_row,
+                "imported": outcome is not None,
+                "already_imported": bool(outcome and outcome.duplicate_file),
+                "added": outcome.added if outcome else 0,
+                "corrected": list(outcome.corrected) if outcome else [],
+                "unchanged": outcome.unchanged if outcome else 0,
+                "conflicts": list(outcome.conflicts) if outcome else [],
+                "rows": [
+                    {
+                        "row": row.row,
+                        "case": row.key,
+                        "status": row.status.value if row.status else None,
+                        "word": row.word,
+                        "tester": row.tester,
+                        "date": row.date,
+                        "ledger": actions[row.row],
+                    }
+                    for row in template.rows
+                ],
+                "problems": [str(p) for p in template.read.errors],
+                "warnings": [str(p) for p in template.read.warnings],
+            }
+        )
+    data: dict[str, Any] = {"dry_run": run.dry_run, "release": run.release, "templates": files}
+    if not run.dry_run:
+        data["uat_results"] = {
+            "folder": loaded.relative(loaded.uat_results),
+            "written": run.results_written,
+            "error": run.results_error,
+        }
+    return data
+
+
+def _show_templates(loaded: Project, run: TemplateRun) -> None:
+    """Print each client template's rows with what the ledger does with them, and its problems."""
+    from rich.markup import escape
+
+    from uatkit.text import shown_text
+
+    for item in run.files:
+        template, outcome = item.template, item.outcome
+        shown = loaded.shown(item.path)
+        read = template.read
+        pack = read.info.pack_id if read.info else ""
+        title = f"{shown}" + (
+            f" › {template.sheet} (header row {template.header_row}), pack {pack}" if pack else ""
+        )
+        actions = _row_actions(item, run.dry_run)
+        listing = table(escape(shown_text(title)), "row", "case", "status", "tester", "date", "ledger")
+        for row in template.rows:
+            status = row.status.value if row.status else "?"
+            word = f"{row.word} ({status})" if row.word and row.word != status else status
+            case = row.key or f"? {row.named}".strip()
+            listing.add_row(*cells(str(row.row), case, word, row.tester, row.date, actions[row.row]))
+        out.print(listing)
+        for problem in read.errors:
+            err.print(f"error: {problem}", markup=False)
+        for problem in read.warnings:
+            err.print(f"warning: {problem}", markup=False)
+        if outcome is None:
+            verb = "would not be imported" if run.dry_run else "was not imported"
+            err.print(f"error: {shown} {verb} ({len(read.errors)} problem(s) above)", markup=False)
+        elif outcome.duplicate_file:
+            out.print(
+                f"{shown}: already imported (the same file, byte for byte); nothing to add", markup=False
+            )
+        else:
+            verb = "would add" if run.dry_run else "added"
+            out.print(
+                f"{shown}: {verb} {outcome.added} mark(s), {len(outcome.corrected)} correction(s), "
+                f"{outcome.unchanged} unchanged, {len(outcome.conflicts)} new conflict(s)",
+                markup=False,
+            )
+    if run.dry_run:
+        out.print(
+            f"dry run: nothing was recorded; {loaded.relative(loaded.ledger_path)} is unchanged", markup=False
+        )
+    elif run.results_error:
+        err.print(f"error: {run.results_error}", markup=False)
+    else:
+        results = loaded.relative(loaded.uat_results)
+        out.print(f"{run.results_written} UAT result(s) for Allure in {results}", markup=False)
+    if run.failed:
+        raise typer.Exit(EXIT_INPUT)
 
 
 def _import_data(loaded: Project, run: ImportRun) -> dict[str, Any]:

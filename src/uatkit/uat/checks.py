@@ -69,10 +69,20 @@ def check_cases(
     today: dt.date,
     out: ReadPack,
     rules: UatChecksConfig | None = None,
+    *,
+    first_row: int = layout.HEADER_ROW,
+    labels: Mapping[str, str] | None = None,
+    status_labels: Mapping[Status, str] | None = None,
 ) -> None:
-    """Append the marks of the executed rows and every problem of every row to `out`."""
+    """Append the marks of the executed rows and every problem of every row to `out`.
+
+    Rows after `first_row` (the header row) are read. `labels` and `status_labels` name columns and
+    statuses in messages as the sheet does, where it is not a pack (a client's own template).
+    """
     checker = _Cases(columns, sheet, expected, current, folder.resolve(), today, out, rules)
-    for index in range(layout.HEADER_ROW, len(cells)):
+    checker.label.update(labels or {})
+    checker.status_label.update(status_labels or {})
+    for index in range(first_row, len(cells)):
         row = cells[index]
         if any(row):
             checker.row(index + 1, row)

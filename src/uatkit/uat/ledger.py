@@ -27,6 +27,7 @@ from uatkit.uat.ledger_schema import (
     RecordedGate,
     SignoffRecord,
     StoredMark,
+    TemplateSource,
     current_mark,
     mark_order,
     migrate,
@@ -49,6 +50,7 @@ __all__ = [
     "Resolution",
     "SignoffRecord",
     "StoredMark",
+    "TemplateSource",
     "UatView",
 ]
 
@@ -192,8 +194,41 @@ class Ledger:
         row = self._conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (sha256,)).fetchone()
         return row is not None
 
-    def import_pack(self, read: ReadPack) -> ImportOutcome:
-        """Record a returned pack's marks, evidence and sign-off: all of them or, on any error, none."""
+    @classmethod
+    def copy_in_memory(cls, path: Path, *, wait: float = BUSY_WAIT) -> Ledger:
+        """Return an in-memory copy of the ledger at `path` (an empty one when there is none), migrated.
+
+        What is done to the copy never reaches the file: `uatkit uat import --dry-run` records into it. The
+        file is opened read-only and never created.
+        """
+        if path.is_dir():
+            raise fault(sqlite3.OperationalError("unable to open database file"), path)
+        memory = sqlite3.connect(":memory:", isolation_level=None)
+        try:
+            if path.exists():
+                source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    source.execute(f"PRAGMA busy_timeout = {int(wait * 1000):d}")
+                    source.backup(memory)
+                finally:
+                    source.close()
+            memory.execute("PRAGMA foreign_keys = ON")
+            migrate(memory, path, backup=False)
+            memory.row_factory = sqlite3.Row
+        except sqlite3.Error as exc:
+            memory.close()
+            raise fault(exc, path) from None
+        except BaseException:
+            memory.close()
+            raise
+        return cls(memory, path)
+
+    def import_pack(self, read: ReadPack, template: TemplateSource | None = None) -> ImportOutcome:
+        """Record a returned pack's marks, evidence and sign-off: all of them or, on any error, none.
+
+        With `template`, `read` is a client's own template read through a mapping: its pack is of kind
+        'template', and the import records the mapping that read it.
+        """
         if read.errors:
             raise InputError(read.errors)
         if read.info is None:
@@ -201,7 +236,10 @@ class Ledger:
         info = read.info
         with transaction(self._conn) as conn:
             if self.is_imported(read.sha256):
-                return ImportOutcome(read.path, info.pack_id, duplicate_file=True)
+                rows = {m.source.row: "already imported" for m in read.marks if m.source and m.source.row}
+                return ImportOutcome(read.path, info.pack_id, duplicate_file=True, rows=rows)
+            if template is not None:
+                self._claim_template(info.pack_id)
             self._upsert_pack(info, read.rows)
             cursor = conn.execute(
                 "INSERT INTO imports (sha256, path, pack_id, imported_at, marks, warnings, saved_at)"
@@ -217,6 +255,19 @@ class Ledger:
                 ),
             )
             import_id = int(cursor.lastrowid or 0)
+            if template is not None:
+                conn.execute(
+                    "INSERT INTO template_imports (import_id, mapping, mapping_sha256, sheet, header_row,"
+                    " os_user) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        import_id,
+                        template.mapping,
+                        template.mapping_sha256,
+                        template.sheet,
+                        template.header_row,
+                        os_user(),
+                    ),
+                )
             outcome = record_marks(conn, read, info, import_id, _now())
             conn.execute(
                 "UPDATE imports SET added = ?, unchanged = ?, updated = ? WHERE id = ?",
@@ -225,6 +276,30 @@ class Ledger:
             if read.signoff is not None and _signed(read.signoff):
                 _insert_signoff(conn, import_id, info.pack_id, read.signoff)
         return outcome
+
+    def _claim_template(self, pack_id: str) -> None:
+        """Make `pack_id` a client template's pack; refuse when uatkit exported a pack of that ID."""
+        row = self._conn.execute("SELECT kind FROM packs WHERE pack_id = ?", (pack_id,)).fetchone()
+        if row is not None and row[0] != "template":
+            raise UatkitError(
+                f"the client template's pack ID {pack_id} is a uatkit pack's ID in this ledger; rename "
+                "the file or set name = … in the mapping"
+            )
+        if row is None:
+            self._conn.execute(
+                "INSERT INTO packs (pack_id, release, group_name, owner, language, project, generated_at,"
+                " commit_sha, kind) VALUES (?, '', '', '', 'en', '', '0001-01-01T00:00:00+00:00', '',"
+                " 'template')",
+                (pack_id,),
+            )
+
+    def template_source(self, import_id: int) -> TemplateSource | None:
+        """Return the mapping that read a client template's import, or None for a pack's import."""
+        row = self._conn.execute(
+            "SELECT mapping, mapping_sha256, sheet, header_row FROM template_imports WHERE import_id = ?",
+            (import_id,),
+        ).fetchone()
+        return TemplateSource(row[0], row[1], row[2], row[3]) if row is not None else None
 
     def unrecorded(self, read: ReadPack) -> list[Mark]:
         """Return the marks of a read pack the ledger does not hold (what importing it would add)."""
@@ -441,6 +516,7 @@ class Ledger:
             ("mark_evidence", "mark_id, position"),
             ("mark_events", "id"),
             ("trusted_files", "sha256"),
+            ("template_imports", "import_id"),
         ):
             rows = self._conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()
             counts.append(len(rows))

@@ -167,7 +167,30 @@ def record_marks(
         unchanged=plan.unchanged,
         corrected=tuple(plan.corrected),
         conflicts=plan.conflicts,
+        rows=row_actions(plan),
     )
+
+
+def row_actions(plan: Plan) -> dict[int, str]:
+    """Return what recording does with each executed row (by sheet row): new, unchanged, correction or
+    conflict."""
+    corrections = {new for _, new in plan.retired}
+    conflicts = set(plan.conflicts)
+    actions: dict[int, str] = {}
+    for _, source in plan.seen:
+        if source is not None and source.row is not None:
+            actions[source.row] = "unchanged"
+    for item in plan.new:
+        source = item.mark.source
+        if source is None or source.row is None:
+            continue
+        if item.mark.key in conflicts:
+            actions[source.row] = "conflict"
+        elif item.id in corrections:
+            actions[source.row] = "correction"
+        else:
+            actions[source.row] = "new"
+    return actions
 
 
 def mark_identity(mark: Mark, hashes: Sequence[str], fingerprint: str | None = None) -> str:

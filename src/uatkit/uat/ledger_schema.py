@@ -209,19 +209,37 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT pack_id, pack_id, 1, generated_at FROM packs;
     INSERT INTO round_rows (pack_id, key, reasons) SELECT pack_id, key, '' FROM pack_rows;
     """,
+    # A client's own UAT template (`uatkit uat import --template MAPPING`): its marks are recorded under a
+    # pack of kind 'template' (uatkit's packs are of kind 'pack'), and each import of one records the
+    # mapping that read it (its path and SHA-256), the sheet and header row read, and who imported it. The
+    # file itself (path, SHA-256) is the import's, as for a pack.
+    """
+    ALTER TABLE packs ADD COLUMN kind TEXT NOT NULL DEFAULT 'pack' CHECK (kind IN ('pack', 'template'));
+    CREATE TABLE template_imports (
+        import_id INTEGER PRIMARY KEY REFERENCES imports(id),
+        mapping TEXT NOT NULL,
+        mapping_sha256 TEXT NOT NULL,
+        sheet TEXT NOT NULL,
+        header_row INTEGER NOT NULL,
+        os_user TEXT NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(conn: sqlite3.Connection, path: Path) -> None:
-    """Bring the ledger's schema up to SCHEMA_VERSION, one migration a transaction."""
+def migrate(conn: sqlite3.Connection, path: Path, *, backup: bool = True) -> None:
+    """Bring the ledger's schema up to SCHEMA_VERSION, one migration a transaction.
+
+    Without `backup` no copy is written first (an in-memory copy of the ledger, which is no ledger).
+    """
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
         raise UatkitError(
             f"{path}: the ledger was written by a newer uatkit (schema {version}, this one knows "
             f"{SCHEMA_VERSION}); upgrade uatkit"
         )
-    if 0 < version < SCHEMA_VERSION:
+    if backup and 0 < version < SCHEMA_VERSION:
         # A ledger holding marks is copied before its schema changes (SQLite's online backup API).
         backup_before_migration(conn, path, version)
     for number in range(version, SCHEMA_VERSION):
@@ -287,6 +305,18 @@ class ImportOutcome:
     corrected: tuple[str, ...] = ()
     duplicate_file: bool = False
     conflicts: list[str] = field(default_factory=list)
+    #: What recording did with each executed row, by sheet row: new, unchanged, correction or conflict.
+    rows: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """What read a client's own template: the mapping (path and SHA-256), the sheet and its header row."""
+
+    mapping: str
+    mapping_sha256: str
+    sheet: str
+    header_row: int
 
 
 @dataclass(frozen=True)
