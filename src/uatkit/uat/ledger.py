@@ -16,6 +16,7 @@ from uatkit.atomic import file_in_the_way
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
+from uatkit.uat.ledger_defects import FiledDefect, FiledDefects
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_rounds import PackRounds
 from uatkit.uat.ledger_schema import (
@@ -41,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "Backup",
     "CaseState",
+    "FiledDefect",
     "ImportOutcome",
     "Ledger",
     "LedgerState",
@@ -176,6 +178,11 @@ class Ledger:
     def seals(self) -> PackSeals:
         """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
         return PackSeals(self._conn)
+
+    @property
+    def defects(self) -> FiledDefects:
+        """Return the defects filed in a tracker: which failure, which issue, who filed it and when."""
+        return FiledDefects(self._conn)
 
     @property
     def rounds(self) -> PackRounds:
