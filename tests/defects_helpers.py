@@ -1,4 +1,4 @@
-"""A QA project with failures to file, and a small Jira: the few REST endpoints `uatkit defects push` calls."""
+"""A QA project with failures to file, and a small Jira: the REST endpoints `uatkit defects push` calls."""
 
 from __future__ import annotations
 
@@ -74,13 +74,18 @@ def make_project(root: Path) -> Path:
     returned = root / "uat_packs" / "R1" / "returned"
     returned.mkdir(parents=True)
     (returned / "total.png").write_bytes(b"\x89PNG evidence")
+    day = dt.date(2026, 11, 20)
+
+    def row(n: int) -> SourceLocation:
+        return SourceLocation("R1-sales.xlsx", sheet="Test cases", row=n)
+
     marks = [
-        Mark("REQ-1.AC-2", Status.FAIL, TESTER, dt.date(2026, 11, 20), ACTUAL, "", ("total.png",),
-             "seen twice", fingerprints["REQ-1.AC-2"], "R1-sales", SourceLocation("R1-sales.xlsx", sheet="Test cases", row=3)),
-        Mark("REQ-2.AC-1", Status.FAIL, "Ann Lee", dt.date(2026, 11, 20), "no VAT number", "BUG-7", (),
-             "", fingerprints["REQ-2.AC-1"], "R1-sales", SourceLocation("R1-sales.xlsx", sheet="Test cases", row=4)),
-        Mark("REQ-1.AC-1", Status.PASS, "Ann Lee", dt.date(2026, 11, 20), "", "", (), "",
-             fingerprints["REQ-1.AC-1"], "R1-sales", SourceLocation("R1-sales.xlsx", sheet="Test cases", row=2)),
+        Mark("REQ-1.AC-2", Status.FAIL, TESTER, day, ACTUAL, "", ("total.png",), "seen twice",
+             fingerprints["REQ-1.AC-2"], "R1-sales", row(3)),
+        Mark("REQ-2.AC-1", Status.FAIL, "Ann Lee", day, "no VAT number", "BUG-7", (), "",
+             fingerprints["REQ-2.AC-1"], "R1-sales", row(4)),
+        Mark("REQ-1.AC-1", Status.PASS, "Ann Lee", day, "", "", (), "",
+             fingerprints["REQ-1.AC-1"], "R1-sales", row(2)),
     ]  # fmt: skip
     info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "Demo", dt.datetime(2026, 11, 1))
     rows = [PackRow(m.key, n, m.fingerprint) for n, m in enumerate(marks, start=2)]
