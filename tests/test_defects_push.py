@@ -79,6 +79,11 @@ def test_each_defect_is_created_once_across_two_pushes(failing: Path) -> None:
     assert {k["case"]: k["defect_ids"] for k in listed["known"]} == {
         "REQ-1.AC-1": ["SHOP-1"], "REQ-1.AC-2": ["SHOP-2"], "REQ-2.AC-1": ["BUG-7"],
     }  # fmt: skip
+    # The matrix's defects column names them too.
+    traced = runner.invoke(app, ["trace", "-C", str(failing), "--format", "json", "--no-write"])
+    requirements = {r["id"]: r for r in json.loads(traced.stdout)["requirements"]}
+    assert requirements["REQ-1"]["defects"] == ["SHOP-1", "SHOP-2"]
+    assert requirements["REQ-2"]["defects"] == ["BUG-7"]
 
 
 def test_a_defect_already_in_jira_by_its_label_is_recorded_not_created_again(failing: Path) -> None:

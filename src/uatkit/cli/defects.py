@@ -17,7 +17,6 @@ from uatkit.cli.common import (
     err,
     out,
     project_for,
-    table,
     user_errors,
 )
 from uatkit.errors import EXIT_INPUT
@@ -29,9 +28,6 @@ if TYPE_CHECKING:
 
 defects_app = typer.Typer(
     name="defects",
-    help="Failed UAT rows and failed automated results without a defect ID, and filing them as defects: "
-    "a table (or JSON), a Jira CSV or ZenTao workbook to import, or issues created through Jira's API. "
-    "Example: uatkit defects --release R1",
     invoke_without_command=True,
     rich_markup_mode=None,
 )
@@ -81,9 +77,11 @@ def defects(
 ) -> None:
     """List UAT Fail/Blocked marks and failed or broken automated results that have no defect ID.
 
-    A defect ID is the mark's Defect cell, a result's issue link, a @defect: tag of the scenario, or a
-    defect `uatkit defects push` filed. Each row says the requirement, case, title, pack or level,
-    tester, date, actual result, evidence files and the link to its Allure result.
+    File them with `uatkit defects export` (Jira's CSV importer, ZenTao's 导入Bug workbook) or
+    `uatkit defects push` (Jira's REST API). A defect ID is the mark's Defect cell, a result's
+    issue link, a @defect: tag of the scenario, or a defect `uatkit defects push` filed. Each row
+    says the requirement, case, title, pack or level, tester, date, actual result, evidence files
+    and the link to its Allure result.
 
     Example: uatkit defects --release R1 --format json
     """
@@ -96,6 +94,8 @@ def defects(
             "defects",
             {
                 "release": findings.release,
+                "evidence": findings.evidence,
+                "ledger": findings.ledger,
                 "defects": [d.as_dict() for d in findings.new],
                 "known": [{**k.defect.as_dict(), "defect_ids": list(k.ids)} for k in findings.known],
                 "notes": list(findings.notes),
@@ -107,32 +107,26 @@ def defects(
 
 def _show(findings: Findings) -> None:
     """Print the failures without a defect ID as a table, then those with one in a line each."""
-    listing = table(
-        f"Failures without a defect ID{f' (release {findings.release})' if findings.release else ''}",
-        "requirement",
-        "case",
-        "title",
-        "pack / level",
-        "status",
-        "tester",
-        "date",
-        "actual result",
-        "evidence",
-        "Allure result",
-    )
+    from rich import box
+    from rich.table import Table
+
+    release = f" (release {findings.release})" if findings.release else ""
+    listing = Table(title=f"Failures without a defect ID{release}", title_justify="left", box=box.SIMPLE_HEAD)
+    for name in ("case", "title", "pack / level", "status", "tester", "date", "actual result", "evidence"):
+        # IDs, statuses and dates stay whole; the text columns wrap.
+        whole = name in ("case", "pack / level", "status", "date")
+        listing.add_column(name, no_wrap=whole, overflow="fold", min_width=None if whole else 8)
     for d in findings.new:
         listing.add_row(
             *cells(
-                d.requirement,
                 d.case_key,
                 d.title,
                 d.pack_or_level,
                 d.status,
                 d.tester,
-                d.date,
+                d.date[:10],
                 d.actual,
                 ", ".join(d.evidence),
-                d.allure_link,
             )
         )
     if findings.new:
@@ -145,9 +139,18 @@ def _show(findings: Findings) -> None:
             "bold" if count else "",
         )
     )
+    links = [(d.case_key, d.level, d.allure_link) for d in findings.new if d.allure_link]
+    if links:
+        out.print("Allure results:", markup=False)
+        for key, level, link in links:
+            out.print(f"  {key} ({level}): {link}", markup=False)
+    if findings.known:
+        out.print(f"{_count(len(findings.known), 'failure')} with a defect ID already:", markup=False)
     for known in findings.known:
         d = known.defect
-        out.print(Text(f"  {d.case_key} ({d.pack_or_level}, {d.status}): {known.said}"), markup=False)
+        out.print(f"  {d.case_key} ({d.pack_or_level}, {d.status}): {known.said}", markup=False)
+    read = f"read {findings.evidence}" + (f" and the UAT ledger {findings.ledger}" if findings.ledger else "")
+    out.print(Text(read, "dim"))
     for note in findings.notes:
         out.print(Text(f"note: {note}", "dim"))
 
@@ -210,10 +213,16 @@ def export(
         out.print(f"  {d.summary}", markup=False)
     if findings.known:
         out.print(
-            f"{len(findings.known)} more already have a defect ID (`uatkit defects` lists them)", markup=False
+            f"{_count(len(findings.known), 'more failure')} with a defect ID already (`uatkit defects` lists "
+            "them)",
+            markup=False,
         )
     for note in findings.notes:
         out.print(Text(f"note: {note}", "dim"))
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
 
 
 def _target(value: str) -> Target:

@@ -26,9 +26,11 @@ def jira_description(defect: Defect) -> str:
         f"*Case:* {defect.case_key} {defect.title}",
         f"*Found in:* {found}",
     ]
-    if defect.tester or defect.date:
+    if defect.level == "uat":
         who = defect.tester or "(no tester)"
         lines.append(f"*Tester:* {who}, {defect.date}" if defect.date else f"*Tester:* {who}")
+    elif defect.date:
+        lines.append(f"*Ran:* {defect.date}")
     if defect.environment or defect.version:
         lines.append(f"*Environment:* {_joined(defect.environment, defect.version)}")
     lines += _section("Preconditions", _numbered(defect.preconditions, "# "))
@@ -77,8 +79,10 @@ def zentao_steps(defect: Defect) -> str:
         f"用例：{defect.case_key} {defect.title}",
         f"发现于：{found}",
     ]
-    if defect.tester or defect.date:
-        facts.append(f"测试人：{defect.tester or '（未填写）'}，日期：{defect.date}")
+    if defect.level == "uat":
+        facts.append(f"测试人：{defect.tester or '（未填写）'}，日期：{defect.date or '（未填写）'}")
+    elif defect.date:
+        facts.append(f"运行时间：{defect.date}")
     if defect.environment or defect.version:
         facts.append(f"环境：{_joined(defect.environment, defect.version)}")
     if defect.evidence:

@@ -33,6 +33,9 @@ class Findings:
     known: tuple[KnownDefect, ...]
     release: str
     notes: tuple[str, ...] = ()
+    #: What was read: the evidence set's name, and the ledger ("" when there is none).
+    evidence: str = ""
+    ledger: str = ""
 
 
 def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> Findings:
@@ -47,7 +50,11 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
     link = _linker(project)
     runs = {run.run_id: run for run in evidence.runs}
     found: list[Defect | KnownDefect] = []
-    if view is not None:
+    if view is None:
+        notes.append(
+            f"no UAT ledger at {project.shown(project.ledger_path)}: no UAT marks (run `uatkit uat import`)"
+        )
+    else:
         in_release = {pack.pack_id for pack in view.packs}
         uat_results = {r.history_id: r for r in results if r.layer == UAT_LAYER}
         stale = 0
@@ -89,6 +96,8 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
         known=tuple(item for item in ordered if isinstance(item, KnownDefect)),
         release=release,
         notes=tuple(notes),
+        evidence=evidence.name,
+        ledger=project.shown(project.ledger_path) if view is not None else "",
     )
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -514,6 +514,8 @@ class UatView:
     packs: tuple[PackSummary, ...]
     signoffs: dict[str, SignOff]
     resolutions: tuple[Resolution, ...] = ()
+    #: The issues `uatkit defects push` filed (or found filed) for each case row, in the order filed.
+    filed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def read_view(
@@ -528,7 +530,11 @@ def read_view(
         ids = {p.pack_id for p in packs}
         signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
         resolutions = tuple(ledger.resolutions())
-    return UatView(states, packs, signoffs, resolutions)
+        filed: dict[str, tuple[str, ...]] = {}
+        for defect in ledger.defects.all():
+            if defect.key not in filed.get(defect.case_key, ()):
+                filed[defect.case_key] = (*filed.get(defect.case_key, ()), defect.key)
+    return UatView(states, packs, signoffs, resolutions, filed)
 
 
 def case_states(
