@@ -57,8 +57,14 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
     else:
         in_release = {pack.pack_id for pack in view.packs}
         uat_results = {r.history_id: r for r in results if r.layer == UAT_LAYER}
-        stale = 0
+        stale = conflicts = 0
         for state in view.states.values():
+            if (
+                state.conflict
+                and not state.gone
+                and any(m.pack_id in in_release or not release for m in state.conflict)
+            ):
+                conflicts += 1
             mark = state.mark
             if mark is None or state.gone or mark.status not in FAILED_MARKS:
                 continue
@@ -70,6 +76,10 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
             result = uat_results.get(stable_test_case_id(state.key, UAT_LAYER))
             defect = _from_mark(project, cases[state.key], state, result, release, link)
             found.append(_sorted_out(defect, defect_ids(mark.defect), cases[state.key], filed))
+        if conflicts:
+            notes.append(
+                f"{conflicts} UAT row(s) left out: their marks disagree (settle them: `uatkit uat resolve`)"
+            )
         if stale:
             notes.append(
                 f"{stale} Fail/Blocked UAT mark(s) left out: the scenario changed after they were marked "
