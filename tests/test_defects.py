@@ -235,3 +235,33 @@ def test_libreoffice_opens_the_zentao_workbook_with_chinese_intact(tmp_path: Pat
     assert row["所属产品"] == "订单管理(#1)" and row["Bug标题"] == "[UAT Fail] REQ-1.AC-2 =下单后显示合计"
     assert f"测试人：{TESTER}" in row["重现步骤"] and row["影响版本"] == "主干(#trunk)"
     assert all(c.data_type != "f" for r in book.active.iter_rows() for c in r)
+
+
+def test_the_groups_options_hold_for_the_command_after_it(failing: Path) -> None:
+    result = runner.invoke(
+        app, ["defects", "-C", str(failing), "--release", "R2", "export", "--to", "jira-csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 defect for Jira (CSV)" in result.stdout
+    assert [row[0] for row in jira_rows(failing / "reports" / "defects-jira.csv")[1:]] == [
+        "[integration failed] REQ-1.AC-1 An order is confirmed"
+    ]
+
+
+def test_a_uat_failure_links_the_uat_result_uatkit_wrote_for_its_mark(failing: Path) -> None:
+    from allure_commons.logger import AllureFileLogger
+    from allure_commons.model2 import Label, TestResult
+
+    from uatkit.allure.mapping import stable_test_case_id
+
+    logger: Any = AllureFileLogger(str(failing / "reports" / "uat-results"))
+    history = stable_test_case_id("REQ-1.AC-2", "uat")
+    logger.report_result(
+        TestResult(uuid="uat-result-1", historyId=history, name="AC-2 [uat]", status="failed",
+                   labels=[Label("case", "REQ-1.AC-2"), Label("layer", "uat")], start=1, stop=1)
+    )  # fmt: skip
+    (uat,) = [d for d in listed(failing)["defects"] if d["level"] == "uat"]
+    assert uat["result_uuid"] == "uat-result-1"
+    assert (
+        uat["allure_link"] == "reports/allure-report/index.html#" + hashlib.md5(b"uat-result-1").hexdigest()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -56,6 +57,23 @@ def register(app: typer.Typer) -> None:
     app.add_typer(defects_app)
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """The group's options, given before a command (`uatkit defects --release R1 export`)."""
+
+    release: str | None
+    results: list[Path] | None
+    project: Path | None
+
+
+def _given(
+    ctx: typer.Context, project: Path | None, release: str | None, results: list[Path] | None
+) -> tuple[Path | None, str | None, list[Path] | None]:
+    """Return the command's options, each falling back to the group's when the command has none."""
+    shared = ctx.obj if isinstance(ctx.obj, _Shared) else _Shared(None, None, None)
+    return project or shared.project, release or shared.release, results or shared.results
+
+
 def _findings(
     project: Path | None, release: str | None, results: list[Path] | None
 ) -> tuple[Project, Findings]:
@@ -86,6 +104,8 @@ def defects(
     Example: uatkit defects --release R1 --format json
     """
     if ctx.invoked_subcommand is not None:
+        # `uatkit defects --release R1 export …`: the group's options hold for the command after it.
+        ctx.obj = _Shared(release, results, project)
         return
     with user_errors():
         _, findings = _findings(project, release, results)
@@ -157,6 +177,7 @@ def _show(findings: Findings) -> None:
 
 @defects_app.command()
 def export(
+    ctx: typer.Context,
     to: Annotated[
         str,
         typer.Option(
@@ -190,7 +211,7 @@ def export(
 
     with user_errors():
         target = _target(to)
-        loaded, findings = _findings(project, release, results)
+        loaded, findings = _findings(*_given(ctx, project, release, results))
         path = out_file or loaded.report_folder / target.file_name
         write_export(path, target, findings.new, loaded.config.defects)
     shown = loaded.shown(path)
@@ -237,6 +258,7 @@ def _target(value: str) -> Target:
 
 @defects_app.command()
 def push(
+    ctx: typer.Context,
     to: Annotated[str, typer.Option("--to", help="The tracker: jira.")] = "jira",
     url: Annotated[
         str | None,
@@ -277,7 +299,7 @@ def push(
                 f"--to {to!r}: defects are pushed to jira "
                 "(for ZenTao, use `uatkit defects export --to zentao`)"
             )
-        loaded, findings = _findings(project, release, results)
+        loaded, findings = _findings(*_given(ctx, project, release, results))
         site = jira_site(loaded.config.defects, url, jira_project)
         run = push_to_jira(loaded, findings, site, dry_run=dry_run)
     if output is Format.JSON:
