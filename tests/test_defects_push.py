@@ -157,3 +157,15 @@ def test_the_token_never_reaches_the_output_or_the_ledger(failing: Path) -> None
     assert result.exit_code == 0
     assert jira.token not in result.output
     assert jira.token.encode() not in (failing / "reports" / "uat.db").read_bytes()
+
+
+def test_without_requests_it_names_the_extra_to_install(
+    failing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uatkit.extras
+
+    real = uatkit.extras.find_spec
+    monkeypatch.setattr(uatkit.extras, "find_spec", lambda name: None if name == "requests" else real(name))
+    with fake_jira() as jira:
+        result = push(failing, jira)
+    assert result.exit_code == 2 and "pip install 'uatkit[api]'" in result.stderr and jira.requests == []

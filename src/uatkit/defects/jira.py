@@ -125,9 +125,11 @@ class JiraClient:
     """Calls Jira's REST API v2 with the site's credentials, one clear error a fault."""
 
     def __init__(self, site: JiraSite) -> None:
-        from uatkit.extras import require
+        from uatkit.extras import missing
 
-        require("requests", "uatkit defects push")
+        problem = missing("requests", "uatkit defects push")
+        if problem:
+            raise UatkitError(problem)
         import requests
 
         self.site = site
