@@ -240,6 +240,15 @@ def export(
         )
     for note in findings.notes:
         out.print(Text(f"note: {note}", "dim"))
+    if count:
+        out.print(Text(f"import it: {_HOW[target]} (docs/defects.md)", "dim"))
+
+
+#: Where each tracker imports the file.
+_HOW = {
+    "jira-csv": "Jira › Filters › View all issues › Import issues from CSV, encoding UTF-8",
+    "zentao": "ZenTao › 测试 › Bug › 导入, choose the product first",
+}
 
 
 def _count(n: int, what: str) -> str:
