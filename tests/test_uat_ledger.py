@@ -543,12 +543,13 @@ def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(
 def test_a_ledger_from_before_rounds_counts_its_packs_as_round_1(db: Path) -> None:
     from uatkit.uat.ledger_schema import MIGRATIONS
 
+    # The schema just before the rounds' migration (later ones, e.g. the filed defects, come after it).
+    before = next(n for n, migration in enumerate(MIGRATIONS) if "CREATE TABLE pack_rounds" in migration)
     db.parent.mkdir(parents=True)
     with sqlite3.connect(db) as conn:
-        # The schema before re-test rounds: the five migrations before theirs.
-        for migration in MIGRATIONS[:5]:
+        for migration in MIGRATIONS[:before]:
             conn.executescript(migration)
-        conn.execute("PRAGMA user_version = 5")
+        conn.execute(f"PRAGMA user_version = {before:d}")
         conn.execute(
             "INSERT INTO packs VALUES"
             " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00:00+00:00', '', NULL)"

@@ -339,6 +339,45 @@ class ChangeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     )
 
 
+class DefectsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Where failed UAT marks and automated results go as defects (`[tool.uatkit.defects]`)."""
+
+    jira_url: Annotated[
+        str, _about("The Jira site `uatkit defects push` files in (https://acme.atlassian.net), or --url.")
+    ] = ""
+    jira_project: Annotated[
+        str, _about("The Jira project key defects are filed in (SHOP), or --jira-project.")
+    ] = ""
+    issue_type: Annotated[str, _about("The Jira issue type of a defect.")] = "Bug"
+    user_env: Annotated[
+        str,
+        _about(
+            "The environment variable holding the Jira account (the e-mail of a Jira Cloud API token); "
+            "unset or empty: the token is a personal access token sent as a bearer token."
+        ),
+    ] = "JIRA_USER"
+    token_env: Annotated[
+        str, _about("The environment variable holding the Jira API token (never the token itself).")
+    ] = "JIRA_TOKEN"
+    timeout: Annotated[float, Meta(gt=0), _about("Seconds to wait for each answer from the tracker.")] = 30.0
+    report_url: Annotated[
+        str,
+        _about(
+            "Where the Allure report is published (the URL of its index.html), for links in defects "
+            "(default: the report's path in the project)."
+        ),
+    ] = ""
+    zentao_product: Annotated[
+        str, _about("The ZenTao 所属产品 cell, as ZenTao's template writes it: 订单管理(#1).")
+    ] = ""
+    zentao_build: Annotated[
+        str, _about("The ZenTao 影响版本 cell (required by ZenTao): 主干(#trunk), the trunk build.")
+    ] = "主干(#trunk)"
+    assignee: Annotated[
+        str, _about("Who new defects are assigned to (the tracker's user name); empty for none.")
+    ] = ""
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -390,6 +429,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     ] = msgspec.field(default_factory=LimitsConfig)
     change: Annotated[ChangeConfig, _about("Requirements baselines and change requests.")] = msgspec.field(
         default_factory=ChangeConfig
+    )
+    defects: Annotated[DefectsConfig, _about("Defects out to Jira and ZenTao.")] = msgspec.field(
+        default_factory=DefectsConfig
     )
 
 

@@ -63,8 +63,12 @@ def build_matrix(
     now: dt.datetime,
     allure_report: str = "",
     runs: Sequence[RunFacts] = (),
+    filed: Mapping[str, Sequence[str]] | None = None,
 ) -> Matrix:
-    """Return the matrix of every requirement of the catalogue, in catalogue order; `runs` give run facts."""
+    """Return the matrix of every requirement of the catalogue, in catalogue order; `runs` give run facts.
+
+    `filed` gives the issues `uatkit defects push` filed for each case row: defects of their case too.
+    """
     facts = {run.run_id: run for run in runs}
     superseded = later_rounds(packs)
     # A group's latest re-test round carries its owner's current decision for every pack of the group.
@@ -85,7 +89,7 @@ def build_matrix(
     requirements = []
     for story in catalogue.stories:
         traces = tuple(
-            _case(rows[case_id], records, states, holders, case_id in in_scope, facts)
+            _case(rows[case_id], records, states, holders, case_id in in_scope, facts, filed or {})
             for case_id in by_requirement.get(story.id, ())
         )
         status, reason = requirement_status(traces, signed)
@@ -183,6 +187,7 @@ def _case(
     holders: Mapping[str, set[str]],
     in_scope: bool,
     facts: Mapping[str, RunFacts],
+    filed: Mapping[str, Sequence[str]],
 ) -> CaseTrace:
     first = rows[0]
     current = {row.key: row.fingerprint for row in rows}
@@ -196,6 +201,7 @@ def _case(
     marks = [m for s in row_states for m in (s.conflict or ((s.mark,) if s.mark else ()))]
     found = [r for level in LEVELS for r in records.get((first.case_id, level), ())]
     defects = [d for r in found for d in r.defects] + [d for m in marks for d in defect_ids(m.defect)]
+    defects += [key for row in rows for key in filed.get(row.key, ())]
     packs = tuple(sorted({p for row in rows for p in holders.get(row.key, ())}))
     return CaseTrace(
         case_id=first.case_id,
@@ -415,6 +421,7 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
         now=now,
         allure_report=allure_report,
         runs=evidence.runs,
+        filed=view.filed if view else {},
     )
     matrix = replace(
         matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence

@@ -8,7 +8,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 
@@ -16,6 +16,7 @@ from uatkit.atomic import file_in_the_way
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
+from uatkit.uat.ledger_defects import FiledDefect, FiledDefects
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_rounds import PackRounds
 from uatkit.uat.ledger_schema import (
@@ -42,6 +43,7 @@ __all__ = [
     "AuditEntry",
     "Backup",
     "CaseState",
+    "FiledDefect",
     "ImportOutcome",
     "Ledger",
     "LedgerState",
@@ -178,6 +180,11 @@ class Ledger:
     def seals(self) -> PackSeals:
         """Return the ledger's project key, the pack revisions it signed and the files accepted on trust."""
         return PackSeals(self._conn)
+
+    @property
+    def defects(self) -> FiledDefects:
+        """Return the defects filed in a tracker: which failure, which issue, who filed it and when."""
+        return FiledDefects(self._conn)
 
     @property
     def rounds(self) -> PackRounds:
@@ -583,6 +590,8 @@ class UatView:
     packs: tuple[PackSummary, ...]
     signoffs: dict[str, SignOff]
     resolutions: tuple[Resolution, ...] = ()
+    #: The issues `uatkit defects push` filed (or found filed) for each case row, in the order filed.
+    filed: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def read_view(
@@ -597,7 +606,11 @@ def read_view(
         ids = {p.pack_id for p in packs}
         signoffs = {pack: s for pack, s in ledger.signoffs().items() if pack in ids}
         resolutions = tuple(ledger.resolutions())
-    return UatView(states, packs, signoffs, resolutions)
+        filed: dict[str, tuple[str, ...]] = {}
+        for defect in ledger.defects.all():
+            if defect.key not in filed.get(defect.case_key, ()):
+                filed[defect.case_key] = (*filed.get(defect.case_key, ()), defect.key)
+    return UatView(states, packs, signoffs, resolutions, filed)
 
 
 def case_states(

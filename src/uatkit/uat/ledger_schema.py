@@ -224,6 +224,31 @@ MIGRATIONS: tuple[str, ...] = (
         os_user TEXT NOT NULL
     );
     """,
+    # Defects filed in a tracker (`uatkit defects push`): which failure (a UAT mark by its ID, or an
+    # automated result by its case row, level, run ID and result uuid), its stable ID (the issue's
+    # `uatkit-…` label), the tracker (kind and site), the issue's key and URL, whether uatkit created it or
+    # found it filed already, and who (operating-system user and tracker account) when. Only appended.
+    """
+    CREATE TABLE filed_defects (
+        id INTEGER PRIMARY KEY,
+        defect_id TEXT NOT NULL,
+        case_key TEXT NOT NULL,
+        level TEXT NOT NULL,
+        mark_id INTEGER REFERENCES marks(id),
+        run_id TEXT NOT NULL,
+        result_uuid TEXT NOT NULL,
+        tracker TEXT NOT NULL,
+        tracker_url TEXT NOT NULL,
+        issue_key TEXT NOT NULL,
+        issue_url TEXT NOT NULL,
+        how TEXT NOT NULL CHECK (how IN ('created', 'found')),
+        filed_by TEXT NOT NULL,
+        tracker_user TEXT NOT NULL,
+        filed_at TEXT NOT NULL,
+        UNIQUE (tracker, tracker_url, defect_id)
+    );
+    CREATE INDEX filed_defects_by_defect ON filed_defects(defect_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
