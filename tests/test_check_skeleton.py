@@ -150,7 +150,7 @@ def test_the_skeleton_compiles_and_once_pasted_the_steps_are_defined(customers: 
     assert "def fill_with(text: str, text_2: str) -> None:" in code
     assert "raise NotImplementedError('step not written yet: When I save')" in code
     assert len(undefined(check_json(customers))) == 8
-    with (customers / "steps" / "test_features.py").open("a", encoding="utf-8") as module:
+    with (customers / "steps" / "conftest.py").open("a", encoding="utf-8") as module:
         module.write("\n\n" + code)
     report = check_json(customers)
     assert report["findings"] == [], report["findings"]

@@ -185,7 +185,7 @@ def check(
     a step definition for each (one for texts that differ only in their values), to paste into steps/.
 
     Example: uatkit check --format json
-    Example: uatkit check --skeleton >> steps/test_missing_steps.py
+    Example: uatkit check --skeleton >> steps/conftest.py
     """
     from uatkit.check import check_project
 
