@@ -127,14 +127,21 @@ def test_each_undefined_step_text_is_one_finding_with_every_use(customers: Path)
     assert steps['当 我在"城市"中填写"奥斯陆"']["type"] == "when"
 
 
-def test_the_terminal_table_lists_a_step_once_with_its_uses(customers: Path) -> None:
+def test_the_terminal_table_lists_a_step_once_with_its_uses(
+    customers: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uatkit.cli import common
+
+    monkeypatch.setattr(common.out, "_width", 400)  # wide enough that no cell wraps
     result = runner.invoke(app, ["check", "--project", str(customers), "--no-evidence"])
     assert result.exit_code == 1
     assert result.stdout.startswith("8 finding(s)")
     assert result.stdout.count("undefined step") == 8
-    # The fill step's row names its three uses (the table wraps long cells).
-    assert all(f"feature:{line}" in result.stdout for line in (10, 17, 23))
-    assert "used 3" in result.stdout
+    assert result.stdout.count('When I fill "Name" with "Ann" has no step definition, used 3 times') == 1
+    feature = "features/general/REQ-1-customers.feature"
+    for line, scenario in [(10, "AC-1 A customer is saved"), (17, "AC-2 A second customer")]:
+        assert f"{feature}:{line} ({scenario})" in result.stdout
+    assert f"{feature}:11 " in result.stdout  # a step used once shows its one place
 
 
 def test_the_skeleton_compiles_and_once_pasted_the_steps_are_defined(customers: Path) -> None:

@@ -297,3 +297,32 @@ def test_every_phrase_is_documented_and_matches_only_its_own_step() -> None:
         # By name: a module imported again (another test's session) registers its steps again.
         owners = {c.step_func.__qualname__ for c in contexts if c.parser.is_matching(text)}
         assert len(owners) == 1, f"{text!r} is matched by {sorted(owners)}"
+
+
+@pytest.mark.parametrize(
+    ("template", "text", "values"),
+    [
+        ('我在"{label}"中填写"{value}"', "我在“姓名”中填写“安”", {"label": "姓名", "value": "安"}),
+        ('我在"{label}"中填写"{value}"', '我在 "姓名" 中填写 ""', {"label": "姓名", "value": ""}),
+        ("表格有{count:d}行", "表格有 12 行", {"count": 12}),
+        (
+            '我向"{path}"发送{method:w}请求，内容为：',
+            '我向"/a"发送POST请求, 内容为:',
+            {"path": "/a", "method": "POST"},
+        ),
+        (
+            'I select "{option}" in "{label}"',
+            'I select "Open" in "Status"',
+            {"option": "Open", "label": "Status"},
+        ),
+        ('I select "{option}" in "{label}"', 'I select "Open" in the list named "status"', None),
+        ("the table has {count:d} rows", "the table has 3 rowsx", None),
+        ('I see "{text}"', 'I see "a "quoted" word"', None),
+    ],
+)
+def test_a_phrase_reads_its_values(template: str, text: str, values: dict[str, object] | None) -> None:
+    from uatkit.steps.phrases import phrase
+
+    parser = phrase(template)
+    assert parser.parse_arguments(text) == values
+    assert parser.is_matching(text) is (values is not None)
