@@ -17,7 +17,9 @@ from typing import Any
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
+from uatkit.gherkin.dialects import keywords
 from uatkit.gherkin.parse import Feature, FeatureSet
+from uatkit.gherkin.skeleton import StepText
 from uatkit.model import AUTOMATED_LEVELS, LEVEL_TAGS, Catalogue, Level, SourceLocation
 from uatkit.project import Project
 
@@ -32,6 +34,42 @@ _SYNC_KINDS = {
 
 
 @dataclass(frozen=True)
+class StepUse:
+    """One place a step is used: the step's line and its scenario."""
+
+    location: SourceLocation
+    scenario: str
+    scenario_location: SourceLocation
+
+
+@dataclass(frozen=True)
+class UndefinedStep:
+    """A step text no definition matches, once, with every place that uses it."""
+
+    step: StepText
+    #: the keyword shown: the feature language's word for the step's kind (And and But resolved)
+    keyword: str
+    uses: tuple[StepUse, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the step's keys of its finding's JSON."""
+        return {
+            "step": f"{self.keyword} {self.step.text}",
+            "type": self.step.kind,
+            "text": self.step.text,
+            "count": len(self.uses),
+            "uses": [
+                {
+                    "location": str(u.location),
+                    "scenario": u.scenario,
+                    "scenario_location": str(u.scenario_location),
+                }
+                for u in self.uses
+            ],
+        }
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing wrong between stories, features and steps."""
 
@@ -39,10 +77,18 @@ class Finding:
     location: SourceLocation
     message: str
     hint: str = ""
+    #: for an undefined step: the step and every use of it (`location` is the first)
+    undefined: UndefinedStep | None = None
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, object]:
         """Return the finding as plain data for JSON output."""
-        return {"kind": self.kind, "location": str(self.location), "message": self.message, "hint": self.hint}
+        data: dict[str, object] = {
+            "kind": self.kind,
+            "location": str(self.location),
+            "message": self.message,
+            "hint": self.hint,
+        }
+        return {**data, **self.undefined.as_dict()} if self.undefined is not None else data
 
 
 def check_project(
@@ -240,16 +286,47 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
                 f"call pytest-bdd's scenarios() on the features from a test module in {config.steps}/",
             )
         )
-    for entry in report["undefined"]:
-        if Level.MANUAL not in entry["tags"]:
-            findings.append(
-                Finding(
-                    "undefined step",
-                    SourceLocation(config.relative(Path(entry["file"])), entry["line"]),
-                    f"{entry['step']} has no step definition",
-                    f"define it in {config.steps}/",
+    findings += _undefined_steps(
+        config, features, [e for e in report["undefined"] if Level.MANUAL not in e["tags"]]
+    )
+    return findings
+
+
+def _undefined_steps(config: Config, features: FeatureSet, entries: list[dict[str, Any]]) -> list[Finding]:
+    """Return one finding per step text no definition matches (its kind kept), with every use of it."""
+    languages = {feature.path.resolve(): feature.language for feature in features.features}
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for entry in entries:
+        grouped.setdefault((entry["type"], entry["name"]), []).append(entry)
+    findings = []
+    for (kind, text), uses in grouped.items():
+        first = uses[0]
+        path = Path(first["file"])
+        written = first["step"][: -len(text)].strip() if first["step"].endswith(text) else ""
+        keyword = keywords(languages.get(path.resolve(), "en")).step_keyword(kind, written)
+        where = SourceLocation(config.relative(path), first["line"])
+        step = UndefinedStep(
+            StepText(kind, text, str(where), first.get("docstring", False), first.get("datatable", False)),
+            keyword,
+            tuple(
+                StepUse(
+                    SourceLocation(config.relative(Path(use["file"])), use["line"]),
+                    use["scenario"],
+                    SourceLocation(config.relative(Path(use["file"])), use["scenario_line"]),
                 )
+                for use in uses
+            ),
+        )
+        times = f", used {len(uses)} times" if len(uses) > 1 else ""
+        findings.append(
+            Finding(
+                "undefined step",
+                where,
+                f"{keyword} {text} has no step definition{times}",
+                f"define it in {config.steps}/ (`uatkit check --skeleton` prints a definition to start from)",
+                step,
             )
+        )
     return findings
 
 

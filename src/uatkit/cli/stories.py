@@ -20,7 +20,7 @@ from uatkit.cli.common import (
     table,
     user_errors,
 )
-from uatkit.errors import EXIT_CHECK
+from uatkit.errors import EXIT_CHECK, UatkitError
 
 if TYPE_CHECKING:
     from uatkit.check import Finding
@@ -166,6 +166,13 @@ def check(
             metavar="DIR",
         ),
     ] = None,
+    skeleton: Annotated[
+        bool,
+        typer.Option(
+            "--skeleton",
+            help="Print pytest-bdd step definitions to start from for the undefined steps, and nothing else.",
+        ),
+    ] = False,
 ) -> None:
     """Check stories, features and step definitions against each other; exit 1 when anything is wrong.
 
@@ -174,24 +181,32 @@ def check(
     scenarios no test runs and steps with no definition, and (with --evidence) stale evidence: automated
     results and UAT marks made against an older version of their scenario, or recording none.
 
+    An undefined step is listed once per step text, with every scenario that uses it; --skeleton prints
+    a step definition for each (one for texts that differ only in their values), to paste into steps/.
+
     Example: uatkit check --format json
+    Example: uatkit check --skeleton >> steps/conftest.py
     """
     from uatkit.check import check_project
 
+    if skeleton:
+        _skeleton(project, output)
+        return
     with user_errors():
         loaded = project_for(project)
         catalogue = loaded.catalogue
         findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
-        echo_report("check", data)
+        # 2: an undefined step is one finding per step text, with `count` and `uses` (1 had one per use).
+        echo_report("check", data, schema=2)
         _exit(findings)
         return
     _warn(catalogue.warnings)
     if findings:
         listing = table(f"{len(findings)} finding(s)", "kind", "where", "what", "what to do")
         for finding in findings:
-            listing.add_row(*cells(finding.kind, str(finding.location), finding.message, finding.hint))
+            listing.add_row(*cells(finding.kind, _where(finding), finding.message, finding.hint))
         out.print(listing)
     else:
         criteria = sum(len(s.criteria) for s in catalogue.stories)
@@ -199,6 +214,42 @@ def check(
             f"OK: {len(catalogue.stories)} requirements, {criteria} criteria, features in step.", markup=False
         )
     _exit(findings)
+
+
+_SHOWN_USES = 5
+
+
+def _where(finding: Finding) -> str:
+    """Return where a finding is: an undefined step's uses one a line (the first few), else its location."""
+    if finding.undefined is None or len(finding.undefined.uses) == 1:
+        return str(finding.location)
+    uses = finding.undefined.uses
+    lines = [f"{use.location} ({use.scenario})" for use in uses[:_SHOWN_USES]]
+    if len(uses) > _SHOWN_USES:
+        lines.append(f"… and {len(uses) - _SHOWN_USES} more")
+    return "\n".join(lines)
+
+
+def _skeleton(project: Path | None, output: Format) -> None:
+    """Print step definitions for the project's undefined steps; what kept steps unchecked goes to stderr."""
+    from uatkit.check import step_findings
+    from uatkit.gherkin.skeleton import skeleton
+
+    with user_errors():
+        if output is Format.JSON:
+            raise UatkitError("--skeleton prints Python code: leave out --format json")
+        loaded = project_for(project)
+        findings = step_findings(loaded.config, loaded.features)
+    for finding in findings:
+        if finding.undefined is None:
+            err.print(
+                f"note: {finding.location}: {finding.message} (its steps were not checked)", markup=False
+            )
+    code = skeleton([f.undefined.step for f in findings if f.undefined is not None])
+    if code:
+        typer.echo(code, nl=False)
+    else:
+        err.print("no undefined steps: nothing to write", markup=False)
 
 
 def _exit(findings: list[Finding]) -> None:

@@ -58,7 +58,17 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
             if not _find_step_fixturedef(session._fixturemanager, item, step=step):
                 text = f"{step.keyword.strip()} {step.name}"
                 key = (template.feature.filename, step.line_number, text)
-                undefined[key] = {**_scenario(template), "line": step.line_number, "step": text}
+                undefined[key] = {
+                    **_scenario(template),
+                    "scenario_line": template.line_number,
+                    "line": step.line_number,
+                    "step": text,
+                    # The kind pytest-bdd matched it as (And and But resolved) and the text it matched.
+                    "type": step.type,
+                    "name": step.name,
+                    "docstring": step.docstring is not None,
+                    "datatable": step.datatable is not None,
+                }
     report = {"bound": sorted(bound), "undefined": list(undefined.values()), "errors": errors.found}
     Path(config.option.uatkit_missing_steps).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
