@@ -41,7 +41,8 @@ echo "== 4. The demo suite at every level: unit, integration (HTTP API), e2e (Ch
 echo "   (the session starts the demo system itself on a free port)"
 .venv/bin/python -m pytest -n 2 -q --alluredir reports/allure-results --clean-alluredir
 echo
-echo "== 5. UAT packs out: one workbook per business owner (Chinese where the owner's stories are)"
+echo "== 5. UAT packs out: one workbook per business owner (Chinese where the owner's stories are), each saying"
+echo "   where to test, the version and build under test (from the run above) and whom to ask"
 # The demo starts its simulated UAT round from scratch each time; a real project keeps its ledger.
 rm -rf uat_packs/R1 reports/uat.db reports/uat.db-* reports/uat-results reports/replaced-packs
 $uatkit uat export --release R1 --by owner
@@ -61,6 +62,11 @@ $uatkit report
 echo
 echo "== 10. The traceability matrix of exactly that evidence set: every requirement, its cases, each level and UAT"
 $uatkit trace
+echo
+echo "== 10b. Defects to file: UAT Fail/Blocked marks and failed results that no defect ID names yet, written"
+echo "   for Jira's CSV importer (reports/defects-jira.csv) and ZenTao's 导入Bug workbook (reports/defects-zentao.xlsx)"
+$uatkit defects export --to jira-csv
+$uatkit defects export --to zentao
 echo
 echo "== 11. The sign-off verdict for the acceptance meeting, recorded in the ledger with its evidence set"
 # NO-GO exits 1 by design (CI can gate on it); the demo reports the verdict instead of failing.
@@ -124,3 +130,4 @@ echo "  UAT packs:            uat_packs/R1/   ledger: reports/uat.db"
 echo "  Certificate:          reports/acceptance-certificate.pdf (.html)"
 echo "  Signed scope:         baselines/R1.json, baselines/specification-r1.pdf"
 echo "  Change impact:        reports/change-impact.html (.xlsx)"
+echo "  Defects to file:      reports/defects-jira.csv (Jira), reports/defects-zentao.xlsx (ZenTao)"
