@@ -166,7 +166,7 @@ def test_wiki_markup_in_gherkin_criteria() -> None:
     )
     where = SourceLocation("export.csv", line=20)
     totals, second = criteria_from_text(text, where, keywords("en"))
-    assert (totals.id, totals.title, totals.source) == ("AC-1", "Totals {{per line}}", where.at_line(20))
+    assert (totals.id, totals.title, totals.source) == ("AC-1", "Totals per line", where.at_line(20))
     assert totals.lines == [
         (22, "Given the prices"),
         (23, "|name|price|"),
@@ -263,14 +263,14 @@ def test_field_problems_name_their_lines(tmp_path: Path) -> None:
     rows = [
         HEADER,
         ["Fine", "F-1", "Story", "High", "Multi\nline\ndescription"],
-        ["Blocker", "F-2", "Story", "Blocker"],
+        ["Someday", "F-2", "Story", "Someday"],
         ["Bad key", "f_3", "Story"],
         ["", "F-4", "Story"],
         ["Duplicate", "F-1", "Story"],
     ]
     export(tmp_path, rows)
     assert [p.split(" (")[0] for p in problems(tmp_path)] == [
-        "export.csv:5: unknown priority 'Blocker'",
+        "export.csv:5: unknown priority 'Someday'",
         "export.csv:6: requirement ID 'f_3' does not match the pattern '[A-Z]+-[0-9]+'",
         "export.csv:7: the story has no title",
         "export.csv:8: duplicate requirement ID F-1",
