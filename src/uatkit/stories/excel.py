@@ -76,18 +76,11 @@ def read_excel(
         )
         return []
     if "module" not in columns:
-        found = _match_columns(header, {name: name for name in MODULE_COLUMNS})
-        if found:
-            columns["module"] = next(iter(found.values()))
+        components = _match_columns(header, {name: name for name in MODULE_COLUMNS})
+        if components:
+            columns["module"] = next(iter(components.values()))
         elif warnings is not None:
-            looked_for = ", ".join(repr(c) for c in dict.fromkeys((config.excel.columns.get("module", "Module"), *MODULE_COLUMNS)))
-            warnings.append(
-                Problem(
-                    SourceLocation(display, sheet=sheet, row=header_row),
-                    f"no module column (looked for {looked_for}): each story's module is General",
-                    "add a Module column, or name yours in [tool.uatkit.excel] columns",
-                )
-            )
+            warnings.append(_no_module(config, SourceLocation(display, sheet=sheet, row=header_row)))
     letters = {name: column_letter(col) for name, col in columns.items()}
     stories: list[RawStory] = []
     for index in range(header_row, len(cells)):
@@ -143,6 +136,16 @@ def _read_sheet(
     except (CalamineError, OSError, ValueError) as exc:
         problems.append(Problem(where, f"not a readable .xlsx workbook ({exc})", _BAD_WORKBOOK_HINT))
     return None
+
+
+def _no_module(config: Config, where: SourceLocation) -> Problem:
+    """Return the warning of a sheet with no module column, naming the headers looked for."""
+    wanted = dict.fromkeys((config.excel.columns.get("module", "Module"), *MODULE_COLUMNS))
+    return Problem(
+        where,
+        f"no module column (looked for {', '.join(repr(c) for c in wanted)}): each story's module is General",
+        "add a Module column, or name yours in [tool.uatkit.excel] columns",
+    )
 
 
 def _pick_sheet(names: list[str], wanted: str | None) -> str | None:
@@ -217,7 +220,9 @@ def _story(values: dict[str, str], letters: dict[str, str], row: SourceLocation,
     for name in ("priority", "module", "owner", "language", "epic"):
         setattr(raw, name, values.get(name, "").strip())
     raw.levels = [part for part in _LEVEL_SEPARATORS.split(values.get("levels", "")) if part]
-    raw.labels = list(dict.fromkeys(part for part in _LEVEL_SEPARATORS.split(values.get("labels", "")) if part))
+    raw.labels = list(
+        dict.fromkeys(part for part in _LEVEL_SEPARATORS.split(values.get("labels", "")) if part)
+    )
     raw.narrative = narrative(values)
     present = [name for name in _NARRATIVE if values.get(name, "").strip()]
     if present:

@@ -44,8 +44,8 @@ from uatkit.config import MODULE_COLUMNS, Config
 from uatkit.errors import Problem
 from uatkit.gherkin.dialects import keywords, known_languages
 from uatkit.model import LEVEL_TAGS, SourceLocation
-from uatkit.stories.build import RawStory
 from uatkit.stories import wiki
+from uatkit.stories.build import RawStory
 from uatkit.stories.cells import criteria_from_text, is_criteria_heading
 
 if TYPE_CHECKING:

@@ -10,10 +10,10 @@ are kept here, one line at a time (line numbers stay those of the file):
   `!image.png!` and `!image.png|thumbnail!` give the file name; `{color:…}` … `{color}` and `{anchor:…}`
   vanish; a backslash before a markup character (`\\*`) keeps the character. A mark needs a word boundary
   outside and text inside, as in Jira: `2*3*4`, `snake_case_name` and `a * b` stay as they are.
-- `plain_lines` (a narrative): besides `inline`, `{code}`, `{noformat}`, `{quote}` and `{panel}` fences and
-  `----` rules vanish, the text inside `{code}` and `{noformat}` stays as written, `h1.`–`h6.` and `bq.` lose
-  their mark, `*`/`-` list items become "- item", `#` items "1. item", "2. item" …, and a `||head||` or `|cell|`
-  row becomes "head | head".
+- `plain_lines` (a narrative): besides `inline`, `{code}`, `{noformat}`, `{quote}` and `{panel}` fences
+  and `----` rules vanish, the text inside `{code}` and `{noformat}` stays as written, `h1.`–`h6.` and
+  `bq.` lose their mark, `*`/`-` list items become "- item", `#` items "1. item", "2. item" …, and a
+  `||head||` or `|cell|` row becomes "head | head".
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from uatkit.allure.mapping import (
     BUSINESS_OWNER_LABEL,
     CASE_LABEL,
     LAYER_LABEL,
+    MODULE_LABEL,
     OWNER_LABEL,
     UAT_STATUS,
     case_info,
@@ -107,7 +108,10 @@ def _result(
         Label(LabelType.SEVERITY, info.severity.value),
         Label(CASE_LABEL, info.case_id),
         Label(LabelType.TAG, UAT_LAYER),
+        *(Label(LabelType.TAG, tag) for tag in dict.fromkeys(info.tags) if tag != UAT_LAYER),
     ]
+    if info.module:
+        labels.append(Label(MODULE_LABEL, info.module))
     if info.owner:
         labels.append(Label(BUSINESS_OWNER_LABEL, info.owner))
     status, message = _status(state)
