@@ -15,8 +15,7 @@ from uatkit.config import Config, JiraConfig
 from uatkit.errors import InputError
 from uatkit.gherkin.dialects import keywords
 from uatkit.model import Catalogue, Level, Priority, SourceLocation
-from uatkit.stories import load_catalogue
-from uatkit.stories import wiki
+from uatkit.stories import load_catalogue, wiki
 from uatkit.stories.cells import criteria_from_text
 from uatkit.stories.jira import split_description
 
@@ -278,7 +277,7 @@ def test_field_problems_name_their_lines(tmp_path: Path) -> None:
     ]
 
 
-# --- exports as Jira Cloud and Data Center write them --------------------------------------------------------
+# --- exports as Jira Cloud and Data Center write them ----------------------------------------------------
 
 CLOUD_HEADER = [
     "Summary",
