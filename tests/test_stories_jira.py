@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -476,6 +477,10 @@ def test_the_stories_command_shows_the_module_warning(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.output.count("no module column") == 1
     assert "looked for 'Component/s', 'Components', 'Component'" in result.output
+    listed = CliRunner().invoke(app, ["stories", "--project", str(tmp_path), "--format", "json"])
+    data = json.loads(listed.stdout)
+    assert data["stories"][0]["epic"] == "" and data["stories"][0]["labels"] == []
+    assert len(data["warnings"]) == 1 and "no module column" in data["warnings"][0]
 
 
 def test_the_shared_sample_still_loads(tmp_path: Path) -> None:

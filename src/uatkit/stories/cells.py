@@ -49,6 +49,7 @@ from uatkit.gherkin.dialects import Keywords, keywords
 from uatkit.model import SourceLocation
 from uatkit.stories import wiki
 from uatkit.stories.build import RawCriterion, split_tags
+from uatkit.stories.criteria import closes, opening_fence
 
 _RULE = re.compile(r"-{4,}\Z")
 _HEADING = re.compile(r"h[1-6]\.\s*(.*)\Z", re.S)
@@ -102,12 +103,18 @@ def criteria_from_text(text: str, where: SourceLocation, kw: Keywords) -> list[R
 def _clean_lines(text: str, first: int, kw: Keywords) -> list[_Line]:
     cleaned: list[_Line] = []
     literal = False
+    docstring: str | None = None
     for offset, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         number = first + offset
         fences = [m[1] for m in wiki.FENCE.finditer(raw)]
-        # Text inside {code} and {noformat} is shown as written: no inline markup is removed there.
-        as_written = literal or bool(fences and fences[0] in wiki.LITERAL_FENCES)
+        # Text inside {code} and {noformat}, and a doc string's text, is kept as written: no inline markup
+        # is removed there (a JSON body's "_id_" stays).
+        as_written = literal or docstring is not None or bool(fences and fences[0] in wiki.LITERAL_FENCES)
         literal ^= sum(f in wiki.LITERAL_FENCES for f in fences) % 2 == 1
+        if docstring is not None:
+            docstring = None if closes(raw, docstring) else docstring
+        else:
+            docstring = opening_fence(raw)
         line = wiki.FENCE.sub("", raw).strip()
         if not line:
             if not fences:

@@ -29,13 +29,14 @@ _RULE = re.compile(r"-{4,}\Z")
 _HEADING = re.compile(r"(?:h[1-6]|bq)\.\s+(.*)\Z", re.S)
 _LIST = re.compile(r"([*#-]+)\s+(.*)\Z", re.S)
 _ESCAPE = re.compile(r"\\([*_?{}\[\]|!~^+\\-])")
-_MONOSPACE = re.compile(r"\{\{(.+?)\}\}")
+_MONOSPACE = re.compile(r"\{\{([^{}]+?)\}\}")
 _LINK = re.compile(r"\[([^\[\]|]*)\|([^\[\]]*)\]|\[([~^#]?)([^\[\]|\s][^\[\]|]*)\]")
 _IMAGE = re.compile(r"!([^\s!|]+\.(?:png|jpe?g|gif|svg|bmp|webp))(?:\|[^!]*)?!", re.I)
 _MACROS = re.compile(r"\{(?:color(?::[^}]*)?|anchor:[^}]*)\}")
+# The text inside a mark holds no mark character, so that a line of unclosed marks is read in linear time.
 _MARKS = tuple(
-    re.compile(rf"(?<![\w{m}]){m}(?=[^\s{m}])(.+?)(?<=[^\s{m}]){m}(?![\w{m}])")
-    for m in (re.escape("*"), "_", re.escape("??"))
+    re.compile(rf"(?<![\w{m}]){m}(?=[^\s{c}])([^{c}]+?)(?<=[^\s{c}]){m}(?![\w{c}])")
+    for m, c in ((re.escape("*"), re.escape("*")), ("_", "_"), (re.escape("??"), re.escape("?")))
 )
 # Text taken out of the line while marks are removed: private-use characters no export holds around a number.
 _HOLD = re.compile("\ue000(\\d+)\ue001")
@@ -43,7 +44,8 @@ _HOLD = re.compile("\ue000(\\d+)\ue001")
 
 def inline(text: str) -> str:
     """Return one line of wiki markup as plain text (the rules in this module's docstring)."""
-    if not any(ch in text for ch in "*_?{[!\\"):
+    if not any(ch in text for ch in "*_?{[!\\") or "\ue000" in text:
+        # Nothing to convert, or a text holding the private-use character the conversion marks with.
         return text
     held: list[str] = []
 
@@ -60,7 +62,10 @@ def inline(text: str) -> str:
         previous = None
         while previous != line:
             previous, line = line, mark.sub(r"\1", line)
-    while _HOLD.search(line):
+    # Held text may hold more held text (an escape inside {{…}}): one pass per level.
+    for _ in held:
+        if not _HOLD.search(line):
+            break
         line = _HOLD.sub(lambda m: held[int(m[1])], line)
     return line
 
