@@ -114,7 +114,7 @@ def test_an_unknown_key_names_the_nearest_known_key_and_all_of_them(tmp_path: Pa
     (problem,) = problems(tmp_path)
     assert problem == (
         f"{pyproject}:5: [tool.uatkit] jira: unknown key(s) encodng; did you mean encoding? "
-        "(known keys: encoding, criteria_column, epic_column, issue_types)"
+        "(known keys: encoding, criteria_column, epic_column, module_column, issue_types)"
     )
 
 

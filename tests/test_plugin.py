@@ -149,6 +149,19 @@ def test_a_config_mistake_is_a_usage_error_with_its_lines(bdd: pytest.Pytester) 
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
+def test_the_storys_epic_and_labels_reach_the_allure_results(bdd: pytest.Pytester) -> None:
+    story = bdd.path / "stories" / "REQ-1.md"
+    text = story.read_text(encoding="utf-8")
+    story.write_text(
+        text.replace("module: Sales\n", "module: Sales\nepic: SAL-1 Orders\nlabels: [checkout]\n")
+    )
+    bdd.runpytest_subprocess("--alluredir=out", "-m", "unit").assert_outcomes(passed=1, deselected=2)
+    (result,) = [r for r in allure_results(bdd.path / "out") if r["status"] == "passed"]
+    found = labels(result)
+    assert (found["epic"], found["module"]) == (["SAL-1 Orders"], ["Sales"])
+    assert "checkout" in found["tag"] and found["tag"].count("checkout") == 1
+
+
 def test_unknown_level_is_a_usage_error(bdd: pytest.Pytester) -> None:
     result = bdd.runpytest_subprocess("--uatkit-level", "smoke")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

@@ -376,3 +376,48 @@ def test_criteria_from_any_text_are_deterministic_and_numbered(text: str) -> Non
         assert criterion.id.startswith("AC-") and criterion.source == CELL
         assert all(1 <= number <= count for number, _ in criterion.lines)
         assert [n for n, _ in criterion.lines] == sorted(n for n, _ in criterion.lines)
+
+
+def test_epic_labels_and_numbered_priorities(tmp_path: Path) -> None:
+    header = ["ID", "Title", "Priority", "Module", "Epic", "Labels", "Acceptance criteria"]
+    rows = [
+        header,
+        ["REQ-1", "Reset a password", "P1", "Accounts", "ACC-1 Sign-in", "security, login;web", "Works"],
+        ["REQ-2", "Show the total", " p2 ", "Sales", "", "checkout  pricing、web", "Works"],
+        ["REQ-3", "Export orders", "P3", "Sales", "Reporting", "", "Works"],
+    ]
+    backlog(tmp_path, rows)
+    catalogue = load(tmp_path)
+    assert [(s.priority, s.epic, s.labels) for s in catalogue.stories] == [
+        (Priority.MUST, "ACC-1 Sign-in", ("security", "login", "web")),
+        (Priority.SHOULD, "", ("checkout", "pricing", "web")),
+        (Priority.COULD, "Reporting", ()),
+    ]
+    assert catalogue.warnings == ()
+
+
+def test_a_component_column_gives_the_module(tmp_path: Path) -> None:
+    backlog(
+        tmp_path,
+        [["ID", "Title", "Components", "Acceptance criteria"], ["REQ-1", "One", "Accounts", "Works"]],
+    )
+    catalogue = load(tmp_path)
+    assert catalogue.stories[0].module == "Accounts" and catalogue.warnings == ()
+
+
+def test_no_module_column_is_said_once(tmp_path: Path) -> None:
+    rows = [
+        ["ID", "Title", "Area", "Acceptance criteria"],
+        ["REQ-1", "One", "Accounts", "Works"],
+        ["REQ-2", "Two"],
+    ]
+    backlog(tmp_path, rows)
+    catalogue = load(tmp_path)
+    assert [s.module for s in catalogue.stories] == ["General", "General"]
+    assert catalogue.warnings == (
+        "backlog.xlsx › Stories › row 1: no module column (looked for 'Module', 'Component/s', 'Components', "
+        "'Component'): each story's module is General (add a Module column, or name yours in "
+        "[tool.uatkit.excel] columns)",
+    )
+    excel = ExcelConfig(columns={"id": "ID", "title": "Title", "module": "Area"})
+    assert load(tmp_path, excel=excel).stories[0].module == "Accounts"

@@ -52,6 +52,34 @@ def test_story_model_from_markdown(project: Path, config: Config) -> None:
     assert ac4.manual and ac4.levels == (Level.MANUAL,) and ac4.text.startswith("The confirmation page")
 
 
+def test_front_matter_epic_and_labels(project: Path, config: Config) -> None:
+    story_text = """
+        ---
+        id: REQ-5
+        module: Sales
+        priority: P2
+        epic: SAL-1 Order totals
+        labels: [checkout, pricing]
+        ---
+        # Show the total
+
+        ## AC-1 Total shown
+        The total is shown before confirming.
+        """
+    write(project / "stories" / "five.md", story_text)
+    write(
+        project / "stories" / "six.md",
+        story_text.replace("REQ-5", "REQ-6").replace("[checkout, pricing]", "web"),
+    )
+    five, six = load_catalogue(config).stories
+    assert (five.epic, five.labels, five.priority) == (
+        "SAL-1 Order totals",
+        ("checkout", "pricing"),
+        Priority.SHOULD,
+    )
+    assert six.labels == ("web",)
+
+
 def test_chinese_story(project: Path, config: Config) -> None:
     write(project / "stories" / "z.md", (DATA / "REQ-201-zh.md").read_text(encoding="utf-8"))
     (story,) = load_catalogue(config).stories

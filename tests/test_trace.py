@@ -431,7 +431,7 @@ def test_story_text_stays_text_in_the_workbook(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(path)
     assert book.sheetnames == ["Summary", "Requirements", "Cases"]
     sheet = book["Requirements"]
-    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == "A1:O3"
+    assert sheet.freeze_panes == "C2" and sheet.auto_filter.ref == "A1:Q3"
     assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
     status = next(c for c in sheet[2] if c.value == "FAILED")
     assert status.fill.fgColor.rgb.endswith("CF222E")
@@ -814,3 +814,27 @@ def test_the_pages_fit_1300_pixels_with_evidence(tmp_path: Path, page: Any) -> N
     main = page.locator("main").evaluate("m => m.getBoundingClientRect().right")
     assert page.locator("table.runs").evaluate("t => t.getBoundingClientRect().right") <= main
     assert "Li Wei · 2026-11-24 · mark #1" in page.inner_text("table.requirements")
+
+
+def test_the_matrix_shows_each_requirements_epic_and_labels(tmp_path: Path) -> None:
+    tagged_story = replace(story(), epic="SAL-1 Order totals", labels=("checkout", "<b>web</b>"))
+    matrix = build(
+        [case(AC1, "unit")], [result(AC1, "unit")], stories=[tagged_story, story("REQ-2", "Plain")]
+    )
+    first, plain = matrix_data(matrix)["requirements"]
+    assert (first["epic"], first["labels"]) == ("SAL-1 Order totals", ["checkout", "<b>web</b>"])
+    assert (plain["epic"], plain["labels"]) == ("", [])
+    html = matrix_html(matrix)
+    assert "Epic: SAL-1 Order totals" in text_of(html)
+    assert (
+        '<span class="label">checkout</span>' in html
+        and '<span class="label">&lt;b&gt;web&lt;/b&gt;</span>' in html
+    )
+    # The filter box finds a requirement by its epic and its labels.
+    assert 'data-text="req-1 place an order sales' in html and "sal-1 order totals checkout" in html
+    path = tmp_path / "traceability.xlsx"
+    path.write_bytes(matrix_xlsx(matrix))
+    sheet = openpyxl.load_workbook(path)["Requirements"]
+    header = [c.value for c in sheet[1]]
+    row = {name: cell.value for name, cell in zip(header, sheet[2], strict=True)}
+    assert (row["Epic"], row["Labels"]) == ("SAL-1 Order totals", "checkout, <b>web</b>")

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +144,31 @@ def test_the_test_case_id_is_the_one_the_plugin_gives_the_same_case(tmp_path: Pa
         plugin.links,
         plugin.owner,
     )
+
+
+def test_the_storys_epic_and_labels_reach_allure(tmp_path: Path, config: Config) -> None:
+    labelled = case(epic="SAL-1 Order totals", labels=("checkout", "uat", "checkout"))
+    _, results, _ = run(tmp_path, config, [labelled], ("R1-sales", [mark()]))
+    (result,) = results.values()
+    # The epic label is the story's epic, its module a label of its own; each story label a tag, once.
+    assert labels(result, "epic") == ["SAL-1 Order totals"]
+    assert labels(result, "module") == ["Sales"]
+    assert labels(result, "tag") == ["uat", "checkout"]
+    story = Story(
+        "REQ-101",
+        "Place an order",
+        SourceLocation("stories/REQ-101.md"),
+        module="Sales",
+        epic="SAL-1 Order totals",
+        labels=("checkout", "uat"),
+    )
+    plugin = scenario_info(config, story, "REQ-101 Place an order", "AC-1", "REQ-101.AC-1", "e2e", [])
+    uat = case_info(config, labelled, "uat", [])
+    assert (plugin.epic, plugin.module) == (uat.epic, uat.module) == ("SAL-1 Order totals", "Sales")
+    assert plugin.tags == ("checkout", "uat")
+    # Without an epic of its own, the epic label stays the module and no module label is added.
+    plain = scenario_info(config, replace(story, epic=""), "F", "S", "REQ-101.AC-1", "e2e", [])
+    assert (plain.epic, plain.module) == ("Sales", "")
 
 
 def test_the_plugin_mapping_is_unchanged_for_scenarios_without_a_case_id(config: Config) -> None:

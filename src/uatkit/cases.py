@@ -104,6 +104,8 @@ def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Confi
             tags=tuple(dict.fromkeys(scenario.tags)),
             source=SourceLocation(feature.display, scenario.line),
             fingerprint="",
+            epic=story.epic if story else "",
+            labels=story.labels if story else (),
         )
         if not scenario.examples:
             out.append(_case(scenario, base, None))

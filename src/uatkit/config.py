@@ -29,7 +29,7 @@ from uatkit.model import Level, PackGrouping, PackLanguage, Priority, SourceLoca
 from uatkit.tomltable import STRING_OR_LIST, Key, Refused, Strings, check_table, key_lines, line_of, where
 
 DEFAULT_PRIORITY_MAP: dict[str, Priority] = {
-    # Jira's priorities, then common spellings of MoSCoW.
+    # Jira's priorities (Cloud and Data Center), then common spellings of MoSCoW.
     "highest": Priority.MUST,
     "high": Priority.MUST,
     "medium": Priority.SHOULD,
@@ -44,7 +44,34 @@ DEFAULT_PRIORITY_MAP: dict[str, Priority] = {
     "wont": Priority.WONT,
     "won't": Priority.WONT,
     "won't have": Priority.WONT,
+    "won\u2019t": Priority.WONT,
+    "won\u2019t have": Priority.WONT,
+    # Jira Data Center's older scheme.
+    "blocker": Priority.MUST,
+    "critical": Priority.MUST,
+    "major": Priority.SHOULD,
+    "minor": Priority.COULD,
+    "trivial": Priority.WONT,
+    # Numbered schemes: P0 and P1 are the ones a release cannot go without.
+    "p0": Priority.MUST,
+    "p1": Priority.MUST,
+    "p2": Priority.SHOULD,
+    "p3": Priority.COULD,
+    "p4": Priority.WONT,
+    # Chinese backlogs: 紧急 (urgent), 最高 (highest), 高, 中, 低, 最低.
+    "紧急": Priority.MUST,
+    "最高": Priority.MUST,
+    "高": Priority.MUST,
+    "中": Priority.SHOULD,
+    "低": Priority.COULD,
+    "最低": Priority.WONT,
 }
+
+
+def priority_key(name: str) -> str:
+    """Return the form a priority name is looked up by: case-folded, white space collapsed."""
+    return " ".join(name.split()).casefold()
+
 
 DEFAULT_EXCEL_COLUMNS: dict[str, str] = {
     "id": "ID",
@@ -58,8 +85,13 @@ DEFAULT_EXCEL_COLUMNS: dict[str, str] = {
     "levels": "Levels",
     "owner": "Owner",
     "language": "Language",
+    "epic": "Epic",
+    "labels": "Labels",
 }
 REQUIRED_EXCEL_FIELDS = ("id", "title")
+#: Where Jira exports (and backlogs copied from them) keep the module, in order of preference: Jira Data
+#: Center says "Component/s", Jira Cloud "Components"; a hand-made sheet often "Component".
+MODULE_COLUMNS = ("Component/s", "Components", "Component")
 
 #: What selects a scenario for UAT: a tag (manual, uat), a priority of its requirement, or every scenario.
 UatSelector = Literal["manual", "uat", "must", "should", "could", "wont", "all"]
@@ -104,8 +136,14 @@ class JiraConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     )
     epic_column: Annotated[
         str,
-        _about("The column holding the story's epic (its epic field); the module comes from Component/s."),
+        _about(
+            "The column holding the story's epic, read before Custom field (Epic Link), Parent key, Parent."
+        ),
     ] = "Custom field (Epic Link)"
+    module_column: Annotated[
+        str,
+        _about("The column holding the story's module (default: Component/s, Components or Component)."),
+    ] = ""
     issue_types: Annotated[
         tuple[str, ...], _about("The issue types read as stories; others are skipped.")
     ] = ("Story",)
@@ -677,7 +715,7 @@ def _json_path(key: str, optional: bool = False) -> Callable[[str], str]:
 
 
 def _priority_names(names: dict[str, Priority]) -> dict[str, Priority]:
-    return {**DEFAULT_PRIORITY_MAP, **{name.strip().lower(): p for name, p in names.items()}}
+    return {**DEFAULT_PRIORITY_MAP, **{priority_key(name): p for name, p in names.items()}}
 
 
 def _excel_columns(columns: dict[str, str]) -> dict[str, str]:

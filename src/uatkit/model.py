@@ -201,6 +201,9 @@ class Case:
     tags: tuple[str, ...]
     source: SourceLocation
     fingerprint: str
+    #: Its story's epic and labels: shown beside the case (Allure), no part of the fingerprint.
+    epic: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

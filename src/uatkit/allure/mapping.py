@@ -27,6 +27,8 @@ CASE_LABEL = "case"
 CASE_KEY_LABEL = "caseKey"
 FINGERPRINT_LABEL = "fingerprint"
 OWNER_LABEL = "owner"
+#: The requirement's module, kept beside the epic label when the story names an epic of its own.
+MODULE_LABEL = "module"
 BUSINESS_OWNER_LABEL = "businessOwner"
 #: A UAT mark's status as an Allure status (Not run gives no result).
 UAT_STATUS: dict[Status, str] = {
@@ -54,6 +56,10 @@ class AllureInfo:
     owner: str = ""
     case_key: str = ""
     fingerprint: str = ""
+    #: The module when the epic label holds the story's own epic ("" when the epic label is the module).
+    module: str = ""
+    #: The story's labels, each an Allure `tag` label.
+    tags: tuple[str, ...] = ()
 
 
 def requirement_link(config: Config, requirement: str) -> str:
@@ -73,7 +79,9 @@ def scenario_info(
     """Return the Allure mapping of one scenario run (docs/pytest-plugin.md's table)."""
     requirement = story.id if story else case_id.rpartition(".")[0]
     return AllureInfo(
-        epic=story.module if story else "",
+        epic=_epic(story.epic, story.module) if story else "",
+        module=story.module if story and story.epic else "",
+        tags=story.labels if story else (),
         feature=f"{story.id} {story.title}" if story else feature_name,
         story=scenario_name,
         layer=level,
@@ -88,7 +96,9 @@ def scenario_info(
 def case_info(config: Config, case: Case, level: str, defects: list[str]) -> AllureInfo:
     """Return the Allure mapping of a UAT case, the same as `scenario_info` gives its scenario's runs."""
     return AllureInfo(
-        epic=case.module,
+        epic=_epic(case.epic, case.module),
+        module=case.module if case.epic else "",
+        tags=case.labels,
         feature=f"{case.requirement} {case.requirement_title}".strip(),
         story=case.scenario,
         layer=level,
@@ -98,6 +108,11 @@ def case_info(config: Config, case: Case, level: str, defects: list[str]) -> All
         links=case_links(config, case.requirement, defects),
         owner=case.owner,
     )
+
+
+def _epic(epic: str, module: str) -> str:
+    """Return the epic label: the story's epic when its backlog names one, else its module."""
+    return epic or module
 
 
 def stable_test_case_id(identity: str, level: str) -> str:

@@ -51,6 +51,8 @@ def list_stories(
             "priority": s.priority.value,
             "language": s.language,
             "owner": s.owner,
+            "epic": s.epic,
+            "labels": list(s.labels),
             "criteria": len(s.criteria),
             "manual": sum(c.manual for c in s.criteria),
             "outlines": sum(c.examples is not None for c in s.criteria),

@@ -22,6 +22,7 @@ from uatkit.allure.mapping import (
     CASE_LABEL,
     FINGERPRINT_LABEL,
     LAYER_LABEL,
+    MODULE_LABEL,
     AllureInfo,
     scenario_info,
 )
@@ -44,6 +45,7 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | N
     if uuid is None:
         return
     labels = [(LabelType.EPIC, info.epic)] if info.epic else []
+    labels += [(MODULE_LABEL, info.module)] if info.module else []
     labels += [(LabelType.FEATURE, info.feature), (LabelType.STORY, info.story), (LAYER_LABEL, info.layer)]
     labels += [(LabelType.SEVERITY, info.severity.value)]
     labels += [(CASE_LABEL, info.case_id)] if info.case_id else []
@@ -60,6 +62,12 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | N
         # The three runs of one scenario sit side by side in the report; the level tells them apart.
         result.name = f"{info.story} [{info.layer}]" if info.layer else info.story
         result.labels.extend(Label(name=name, value=value) for name, value in labels)
+        # The story's labels are no Gherkin tags (its features stay as generated): each becomes a tag label
+        # here, once, beside the tag labels allure-pytest-bdd made of the scenario's tags.
+        tagged = {label.value for label in result.labels if label.name == LabelType.TAG}
+        result.labels.extend(
+            Label(name=LabelType.TAG, value=t) for t in dict.fromkeys(info.tags) if t not in tagged
+        )
         result.links.extend(Link(type=kind, url=url, name=name) for url, name, kind in info.links)
         if seed is not None:
             result.parameters.append(Parameter(name="faker seed", value=represent(seed), excluded=True))

@@ -70,8 +70,10 @@ def _ignored(path: Path) -> bool:
     return path.name.lower() == "readme.md" or path.name.startswith(("~$", "."))
 
 
-def read_raw(path: Path, config: Config, problems: list[Problem]) -> list[RawStory]:
-    """Return the raw stories of one source file, whatever its format."""
+def read_raw(
+    path: Path, config: Config, problems: list[Problem], warnings: list[Problem] | None = None
+) -> list[RawStory]:
+    """Return the raw stories of one source file, whatever its format; what it notices goes to `warnings`."""
     display = config.relative(path)
     suffix = path.suffix.lower()
     if suffix == ".md":
@@ -82,11 +84,11 @@ def read_raw(path: Path, config: Config, problems: list[Problem]) -> list[RawSto
     if suffix == ".xlsx":
         from uatkit.stories.excel import read_excel
 
-        return read_excel(path, display, config, problems)
+        return read_excel(path, display, config, problems, warnings)
     if suffix == ".csv":
         from uatkit.stories.jira import read_jira
 
-        return read_jira(path, display, config, problems)
+        return read_jira(path, display, config, problems, warnings)
     problems.append(
         Problem(
             SourceLocation(display),
@@ -104,7 +106,7 @@ def load_catalogue(config: Config, paths: Iterable[Path] | None = None) -> Catal
     stories: list[Story] = []
     first_seen: dict[str, SourceLocation] = {}
     for path in story_files(config, paths):
-        for raw in read_raw(path, config, problems):
+        for raw in read_raw(path, config, problems, warnings):
             story_id = raw.id.strip()
             if story_id in first_seen:
                 problems.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from uatkit.config import Config
+from uatkit.config import Config, priority_key
 from uatkit.errors import Problem
 from uatkit.gherkin.dialects import docstring_fence, keywords, known_languages
 from uatkit.model import LEVEL_TAGS, Criterion, Level, Priority, SourceLocation, Story
@@ -92,7 +92,7 @@ def build_story(
         language = config.default_language
     priority = config.default_priority
     if raw.priority.strip():
-        found = config.priority_map.get(raw.priority.strip().lower())
+        found = config.priority_map.get(priority_key(raw.priority))
         if found is None:
             allowed = ", ".join(sorted(config.priority_map))
             problems.append(

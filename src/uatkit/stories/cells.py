@@ -3,11 +3,13 @@
 The rules, in the order they apply:
 
 1. Line breaks are normalised (``\\r\\n`` and ``\\r`` become ``\\n``).
-2. Jira wiki markup is stripped line by line: ``{noformat}`` and ``{code}`` fences are dropped (their content
-   stays), ``----`` rules are dropped, ``h1.`` … ``h6.`` headings become title lines, list markers
-   (``*``, ``**``, ``-``, ``#``, ``1.``, ``1)``) and checkbox markers (``(/)``, ``(x)``, ``[ ]``, ``[x]``) at
-   the start of a line are removed, a ``||header||`` row becomes ``|header|``. ``*bold*`` and ``_em_`` are
-   left as they are. A line that only says "Acceptance criteria" (or 验收标准) is dropped.
+2. Jira wiki markup is stripped line by line: ``{noformat}``, ``{code}``, ``{quote}`` and ``{panel}`` fences
+   are dropped (their content stays), ``----`` rules are dropped, ``h1.`` … ``h6.`` headings become title
+   lines, list markers (``*``, ``**``, ``-``, ``#``, ``1.``, ``1)``) and checkbox markers (``(/)``, ``(x)``,
+   ``[ ]``, ``[x]``) at the start of a line are removed, a ``||header||`` row becomes ``|header|``, and
+   inline markup (``*bold*``, ``_em_``, ``{{monospace}}``, ``[text|url]``, ``{color}`` …) becomes plain
+   text by ``uatkit.stories.wiki.inline``, except inside ``{code}`` and ``{noformat}``. A line that only
+   says "Acceptance criteria" (or 验收标准) is dropped.
 3. Gherkin mode: when a line starts with a *Then* keyword of the story's dialect (Then, 那么 …) the text is
    Gherkin. A leading ``*`` is always a list marker here, never Gherkin's ``*`` step. Free text that merely
    starts with "When …" or 当前 … has no Then line and so stays a checklist. In Gherkin mode:
@@ -45,9 +47,10 @@ from functools import cache
 
 from uatkit.gherkin.dialects import Keywords, keywords
 from uatkit.model import SourceLocation
+from uatkit.stories import wiki
 from uatkit.stories.build import RawCriterion, split_tags
+from uatkit.stories.criteria import closes, opening_fence
 
-_FENCE = re.compile(r"\{(?:noformat|code)(?::[^}]*)?\}")
 _RULE = re.compile(r"-{4,}\Z")
 _HEADING = re.compile(r"h[1-6]\.\s*(.*)\Z", re.S)
 _LIST_MARKER = re.compile(r"(?:[*#-]+|\d+[.)])\s+")
@@ -99,12 +102,22 @@ def criteria_from_text(text: str, where: SourceLocation, kw: Keywords) -> list[R
 
 def _clean_lines(text: str, first: int, kw: Keywords) -> list[_Line]:
     cleaned: list[_Line] = []
+    literal = False
+    docstring: str | None = None
     for offset, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")):
         number = first + offset
-        fenced = _FENCE.search(raw) is not None
-        line = _FENCE.sub("", raw).strip()
+        fences = [m[1] for m in wiki.FENCE.finditer(raw)]
+        # Text inside {code} and {noformat}, and a doc string's text, is kept as written: no inline markup
+        # is removed there (a JSON body's "_id_" stays).
+        as_written = literal or docstring is not None or bool(fences and fences[0] in wiki.LITERAL_FENCES)
+        literal ^= sum(f in wiki.LITERAL_FENCES for f in fences) % 2 == 1
+        if docstring is not None:
+            docstring = None if closes(raw, docstring) else docstring
+        else:
+            docstring = opening_fence(raw)
+        line = wiki.FENCE.sub("", raw).strip()
         if not line:
-            if not fenced:
+            if not fences:
                 cleaned.append(_Line(number, ""))
             continue
         if _RULE.match(line) or is_criteria_heading(line):
@@ -112,7 +125,8 @@ def _clean_lines(text: str, first: int, kw: Keywords) -> list[_Line]:
         heading = _HEADING.match(line)
         if heading:
             if heading[1].strip():
-                cleaned.append(_Line(number, heading[1].strip(), heading=True))
+                title = heading[1].strip() if as_written else wiki.inline(heading[1].strip())
+                cleaned.append(_Line(number, title, heading=True))
             continue
         listed = False
         for marker in (_LIST_MARKER, _CHECKBOX):
@@ -121,6 +135,8 @@ def _clean_lines(text: str, first: int, kw: Keywords) -> list[_Line]:
                 line, listed = line[match.end() :].strip(), True
         if line.startswith("||"):
             line = re.sub(r"\|\|", "|", line)
+        if not as_written:
+            line = wiki.inline(line).strip()
         if line:
             cleaned.append(_Line(number, line, listed=listed, step=_step(line, kw)))
     return cleaned

@@ -10,7 +10,11 @@
   phrase: "sales clerk" gives "As a sales clerk", "an auditor" gives "As an auditor", Chinese text gets
   作为 / 我想要 / 以便. A cell that already starts with its phrase's first word (As …, I …, So …, 作为,
   我, 以便, 从而) is kept as written.
-- Levels are separated by commas, semicolons, 、 or spaces; acceptance criteria follow `uatkit.stories.cells`.
+- Levels and labels are separated by commas, semicolons, 、 or spaces; acceptance criteria follow
+  `uatkit.stories.cells`. The Epic cell is the story's epic, as written.
+- The module is the Module column (`excel.columns` module); a sheet without it may use a Jira-style
+  Component/s, Components or Component column instead. A sheet with none of them says so once, as a warning
+  naming the headers looked for; each story's module is then General.
 - Every field is located by its cell, as in "backlog.xlsx › Stories › C4"; the story by its ID cell.
 """
 
@@ -22,7 +26,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from uatkit.config import REQUIRED_EXCEL_FIELDS, Config
+from uatkit.config import MODULE_COLUMNS, REQUIRED_EXCEL_FIELDS, Config
 from uatkit.errors import Problem
 from uatkit.gherkin.dialects import keywords, known_languages
 from uatkit.model import SourceLocation
@@ -48,8 +52,10 @@ _BAD_WORKBOOK_HINT = "open it in Excel and save it again as an Excel Workbook (.
 _PASSWORD_HINT = "remove the password (File › Info › Protect Workbook) and save it again"
 
 
-def read_excel(path: Path, display: str, config: Config, problems: list[Problem]) -> list[RawStory]:
-    """Return one raw story per backlog row; problems are appended with file, sheet and cell."""
+def read_excel(
+    path: Path, display: str, config: Config, problems: list[Problem], warnings: list[Problem] | None = None
+) -> list[RawStory]:
+    """Return one raw story per backlog row; problems and warnings are appended with file, sheet and cell."""
     rows = _read_sheet(path, display, config, problems)
     if rows is None:
         return []
@@ -69,6 +75,12 @@ def read_excel(path: Path, display: str, config: Config, problems: list[Problem]
             )
         )
         return []
+    if "module" not in columns:
+        components = _match_columns(header, {name: name for name in MODULE_COLUMNS})
+        if components:
+            columns["module"] = next(iter(components.values()))
+        elif warnings is not None:
+            warnings.append(_no_module(config, SourceLocation(display, sheet=sheet, row=header_row)))
     letters = {name: column_letter(col) for name, col in columns.items()}
     stories: list[RawStory] = []
     for index in range(header_row, len(cells)):
@@ -124,6 +136,16 @@ def _read_sheet(
     except (CalamineError, OSError, ValueError) as exc:
         problems.append(Problem(where, f"not a readable .xlsx workbook ({exc})", _BAD_WORKBOOK_HINT))
     return None
+
+
+def _no_module(config: Config, where: SourceLocation) -> Problem:
+    """Return the warning of a sheet with no module column, naming the headers looked for."""
+    wanted = dict.fromkeys((config.excel.columns.get("module", "Module"), *MODULE_COLUMNS))
+    return Problem(
+        where,
+        f"no module column (looked for {', '.join(repr(c) for c in wanted)}): each story's module is General",
+        "add a Module column, or name yours in [tool.uatkit.excel] columns",
+    )
 
 
 def _pick_sheet(names: list[str], wanted: str | None) -> str | None:
@@ -195,9 +217,12 @@ def _story(values: dict[str, str], letters: dict[str, str], row: SourceLocation,
     raw = RawStory(source=where["id"], where=where)
     raw.id = values.get("id", "").strip()
     raw.title = values.get("title", "")
-    for name in ("priority", "module", "owner", "language"):
+    for name in ("priority", "module", "owner", "language", "epic"):
         setattr(raw, name, values.get(name, "").strip())
     raw.levels = [part for part in _LEVEL_SEPARATORS.split(values.get("levels", "")) if part]
+    raw.labels = list(
+        dict.fromkeys(part for part in _LEVEL_SEPARATORS.split(values.get("labels", "")) if part)
+    )
     raw.narrative = narrative(values)
     present = [name for name in _NARRATIVE if values.get(name, "").strip()]
     if present:

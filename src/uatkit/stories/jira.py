@@ -5,19 +5,26 @@
   every non-empty value is collected; a single-valued field takes the first non-empty one.
 - Rows whose "Issue Type" is set and not one of `jira.issue_types` (default: Story) are skipped, and so are
   blank rows.
-- Issue key gives the ID, Summary the title, Priority the priority (Highest and High → must, Medium → should,
-  Low → could, Lowest → wont through `priority_map`, which `[tool.uatkit] priority_map` extends).
+- Issue key gives the ID, Summary the title, Priority the priority (Jira's names, P0–P4 and others through
+  `priority_map`, which `[tool.uatkit] priority_map` extends).
+- Jira wiki markup becomes plain text (`uatkit.stories.wiki`) in the title, the narrative and the criteria.
 - Description gives the narrative: its lines before an "Acceptance criteria" heading, written as
   `h3. Acceptance criteria`, `*Acceptance criteria*`, `Acceptance criteria:` (any case) or 验收标准. The
   section under that heading runs to the next heading of the same or a higher level (to the end when the
   heading is not an `h1.`–`h6.` heading); text after it belongs to the narrative again.
 - The acceptance criteria are the `jira.criteria_column` field when it is not empty, else the description's
   section, read by the rules of `uatkit.stories.cells`.
-- Component/s: the first one is the module; else the first label that is not a level; else General.
-- Labels: all of them are the story's labels; those named unit, integration, e2e or manual are also its
-  levels.
-- `jira.epic_column` gives the epic; a "Language" or "Custom field (Language)" column, when present, the
-  Gherkin language.
+- The module column is `jira.module_column` when set, else the first of Component/s, Components and
+  Component the header has. Its first value is the module; the story's other components become labels
+  after its Labels. With no module value the module is the first label that is not a level, else General;
+  a file whose header has none of those columns says so once, as a warning naming the headers looked for.
+- Labels: every value of the (repeated) Labels columns is a label; those named unit, integration, e2e or
+  manual are also its levels.
+- The epic: the first non-empty of `jira.epic_column`, Custom field (Epic Link), Parent key and Parent (a
+  numeric parent ID is turned into the key of the exported issue with that ID), followed by the epic's name:
+  Parent summary, else the Custom field (Epic Name) or Summary of that epic when the export holds it. So
+  "ACC-1 Accounts", or the key or the name alone.
+- A "Language" or "Custom field (Language)" column, when present, gives the Gherkin language.
 - Locations are physical lines of the file, as a text editor numbers them: "export.csv:7" is the line where
   the record, or the field, starts. A record spans several lines when its cells hold line breaks, so line
   numbers are more useful than record numbers.
@@ -33,10 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from uatkit.config import Config
+from uatkit.config import MODULE_COLUMNS, Config
 from uatkit.errors import Problem
 from uatkit.gherkin.dialects import keywords, known_languages
 from uatkit.model import LEVEL_TAGS, SourceLocation
+from uatkit.stories import wiki
 from uatkit.stories.build import RawStory
 from uatkit.stories.cells import criteria_from_text, is_criteria_heading
 
@@ -44,6 +52,9 @@ if TYPE_CHECKING:
     from _csv import Reader
 
 REQUIRED_COLUMNS = ("Issue key", "Summary")
+#: The columns an epic's key is read from after `jira.epic_column`; Data Center, then Cloud exports.
+EPIC_COLUMNS = ("Custom field (Epic Link)", "Parent key", "Parent")
+_EPIC_NAME_COLUMNS = ("Custom field (Epic Name)", "Summary")
 _LANGUAGE_COLUMNS = ("Language", "Custom field (Language)")
 _BREAK = re.compile(r"\r\n|\r|\n")
 _HEADING_LEVEL = re.compile(r"\s*h([1-6])\.")
@@ -81,8 +92,10 @@ class _Record:
         return SourceLocation(self.display, line=self.start if index is None else self.line(index))
 
 
-def read_jira(path: Path, display: str, config: Config, problems: list[Problem]) -> list[RawStory]:
-    """Return one raw story per exported issue; problems are appended with file and line."""
+def read_jira(
+    path: Path, display: str, config: Config, problems: list[Problem], warnings: list[Problem] | None = None
+) -> list[RawStory]:
+    """Return one raw story per exported issue; problems and warnings are appended with file and line."""
     text = _decode(path, display, config.jira.encoding, problems)
     if text is None:
         return []
@@ -114,12 +127,64 @@ def read_jira(path: Path, display: str, config: Config, problems: list[Problem])
             )
         )
         return []
-    stories: list[RawStory] = []
-    for start, fields in records[1:]:
-        record = _Record(display, start, fields, columns)
-        if any(value.strip() for value in fields) and _wanted(record, config):
-            stories.append(_story(record, config))
-    return stories
+    module_column = _module_column(columns, config)
+    if module_column is None and warnings is not None:
+        looked_for = (config.jira.module_column,) if config.jira.module_column else MODULE_COLUMNS
+        warnings.append(
+            Problem(
+                SourceLocation(display, line=1),
+                f"no module column (looked for {', '.join(repr(c) for c in looked_for)}): each story's "
+                "module is its first label, else General",
+                "export the Components field, or name its column in [tool.uatkit.jira] module_column",
+            )
+        )
+    rows = [_Record(display, start, fields, columns) for start, fields in records[1:]]
+    rows = [record for record in rows if any(value.strip() for value in record.fields)]
+    epics = _Epics.of(rows)
+    return [_story(r, config, module_column, epics) for r in rows if _wanted(r, config)]
+
+
+def _module_column(columns: dict[str, list[int]], config: Config) -> str | None:
+    """Return the header the module is read from, or None when the file has none of them."""
+    wanted = (config.jira.module_column,) if config.jira.module_column else MODULE_COLUMNS
+    return next((name for name in wanted if name.strip().casefold() in columns), None)
+
+
+@dataclass(frozen=True)
+class _Epics:
+    """What the export says of the issues a story's epic field may name: keys by issue ID, names by key."""
+
+    keys: dict[str, str]
+    names: dict[str, str]
+
+    @classmethod
+    def of(cls, records: list[_Record]) -> _Epics:
+        keys: dict[str, str] = {}
+        names: dict[str, str] = {}
+        for record in records:
+            key = record.first("Issue key")[1].strip()
+            issue_id = record.first("Issue id")[1].strip()
+            if key and issue_id:
+                keys[issue_id] = key
+            if key and record.first("Issue Type")[1].strip().casefold() == "epic":
+                name = next((v for c in _EPIC_NAME_COLUMNS if (v := record.first(c)[1].strip())), "")
+                names[key] = " ".join(name.split())
+        return cls(keys, names)
+
+    def epic(self, record: _Record, config: Config) -> tuple[int | None, str]:
+        """Return where a story's epic was read and the epic: its key and name, or either alone."""
+        index, key = None, ""
+        for column in dict.fromkeys((config.jira.epic_column, *EPIC_COLUMNS)):
+            index, key = record.first(column)
+            key = key.strip()
+            if key:
+                break
+        key = self.keys.get(key, key)
+        name = " ".join(record.first("Parent summary")[1].split()) or self.names.get(key, "")
+        if key.isdigit() and name:
+            # An issue ID the export does not hold says nothing to a reader; the name does.
+            key = ""
+        return index, " ".join(part for part in (key, wiki.inline(name)) if part)
 
 
 def _decode(path: Path, display: str, encoding: str, problems: list[Problem]) -> str | None:
@@ -156,14 +221,13 @@ def _wanted(record: _Record, config: Config) -> bool:
     return not issue_type or issue_type in {t.strip().casefold() for t in config.jira.issue_types}
 
 
-def _story(record: _Record, config: Config) -> RawStory:
+def _story(record: _Record, config: Config, module_column: str | None, epics: _Epics) -> RawStory:
     """Return the raw story of one exported issue."""
     raw = RawStory(source=record.at(None))
     fields = {
         "id": "Issue key",
         "title": "Summary",
         "priority": "Priority",
-        "epic": config.jira.epic_column,
         "language": next((c for c in _LANGUAGE_COLUMNS if c.casefold() in record.columns), "Language"),
     }
     for name, column in fields.items():
@@ -171,19 +235,26 @@ def _story(record: _Record, config: Config) -> RawStory:
         setattr(raw, name, value.strip())
         if index is not None:
             raw.where[name] = record.at(index)
-    raw.labels = [value.strip() for _, value in record.values("Labels")]
+    raw.title = wiki.inline(raw.title)
+    epic_index, raw.epic = epics.epic(record, config)
+    if epic_index is not None:
+        raw.where["epic"] = record.at(epic_index)
+    labels = record.values("Labels")
+    raw.labels = [value.strip() for _, value in labels]
     raw.levels = [label for label in raw.labels if label.casefold() in LEVEL_TAGS]
-    components = record.values("Component/s")
+    if labels:
+        raw.where["labels"] = raw.where["levels"] = record.at(labels[0][0])
+    components = [(i, " ".join(v.split())) for i, v in record.values(module_column)] if module_column else []
     plain_labels = [label for label in raw.labels if label.casefold() not in LEVEL_TAGS]
     if components:
-        raw.module, raw.where["module"] = components[0][1].strip(), record.at(components[0][0])
+        raw.module, raw.where["module"] = components[0][1], record.at(components[0][0])
+        # A story in several components belongs to the first; the others stay visible as its labels.
+        raw.labels += [c for _, c in components[1:] if c not in raw.labels]
     elif plain_labels:
         raw.module = plain_labels[0]
-    if raw.labels:
-        raw.where["labels"] = raw.where["levels"] = record.at(record.values("Labels")[0][0])
     description_index, description = record.first("Description")
     narrative, section, offset = split_description(description)
-    raw.narrative = narrative
+    raw.narrative = wiki.plain_lines(narrative)
     if description_index is not None:
         raw.where["narrative"] = record.at(description_index)
     language = raw.language if raw.language in known_languages() else config.default_language

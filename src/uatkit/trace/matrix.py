@@ -100,6 +100,8 @@ def build_matrix(
                 module=story.module,
                 priority=story.priority,
                 owner=story.owner,
+                epic=story.epic,
+                labels=story.labels,
                 status=status,
                 cases=traces,
                 levels={level: worst(c.results[level].status for c in traces) for level in LEVELS},

@@ -214,6 +214,9 @@ class RequirementTrace:
     changed_since_baseline: str = ""
     #: The approved change requests that cover that change (none: the change is not approved).
     change_requests: tuple[str, ...] = ()
+    #: The story's epic and labels, as its backlog gave them ("" and () when it names none).
+    epic: str = ""
+    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

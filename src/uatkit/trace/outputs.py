@@ -62,6 +62,8 @@ def _requirement(matrix: Matrix, r: RequirementTrace) -> dict[str, Any]:
         "id": r.id,
         "title": r.title,
         "module": r.module,
+        "epic": r.epic,
+        "labels": list(r.labels),
         "priority": r.priority.value,
         "owner": r.owner,
         "status": r.status.value,
@@ -144,6 +146,7 @@ def matrix_html(matrix: Matrix) -> str:
 def search_text(requirement: RequirementTrace) -> str:
     """Return the lower-case words the page's filter box matches a requirement on."""
     words = [requirement.id, requirement.title, requirement.module, requirement.owner, requirement.reason]
+    words += [requirement.epic, *requirement.labels]
     words += [requirement.status.value, *requirement.defects]
     for case in requirement.cases:
         words += [case.case_id, case.title, *case.packs]

@@ -61,7 +61,7 @@ def workbook_bytes(matrix: Matrix) -> bytes:
     columns = [("ID", 12), ("Requirement", 44), ("Module", 16), ("Priority", 9), ("Owner", 18)]
     columns += [(TITLES[level], 12) for level in LEVELS]
     columns += [("Defects", 14), ("Stale", 7), ("Status", 13), ("Reason", 44)]
-    columns += [("Since baseline", 11), ("Change requests", 16)]
+    columns += [("Since baseline", 11), ("Change requests", 16), ("Epic", 20), ("Labels", 20)]
     requirements = book.create_sheet("Requirements")
     _table(requirements, columns, [_requirement(r) for r in matrix.requirements], "C2")
     columns = [("Requirement", 12), ("Case", 16), ("Scenario", 44), ("Tagged", 18), ("UAT needed", 8)]
@@ -93,6 +93,8 @@ def _requirement(r: RequirementTrace) -> list[Value]:
         Value(r.reason),
         Value(r.changed_since_baseline),
         Value(", ".join(r.change_requests)),
+        Value(r.epic),
+        Value(", ".join(r.labels)),
     ]
 
 

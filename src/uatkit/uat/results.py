@@ -17,6 +17,7 @@ from uatkit.allure.mapping import (
     BUSINESS_OWNER_LABEL,
     CASE_LABEL,
     LAYER_LABEL,
+    MODULE_LABEL,
     OWNER_LABEL,
     UAT_STATUS,
     AllureInfo,
@@ -171,7 +172,10 @@ def _labels(info: AllureInfo) -> list[Any]:
         _label(LabelType.SEVERITY, info.severity.value),
         _label(CASE_LABEL, info.case_id),
         _label(LabelType.TAG, UAT_LAYER),
+        *(_label(LabelType.TAG, tag) for tag in dict.fromkeys(info.tags) if tag != UAT_LAYER),
     ]
+    if info.module:
+        labels.append(_label(MODULE_LABEL, info.module))
     if info.owner:
         labels.append(_label(BUSINESS_OWNER_LABEL, info.owner))
     return labels
