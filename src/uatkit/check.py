@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -228,9 +228,15 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
         for entry in report["errors"]
     ]
     bound = {(Path(file).resolve(), line) for file, line in report["bound"]}
+    external = set(config.evidence.external_levels)
     for feature, scenario in features.scenarios():
-        # Manual scenarios are verified by people: they need neither a test nor step definitions.
-        if (feature.path.resolve(), scenario.line) in bound or Level.MANUAL in scenario.tags:
+        # Manual scenarios are verified by people: they need neither a test nor step definitions; nor do
+        # scenarios whose every level is verified by another tool's imported results.
+        if (
+            (feature.path.resolve(), scenario.line) in bound
+            or Level.MANUAL in scenario.tags
+            or elsewhere(scenario.tags, external)
+        ):
             continue
         findings.append(
             Finding(
@@ -241,7 +247,7 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
             )
         )
     for entry in report["undefined"]:
-        if Level.MANUAL not in entry["tags"]:
+        if Level.MANUAL not in entry["tags"] and not elsewhere(entry["tags"], external):
             findings.append(
                 Finding(
                     "undefined step",
@@ -251,6 +257,12 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
                 )
             )
     return findings
+
+
+def elsewhere(tags: Iterable[str], external: Collection[str]) -> bool:
+    """Return True when a scenario's automated levels are all verified by imported results (none: False)."""
+    levels = {level for level in AUTOMATED_LEVELS if level in set(tags)}
+    return bool(levels) and levels <= set(external)
 
 
 def _step_report(config: Config) -> dict[str, Any]:

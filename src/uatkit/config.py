@@ -227,6 +227,7 @@ class ReportConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     results: Annotated[Strings, _about("Results folders merged by default (globs allowed).")] = (
         "reports/allure-results",
         "reports/uat-results",
+        "reports/imported-results/*",
     )
     merged: Annotated[str, _about("The folder the merged results are written to.")] = "reports/merged-results"
     output: Annotated[str, _about("The folder of the generated Allure report.")] = "reports/allure-report"
@@ -329,6 +330,25 @@ class ChangeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     )
 
 
+#: The levels whose results another tool may supply (`uatkit evidence import --level`).
+ExternalLevel = Literal["unit", "integration", "e2e"]
+
+
+class EvidenceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Results imported from other tools' reports (`uatkit evidence import`)."""
+
+    results: Annotated[
+        str, _about("The folder imported results go to, one subfolder a source (NAME of --source).")
+    ] = "reports/imported-results"
+    external_levels: Annotated[
+        tuple[ExternalLevel, ...],
+        _about(
+            "Levels whose evidence comes only from imported results (JUnit, Cucumber, Allure of other tools): "
+            "pytest runs no scenario at them, and `uatkit check` asks no test or step definition for them."
+        ),
+    ] = ()
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -380,6 +400,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     ] = msgspec.field(default_factory=LimitsConfig)
     change: Annotated[ChangeConfig, _about("Requirements baselines and change requests.")] = msgspec.field(
         default_factory=ChangeConfig
+    )
+    evidence: Annotated[EvidenceConfig, _about("Results imported from other tools.")] = msgspec.field(
+        default_factory=EvidenceConfig
     )
 
 

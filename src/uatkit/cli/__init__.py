@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli import change, demo, doctor, project, report, signoff, stories, trace, uat
+from uatkit.cli import change, demo, doctor, evidence, project, report, signoff, stories, trace, uat
 from uatkit.cli.common import out, uatkit_version
 from uatkit.cli.crash import CrashReportingGroup
 
@@ -32,6 +32,7 @@ signoff.register(app)
 trace.register(app)
 doctor.register(app)
 change.register(app)
+evidence.register(app)
 
 
 def _show_version(value: bool) -> None:
