@@ -92,7 +92,9 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
                 "stale evidence",
                 case.source,
                 f"{key} at {level}: its result {why}",
-                f"run it again (pytest --uatkit-level {level}), then `uatkit report`",
+                f"import a newer run of it (`uatkit evidence import --level {level}`), then `uatkit report`"
+                if level in project.config.evidence.external_levels
+                else f"run it again (pytest --uatkit-level {level}), then `uatkit report`",
             )
         )
     view = read_view(

@@ -114,7 +114,7 @@ def _scenario(
     status = worst(statuses) if statuses else SKIPPED
     failing = next((r for r, s in zip(results, statuses, strict=True) if s in (FAILED, BROKEN)), None)
     error = _text((failing or {}).get("error_message"))
-    duration = sum(_duration(r.get("duration"), seconds) for r in results)
+    duration = round(sum(_duration(r.get("duration"), seconds) for r in results))
     start = _moment(element.get("start_timestamp"))
     line = element.get("line")
     return ExternalTest(
@@ -178,11 +178,11 @@ def _tags(found: Any) -> tuple[str, ...]:
     return tuple(tags)
 
 
-def _duration(value: Any, seconds: bool) -> int:
+def _duration(value: Any, seconds: bool) -> float:
     """Return a step's duration in milliseconds."""
     if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-        return 0
-    return int(value * 1000) if seconds else int(value // 1_000_000)
+        return 0.0
+    return value * 1000 if seconds else value / 1_000_000
 
 
 def _moment(value: Any) -> int | None:
