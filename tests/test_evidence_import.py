@@ -162,9 +162,10 @@ def test_results_carry_uatkits_mapping_and_their_provenance(project: Path) -> No
         assert "sha256:" in result["description"] and "pytest-junit.xml" in result["description"]
     # Each parametrized test names its example row's values: it counts for that row only.
     rows = {r["name"]: labels(r)["caseKey"] for r in linked}
-    assert rows == {"test_REQ_101_ac2[10-5%] [unit]": ["REQ-101.AC-2#1"], "test_REQ_101_ac2[100-10%] [unit]": [
-        "REQ-101.AC-2#2"
-    ]}
+    assert rows == {
+        "test_REQ_101_ac2[10-5%] [unit]": ["REQ-101.AC-2#1"],
+        "test_REQ_101_ac2[100-10%] [unit]": ["REQ-101.AC-2#2"],
+    }
 
 
 def test_an_id_that_names_nothing_is_a_located_problem_and_the_test_stays_unlinked(project: Path) -> None:
@@ -284,13 +285,14 @@ def test_cucumber_statuses_hooks_durations_and_a_changed_scenario(project: Path)
     # Nanoseconds: three steps and two hooks of AC-1 took 9.3 ms from the recorded start.
     first = jvm["AC-1 Order total includes every line [unit]"]
     assert first["stop"] - first["start"] == 9
-    assert [s["name"] for s in first["steps"]][0] == 'Given the product "Widget" costs 9.99'
+    assert next(s["name"] for s in first["steps"]) == 'Given the product "Widget" costs 9.99'
     report = evidence(project, str(DATA / "cucumber-js.json"), "--from", "cucumber", "--source", "js")
     # Its AC-2 ran 'is on hold' where the scenario now says 'is blocked': recorded as stale.
     stale = {t["name"]: t["stale"] for t in report["tests"]}
-    assert stale == {"AC-1 Unknown customers are refused": [], "AC-2 Blocked customers are refused": [
-        "REQ-102.AC-2"
-    ]}
+    assert stale == {
+        "AC-1 Unknown customers are refused": [],
+        "AC-2 Blocked customers are refused": ["REQ-102.AC-2"],
+    }
     js = {r["name"]: r for r in results(project / IMPORTED / "js")}
     embedded = js["AC-1 Unknown customers are refused [unit]"]["steps"][2]["attachments"][0]
     assert (project / IMPORTED / "js" / embedded["source"]).read_bytes() == b'{"error": "unknown customer"}'
@@ -410,7 +412,8 @@ def test_external_levels_need_no_pytest_run_and_no_step_definitions(tmp_path: Pa
     lines = feature_lines(acme / feature)
     assert not any(f["location"] == f"{feature}:{lines['AC-1']}" for f in findings)
     assert not any(
-        f["kind"] == "undefined step" and lines["AC-1"] < int(f["location"].rpartition(":")[2]) < lines["AC-2"]
+        f["kind"] == "undefined step"
+        and lines["AC-1"] < int(f["location"].rpartition(":")[2]) < lines["AC-2"]
         for f in findings
     )
     # AC-2 is @integration: its steps still need definitions.

@@ -343,7 +343,7 @@ class EvidenceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw
     external_levels: Annotated[
         tuple[ExternalLevel, ...],
         _about(
-            "Levels whose evidence comes only from imported results (JUnit, Cucumber, Allure of other tools): "
+            "Levels whose evidence comes only from imported results (other tools' JUnit, Cucumber, Allure): "
             "pytest runs no scenario at them, and `uatkit check` asks no test or step definition for them."
         ),
     ] = ()
@@ -512,6 +512,11 @@ def _parse_toml(text: str) -> dict[str, Any]:
     import tomllib
 
     return tomllib.loads(text)
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse another TOML file uatkit reads (an evidence mapping) as the project's; ValueError if malformed."""
+    return _parse_toml(text)
 
 
 def _malformed(path: Path, exc: ValueError, text: str) -> InputError:

@@ -65,11 +65,15 @@ def register(app: typer.Typer) -> None:
 def import_(
     paths: Annotated[
         list[Path],
-        typer.Argument(help="Report files, or folders of them (a folder's TEST-*.xml, *.json, *-result.json)."),
+        typer.Argument(
+            help="Report files, or folders of them (a folder's TEST-*.xml, *.json, *-result.json)."
+        ),
     ],
     source_format: Annotated[
         Source,
-        typer.Option("--from", help="The files' format: junit (XML), cucumber (JSON), allure (*-result.json)."),
+        typer.Option(
+            "--from", help="The files' format: junit (XML), cucumber (JSON), allure (*-result.json)."
+        ),
     ],
     level: Annotated[Level, typer.Option(help="The level the results stand for.")] = Level.UNIT,
     mapping: Annotated[
@@ -90,7 +94,10 @@ def import_(
         ),
     ] = "",
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Read and link the files, print what would be written, write nothing.")
+        bool,
+        typer.Option(
+            "--dry-run", help="Read and link the files, print what would be written, write nothing."
+        ),
     ] = False,
     project: ProjectOption = None,
     output: FormatOption = Format.TABLE,
@@ -182,8 +189,8 @@ def _print(project: Project, report: ImportReport) -> None:
     tools = ", ".join(dict.fromkeys(f.flavour for f in report.read.files))
     count = len(report.linked)
     out.print(
-        f"{count} test{'s' if count != 1 else ''} from {len(report.read.files)} file(s) ({report.format.value}, "
-        f"{tools}) as {report.level} evidence, source {report.source}"
+        f"{count} test{'s' if count != 1 else ''} from {len(report.read.files)} file(s) "
+        f"({report.format.value}, {tools}) as {report.level} evidence, source {report.source}"
     )
     shown = table("", "Test", "Result", "Counts for", "Linked by")
     for item in report.linked:

@@ -89,7 +89,7 @@ def _feature(path: Path, number: int, feature: Mapping[str, Any], flavour: str) 
     for element in feature.get("elements") or ():
         if not isinstance(element, dict):
             continue
-        steps = [s for s in element.get("steps") or () if isinstance(s, dict)]
+        steps: list[Mapping[str, Any]] = [s for s in element.get("steps") or () if isinstance(s, dict)]
         if element.get("type") == "background":
             background = steps  # cucumber-jvm: the background ran before the next scenario
             continue

@@ -23,7 +23,9 @@ def read_allure(path: Path, data: bytes, warnings: list[str]) -> tuple[list[Exte
     """Return the one test of an Allure result file; a file that is not one is a located InputError."""
     found = read_json(path, data, _HINT)
     if not isinstance(found, dict) or not isinstance(found.get("name"), str) or "status" not in found:
-        raise refused(path, "not an Allure result: a JSON object with a name and a status was expected", _HINT)
+        raise refused(
+            path, "not an Allure result: a JSON object with a name and a status was expected", _HINT
+        )
     labels = [
         (str(x.get("name", "")), str(x.get("value", "")))
         for x in found.get("labels") or ()
@@ -39,7 +41,7 @@ def read_allure(path: Path, data: bytes, warnings: list[str]) -> tuple[list[Exte
         for x in found.get("parameters") or ()
         if isinstance(x, dict) and not x.get("excluded")
     )
-    details = found.get("statusDetails") if isinstance(found.get("statusDetails"), dict) else {}
+    details = _object(found.get("statusDetails"))
     status = str(found.get("status") or UNKNOWN)
     start, stop = _int(found.get("start")), _int(found.get("stop"))
     tms = [("tms", name) for _url, name, kind in links if kind in ("tms", "test_case")]
@@ -68,7 +70,7 @@ def _steps(path: Path, found: Any, warnings: list[str]) -> Iterator[Step]:
     for step in found or ():
         if not isinstance(step, dict):
             continue
-        details = step.get("statusDetails") if isinstance(step.get("statusDetails"), dict) else {}
+        details = _object(step.get("statusDetails"))
         yield Step(
             name=str(step.get("name", "")),
             status=str(step.get("status") or UNKNOWN),
@@ -90,7 +92,9 @@ def _attachments(path: Path, found: Any, warnings: list[str]) -> Iterator[Attach
         # A source is a file name in the results folder: never a path that leads elsewhere.
         file = path.parent / source
         if not source or Path(source).name != source or source.startswith(".") or not file.is_file():
-            warnings.append(f"{path}: attachment {name!r} ({source or 'no file'}) is not beside it; not copied")
+            warnings.append(
+                f"{path}: attachment {name!r} ({source or 'no file'}) is not beside it; not copied"
+            )
             continue
         extension = file.suffix.lstrip(".") or "bin"
         yield Attachment(name, file.read_bytes(), str(item.get("type", "")), extension)
@@ -100,6 +104,10 @@ def _flavour(labels: list[tuple[str, str]]) -> str:
     framework = next((v for k, v in labels if k == "framework"), "")
     language = next((v for k, v in labels if k == "language"), "")
     return "allure" + (f" ({' '.join(filter(None, (framework, language)))})" if framework or language else "")
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _int(value: Any) -> int | None:

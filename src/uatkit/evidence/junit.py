@@ -19,7 +19,9 @@ from uatkit.evidence.model import BROKEN, FAILED, PASSED, SKIPPED, ExternalTest,
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-_HINT = "give a JUnit XML report (Maven Surefire TEST-*.xml, pytest --junitxml, jest-junit, Playwright's junit)"
+_HINT = (
+    "give a JUnit XML report (Maven Surefire TEST-*.xml, pytest --junitxml, jest-junit, Playwright's junit)"
+)
 _SPEC = re.compile(r"\.(spec|test)\.[cm]?[jt]sx?$")
 _OUTCOMES = {"failure": FAILED, "error": BROKEN, "skipped": SKIPPED}
 
@@ -29,7 +31,9 @@ def read_junit(path: Path, data: bytes) -> tuple[list[ExternalTest], SourceFile]
     root = parse_xml(path, data)
     tag = _local(root.tag)
     if tag not in ("testsuites", "testsuite"):
-        raise refused(path, f"not JUnit XML: its root element is <{tag}>, not <testsuites> or <testsuite>", _HINT)
+        raise refused(
+            path, f"not JUnit XML: its root element is <{tag}>, not <testsuites> or <testsuite>", _HINT
+        )
     tests: list[ExternalTest] = []
     suites = [root] if tag == "testsuite" else [e for e in root if _local(e.tag) == "testsuite"]
     for suite in suites:

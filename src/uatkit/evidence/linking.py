@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uatkit.cases import by_case_id, case_fingerprint
-from uatkit.config import Config
+from uatkit.config import Config, parse_toml
 from uatkit.errors import InputError, Problem
 from uatkit.evidence.model import ExternalTest
 from uatkit.model import CASE_PREFIX, Case, Catalogue, SourceLocation
@@ -129,7 +129,9 @@ class Linker:
             for match in self._in_text.finditer(plain):
                 requirement = self._upper.get(match.group(0).upper())
                 if requirement is None:
-                    self._problem(test, f"its name names {match.group(0)}, which is no requirement of the stories")
+                    self._problem(
+                        test, f"its name names {match.group(0)}, which is no requirement of the stories"
+                    )
                     continue
                 found.append(self._criterion(requirement, plain[match.end() :]))
             if found:
@@ -242,17 +244,17 @@ def _texts(row: Case) -> tuple[str, ...]:
 
 def read_rules(path: Path, config: Config) -> list[Rule]:
     """Read a mapping file: a `[links]` table of regular expression = ID (or a list of IDs)."""
-    import tomllib
-
     hint = "write [links] with lines such as 'OrderTotalTest' = \"REQ-101.AC-1\" (docs/evidence.md)"
     try:
         text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except OSError as exc:
-        raise InputError([Problem(SourceLocation(str(path)), f"cannot be read: {exc.strerror}", hint)]) from None
+        raise InputError(
+            [Problem(SourceLocation(str(path)), f"cannot be read: {exc.strerror}", hint)]
+        ) from None
     except UnicodeDecodeError:
         raise InputError([Problem(SourceLocation(str(path)), "not UTF-8 text", hint)]) from None
-    except tomllib.TOMLDecodeError as exc:
+    except ValueError as exc:
         line = getattr(exc, "lineno", None)
         raise InputError([Problem(SourceLocation(str(path), line), f"not valid TOML: {exc}", hint)]) from None
     links = data.get("links")

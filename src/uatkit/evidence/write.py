@@ -140,9 +140,7 @@ def import_evidence(
     )
 
 
-def _key(
-    fmt: Format, level: str, name: str, read: ReadFiles, mapping: str, linked: Sequence[Linked]
-) -> str:
+def _key(fmt: Format, level: str, name: str, read: ReadFiles, mapping: str, linked: Sequence[Linked]) -> str:
     """Return the digest of what an import reads and how: the same files imported the same way match it.
 
     The cases each test links to count, their scenarios' fingerprints do not: the same file imported again
@@ -262,7 +260,12 @@ def _result(
         labels += [(BUSINESS_OWNER_LABEL, info.owner)] if info.owner else []
         labels += [(LINKED_BY_LABEL, f"{target.by} ({target.scope})")]
         links += list(info.links)
-        parameters += [tuple(line.split(" = ", 1)) for line in case.test_data.splitlines() if " = " in line]
+        parameters += [
+            (name, value)
+            for line in case.test_data.splitlines()
+            for name, sep, value in [line.partition(" = ")]
+            if sep
+        ]
         test_case_id = info.test_case_id
     else:
         labels += [(LabelType.FEATURE, test.classname or test.suite or source), (LAYER_LABEL, level)]
@@ -340,7 +343,9 @@ def _description(project: Project, record: RunRecord, item: Linked, target: Targ
         f"on {imported.imported_at}; {imported.format} written by {', '.join(imported.tools)}."
     ]
     if target is None:
-        parts.append("Linked to no case: it counts for none (tag it with a case or requirement ID, or --map).")
+        parts.append(
+            "Linked to no case: it counts for none (tag it with a case or requirement ID, or --map)."
+        )
     else:
         parts.append(f"Counts for {target.case.key}, linked by {target.by} ({target.scope}).")
     return "\n\n".join(parts)

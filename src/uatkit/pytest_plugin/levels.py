@@ -51,9 +51,7 @@ def item_level(item: pytest.Item) -> str | None:
     return None if callspec is None else callspec.params.get(PARAM)
 
 
-def modify_items(
-    config: pytest.Config, items: list[pytest.Item], external: Collection[str] = ()
-) -> None:
+def modify_items(config: pytest.Config, items: list[pytest.Item], external: Collection[str] = ()) -> None:
     """Keep each run's own level marker only, then drop runs at levels not selected or verified elsewhere."""
     chosen = selected(config) - set(external)
     keep: list[pytest.Item] = []
