@@ -437,3 +437,42 @@ def feature_lines(feature: Path) -> dict[str, int]:
             if line.strip().startswith("Scenario") and f": {marker} " in line:
                 out[marker] = number
     return out
+
+
+def test_playwright_projects_running_one_test_stay_two_results(project: Path, tmp_path: Path) -> None:
+    suite = """
+    <testsuite name="orders.spec.ts" timestamp="2026-11-30T10:30:00.512Z" hostname="{browser}" tests="1"
+      failures="0" skipped="0" time="1.9" errors="0">
+    <testcase name="shop › places an order" classname="orders.spec.ts" time="1.92">
+    <properties><property name="case" value="REQ-103.AC-1"></property></properties>
+    </testcase>
+    </testsuite>"""
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites id="" name="" tests="2" failures="0" skipped="0" errors="0" time="4.0">'
+        + suite.format(browser="chromium")
+        + suite.format(browser="firefox")
+        + "</testsuites>",
+        encoding="utf-8",
+    )
+    found = evidence(project, str(report), "--from", "junit", "--level", "e2e")
+    assert [t["linked_by"] for t in found["tests"]] == ["property", "property"]
+    written = results(project / IMPORTED / "junit")
+    assert len({r["historyId"] for r in written}) == 2
+    e2e = {c["case_id"]: c["results"]["e2e"] for c in trace(project)["REQ-103"]["cases"]}
+    assert e2e["REQ-103.AC-1"]["runs"] == 2 and e2e["REQ-103.AC-1"]["status"] == "passed"
+
+
+def test_a_case_link_at_a_level_the_case_is_not_tagged_with_says_so(project: Path) -> None:
+    # REQ-103's cases are tagged @e2e only: imported as unit results they show, and are not needed.
+    found = evidence(project, str(DATA / "playwright-junit.xml"), "--from", "junit", "--level", "unit")
+    placed = next(t for t in found["tests"] if t["name"] == "shop › places an order @REQ-103")
+    assert placed["counts_for"] == ["REQ-103.AC-1"]
+    assert placed["notes"] == [
+        "REQ-103.AC-1 not tagged @unit: the result shows and a failure counts, but the case does not need it"
+    ]
+    # The requirement link counts for the requirement's cases tagged @unit: none.
+    refused = next(t for t in found["tests"] if t["name"] == "shop › refuses to check out an empty basket")
+    assert refused["counts_for"] == [] and refused["notes"] == [
+        "REQ-103 has no case tagged @unit: the result counts for none"
+    ]

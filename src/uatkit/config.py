@@ -515,7 +515,7 @@ def _parse_toml(text: str) -> dict[str, Any]:
 
 
 def parse_toml(text: str) -> dict[str, Any]:
-    """Parse another TOML file uatkit reads (an evidence mapping) as the project's; ValueError if malformed."""
+    """Parse another TOML file uatkit reads (an evidence mapping file); ValueError when malformed."""
     return _parse_toml(text)
 
 

@@ -86,37 +86,36 @@ class Linker:
     def link(self, test: ExternalTest) -> Linked:
         """Return what one test counts for."""
         notes: list[str] = []
-        for by, ids in (
-            ("tag", self._explicit(test, notes)),
-            ("mapping", self._mapped(test)),
-            ("name", self._named(test)),
-        ):
+        explicit, kind = self._explicit(test)
+        for by, ids in ((kind, explicit), ("mapping", self._mapped(test)), ("name", self._named(test))):
             if ids:
                 return self._targets(test, by, ids, notes)
         return Linked(test, notes=tuple(notes))
 
-    def _explicit(self, test: ExternalTest, notes: list[str]) -> list[str]:
-        found: list[str] = []
+    def _explicit(self, test: ExternalTest) -> tuple[list[str], str]:
+        """Return the IDs tags and properties name, and which of the two named them ("tag" if any tag did)."""
+        found: dict[str, str] = {}
         # Playwright and Jest write tags in the title: "places an order @REQ-103".
         titled = [word for word in test.name.split() if word.startswith("@") and len(word) > 1]
-        values = [(tag, False) for tag in (*test.tags, *titled)]
+        values = [(tag, False, "tag") for tag in (*test.tags, *titled)]
         for name, value in test.properties:
             lowered = name.lower()
             if lowered in TAG_PROPERTIES:
-                values += [(v, False) for v in _SPLIT.split(value) if v]
+                values += [(v, False, "property") for v in _SPLIT.split(value) if v]
             elif lowered in ID_PROPERTIES:
                 # A tms link of another system names its own IDs; only one of this pattern is ours.
-                values += [(v, lowered != "tms") for v in _SPLIT.split(value) if v]
-        for value, must in values:
+                values += [(v, lowered != "tms", "property") for v in _SPLIT.split(value) if v]
+        for value, must, kind in values:
             text = value.lstrip("@")
             is_case = text.lower().startswith(CASE_PREFIX)
             text = text[len(CASE_PREFIX) :] if is_case else text
             requirement = text.partition(".")[0].partition("#")[0]
             if self.config.requirement_regex.match(requirement):
-                found += self.known(test, text, "a tag or property")
+                for known in self.known(test, text, f"its {kind}"):
+                    found.setdefault(known, kind)
             elif must or is_case:
                 self._problem(test, f"{value!r} is not a requirement or case ID (pattern {self._pattern})")
-        return list(dict.fromkeys(found))
+        return list(found), "tag" if "tag" in found.values() else "property"
 
     def _mapped(self, test: ExternalTest) -> list[str]:
         subject = test.full_name
@@ -189,6 +188,12 @@ class Linker:
                 for case_id in planned:
                     for target in self._case(test, self._rows[case_id], by, "requirement"):
                         targets.setdefault(target.case.key, target)
+        unplanned = sorted({t.case.case_id for t in targets.values() if self.level not in t.case.tags})
+        if unplanned:
+            notes.append(
+                f"{', '.join(unplanned)} not tagged @{self.level}: the result shows and a failure counts, "
+                "but the case does not need it"
+            )
         return Linked(test, tuple(ids), by, tuple(targets.values()), tuple(notes))
 
     def _case(self, test: ExternalTest, rows: Sequence[Case], by: str, scope: str) -> list[Target]:

@@ -71,6 +71,8 @@ class ExternalTest:
     links: tuple[tuple[str, str, str], ...] = ()
     attachments: tuple[Attachment, ...] = ()
     output: str = ""
+    #: The n-th test of the same suite, class and name in its file (Playwright runs a test once a project).
+    occurrence: int = 0
 
     @property
     def full_name(self) -> str:
@@ -80,7 +82,8 @@ class ExternalTest:
     @property
     def identity(self) -> str:
         """Return what tells this test from the file's others, stable across runs of the same tests."""
-        return f"{self.suite}\0{self.classname}\0{self.name}"
+        base = f"{self.suite}\0{self.classname}\0{self.name}"
+        return f"{base}\0{self.occurrence}" if self.occurrence else base
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from uatkit.errors import InputError, Problem
@@ -80,7 +81,10 @@ def read_files(files: Sequence[Path], fmt: Format) -> ReadFiles:
         except OSError as exc:
             problems.append(Problem(SourceLocation(str(path)), f"cannot be read: {exc.strerror}", ""))
             continue
-        tests += found
+        seen: dict[str, int] = {}
+        for test in found:
+            n = seen[test.identity] = seen.get(test.identity, -1) + 1
+            tests.append(replace(test, occurrence=n) if n else test)
         sources.append(source)
     if problems:
         raise InputError(problems)
