@@ -476,3 +476,25 @@ def test_a_case_link_at_a_level_the_case_is_not_tagged_with_says_so(project: Pat
     assert refused["counts_for"] == [] and refused["notes"] == [
         "REQ-103 has no case tagged @unit: the result counts for none"
     ]
+
+
+def test_a_foreign_attachment_is_copied_only_from_a_plain_file_beside_its_result(
+    project: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "allure-results"
+    shutil.copytree(DATA / "allure", folder)
+    (result_file,) = folder.glob("*-result.json")
+    data = json.loads(result_file.read_text(encoding="utf-8"))
+    secret = write(tmp_path / "secret.txt", "not evidence\n")
+    (folder / "linked-attachment.txt").symlink_to(secret)
+    data["attachments"] = [
+        {"name": "a link", "source": "linked-attachment.txt", "type": "text/plain"},
+        {"name": "elsewhere", "source": "../secret.txt", "type": "text/plain"},
+    ]
+    result_file.write_text(json.dumps(data), encoding="utf-8")
+    found = evidence(project, str(folder), "--from", "allure", "--level", "e2e")
+    assert len(found["warnings"]) == 3  # the two attachments, and e2e is not an external level
+    assert all("not copied" in w for w in found["warnings"][:2])
+    (written,) = results(project / IMPORTED / "allure-results")
+    assert written.get("attachments", []) == []
+    assert not any(b"not evidence" in p.read_bytes() for p in (project / IMPORTED).rglob("*") if p.is_file())

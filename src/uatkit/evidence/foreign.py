@@ -91,7 +91,9 @@ def _attachments(path: Path, found: Any, warnings: list[str]) -> Iterator[Attach
         name = str(item.get("name", "") or source)
         # A source is a file name in the results folder: never a path that leads elsewhere.
         file = path.parent / source
-        if not source or Path(source).name != source or source.startswith(".") or not file.is_file():
+        # A link could point anywhere on the importer's machine: only a plain file lying there is copied.
+        plain = bool(source) and Path(source).name == source and not source.startswith(".")
+        if not plain or file.is_symlink() or not file.is_file():
             warnings.append(
                 f"{path}: attachment {name!r} ({source or 'no file'}) is not beside it; not copied"
             )
