@@ -122,7 +122,12 @@ def test_surefire_reports_link_by_name_and_mapping_and_list_the_unlinked(project
     assert case_results(matrix["REQ-102"])["REQ-102.AC-1"]["unit"] == "passed"
 
 
-def test_the_table_names_each_test_what_it_counts_for_and_the_folder(project: Path) -> None:
+def test_the_table_names_each_test_what_it_counts_for_and_the_folder(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uatkit.cli import common
+
+    monkeypatch.setattr(common.out, "width", 200)  # one line a row, whatever the terminal
     args = [str(DATA / "surefire"), "--from", "junit", "--source", "orders-service", "-C", str(project)]
     done = runner.invoke(app, ["evidence", "import", *args])
     assert done.exit_code == 0, done.output
