@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +138,9 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
                 "stale evidence",
                 case.source,
                 f"{key} at {level}: its result {why}",
-                f"run it again (pytest --uatkit-level {level}), then `uatkit report`",
+                f"import a newer run of it (`uatkit evidence import --level {level}`), then `uatkit report`"
+                if level in project.config.evidence.external_levels
+                else f"run it again (pytest --uatkit-level {level}), then `uatkit report`",
             )
         )
     view = read_view(
@@ -274,9 +276,15 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
         for entry in report["errors"]
     ]
     bound = {(Path(file).resolve(), line) for file, line in report["bound"]}
+    external = set(config.evidence.external_levels)
     for feature, scenario in features.scenarios():
-        # Manual scenarios are verified by people: they need neither a test nor step definitions.
-        if (feature.path.resolve(), scenario.line) in bound or Level.MANUAL in scenario.tags:
+        # Manual scenarios are verified by people: they need neither a test nor step definitions; nor do
+        # scenarios whose every level is verified by another tool's imported results.
+        if (
+            (feature.path.resolve(), scenario.line) in bound
+            or Level.MANUAL in scenario.tags
+            or elsewhere(scenario.tags, external)
+        ):
             continue
         findings.append(
             Finding(
@@ -287,7 +295,13 @@ def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
             )
         )
     findings += _undefined_steps(
-        config, features, [e for e in report["undefined"] if Level.MANUAL not in e["tags"]]
+        config,
+        features,
+        [
+            e
+            for e in report["undefined"]
+            if Level.MANUAL not in e["tags"] and not elsewhere(e["tags"], external)
+        ],
     )
     return findings
 
@@ -328,6 +342,12 @@ def _undefined_steps(config: Config, features: FeatureSet, entries: list[dict[st
             )
         )
     return findings
+
+
+def elsewhere(tags: Iterable[str], external: Collection[str]) -> bool:
+    """Return True when a scenario's automated levels are all verified by imported results (none: False)."""
+    levels = {level for level in AUTOMATED_LEVELS if level in set(tags)}
+    return bool(levels) and levels <= set(external)
 
 
 def _step_report(config: Config) -> dict[str, Any]:

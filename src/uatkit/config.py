@@ -275,6 +275,7 @@ class ReportConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     results: Annotated[Strings, _about("Results folders merged by default (globs allowed).")] = (
         "reports/allure-results",
         "reports/uat-results",
+        "reports/imported-results/*",
     )
     merged: Annotated[str, _about("The folder the merged results are written to.")] = "reports/merged-results"
     output: Annotated[str, _about("The folder of the generated Allure report.")] = "reports/allure-report"
@@ -416,6 +417,25 @@ class DefectsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     ] = ""
 
 
+#: The levels whose results another tool may supply (`uatkit evidence import --level`).
+ExternalLevel = Literal["unit", "integration", "e2e"]
+
+
+class EvidenceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Results imported from other tools' reports (`uatkit evidence import`)."""
+
+    results: Annotated[
+        str, _about("The folder imported results go to, one subfolder a source (NAME of --source).")
+    ] = "reports/imported-results"
+    external_levels: Annotated[
+        tuple[ExternalLevel, ...],
+        _about(
+            "Levels whose evidence comes only from imported results (other tools' JUnit, Cucumber, Allure): "
+            "pytest runs no scenario at them, and `uatkit check` asks no test or step definition for them."
+        ),
+    ] = ()
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -470,6 +490,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     )
     defects: Annotated[DefectsConfig, _about("Defects out to Jira and ZenTao.")] = msgspec.field(
         default_factory=DefectsConfig
+    )
+    evidence: Annotated[EvidenceConfig, _about("Results imported from other tools.")] = msgspec.field(
+        default_factory=EvidenceConfig
     )
 
 
@@ -605,6 +628,11 @@ def read_toml_file(path: Path, what: str) -> tuple[dict[str, Any], str]:
         raise _refused(path, None, f"{what} is not UTF-8 text", "save it as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise _malformed(path, exc, text) from None
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse another TOML file uatkit reads (an evidence mapping file); ValueError when malformed."""
+    return _parse_toml(text)
 
 
 def _malformed(path: Path, exc: ValueError, text: str) -> InputError:

@@ -1,5 +1,8 @@
 """Run records: what one pytest run was (ID, time span, levels run, system version, environment, browser).
 
+An import of another tool's results (`uatkit evidence import`) writes a record of the same schema with an
+`imported` object: the source, format, files and their SHA-256, who imported them and when.
+
 The pytest plugin writes one `uatkit-run-<run ID>.json` into its Allure results folder when the run ends; the
 merged report, the matrix and the sign-off read them back to say which runs their evidence comes from.
 """
@@ -16,6 +19,23 @@ RUN_SCHEMA = 1
 RUN_FILE_GLOB = "uatkit-run-*.json"
 #: Each Allure result of a run carries the run's ID under this label.
 RUN_LABEL = "runId"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """Where an imported run's results came from (`uatkit evidence import`): absent for pytest runs."""
+
+    #: The source's name (its folder under the imported results), the format read and the tools that wrote it.
+    source: str
+    format: str
+    tools: tuple[str, ...]
+    #: Each file read, as the project names it, with its SHA-256.
+    files: tuple[tuple[str, str], ...]
+    imported_by: str
+    imported_at: str
+    #: The mapping file used (with its SHA-256), "" for none; the digest of what the import read and chose.
+    mapping: str
+    key: str
 
 
 @dataclass(frozen=True)
@@ -37,6 +57,7 @@ class RunRecord:
     environment: str | None
     project: str
     path: Path
+    imported: Imported | None = None
 
 
 def run_file_name(run_id: str) -> str:
@@ -64,6 +85,19 @@ def run_record_json(record: RunRecord) -> dict[str, object]:
         "app_build": record.app_build,
         "environment": record.environment,
         "project": record.project,
+    } | ({"imported": _imported_json(record.imported)} if record.imported else {})
+
+
+def _imported_json(imported: Imported) -> dict[str, object]:
+    return {
+        "source": imported.source,
+        "format": imported.format,
+        "tools": list(imported.tools),
+        "files": [{"path": path, "sha256": sha} for path, sha in imported.files],
+        "imported_by": imported.imported_by,
+        "imported_at": imported.imported_at,
+        "mapping": imported.mapping,
+        "key": imported.key,
     }
 
 
@@ -110,6 +144,20 @@ def _record(data: Any, path: Path) -> RunRecord:
         environment=_optional(data.get("environment")),
         project=_text(data.get("project", "")),
         path=path,
+        imported=_imported(data["imported"]) if data.get("imported") else None,
+    )
+
+
+def _imported(data: Any) -> Imported:
+    return Imported(
+        source=_text(data["source"]),
+        format=_text(data["format"]),
+        tools=tuple(_text(t) for t in data.get("tools", [])),
+        files=tuple((_text(f["path"]), _text(f["sha256"])) for f in data.get("files", [])),
+        imported_by=_text(data.get("imported_by", "")),
+        imported_at=_text(data.get("imported_at", "")),
+        mapping=_text(data.get("mapping", "")),
+        key=_text(data["key"]),
     )
 
 

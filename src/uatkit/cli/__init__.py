@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from uatkit.cli import change, defects, demo, doctor, project, report, signoff, stories, trace, uat
+from uatkit.cli import change, defects, demo, doctor, evidence, project, report, signoff, stories, trace, uat
 from uatkit.cli.common import out, uatkit_version
 from uatkit.cli.crash import CrashReportingGroup
 
@@ -33,6 +33,7 @@ trace.register(app)
 doctor.register(app)
 change.register(app)
 defects.register(app)
+evidence.register(app)
 
 
 def _show_version(value: bool) -> None:

@@ -2,9 +2,13 @@
 
 Items are named `test_x[unit]`, `test_x[integration]`, `test_x[e2e]`; each keeps only its own level's
 marker, so `-m e2e` selects the e2e runs alone; `--uatkit-level` selects levels without marker expressions.
+A level of `[tool.uatkit.evidence] external_levels` is verified by results imported from another tool
+(`uatkit evidence import`): its runs are deselected, since no step definition here can run them.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 import pytest
 
@@ -47,9 +51,9 @@ def item_level(item: pytest.Item) -> str | None:
     return None if callspec is None else callspec.params.get(PARAM)
 
 
-def modify_items(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each run's own level marker only, then drop runs at levels not selected."""
-    chosen = selected(config)
+def modify_items(config: pytest.Config, items: list[pytest.Item], external: Collection[str] = ()) -> None:
+    """Keep each run's own level marker only, then drop runs at levels not selected or verified elsewhere."""
+    chosen = selected(config) - set(external)
     keep: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:

@@ -149,7 +149,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Adjust level markers, select levels and skip manual scenarios before pytest filters by marker."""
-    levels.modify_items(config, items)
+    loaded = config.stash.get(PROJECT_KEY, None)
+    external = loaded.config.evidence.external_levels if loaded is not None else ()
+    levels.modify_items(config, items, external)
     manual.modify_items(items)
 
 

@@ -1,0 +1,1 @@
+"""Other tools' test results (JUnit XML, Cucumber JSON, Allure) imported as evidence of a level."""
