@@ -41,6 +41,14 @@ echo "== 4. The demo suite at every level: unit, integration (HTTP API), e2e (Ch
 echo "   (the session starts the demo system itself on a free port)"
 .venv/bin/python -m pytest -n 2 -q --alluredir reports/allure-results --clean-alluredir
 echo
+echo "== 4b. The developers' own unit tests (SIMULATED: the JUnit XML a Java service's Maven build leaves), imported"
+echo "   as unit evidence, linked to cases by the IDs in the test names; a test naming none is listed, not dropped"
+echo "   (the demo's own pytest unit checks run as well, so uatkit warns that unit is not an external-only level)"
+rm -rf reports/dev-unit-tests
+.venv/bin/python -m fixtures.simulated_devtests reports/dev-unit-tests
+$uatkit evidence import reports/dev-unit-tests --from junit --level unit --source orders-service \
+  --app-version 1.0.0 --environment "developer CI (simulated)"
+echo
 echo "== 5. UAT packs out: one workbook per business owner (Chinese where the owner's stories are), each saying"
 echo "   where to test, the version and build under test (from the run above) and whom to ask"
 # The demo starts its simulated UAT round from scratch each time; a real project keeps its ledger.

@@ -173,6 +173,35 @@ def test_results_carry_uatkits_mapping_and_their_provenance(project: Path) -> No
     }
 
 
+def test_what_the_imported_run_tested_is_recorded_when_said_and_changes_the_import(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("UATKIT_APP_VERSION", "UATKIT_APP_BUILD", "UATKIT_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    args = [str(DATA / "jest-junit.xml"), "--from", "junit"]
+    first = evidence(project, *args)
+    (record_file,) = (project / IMPORTED / "jest-junit").glob("uatkit-run-*.json")
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    assert (record["app_version"], record["app_build"], record["environment"], record["commit"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    monkeypatch.setenv("UATKIT_APP_BUILD", "ci-4711")
+    said = evidence(project, *args, "--app-version", "2.4.1", "--environment", "CI", "--commit", "9f1c2e7")
+    # The same files said to test a known build are a new import of the source, replacing the unsaid one.
+    assert said["state"] == "replaced" and said["run_id"] != first["run_id"]
+    (record_file,) = (project / IMPORTED / "jest-junit").glob("uatkit-run-*.json")
+    record = json.loads(record_file.read_text(encoding="utf-8"))
+    assert (record["app_version"], record["app_build"], record["environment"], record["commit"]) == (
+        "2.4.1",
+        "ci-4711",
+        "CI",
+        "9f1c2e7",
+    )
+
+
 def test_an_id_that_names_nothing_is_a_located_problem_and_the_test_stays_unlinked(project: Path) -> None:
     report = evidence(project, str(DATA / "pytest-junit.xml"), "--from", "junit")
     (problem,) = report["problems"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from enum import StrEnum
 from pathlib import Path
@@ -99,6 +100,22 @@ def import_(
             "--dry-run", help="Read and link the files, print what would be written, write nothing."
         ),
     ] = False,
+    app_version: Annotated[
+        str | None,
+        typer.Option(help="The version of the system the run tested (default: UATKIT_APP_VERSION)."),
+    ] = None,
+    app_build: Annotated[
+        str | None,
+        typer.Option(help="The build the run tested (default: UATKIT_APP_BUILD)."),
+    ] = None,
+    environment: Annotated[
+        str | None,
+        typer.Option(help="Where the run ran (default: UATKIT_ENVIRONMENT)."),
+    ] = None,
+    commit: Annotated[
+        str | None,
+        typer.Option(help="The commit of the system's code the run tested (default: none recorded)."),
+    ] = None,
     project: ProjectOption = None,
     output: FormatOption = Format.TABLE,
 ) -> None:
@@ -110,10 +127,23 @@ def import_(
     nothing; a new version of a source's files replaces its results. A file that is not of the format given
     is refused with its line, and nothing is written.
 
+    The files do not say which version and build of the system they tested: --app-version, --app-build,
+    --environment and --commit say it (default: the UATKIT_APP_* variables CI sets), else "not recorded".
+
     Example: uatkit evidence import target/surefire-reports --from junit --level unit --source orders-service
     """
     from uatkit.evidence.model import Format as InputFormat
-    from uatkit.evidence.write import import_evidence
+    from uatkit.evidence.write import Tested, import_evidence
+
+    def said(value: str | None, variable: str) -> str:
+        return (value if value is not None else os.environ.get(variable, "")).strip()
+
+    tested = Tested(
+        version=said(app_version, "UATKIT_APP_VERSION"),
+        build=said(app_build, "UATKIT_APP_BUILD"),
+        environment=said(environment, "UATKIT_ENVIRONMENT"),
+        commit=(commit or "").strip(),
+    )
 
     with user_errors():
         loaded = project_for(project)
@@ -125,6 +155,7 @@ def import_(
             source=source,
             mapping=mapping,
             dry_run=dry_run,
+            tested=tested,
         )
     if output is Format.JSON:
         echo_report("evidence import", _json(loaded, report))

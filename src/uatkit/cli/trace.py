@@ -187,7 +187,9 @@ def show_evidence(evidence: EvidenceSet) -> None:
     out.print(
         Text(f"  {evidence.results} results in {', '.join(evidence.folders) or '(no folder)'}{sources}")
     )
-    runs = ", ".join(run.run_id[:8] + ("" if run.recorded else " (no record)") for run in evidence.runs)
+    runs = ", ".join(
+        short_run(run.run_id) + ("" if run.recorded else " (no record)") for run in evidence.runs
+    )
     out.print(Text(f"  runs: {runs or 'none recorded'}"))
     facts = [(label, value) for label, value in evidence.facts() if value != "no run records"]
     out.print(Text("  " + " · ".join(f"{label}: {value}" for label, value in facts)))
@@ -195,3 +197,9 @@ def show_evidence(evidence: EvidenceSet) -> None:
         out.print(Text(f"warning: {line}", "dark_orange"))
     for note in evidence.notes:
         out.print(Text(f"note: {note}", "dim"))
+
+
+def short_run(run_id: str) -> str:
+    """Return a run's ID as the terminal shows it: 8 hex digits, after the `import-` of an imported run."""
+    prefix = "import-" if run_id.startswith("import-") else ""
+    return prefix + run_id[len(prefix) :][:8]

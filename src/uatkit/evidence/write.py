@@ -80,6 +80,20 @@ class ImportReport:
     record: RunRecord
 
 
+@dataclass(frozen=True)
+class Tested:
+    """What the imported run tested, as the person importing it says (its files do not)."""
+
+    version: str = ""
+    build: str = ""
+    environment: str = ""
+    commit: str = ""
+
+
+#: An import that says nothing of what its run tested.
+NOT_SAID = Tested()
+
+
 def import_evidence(
     project: Project,
     paths: Sequence[Path],
@@ -90,8 +104,13 @@ def import_evidence(
     mapping: Path | None = None,
     dry_run: bool = False,
     now: dt.datetime | None = None,
+    tested: Tested = NOT_SAID,
 ) -> ImportReport:
-    """Read, link and write one import; an unreadable file or mapping raises before anything is written."""
+    """Read, link and write one import; an unreadable file or mapping raises before anything is written.
+
+    `tested` says which version, build, environment and commit of the system the imported run tested (the
+    files do not say); each is recorded in the run record, or "not recorded".
+    """
     files = input_files(paths, fmt)
     rules = read_rules(mapping, project.config) if mapping else []
     read = read_files(files, fmt)
@@ -104,9 +123,9 @@ def import_evidence(
         raise UatkitError("--source: give a name made of letters or digits for the imported results")
     folder = project.root / project.config.evidence.results / name
     mapped = f"{project.shown(mapping)} {digest(mapping.read_bytes())}" if mapping else ""
-    key = _key(fmt, level, name, read, mapped, linked)
+    key = _key(fmt, level, name, read, mapped, linked, tested)
     moment = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
-    record = _record(project, read, fmt, level, name, mapped, key, moment, len(read.tests))
+    record = _record(project, read, fmt, level, name, mapped, key, moment, len(read.tests), tested)
     warnings = list(read.warnings)
     if level not in project.config.evidence.external_levels:
         warnings.append(
@@ -140,14 +159,25 @@ def import_evidence(
     )
 
 
-def _key(fmt: Format, level: str, name: str, read: ReadFiles, mapping: str, linked: Sequence[Linked]) -> str:
+def _key(
+    fmt: Format,
+    level: str,
+    name: str,
+    read: ReadFiles,
+    mapping: str,
+    linked: Sequence[Linked],
+    tested: Tested = NOT_SAID,
+) -> str:
     """Return the digest of what an import reads and how: the same files imported the same way match it.
 
     The cases each test links to count, their scenarios' fingerprints do not: the same file imported again
     after a scenario changed is "already imported", and its results stay stale until a new run is imported.
     """
     links = [[t.case.key for t in item.targets] for item in linked]
-    body = [fmt.value, level, name, mapping, sorted(f.sha256 for f in read.files), links]
+    body: list[object] = [fmt.value, level, name, mapping, sorted(f.sha256 for f in read.files), links]
+    if tested != NOT_SAID:
+        # What the run tested belongs to the import: the same files said to test another build are new.
+        body.append([tested.version, tested.build, tested.environment, tested.commit])
     return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
 
@@ -161,6 +191,7 @@ def _record(
     key: str,
     moment: dt.datetime,
     tests: int,
+    tested: Tested,
 ) -> RunRecord:
     starts = [f.started for f in read.files if f.started is not None]
     stops = [f.stopped for f in read.files if f.stopped is not None]
@@ -184,11 +215,11 @@ def _record(
         base_url=None,
         browser_name=None,
         browser_version=None,
-        commit=None,
+        commit=tested.commit or None,
         dirty=None,
-        app_version=None,
-        app_build=None,
-        environment=None,
+        app_version=tested.version or None,
+        app_build=tested.build or None,
+        environment=tested.environment or None,
         project=project.config.project_name,
         path=Path(run_file_name(f"import-{key[:16]}")),
         imported=imported,
