@@ -160,11 +160,13 @@ def test_results_carry_uatkits_mapping_and_their_provenance(project: Path) -> No
         assert found["fingerprint"] == [fingerprints[key]] and found["layer"] == ["unit"]
         assert found["runId"] == [report["run_id"]] and found["severity"] == ["critical"]
         assert found["feature"] == ["REQ-101 Place an order"] and found["epic"] == ["Sales"]
-        assert result["testCaseId"] == stable_test_case_id("REQ-101.AC-2", "unit")
+        # Its own test case (not the scenario's): several developer tests of a case are not retries.
+        assert result["testCaseId"] != stable_test_case_id("REQ-101.AC-2", "unit")
         assert {"type": "tms", "url": "https://jira.example.com/browse/REQ-101", "name": "REQ-101"} in result[
             "links"
         ]
         assert "sha256:" in result["description"] and "pytest-junit.xml" in result["description"]
+    assert len({r["testCaseId"] for r in linked}) == len(linked) == 2  # two tests, never one with a retry
     # Each parametrized test names its example row's values: it counts for that row only.
     rows = {r["name"]: labels(r)["caseKey"] for r in linked}
     assert rows == {

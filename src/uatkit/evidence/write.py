@@ -297,11 +297,12 @@ def _result(
             for name, sep, value in [line.partition(" = ")]
             if sep
         ]
-        test_case_id = info.test_case_id
     else:
         labels += [(LabelType.FEATURE, test.classname or test.suite or source), (LAYER_LABEL, level)]
         labels += [(LabelType.TAG, "unlinked")]
-        test_case_id = stable_test_case_id(f"{source}/{test.identity}", level)
+    # Each imported test is a test case of its own: many developer tests of one case would otherwise be
+    # one test with retries in Allure (it groups by testCaseId); the case they count for is in the labels.
+    test_case_id = stable_test_case_id(f"{source}/{test.identity}", level)
     labels += [(RUN_LABEL, record.run_id), (SOURCE_LABEL, source), (LabelType.TAG, IMPORTED_TAG)]
     labels += [(LabelType.FRAMEWORK, ", ".join(record.imported.tools if record.imported else ()))]
     labels += [(LabelType.SUITE, test.suite)] if test.suite else []
