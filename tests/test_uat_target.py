@@ -147,6 +147,7 @@ def test_version_build_and_environment_come_from_the_latest_automated_run(
         [tool.uatkit.uat]
         url = "https://uat.example.com"
         contact = "QA desk, ext. 4711"
+        environment = "UAT"
         """,
     )
     result = uat(uat_project, "export", "--release", "R1", "--format", "json")
@@ -155,11 +156,13 @@ def test_version_build_and_environment_come_from_the_latest_automated_run(
         "url": "https://uat.example.com",
         "version": "2.4.0",
         "build": "build-b2",
-        "environment": "staging",
+        # The runs checked staging; the business users test in UAT: never the runs' environment.
+        "environment": "UAT",
         "contact": "QA desk, ext. 4711",
     }
     assert target["sources"]["url"] == "[tool.uatkit.uat] url"
     assert target["sources"]["version"] == "run b2 of 2026-12-02T10:00:00+00:00"
+    assert target["sources"]["environment"] == "[tool.uatkit.uat] environment"
     # The environment variables pytest reads come before the run record.
     monkeypatch.setenv("UATKIT_APP_VERSION", "2.5.0-rc1")
     again = json.loads(uat(uat_project, "export", "--release", "R2", "--format", "json").stdout)["target"]

@@ -211,6 +211,9 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     contact: Annotated[
         str, _about("Whom business users ask about a pack (name, e-mail or phone), shown on each pack.")
     ] = ""
+    environment: Annotated[
+        str, _about("The name of the environment business users test in (UAT, pre-production), on each pack.")
+    ] = ""
     checks: Annotated[UatChecksConfig, _about("What returned packs' evidence and dates may be.")] = (
         msgspec.field(default_factory=UatChecksConfig)
     )

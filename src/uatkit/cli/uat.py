@@ -117,8 +117,8 @@ def export(
     environment: Annotated[
         str | None,
         typer.Option(
-            help="The environment's name (default: UATKIT_ENVIRONMENT, the latest run's, then "
-            "[tool.uatkit.run] environment)."
+            help="The name of the environment the business users test in (default: "
+            "[tool.uatkit.uat] environment)."
         ),
     ] = None,
     contact: Annotated[

@@ -4,9 +4,11 @@ Each fact comes from the first place that has it, and the export says which plac
 
 - the address: `uatkit uat export --url`, `[tool.uatkit.uat] url`, `[tool.uatkit] base_url` (never the
   address an automated run checked: that is often a throw-away server on the tester's own machine);
-- the version, build and environment: `--app-version` / `--app-build` / `--environment`, the environment
-  variables UATKIT_APP_VERSION / UATKIT_APP_BUILD / UATKIT_ENVIRONMENT (as pytest reads them), the latest
-  automated run that recorded one (its run record), then `[tool.uatkit.run] environment`;
+- the version and build: `--app-version` / `--app-build`, the environment variables UATKIT_APP_VERSION /
+  UATKIT_APP_BUILD (as pytest reads them), then the latest automated run that recorded one (its run record):
+  the build promoted to UAT is the one the automated levels checked;
+- the environment's name: `--environment`, then `[tool.uatkit.uat] environment` (never the automated runs'
+  environment: the business users test elsewhere);
 - whom to ask: `--contact`, then `[tool.uatkit.uat] contact`.
 
 A user name and password in the address never reach a pack: the address is written without them.
@@ -26,7 +28,6 @@ from uatkit.uat.pack import PackTarget
 _VARIABLES = {
     "version": "UATKIT_APP_VERSION",
     "build": "UATKIT_APP_BUILD",
-    "environment": "UATKIT_ENVIRONMENT",
 }
 
 
@@ -81,12 +82,13 @@ def choose_target(
             (os.environ.get(_VARIABLES["build"]), _VARIABLES["build"]),
             (run.app_build if run else None, run_source),
         ),
+        # Not the automated runs' environment (UATKIT_ENVIRONMENT, their records, [tool.uatkit.run]): the
+        # business users test elsewhere, and a pack must not name the QA machine's environment beside the
+        # UAT address.
         environment=first(
             "environment",
             (environment, "--environment"),
-            (os.environ.get(_VARIABLES["environment"]), _VARIABLES["environment"]),
-            (run.environment if run else None, run_source),
-            (config.run.environment, "[tool.uatkit.run] environment"),
+            (config.uat.environment, "[tool.uatkit.uat] environment"),
         ),
         contact=first("contact", (contact, "--contact"), (config.uat.contact, "[tool.uatkit.uat] contact")),
     )
