@@ -25,7 +25,7 @@ from uatkit.extras import require
 require("playwright", "uatkit.steps.browser (the browser steps)")
 
 from playwright.sync_api import expect  # noqa: E402
-from pytest_bdd import parsers, then, when  # noqa: E402
+from pytest_bdd import given, parsers, then, when  # noqa: E402
 
 from uatkit.steps.phrases import phrase  # noqa: E402
 
@@ -51,7 +51,10 @@ def _url(base_url: str, path: str) -> str:
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
+# A page to start from is as often a Given (the state a scenario starts in) as a When.
+@given(parsers.parse('I open the page "{path}"'))
 @when(parsers.parse('I open the page "{path}"'))
+@given(phrase('我打开页面"{path}"'))
 @when(phrase('我打开页面"{path}"'))
 def open_page(uatkit_page: Any, base_url: str, path: str) -> None:
     """Open a page of the system under test."""
