@@ -198,3 +198,21 @@ def test_a_schema_1_pack_signs_without_a_target_and_still_verifies() -> None:
     new = PackInfo(**{**old.__dict__, "schema": 2, "target": PackTarget(url="https://uat.example.com")})
     assert decode(payload(new, rows))["pack"]["target"]["url"] == "https://uat.example.com"
     assert check_seal(key, new, rows, signed.key_id, signed.signature) is Seal.CHANGED
+
+
+def test_a_mark_names_the_build_and_environment_its_pack_said_to_test(uat_project: Path) -> None:
+    uat(uat_project, "export", "--release", "R1", *TARGET)
+    sales = uat_project / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-1": passed()})
+    uat(uat_project, "import", str(sales))
+    matrix = json.loads(invoke(uat_project, "trace", "--format", "json", "--no-write").stdout)
+    (req,) = [r for r in matrix["requirements"] if r["id"] == "REQ-1"]
+    case = next(c for c in req["cases"] if c["case_id"] == "REQ-1.AC-1")
+    (marked,) = case["results"]["uat"]["evidence"]
+    assert (marked["pack_id"], marked["app_version"], marked["app_build"], marked["environment"]) == (
+        "R1-sales",
+        "2.4.1",
+        "7f3a9c",
+        "UAT",
+    )
+    assert marked["mark_id"] is not None and marked["tester"] == "Li Wei"

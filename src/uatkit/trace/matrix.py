@@ -42,6 +42,7 @@ from uatkit.trace.model import (
     TraceStatus,
 )
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
+from uatkit.uat.pack import PackTarget
 
 #: The Allure statuses that fail a level.
 BAD = (AllureStatus.FAILED, AllureStatus.BROKEN)
@@ -64,10 +65,12 @@ def build_matrix(
     allure_report: str = "",
     runs: Sequence[RunFacts] = (),
     filed: Mapping[str, Sequence[str]] | None = None,
+    targets: Mapping[int, PackTarget] | None = None,
 ) -> Matrix:
     """Return the matrix of every requirement of the catalogue, in catalogue order; `runs` give run facts.
 
     `filed` gives the issues `uatkit defects push` filed for each case row: defects of their case too.
+    `targets` gives what each UAT mark's pack said to test (version, build, environment), by mark ID.
     """
     facts = {run.run_id: run for run in runs}
     superseded = later_rounds(packs)
@@ -89,7 +92,16 @@ def build_matrix(
     requirements = []
     for story in catalogue.stories:
         traces = tuple(
-            _case(rows[case_id], records, states, holders, case_id in in_scope, facts, filed or {})
+            _case(
+                rows[case_id],
+                records,
+                states,
+                holders,
+                case_id in in_scope,
+                facts,
+                filed or {},
+                targets or {},
+            )
             for case_id in by_requirement.get(story.id, ())
         )
         status, reason = requirement_status(traces, signed)
@@ -190,6 +202,7 @@ def _case(
     in_scope: bool,
     facts: Mapping[str, RunFacts],
     filed: Mapping[str, Sequence[str]],
+    targets: Mapping[int, PackTarget],
 ) -> CaseTrace:
     first = rows[0]
     current = {row.key: row.fingerprint for row in rows}
@@ -199,7 +212,7 @@ def _case(
     }
     row_states = [s for row in rows if (s := states.get(row.key)) is not None]
     uat_records = records.get((first.case_id, UAT_LAYER), ())
-    results[UAT_LAYER] = _uat(row_states, uat_records)
+    results[UAT_LAYER] = _uat(row_states, uat_records, targets)
     marks = [m for s in row_states for m in (s.conflict or ((s.mark,) if s.mark else ()))]
     found = [r for level in LEVELS for r in records.get((first.case_id, level), ())]
     defects = [d for r in found for d in r.defects] + [d for m in marks for d in defect_ids(m.defect)]
@@ -265,8 +278,10 @@ def _ran(record: ResultRecord, run: RunFacts | None) -> RowEvidence:
     )
 
 
-def _marked(state: CaseState, mark: Mark) -> RowEvidence:
-    """Return what a current UAT mark rests on: its ledger ID, tester, date, pack and scenario version."""
+def _marked(state: CaseState, mark: Mark, targets: Mapping[int, PackTarget]) -> RowEvidence:
+    """Return what a current UAT mark rests on: its ledger ID, tester, date, pack, scenario version, and
+    the version, build and environment its pack said to test."""
+    target = targets.get(state.mark_id) if state.mark_id is not None else None
     return RowEvidence(
         key=state.key,
         status=UAT_STATUS[mark.status],
@@ -275,6 +290,9 @@ def _marked(state: CaseState, mark: Mark) -> RowEvidence:
         mark_id=state.mark_id,
         tester=mark.tester,
         pack_id=mark.pack_id,
+        app_version=target.version if target else "",
+        app_build=target.build if target else "",
+        environment=target.environment if target else "",
     )
 
 
@@ -284,7 +302,9 @@ def _row(key: str) -> tuple[str, int]:
     return case_id, int(number) if number.isdigit() else 0
 
 
-def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelResult:
+def _uat(
+    states: Sequence[CaseState], records: Sequence[ResultRecord], targets: Mapping[int, PackTarget]
+) -> LevelResult:
     marked = [(UAT_STATUS[s.status], s) for s in states if s.status in UAT_STATUS]
     # A row whose marks disagree is unknown: the case must not look passed while a pack says Fail.
     status = worst([*(allure for allure, _ in marked), *(AllureStatus.UNKNOWN for s in states if s.conflict)])
@@ -310,7 +330,7 @@ def _uat(states: Sequence[CaseState], records: Sequence[ResultRecord]) -> LevelR
     link = record.uuid if record is not None and status else ""
     passed = sum(1 for allure, _ in marked if allure == AllureStatus.PASSED)
     counted = sorted(((s, s.mark) for _, s in marked if s.mark is not None), key=lambda m: _row(m[0].key))
-    evidence = tuple(_marked(s, mark) for s, mark in counted)
+    evidence = tuple(_marked(s, mark, targets) for s, mark in counted)
     return LevelResult(UAT_LAYER, status, len(marked), passed, link, message[:MESSAGE], stale, evidence)
 
 
@@ -424,6 +444,7 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
         allure_report=allure_report,
         runs=evidence.runs,
         filed=view.filed if view else {},
+        targets=view.targets if view else {},
     )
     matrix = replace(
         matrix, results_folders=evidence.folders, notes=(*notes, *matrix.notes), evidence=evidence

@@ -128,7 +128,8 @@ def evidence_lines(level: str, found: Sequence[RowEvidence], noun: str) -> tuple
     """Return what a cell rests on in two short lines; several results or marks are counted by run or tester.
 
     "run 3f2a9c1e0a1b · v2.4.1 b77 · staging" / "2026-12-01 14:03 UTC · scenario 1a2b3c4d5e6f";
-    "Alice · 2026-12-01 · mark #12" / "pack R1-sales · scenario 1a2b3c4d5e6f";
+    "Alice · 2026-12-01 · mark #12" / "pack R1-sales · v2.4.1 b77 UAT · scenario 1a2b3c4d5e6f" (the version,
+    build and environment its pack said to test);
     "3 rows: Alice 2026-12-01 ×2, Bob 2026-12-02 ×1" / "pack R1-sales · marks #12, #13, #14".
     """
     if not found:
@@ -139,9 +140,10 @@ def evidence_lines(level: str, found: Sequence[RowEvidence], noun: str) -> tuple
         scenario = f"scenario {short_id(one.fingerprint)}" if one.fingerprint else "no scenario version"
         if uat:
             mark = f"mark #{one.mark_id}" if one.mark_id is not None else "no mark ID"
+            tested = " ".join(p for p in (_version(one), one.environment) if p)
             return (
                 f"{_tester(one)} · {one.at or 'no test date'} · {mark}",
-                f"pack {one.pack_id} · {scenario}",
+                " · ".join(p for p in (f"pack {one.pack_id}", tested, scenario) if p),
             )
         return (run_line(one), f"{_moment(one.at)} · {scenario}")
     groups = Counter(f"{_tester(e)} {e.at}".strip() if uat else run_line(e) for e in found)
@@ -165,7 +167,8 @@ def evidence_detail(level: str, found: Sequence[RowEvidence]) -> list[str]:
         if level == UAT_LAYER:
             mark = f"mark #{e.mark_id}" if e.mark_id is not None else "no mark ID"
             what = f"{level_word(level, e.status)} by {_tester(e)} on {e.at or 'no test date'}"
-            line = f"{what} · {mark} · pack {e.pack_id} · {scenario}"
+            tested = " ".join(p for p in (_version(e), e.environment) if p)
+            line = " · ".join(p for p in (what, mark, f"pack {e.pack_id}", tested, scenario) if p)
         else:
             run = f"run {e.run_id}" if e.run_id else "no run ID"
             facts = [_version(e), e.environment, "" if e.recorded or not e.run_id else "no run record"]

@@ -37,7 +37,7 @@ from uatkit.uat.ledger_schema import (
     transaction,
 )
 from uatkit.uat.ledger_seals import PackSeals
-from uatkit.uat.pack import PackInfo, PackRow, ReadPack
+from uatkit.uat.pack import PackInfo, PackRow, PackTarget, ReadPack
 
 __all__ = [
     "AuditEntry",
@@ -337,6 +337,27 @@ class Ledger:
             for row in rows
         ]
 
+    def mark_targets(self) -> dict[int, PackTarget]:
+        """Return what each mark's pack said to test: the target of the pack's revision signed last before
+        the mark's file was imported (the one in the tester's hands); marks of packs without one are left out.
+        """
+        rows = self._conn.execute(
+            "SELECT marks.id AS mark_id, (SELECT payload FROM signed_packs"
+            " WHERE signed_packs.pack_id = marks.pack_id AND signed_packs.signed_at <= imports.imported_at"
+            " ORDER BY signed_packs.signed_at DESC, signed_packs.generated_at DESC LIMIT 1) AS payload"
+            " FROM marks JOIN imports ON imports.id = marks.import_id"
+        )
+        targets: dict[int, PackTarget] = {}
+        for row in rows:
+            said = json.loads(row["payload"]).get("pack", {}).get("target") if row["payload"] else None
+            if said:
+                target = PackTarget(
+                    **{k: str(said.get(k, "")) for k in ("url", "version", "build", "environment", "contact")}
+                )
+                if target:
+                    targets[row["mark_id"]] = target
+        return targets
+
     def resolve(self, key: str, keep: int, by: str, why: str) -> Resolution:
         """Settle a conflict on a case: keep one of its marks, record who decided, when and why."""
         if not by.strip():
@@ -592,6 +613,8 @@ class UatView:
     resolutions: tuple[Resolution, ...] = ()
     #: The issues `uatkit defects push` filed (or found filed) for each case row, in the order filed.
     filed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Each mark's target (the build, version and environment its pack said to test), by mark ID.
+    targets: dict[int, PackTarget] = field(default_factory=dict)
 
 
 def read_view(
@@ -610,7 +633,8 @@ def read_view(
         for defect in ledger.defects.all():
             if defect.key not in filed.get(defect.case_key, ()):
                 filed[defect.case_key] = (*filed.get(defect.case_key, ()), defect.key)
-    return UatView(states, packs, signoffs, resolutions, filed)
+        targets = ledger.mark_targets()
+    return UatView(states, packs, signoffs, resolutions, filed, targets)
 
 
 def case_states(
