@@ -636,6 +636,15 @@ def test_a_bad_sign_off_mapping_is_refused_at_its_lines(uat_project: Path) -> No
     result = uat(uat_project, "import", "--template", str(bad), "--dry-run", str(path), code=2)
     assert f"{bad}:21: signoff has no date; name the cell of each" in result.output
 
+    # A sign-off cell on a case's row would hide the tester's marks there: refused at the cell.
+    rows = rows_by_case(path)
+    write(bad, MAPPING + f'[signoff]\ndecision = "E{rows["REQ-2.AC-1"]}"\nname = "C19"\ndate = "G19"\n')
+    result = uat(uat_project, "import", "--template", str(bad), "--dry-run", str(path), code=2)
+    cell = f"E{rows['REQ-2.AC-1']}"
+    assert (
+        f"{SHEET} › {cell}: the mapping's [signoff] cell {cell} is on a test row (it holds case 'REQ-2.AC-1')"
+    ) in result.stderr, result.stderr
+
 
 def test_export_names_the_fields_the_template_has_no_column_for(uat_project: Path) -> None:
     blank = client_template(uat_project / "client" / "客户UAT模板.xlsx")

@@ -31,6 +31,7 @@ from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 from uatkit.uat.reader import capped, saved_at
 from uatkit.uat.template_mapping import (
     READ_FIELDS,
+    SignoffSpec,
     TemplateMapping,
     cell_position,
     choose_sheet,
@@ -170,11 +171,7 @@ def _read(
     )
     read.info = info
     if spec is not None and signoff_name == name:
-        # The sign-off block's rows are no test rows, though its date may sit in the date column.
-        block = {
-            cell_position(ref)[0] for ref in (spec.decision, spec.name, spec.date, spec.conditions) if ref
-        }
-        cells = [[] if index in block else row for index, row in enumerate(cells)]
+        cells = _without_block(cells, spec, columns, cases, sheet, header)
     grid, keys = _rows(cells, columns, headers, mapping, cases, sheet, header, out)
     current = {case.key: case.fingerprint for case in cases}
     read.rows = [PackRow(key, row, current[key]) for key, row in keys.items()]
@@ -209,6 +206,40 @@ def _read(
     # Left to right, top to bottom, as the tester meets the cells.
     read.errors.sort(key=_reading_order)
     read.warnings.sort(key=_reading_order)
+
+
+def _without_block(
+    cells: list[list[Cell]],
+    spec: SignoffSpec,
+    columns: Mapping[str, int],
+    cases: Sequence[Case],
+    sheet: Sheet,
+    header: int,
+) -> list[list[Cell]]:
+    """Return the sheet without the sign-off block's rows: they are no test rows, though the block's date
+    may sit in the date column. A mapping that puts a sign-off cell on a case's row is refused."""
+    refs = [ref for ref in (spec.decision, spec.name, spec.date, spec.conditions) if ref]
+    block = {cell_position(ref)[0]: ref for ref in refs}
+    known = {case.key for case in cases} | {normal(case.scenario) for case in cases}
+    for index, ref in sorted(block.items()):
+        row = cells[index] if index < len(cells) else []
+        named = [
+            normal(text_of(row[columns[key]]))
+            for key in ("case", "title")
+            if key in columns and columns[key] < len(row)
+        ]
+        case = next((f"case {text!r}" for text in named if text in known), "")
+        status = columns["status"]
+        if not case and f"{column_letter(status)}{index + 1}" not in refs and status < len(row):
+            # A status entered on the block's row is a tester's mark, never dropped unread.
+            case = normal(text_of(row[status])) and f"a status {normal(text_of(row[status]))!r}"
+        if index >= header and case:
+            raise _Refused(
+                sheet.at(ref.rstrip("0123456789"), index + 1),
+                f"the mapping's [signoff] cell {ref} is on a test row (it holds {case}); name the "
+                "cells of the sign-off block, outside the test rows",
+            )
+    return [[] if index in block else row for index, row in enumerate(cells)]
 
 
 def _reading_order(problem: Problem) -> tuple[int, int, str]:
