@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import write
 from uatkit.cli import app
-from uatkit.model import Status
+from uatkit.model import Decision, Status
 
 runner = CliRunner()
 TODAY = dt.date.today()
@@ -234,6 +234,7 @@ def test_the_clients_template_round_trips_dry_run_first(uat_project: Path) -> No
         "ledger": "new",
     }
     assert by_row[rows["REQ-2.AC-2"]]["case"] == "REQ-2.AC-2"  # found by its title
+    assert only["signoff"] is None, "a mapping without [signoff] records no sign-off"
 
     done = uat(uat_project, "import", "--template", mapping, str(path))
     assert "added 3 mark(s)" in done.output
@@ -525,3 +526,154 @@ def test_the_documented_mapping_is_valid(tmp_path: Path) -> None:
     mapping = load_mapping(example)
     assert mapping.name == "acme" and mapping.status("不通过") is Status.FAIL
     assert mapping.columns["defect"].column == "I"
+    assert mapping.signoff is not None and mapping.signoff.decision == "C18"
+    assert mapping.decision("同意验收") is Decision.ACCEPTED and mapping.decision("有条件通过") is (
+        Decision.WITH_CONDITIONS
+    )
+
+
+SIGNOFF = """
+[signoff]
+decision = "C18"
+name = "C19"
+date = "G19"
+conditions = "C20"
+"""
+
+
+def signoff_block(path: Path, decision: Any, name: Any, date: Any, conditions: Any = None) -> Path:
+    """Write the client's sign-off block under the test rows, as its template lays it out (labels in A and
+    E, the values in merged cells; the date in the test date column)."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[SHEET]
+    for cell, value in {"A18": "验收结论", "A19": "签字人", "E19": "日期", "A20": "附加条件"}.items():
+        sheet[cell] = value
+    sheet.merge_cells("C18:H18")
+    sheet.merge_cells("C20:H20")
+    for cell, value in {"C18": decision, "C19": name, "G19": date, "C20": conditions}.items():
+        sheet[cell] = value
+    workbook.save(path)
+    return path
+
+
+def test_a_signed_off_client_template_accepts_its_requirement(uat_project: Path) -> None:
+    write(uat_project / "acme-uat.toml", MAPPING + SIGNOFF)
+    path = exported(uat_project)
+    rows = rows_by_case(path)
+    fill(
+        path,
+        {
+            **{f"D{rows[key]}": "通过" for key in ("REQ-2.AC-1", "REQ-2.AC-2")},
+            **{f"F{rows[key]}": "李伟" for key in ("REQ-2.AC-1", "REQ-2.AC-2")},
+            **{f"G{rows[key]}": TODAY for key in ("REQ-2.AC-1", "REQ-2.AC-2")},
+        },
+    )
+    signoff_block(path, "验收通过", "张敏", TODAY)
+    mapping = str(uat_project / "acme-uat.toml")
+    pack = "R1-template-acme-r1-客户uat模板"
+
+    dry = uat(uat_project, "import", "--template", mapping, "--dry-run", str(path))
+    assert f"would record the sign-off of pack {pack}: Accepted by 张敏 on {TODAY.isoformat()}" in dry.output
+    assert "would add 2 mark(s)" in dry.output, "the sign-off block's rows are no test rows"
+    assert not (uat_project / "reports" / "uat.db").exists()
+
+    done = json.loads(uat(uat_project, "import", "--template", mapping, "--format", "json", str(path)).stdout)
+    assert done["templates"][0]["signoff"] == {
+        "decision": "Accepted",
+        "name": "张敏",
+        "date": TODAY.isoformat(),
+        "conditions": "",
+    }
+    with closing(sqlite3.connect(uat_project / "reports" / "uat.db")) as conn:
+        recorded = conn.execute("SELECT pack_id, decision, name, signed_on FROM signoffs").fetchall()
+    assert recorded == [(pack, "Accepted", "张敏", TODAY.isoformat())]
+
+    status = json.loads(uat(uat_project, "status", "--format", "json").stdout)
+    signed = next(p for p in status["packs"] if p["pack"] == pack)
+    assert signed["signoff"] == "Accepted"
+    trace = runner.invoke(app, ["trace", "--project", str(uat_project), "--format", "json", "--no-write"])
+    assert trace.exit_code in (0, 1), trace.output
+    requirement = next(r for r in json.loads(trace.stdout)["requirements"] if r["id"] == "REQ-2")
+    assert requirement["status"] == "ACCEPTED"
+
+
+def test_a_bad_sign_off_block_is_located_at_its_cells(uat_project: Path) -> None:
+    write(uat_project / "acme-uat.toml", MAPPING + SIGNOFF)
+    path = exported(uat_project)
+    rows = rows_by_case(path)
+    fill(
+        path,
+        {f"D{rows['REQ-2.AC-1']}": "通过", f"F{rows['REQ-2.AC-1']}": "李伟", f"G{rows['REQ-2.AC-1']}": TODAY},
+    )
+    signoff_block(path, "同意", None, TODAY)
+    mapping = str(uat_project / "acme-uat.toml")
+    result = uat(uat_project, "import", "--template", mapping, "--dry-run", str(path), code=2)
+    where = f"{path} › {SHEET} › "
+    assert (
+        f"{where}C18: unknown decision '同意'; write one of: 通过, 接受 (Accepted); 有条件通过, 有条件接受 "
+        "(Accepted with conditions); 不通过, 拒绝 (Rejected)"
+    ) in result.output
+    assert f"{where}C19: 验收结论 is filled but 签字人 is empty; enter who signs off" in result.output
+
+    # Accepted with conditions needs them; a word of the mapping's own is understood.
+    write(uat_project / "acme-uat.toml", MAPPING + SIGNOFF + '[signoff.decisions]\n"同意" = "Accepted"\n')
+    signoff_block(path, "有条件通过", "张敏", TODAY)
+    result = uat(uat_project, "import", "--template", mapping, "--dry-run", str(path), code=2)
+    assert f"{where}C20: 有条件通过 needs the 附加条件; write them" in result.output
+    signoff_block(path, "同意", "张敏", TODAY)
+    result = uat(uat_project, "import", "--template", mapping, "--dry-run", str(path))
+    assert (
+        "would record the sign-off of pack R1-template-acme-r1-客户uat模板: Accepted by 张敏" in result.output
+    )
+
+
+def test_a_bad_sign_off_mapping_is_refused_at_its_lines(uat_project: Path) -> None:
+    bad = write(uat_project / "bad.toml", MAPPING + '[signoff]\ndecision = "row 18"\nname = "C19"\n')
+    path = exported(uat_project)
+    result = uat(uat_project, "import", "--template", str(bad), "--dry-run", str(path), code=2)
+    assert f"{bad}:22: signoff.decision = 'row 18' is not a cell reference" in result.output
+    write(bad, MAPPING + '[signoff]\ndecision = "C18"\nname = "C19"\n')
+    result = uat(uat_project, "import", "--template", str(bad), "--dry-run", str(path), code=2)
+    assert f"{bad}:21: signoff has no date; name the cell of each" in result.output
+
+    # A sign-off cell on a case's row would hide the tester's marks there: refused at the cell.
+    rows = rows_by_case(path)
+    write(bad, MAPPING + f'[signoff]\ndecision = "E{rows["REQ-2.AC-1"]}"\nname = "C19"\ndate = "G19"\n')
+    result = uat(uat_project, "import", "--template", str(bad), "--dry-run", str(path), code=2)
+    cell = f"E{rows['REQ-2.AC-1']}"
+    assert (
+        f"{SHEET} › {cell}: the mapping's [signoff] cell {cell} is on a test row (it holds case 'REQ-2.AC-1')"
+    ) in result.stderr, result.stderr
+
+
+def test_export_names_the_fields_the_template_has_no_column_for(uat_project: Path) -> None:
+    blank = client_template(uat_project / "client" / "客户UAT模板.xlsx")
+    mapping = str(uat_project / "acme-uat.toml")
+    result = uat(uat_project, "export", "--release", "R1", "--template", str(blank), "--mapping", mapping)
+    assert (
+        "warning: the template has no column for preconditions: 3 case(s) have preconditions the testers "
+        "will not see; map it with [columns] preconditions = … in the mapping, or add the column"
+    ) in result.stderr
+    assert "no column for steps" in result.stderr and "no column for expected" in result.stderr
+    assert "sign-off" not in result.output.lower(), "the client's template holds its own sign-off block"
+
+
+def test_preconditions_without_a_column_head_the_steps_cell(uat_project: Path) -> None:
+    workbook = openpyxl.load_workbook(client_template(uat_project / "client" / "客户UAT模板.xlsx"))
+    workbook[SHEET]["I3"] = "操作步骤"
+    blank = uat_project / "client" / "带步骤模板.xlsx"
+    workbook.save(blank)
+    mapping = str(uat_project / "acme-uat.toml")
+    result = uat(uat_project, "export", "--release", "R1", "--template", str(blank), "--mapping", mapping)
+    assert (
+        "warning: the template has no column for preconditions: 3 case(s) have preconditions, written at the "
+        "top of their steps cell instead"
+    ) in result.stderr
+    sheet = openpyxl.load_workbook(uat_project / "uat_packs" / "R1" / "R1-带步骤模板.xlsx")[SHEET]
+    steps = {sheet.cell(r, 2).value: sheet.cell(r, 9).value for r in range(4, 9)}
+    # The pack's language is the template's: its headers are Chinese.
+    assert (
+        steps["REQ-1.AC-1"]
+        == '前置条件：\n1. a customer "ACME" exists\n\n操作步骤：\n1. I place an order for 3 "Widget"'
+    )
+    assert not steps["REQ-2.AC-1"].startswith("前置条件"), "a case without preconditions keeps its steps"

@@ -316,12 +316,15 @@ def _export_template(
     """Fill the client's blank template with the release's cases and say where it went."""
     from uatkit.uat.template import export_template, template_release
     from uatkit.uat.template_mapping import default_mapping, load_mapping
+    from uatkit.uat.template_writer import unplaced_notes
 
     mapping = load_mapping(mapping_path) if mapping_path is not None else default_mapping()
     chosen = template_release(loaded, mapping, release)
     done = export_template(
         loaded, template, mapping, release=chosen, everything=everything, output=to, force=force
     )
+    for note in unplaced_notes(done.filled):
+        err.print(f"warning: {note}", markup=False)
     if output is Format.JSON:
         data = {
             "release": chosen,
@@ -332,6 +335,8 @@ def _export_template(
             "first_row": done.filled.first_row,
             "cases": done.cases,
             "columns": done.filled.columns,
+            "unplaced": done.filled.unplaced,
+            "preconditions_in_steps": done.filled.merged_preconditions,
             "kept": loaded.relative(done.kept) if done.kept else None,
         }
         echo_report("uat export", data)
@@ -530,6 +535,7 @@ def _template_data(loaded: Project, run: TemplateRun) -> dict[str, Any]:
                 ],
                 "problems": [str(p) for p in template.read.errors],
                 "warnings": [str(p) for p in template.read.warnings],
+                "signoff": _template_signoff(item),
             }
         )
     data: dict[str, Any] = {"dry_run": run.dry_run, "release": run.release, "templates": files}
@@ -540,6 +546,19 @@ def _template_data(loaded: Project, run: TemplateRun) -> dict[str, Any]:
             "error": run.results_error,
         }
     return data
+
+
+def _template_signoff(item: TemplateImport) -> dict[str, Any] | None:
+    """Return the sign-off a client template's block holds (recorded with its marks), None when unsigned."""
+    signoff = item.template.read.signoff
+    if signoff is None or (signoff.decision is None and not signoff.name and signoff.date is None):
+        return None
+    return {
+        "decision": signoff.decision.value if signoff.decision else None,
+        "name": signoff.name,
+        "date": signoff.date.isoformat() if signoff.date else None,
+        "conditions": signoff.conditions,
+    }
 
 
 def _show_templates(loaded: Project, run: TemplateRun) -> None:
@@ -582,6 +601,16 @@ def _show_templates(loaded: Project, run: TemplateRun) -> None:
                 f"{outcome.unchanged} unchanged, {len(outcome.conflicts)} new conflict(s)",
                 markup=False,
             )
+            signed = _template_signoff(item)
+            if signed is not None:
+                verb = "would record" if run.dry_run else "recorded"
+                conditions = f" (conditions: {signed['conditions']})" if signed["conditions"] else ""
+                said = shown_text(f"by {signed['name'] or '—'} on {signed['date'] or '—'}{conditions}")
+                out.print(
+                    f"{shown}: {verb} the sign-off of pack {outcome.pack_id}: {signed['decision'] or '—'} "
+                    f"{said}",
+                    markup=False,
+                )
     if run.dry_run:
         out.print(
             f"dry run: nothing was recorded; {loaded.relative(loaded.ledger_path)} is unchanged", markup=False

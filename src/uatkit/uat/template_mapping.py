@@ -2,7 +2,8 @@
 
 A client often insists on its own template (Chinese headers, its own status words). The mapping says which
 sheet, which header row (or the headers to find it by), which column holds each field (by header name,
-column letter or a regular expression on the header), what the status words mean, and the release. Every
+column letter or a regular expression on the header), what the status words mean, the release, and where
+the client's sign-off block is (`[signoff]`: the cells of the decision, name, date and conditions). Every
 unknown key and bad value is reported at once, at its line of the mapping file (`uatkit.tomltable`).
 """
 
@@ -20,7 +21,7 @@ from msgspec import Meta
 
 from uatkit.config import read_toml_file
 from uatkit.errors import InputError, Problem
-from uatkit.model import PackLanguage, SourceLocation, Status
+from uatkit.model import Decision, PackLanguage, SourceLocation, Status
 from uatkit.tomltable import Key, Refused, Strings, check_table, key_lines, line_of, where
 from uatkit.uat import layout
 
@@ -74,7 +75,19 @@ DEFAULT_STATUSES: dict[str, Status] = {
     "未测试": Status.NOT_RUN,
 }
 
+#: Decision words of a sign-off block understood without a mapping (case and spacing aside): a pack's
+#: Sign-off labels in every language and the usual Chinese ones; a mapping's words are added.
+DEFAULT_DECISIONS: dict[str, Decision] = {
+    **{label.casefold(): d for d, labels in layout.DECISION_LABELS.items() for label in labels.values()},
+    "通过": Decision.ACCEPTED,
+    "验收通过": Decision.ACCEPTED,
+    "有条件通过": Decision.WITH_CONDITIONS,
+    "不通过": Decision.REJECTED,
+    "验收不通过": Decision.REJECTED,
+}
+
 _LETTERS = re.compile(r"[A-Za-z]{1,3}")
+_CELL = re.compile(r"[A-Za-z]{1,3}[1-9][0-9]{0,6}")
 _COLUMN_ALLOWED = 'a header name, or a table: { header = "…" }, { column = "B" } or { regex = "…" }'
 
 
@@ -87,6 +100,35 @@ class ColumnSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
 
 
 Column = Annotated[str | ColumnSpec, Meta(extra={"allowed": _COLUMN_ALLOWED})]
+CellRef = Annotated[str, Meta(description="A cell of the sheet: C20.", extra={"allowed": "a cell: C20"})]
+
+
+class SignoffSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Where the client's sign-off block is in the workbook: the cells of its decision, name and date."""
+
+    sheet: Annotated[
+        str | int,
+        Meta(
+            description="The sheet of the block: its name or position (default: the marks' sheet).",
+            extra={"allowed": "a sheet name, or a sheet's position from 1"},
+        ),
+    ] = ""
+    decision: Annotated[CellRef, Meta(description="The cell of the decision (验收结论); required.")] = ""
+    name: Annotated[
+        CellRef, Meta(description="The cell of the name of who signs off (签字人); required.")
+    ] = ""
+    date: Annotated[CellRef, Meta(description="The cell of the day of the sign-off (日期); required.")] = ""
+    conditions: Annotated[
+        CellRef, Meta(description="The cell of the conditions (needed with Accepted with conditions).")
+    ] = ""
+    decisions: Annotated[
+        dict[str, Decision],
+        Meta(
+            description='The template\'s decision words (有条件通过 = "Accepted with conditions"), added to '
+            "the usual ones.",
+            extra={"allowed": "a table of word = Accepted | Accepted with conditions | Rejected"},
+        ),
+    ] = msgspec.field(default_factory=dict)
 
 
 class MappingTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -134,6 +176,10 @@ class MappingTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
             extra={"allowed": "a table of word = Pass | Fail | Blocked | N/A | Not run"},
         ),
     ] = msgspec.field(default_factory=dict)
+    signoff: Annotated[
+        SignoffSpec,
+        Meta(description="Where the client's sign-off block is; without it the template is not signed off."),
+    ] = msgspec.field(default_factory=SignoffSpec)
 
 
 @dataclass(frozen=True)
@@ -163,6 +209,34 @@ class TemplateMapping:
         for status in Status:
             chosen.setdefault(status, layout.status_label(status, language))
         return chosen
+
+    def decision(self, word: str) -> Decision | None:
+        """Return the decision a word of the sign-off block means (spacing and case aside), else None."""
+        folded = normal(word).casefold()
+        given = {normal(w).casefold(): d for w, d in self.signoff_words.items()}
+        return given.get(folded) or DEFAULT_DECISIONS.get(folded)
+
+    @property
+    def signoff(self) -> SignoffSpec | None:
+        """Return where the client's sign-off block is, None when the mapping has no [signoff]."""
+        return self.table.signoff if self.table.signoff.decision else None
+
+    @property
+    def signoff_words(self) -> dict[str, Decision]:
+        """Return the mapping's own decision words."""
+        return dict(self.table.signoff.decisions)
+
+    def decision_words(self, language: str = PackLanguage.EN) -> dict[Decision, list[str]]:
+        """Return the words each decision is written with: the mapping's first, then a pack's label."""
+        chosen: dict[Decision, list[str]] = {d: [] for d in Decision}
+        for word, decision in self.signoff_words.items():
+            chosen[decision].append(word)
+        if language == PackLanguage.ZH_CN:
+            for decision, word in zip(Decision, ("通过", "有条件通过", "不通过"), strict=True):
+                chosen[decision].append(word)
+        for decision in Decision:
+            chosen[decision].append(layout.decision_label(decision, language))
+        return {d: list(dict.fromkeys(words)) for d, words in chosen.items()}
 
 
 def normal(text: str) -> str:
@@ -240,15 +314,57 @@ def _words(statuses: dict[str, Status]) -> dict[str, Status]:
     return statuses
 
 
+def _cell(key: Key) -> Callable[[str], str]:
+    def check(ref: str) -> str:
+        if ref and not _CELL.fullmatch(ref.strip()):
+            raise Refused(f"{where(key)} = {ref!r} is not a cell reference", 'write the cell, e.g. "C20"')
+        return ref.strip().upper()
+
+    return check
+
+
+def _decision_words(decisions: dict[str, Decision]) -> dict[str, Decision]:
+    if any(not normal(word) for word in decisions):
+        raise Refused(
+            f"{where(('signoff', 'decisions'))} has an empty word", "an empty decision is no sign-off"
+        )
+    return decisions
+
+
+def _signoff(spec: SignoffSpec) -> SignoffSpec:
+    missing = [name for name in ("decision", "name", "date") if not getattr(spec, name)]
+    if missing and spec != SignoffSpec():
+        raise Refused(
+            f"{where(('signoff',))} has no {', '.join(missing)}; name the cell of each",
+            'decision = "C18", name = "C19", date = "G19" (conditions = "C20" optional)',
+        )
+    return spec
+
+
 _AFTER: dict[Key, Callable[[Any], Any]] = {
     **{("columns", name): _column(("columns", name)) for name in FIELDS},
     ("statuses",): _words,
+    **{("signoff", name): _cell(("signoff", name)) for name in ("decision", "name", "date", "conditions")},
+    ("signoff", "decisions"): _decision_words,
+    ("signoff",): _signoff,
 }
 
 
-def choose_sheet(names: Sequence[str], mapping: TemplateMapping) -> str:
-    """Return the sheet the mapping names (by name, spacing and case aside, or position); raise ValueError."""
-    wanted = mapping.table.sheet
+def cell_position(ref: str) -> tuple[int, int]:
+    """Return a cell reference's 0-based row and column ("C20" → (19, 2))."""
+    letters = ref.rstrip("0123456789")
+    column = 0
+    for letter in letters.upper():
+        column = column * 26 + ord(letter) - 64
+    return int(ref[len(letters) :]) - 1, column - 1
+
+
+def choose_sheet(names: Sequence[str], mapping: TemplateMapping, wanted: str | int | None = None) -> str:
+    """Return the sheet the mapping names (by name, spacing and case aside, or position); raise ValueError.
+
+    `wanted` is another sheet the mapping names (its sign-off block's); the marks' sheet by default.
+    """
+    wanted = mapping.table.sheet if wanted is None else wanted
     listed = ", ".join(repr(n) for n in names)
     if isinstance(wanted, int):
         if 1 <= wanted <= len(names):

@@ -2,9 +2,11 @@
 
 The file passes the same guards as a pack (`uatkit.xlsxguard` limits, python-calamine) and its rows the
 same checks (`uatkit.uat.checks`: statuses, dates, testers, evidence inside the folder, Fail needs an
-actual result). What a pack's metadata says, the mapping and the project say here: a row names its case by
-a case ID column or by its scenario title (exact after whitespace normalisation; an unknown or ambiguous
-one is an error at its cell), and its mark is recorded against the scenario as the project holds it now.
+actual result); the sign-off block the mapping names is read as a pack's Sign-off sheet is
+(`uatkit.uat.template_signoff`). What a pack's metadata says, the mapping and the project say here: a row
+names its case by a case ID column or by its scenario title (exact after whitespace normalisation; an
+unknown or ambiguous one is an error at its cell), and its mark is recorded against the scenario as the
+project holds it now.
 A uatkit pack is refused: its signature is checked by `uatkit uat import` alone.
 """
 
@@ -29,12 +31,15 @@ from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 from uatkit.uat.reader import capped, saved_at
 from uatkit.uat.template_mapping import (
     READ_FIELDS,
+    SignoffSpec,
     TemplateMapping,
+    cell_position,
     choose_sheet,
     find_column,
     find_header_row,
     normal,
 )
+from uatkit.uat.template_signoff import read_signoff
 from uatkit.xlsxguard import WorkbookRefused, read_checked
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -137,6 +142,14 @@ def _read(
             except ValueError as exc:
                 raise _Refused(where, str(exc)) from None
             cells = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            spec = mapping.signoff
+            signoff_name, signoff_cells = name, cells
+            if spec is not None and spec.sheet not in ("", name):
+                try:
+                    signoff_name = choose_sheet(names, mapping, spec.sheet)
+                except ValueError as exc:
+                    raise _Refused(where, f"[signoff] {exc}") from None
+                signoff_cells = workbook.get_sheet_by_name(signoff_name).to_python(skip_empty_area=False)
     except (CalamineError, OSError, ValueError) as exc:
         raise _Refused(where, f"not an Excel workbook (.xlsx) ({exc}); save it again as .xlsx") from None
     sheet = Sheet(display, name)
@@ -157,6 +170,8 @@ def _read(
         schema=layout.SCHEMA_VERSION,
     )
     read.info = info
+    if spec is not None and signoff_name == name:
+        cells = _without_block(cells, spec, columns, cases, sheet, header)
     grid, keys = _rows(cells, columns, headers, mapping, cases, sheet, header, out)
     current = {case.key: case.fingerprint for case in cases}
     read.rows = [PackRow(key, row, current[key]) for key, row in keys.items()]
@@ -185,9 +200,46 @@ def _read(
         labels=labels,
         status_labels=mapping.words(language),
     )
+    if spec is not None:
+        signoff_sheet = Sheet(display, signoff_name)
+        read_signoff(signoff_cells, signoff_sheet, mapping, spec, info, today, rules.earliest_date, read)
     # Left to right, top to bottom, as the tester meets the cells.
     read.errors.sort(key=_reading_order)
     read.warnings.sort(key=_reading_order)
+
+
+def _without_block(
+    cells: list[list[Cell]],
+    spec: SignoffSpec,
+    columns: Mapping[str, int],
+    cases: Sequence[Case],
+    sheet: Sheet,
+    header: int,
+) -> list[list[Cell]]:
+    """Return the sheet without the sign-off block's rows: they are no test rows, though the block's date
+    may sit in the date column. A mapping that puts a sign-off cell on a case's row is refused."""
+    refs = [ref for ref in (spec.decision, spec.name, spec.date, spec.conditions) if ref]
+    block = {cell_position(ref)[0]: ref for ref in refs}
+    known = {case.key for case in cases} | {normal(case.scenario) for case in cases}
+    for index, ref in sorted(block.items()):
+        row = cells[index] if index < len(cells) else []
+        named = [
+            normal(text_of(row[columns[key]]))
+            for key in ("case", "title")
+            if key in columns and columns[key] < len(row)
+        ]
+        case = next((f"case {text!r}" for text in named if text in known), "")
+        status = columns["status"]
+        if not case and f"{column_letter(status)}{index + 1}" not in refs and status < len(row):
+            # A status entered on the block's row is a tester's mark, never dropped unread.
+            case = normal(text_of(row[status])) and f"a status {normal(text_of(row[status]))!r}"
+        if index >= header and case:
+            raise _Refused(
+                sheet.at(ref.rstrip("0123456789"), index + 1),
+                f"the mapping's [signoff] cell {ref} is on a test row (it holds {case}); name the "
+                "cells of the sign-off block, outside the test rows",
+            )
+    return [[] if index in block else row for index, row in enumerate(cells)]
 
 
 def _reading_order(problem: Problem) -> tuple[int, int, str]:

@@ -4,6 +4,8 @@ The mapping says where each field goes; the cases are written from the row under
 cell as text that never becomes a formula (`uatkit.xlsx.put_text`), in the style of the template's first
 blank row. A cell that is not blank, or is part of a merged range, is never written over: the template is
 refused, naming the cell. Nothing uatkit-specific is added to the workbook: it stays the client's own.
+A field the template has no column for is named with how many cases hold it (the command says so); the
+preconditions, without a column of their own, head the steps cell so the tester still reads them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from copy import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from uatkit.cases import numbered
@@ -36,6 +38,10 @@ class Filled:
     header_row: int
     first_row: int
     columns: dict[str, str]
+    #: The fields the template has no column for, with how many of the cases written hold each.
+    unplaced: dict[str, int] = field(default_factory=dict)
+    #: True when the preconditions were written at the top of the steps cell (no column of their own).
+    merged_preconditions: bool = False
 
 
 def case_texts(case: Case, language: str) -> dict[str, str]:
@@ -112,6 +118,7 @@ def fill_template(
             ]
         )
     language = _language(mapping, headers)
+    merged = "preconditions" not in columns and "steps" in columns
     first = header + 1
     problems: list[Problem] = []
     for offset in range(len(cases)):
@@ -128,6 +135,8 @@ def fill_template(
     for offset, case in enumerate(cases):
         number = first + offset
         texts = case_texts(case, language)
+        if merged:
+            texts["steps"] = preconditions_in_steps(texts, language)
         for key, index in columns.items():
             target: Any = sheet.cell(number, index + 1)
             model: Any = styles[index]
@@ -144,13 +153,49 @@ def fill_template(
         )
     buffer = io.BytesIO()
     workbook.save(buffer)
+    unplaced: dict[str, int] = {}
+    for case in cases:
+        for key, text in case_texts(case, language).items():
+            if key not in columns and text:
+                unplaced[key] = unplaced.get(key, 0) + 1
     return Filled(
         buffer.getvalue(),
         name,
         header,
         first,
         {key: column_letter(index) for key, index in columns.items()},
+        unplaced,
+        merged and "preconditions" in unplaced,
     )
+
+
+def unplaced_notes(filled: Filled) -> list[str]:
+    """Return a line for each field the template has no column for, saying what the testers miss."""
+    notes = []
+    for key, count in filled.unplaced.items():
+        name = key.replace("_", " ")
+        if key == "preconditions" and filled.merged_preconditions:
+            lost = f"{count} case(s) have {name}, written at the top of their steps cell instead"
+        else:
+            lost = f"{count} case(s) have {name} the testers will not see"
+        notes.append(
+            f"the template has no column for {name}: {lost}; map it with [columns] {key} = … in the "
+            "mapping, or add the column"
+        )
+    return notes
+
+
+def preconditions_in_steps(texts: Mapping[str, str], language: str) -> str:
+    """Return the steps cell's text headed by the preconditions, each under its label in `language`."""
+    if not texts.get("preconditions"):
+        return texts.get("steps", "")
+    colon = "：" if language == PackLanguage.ZH_CN else ": "
+    parts = [
+        f"{layout.COLUMN_BY_KEY[key].label(language)}{colon}\n{texts[key]}"
+        for key in ("preconditions", "steps")
+        if texts.get(key)
+    ]
+    return "\n\n".join(parts)
 
 
 def _merged_anchor(sheet: object, coordinate: str) -> bool:
