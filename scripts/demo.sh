@@ -20,6 +20,10 @@ restore() {
 }
 trap restore EXIT
 rm -f changes/CR-1.md
+# The demo starts its simulated round from scratch each time (a real project keeps its ledger and results):
+# a previous demo's marks and results would be stale evidence to `uatkit check` below.
+rm -rf uat_packs/R1 reports/uat.db reports/uat.db-* reports/uat-results reports/replaced-packs \
+  reports/allure-results reports/imported-results reports/merged-results reports/dev-unit-tests
 
 echo "== 0. The story catalogue (uatkit stories)"
 $uatkit stories
@@ -51,8 +55,6 @@ $uatkit evidence import reports/dev-unit-tests --from junit --level unit --sourc
 echo
 echo "== 5. UAT packs out: one workbook per business owner (Chinese where the owner's stories are), each saying"
 echo "   where to test, the version and build under test (from the run above) and whom to ask"
-# The demo starts its simulated UAT round from scratch each time; a real project keeps its ledger.
-rm -rf uat_packs/R1 reports/uat.db reports/uat.db-* reports/uat-results reports/replaced-packs
 $uatkit uat export --release R1 --by owner
 echo
 echo "== 6. Business users fill them in (SIMULATED: faker testers marked '(simulated)', a few failures)"

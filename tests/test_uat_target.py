@@ -150,6 +150,28 @@ def test_version_build_and_environment_come_from_the_latest_automated_run(
         environment = "UAT"
         """,
     )
+    # A later run that learnt no version, and an imported run of other tools' unit tests, are passed over.
+    later = {**record, "run_id": "c3", "stopped": "2026-12-03T10:00:00+00:00", "app_version": None}
+    write(folder / "uatkit-run-c3.json", json.dumps({**later, "app_build": None}))
+    imported = {**record, "run_id": "import-d4", "stopped": "2026-12-04T10:00:00+00:00", "app_version": "9.9"}
+    imported["imported"] = {
+        "source": "dev",
+        "format": "junit",
+        "tools": ["maven-surefire"],
+        "files": [],
+        "imported_by": "qa",
+        "imported_at": "2026-12-04T10:00:00+00:00",
+        "mapping": "",
+        "key": "k",
+    }
+    write(
+        uat_project / "reports" / "imported-results" / "dev" / "uatkit-run-import-d4.json",
+        json.dumps(imported),
+    )
+    from uatkit.allure.runs import read_run_records
+
+    read, problems = read_run_records(uat_project / "reports" / "imported-results" / "dev")
+    assert problems == [] and read[0].imported is not None  # a real imported run, passed over below
     result = uat(uat_project, "export", "--release", "R1", "--format", "json")
     target = json.loads(result.stdout)["target"]
     assert {k: target[k] for k in ("url", "version", "build", "environment", "contact")} == {

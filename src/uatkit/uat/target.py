@@ -96,13 +96,18 @@ def choose_target(
 
 
 def latest_run(project: Project) -> RunRecord | None:
-    """Return the automated run that ended last among the results folders, if any recorded a run."""
+    """Return the run of uatkit's own checks that ended last and recorded the system's version or build.
+
+    Imported runs (other tools' unit tests) test code, not the deployed system: they are left out, as are
+    runs that could not learn the version, so the version and the build come from one and the same run.
+    """
     uat = (project.root / project.config.uat.results).resolve()
     records: list[RunRecord] = []
     for folder in expand_folders(project.root, project.config.report.results):
         if folder.resolve() != uat:
             records += read_run_records(folder)[0]
-    return max(records, key=lambda r: (r.stopped, r.run_id), default=None)
+    known = [r for r in records if r.imported is None and (r.app_version or r.app_build)]
+    return max(known, key=lambda r: (r.stopped, r.run_id), default=None)
 
 
 def without_credentials(url: str) -> str:
