@@ -181,6 +181,11 @@ def test_export_to_zentao_writes_its_template_headers_as_text(failing: Path) -> 
     assert (
         data["command"] == "defects export" and data["to"] == "zentao" and data["written"] == "out/bugs.xlsx"
     )
+    # No product configured: the workbook's 所属产品 column is empty, and the table output says so.
+    table = runner.invoke(
+        app, ["defects", "export", "--to", "zentao", "--out", str(target), "-C", str(failing)]
+    )
+    assert table.exit_code == 0 and "the 所属产品 column is empty" in table.stderr
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_index(0).to_python()
     assert tuple(rows[0]) == ZENTAO_COLUMNS and len(rows) == 3
     row = dict(zip(rows[0], rows[2], strict=True))
@@ -191,6 +196,15 @@ def test_export_to_zentao_writes_its_template_headers_as_text(failing: Path) -> 
     assert {c.data_type for r in book.active.iter_rows(min_row=2) for c in r if isinstance(c.value, str)} == {
         "s"
     }
+
+
+def test_a_blocked_row_goes_to_zentao_as_other_not_as_a_code_error(tmp_path: Path) -> None:
+    data = zentao_xlsx([_defect(status="Blocked"), _defect()], DefectsConfig(zentao_product="订单管理(#1)"))
+    path = tmp_path / "z.xlsx"
+    path.write_bytes(data)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+    kinds = [dict(zip(rows[0], row, strict=True))["Bug类型"] for row in rows[1:]]
+    assert kinds == ["其他", "代码错误"]
 
 
 def test_an_unknown_target_is_one_line(failing: Path) -> None:

@@ -242,6 +242,12 @@ def export(
         out.print(Text(f"note: {note}", "dim"))
     if count:
         out.print(Text(f"import it: {_HOW[target]} (docs/defects.md)", "dim"))
+    if count and target is Target.ZENTAO and not loaded.config.defects.zentao_product:
+        err.print(
+            "warning: the 所属产品 column is empty: set [tool.uatkit.defects] zentao_product as ZenTao's "
+            "template writes it (订单管理(#1)), or choose the product in ZenTao's import",
+            markup=False,
+        )
 
 
 #: Where each tracker imports the file.

@@ -60,8 +60,10 @@ ZENTAO_COLUMNS = (
     "重现步骤",
     "影响版本",
 )
-#: ZenTao's Bug类型 for a failed check: 代码错误 (codeerror), the type its own form proposes.
+#: ZenTao's Bug类型 for a failed check: 代码错误 (codeerror), the type its own form proposes; a Blocked
+#: UAT row (the tester could not test: no data, the system down) is no known code error: 其他 (others).
 ZENTAO_TYPE = "代码错误"
+ZENTAO_BLOCKED_TYPE = "其他"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -115,7 +117,7 @@ def zentao_rows(defects: Sequence[Defect], settings: DefectsConfig) -> list[list
                 f"{LABEL} {d.id}",
                 ZENTAO_SEVERITY[d.priority],
                 ZENTAO_PRIORITY[d.priority],
-                ZENTAO_TYPE,
+                ZENTAO_BLOCKED_TYPE if d.status == "Blocked" else ZENTAO_TYPE,
                 settings.assignee,
                 zentao_steps(d),
                 settings.zentao_build,
