@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from hashlib import sha256
 from operator import itemgetter
@@ -431,3 +431,28 @@ def _shown(name: str) -> str:
     visible = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", name)
     # Not repr(): it would double the backslash each spelled-out control starts with.
     return f"'{visible}'" if len(visible) <= 60 else f"'{visible[:57]}…'"
+
+
+def check_signoff(
+    date_cell: Cell,
+    text: Mapping[str, str],
+    label: Mapping[str, str],
+    today: dt.date,
+    earliest: dt.date,
+    error: Callable[[str, str], None],
+) -> dt.date | None:
+    """Check a sign-off's date and that a decision names who signed and when (a pack's Sign-off sheet and a
+    client template's sign-off block alike); report each problem through `error(field, message)`; return the
+    date read, or None."""
+    date = None
+    try:
+        date = parse_date(date_cell)
+    except ValueError as exc:
+        error("date", str(exc))
+    if date is not None and (wrong := out_of_range(date, today, earliest)):
+        error("date", f"{wrong}; enter the day of the sign-off")
+    if text["decision"]:
+        for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
+            if not text[key]:
+                error(key, f"{label['decision']} is filled but {label[key]} is empty; {todo}")
+    return date

@@ -38,6 +38,7 @@ from uatkit.uat.ledger_schema import (
 )
 from uatkit.uat.ledger_seals import PackSeals
 from uatkit.uat.pack import PackInfo, PackRow, PackTarget, ReadPack
+from uatkit.uat.signing import decode
 
 __all__ = [
     "AuditEntry",
@@ -349,7 +350,7 @@ class Ledger:
         )
         targets: dict[int, PackTarget] = {}
         for row in rows:
-            said = json.loads(row["payload"]).get("pack", {}).get("target") if row["payload"] else None
+            said = decode(row["payload"]).get("pack", {}).get("target") if row["payload"] else None
             if said:
                 target = PackTarget(
                     **{k: str(said.get(k, "")) for k in ("url", "version", "build", "environment", "contact")}

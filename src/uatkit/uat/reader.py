@@ -22,8 +22,8 @@ from uatkit.errors import Problem, UatkitError
 from uatkit.model import Decision, SignOff, SourceLocation
 from uatkit.stories.excel import Cell, text_of
 from uatkit.uat import layout
-from uatkit.uat.checks import Expected, Sheet, check_cases
-from uatkit.uat.dates import out_of_range, parse_date
+from uatkit.uat.checks import Expected, Sheet, check_cases, check_signoff
+from uatkit.uat.dates import parse_date
 from uatkit.uat.pack import PackInfo, PackRow, PackTarget, ReadPack
 from uatkit.xlsxguard import WorkbookRefused, read_checked
 
@@ -372,17 +372,7 @@ def _read_signoff(
     if text["decision"] and decision is None:
         choices = ", ".join(layout.decision_label(d, language) for d in Decision)
         error("decision", f"unknown decision {text['decision']!r}; pick one from the list: {choices}")
-    date = None
-    try:
-        date = parse_date(value["date"])
-    except ValueError as exc:
-        error("date", str(exc))
-    if date is not None and (wrong := out_of_range(date, today, earliest)):
-        error("date", f"{wrong}; enter the day of the sign-off")
-    if text["decision"]:
-        for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
-            if not text[key]:
-                error(key, f"{label['decision']} is filled but {label[key]} is empty; {todo}")
+    date = check_signoff(value["date"], text, label, today, earliest, error)
     if decision is Decision.WITH_CONDITIONS and not text["conditions"]:
         chosen = layout.decision_label(decision, language)
         error("conditions", f"{chosen} needs the {label['conditions']}; write them")

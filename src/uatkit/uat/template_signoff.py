@@ -13,8 +13,7 @@ from uatkit.errors import Problem
 from uatkit.model import Decision, SignOff
 from uatkit.stories.excel import Cell, text_of
 from uatkit.uat import layout
-from uatkit.uat.checks import Sheet
-from uatkit.uat.dates import out_of_range, parse_date
+from uatkit.uat.checks import Sheet, check_signoff
 from uatkit.uat.pack import PackInfo, ReadPack
 from uatkit.uat.template_mapping import SignoffSpec, TemplateMapping, cell_position, normal
 
@@ -54,17 +53,7 @@ def read_signoff(
             f"unknown decision {text['decision']!r}; write one of: {choices} (or add the word under "
             f"[signoff.decisions] in {mapping.path})",
         )
-    date = None
-    try:
-        date = parse_date(value["date"])
-    except ValueError as exc:
-        error("date", str(exc))
-    if date is not None and (wrong := out_of_range(date, today, earliest)):
-        error("date", f"{wrong}; enter the day of the sign-off")
-    if text["decision"]:
-        for key, todo in (("name", "enter who signs off"), ("date", "enter the day of the sign-off")):
-            if not text[key]:
-                error(key, f"{label['decision']} is filled but {label[key]} is empty; {todo}")
+    date = check_signoff(value["date"], text, label, today, earliest, error)
     if decision is Decision.WITH_CONDITIONS and not text["conditions"]:
         chosen = text["decision"]
         if "conditions" in refs:
