@@ -125,6 +125,20 @@ def fresh_folder(final: Path, ours: Callable[[Path], bool]) -> Iterator[Path]:
     _remove(old)
 
 
+@contextmanager
+def staging_folder(final: Path) -> Iterator[Path]:
+    """Yield an empty folder beside `final` (`.NAME.XXXX`, marked as `fresh_folder` marks its own) to write
+    files in before they are moved into `final` one by one; it is removed afterwards, whatever happens."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    remove_debris(final)
+    work = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        _mark(work)
+        yield work
+    finally:
+        _remove(work)
+
+
 def debris(final: Path) -> list[Path]:
     """Return the folders an interrupted `fresh_folder` left beside `final`: `.NAME.*`, marked, abandoned."""
     if not final.parent.is_dir():

@@ -11,12 +11,12 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 
 from uatkit.config import Config
 from uatkit.errors import InputError
 from uatkit.gherkin.parse import ExampleRow, Feature, FeatureSet, FeatureStep, Scenario, StepType
-from uatkit.model import Case, Catalogue, Level, SourceLocation, Story
+from uatkit.model import Case, Catalogue, Level, Priority, SourceLocation, Story
 
 _PLACEHOLDER = re.compile(r"<([^<>]+)>")
 _SECTIONS = {StepType.CONTEXT: "preconditions", StepType.ACTION: "steps", StepType.OUTCOME: "expected"}
@@ -75,6 +75,90 @@ def case_fingerprint(
     """Return the fingerprint of what a tester does and checks (titles and tags do not count)."""
     body = json.dumps([list(preconditions), list(steps), list(expected), test_data], ensure_ascii=False)
     return "sha256:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+#: The fields a stored case holds, in order: a change of `Case` makes every stored list unreadable.
+STORED_FIELDS = tuple(f.name for f in fields(Case))
+
+
+def dump_cases(cases: Iterable[Case]) -> bytes:
+    """Return cases as JSON, to be read back by `load_cases` (one list of field values a case)."""
+    rows = [
+        [
+            c.key,
+            c.case_id,
+            c.requirement,
+            c.requirement_title,
+            c.module,
+            c.owner,
+            c.priority.value,
+            c.language,
+            c.scenario,
+            c.preconditions,
+            c.steps,
+            c.expected,
+            c.test_data,
+            c.tags,
+            [c.source.path, c.source.line, c.source.sheet, c.source.row, c.source.column],
+            c.fingerprint,
+            c.epic,
+            c.labels,
+        ]
+        for c in cases
+    ]
+    return json.dumps({"fields": STORED_FIELDS, "cases": rows}, ensure_ascii=False).encode("utf-8")
+
+
+def load_cases(data: bytes) -> tuple[Case, ...]:
+    """Return the cases `dump_cases` wrote; raise ValueError when `data` is not such a list."""
+    try:
+        body = json.loads(data)
+        if tuple(body["fields"]) != STORED_FIELDS:
+            raise ValueError("stored with other case fields")
+        return tuple(
+            Case(
+                key,
+                case_id,
+                requirement,
+                title,
+                module,
+                owner,
+                Priority(priority),
+                language,
+                scenario,
+                tuple(preconditions),
+                tuple(steps),
+                tuple(expected),
+                test_data,
+                tuple(tags),
+                SourceLocation(*source),
+                fingerprint,
+                epic,
+                tuple(labels),
+            )
+            for (
+                key,
+                case_id,
+                requirement,
+                title,
+                module,
+                owner,
+                priority,
+                language,
+                scenario,
+                preconditions,
+                steps,
+                expected,
+                test_data,
+                tags,
+                source,
+                fingerprint,
+                epic,
+                labels,
+            ) in body["cases"]
+        )
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not a stored list of cases ({exc})") from None
 
 
 def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Config) -> list[Case]:

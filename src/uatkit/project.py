@@ -7,17 +7,30 @@ never again for the same command. Stages take a `Project` instead of re-reading 
 
 from __future__ import annotations
 
+import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from uatkit import vcs
+from uatkit.atomic import atomic_write_bytes
 from uatkit.config import Config, find_config
 from uatkit.errors import UatkitError
 
 if TYPE_CHECKING:
     from uatkit.gherkin.parse import FeatureFiles, FeatureSet
     from uatkit.model import Case, Catalogue
+
+
+#: The folder beside the ledger that keeps what is derived from the project's files, named by their digest.
+CACHE_FOLDER = ".uatkit-cache"
+_CASES_PREFIX = "cases-"
+
+
+def _add(digest: Any, kind: str, name: str, content: bytes) -> None:
+    """Add one file to a digest, its kind, name and length first, so no two sets of files digest alike."""
+    digest.update(f"{kind}\0{name}\0{len(content)}\0".encode("utf-8", "surrogatepass"))
+    digest.update(content)
 
 
 class Project:
@@ -54,10 +67,46 @@ class Project:
 
     @cached_property
     def cases(self) -> tuple[Case, ...]:
-        """Return every case of the features with its story's context (InputError when a feature is bad)."""
-        from uatkit.cases import collect_cases
+        """Return every case of the features with its story's context (InputError when a feature is bad).
 
-        return tuple(collect_cases(self.config, self.catalogue, self.features))
+        The cases derived from the same features, stories and configuration are kept in the cases cache
+        (named by the digest of all of them, so never stale) and read from there: another command does not
+        parse the features and stories again while they stay as they are.
+        """
+        from uatkit.cases import collect_cases, dump_cases, load_cases
+
+        cached = self.cases_cache
+        try:
+            return load_cases(cached.read_bytes())
+        except (OSError, ValueError):
+            pass  # none yet, or unreadable: derived again below
+        cases = tuple(collect_cases(self.config, self.catalogue, self.features))
+        try:
+            atomic_write_bytes(cached, dump_cases(cases))
+            for older in cached.parent.glob(f"{_CASES_PREFIX}*.json"):
+                if older != cached:
+                    older.unlink(missing_ok=True)
+        except OSError:
+            pass  # a folder that cannot be written only means deriving them again next time
+        return cases
+
+    @cached_property
+    def cases_cache(self) -> Path:
+        """Return the file the cases of the current features and stories are kept in (named by their digest).
+
+        The digest covers every feature file's path and text, every story file's path and bytes, the
+        configuration and uatkit's version: any change names another file.
+        """
+        import uatkit
+        from uatkit.cases import STORED_FIELDS
+        from uatkit.stories import story_files
+
+        digest = hashlib.sha256(repr((uatkit.__version__, STORED_FIELDS, self.config)).encode("utf-8"))
+        for path, text in sorted(self.feature_files.texts.items()):
+            _add(digest, "feature", self.relative(path), text.encode("utf-8", "surrogatepass"))
+        for path in story_files(self.config):
+            _add(digest, "story", self.relative(path), path.read_bytes())
+        return self.ledger_path.parent / CACHE_FOLDER / f"{_CASES_PREFIX}{digest.hexdigest()[:40]}.json"
 
     @cached_property
     def fingerprints(self) -> dict[str, str]:

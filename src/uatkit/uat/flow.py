@@ -29,7 +29,7 @@ from uatkit.uat.ledger_seals import Trust
 from uatkit.uat.pack import NO_TARGET, PackTarget, ReadPack, pack_id
 from uatkit.uat.progress import Progress, summarise
 from uatkit.uat.reader import read_pack
-from uatkit.uat.results import ResultsNotWritten, write_uat_results
+from uatkit.uat.results import ResultsNotWritten, update_results
 from uatkit.uat.retest import ChangeRequest, approved_changes, previous_text, reason_text, reasons, retest_id
 from uatkit.uat.signing import Seal
 
@@ -117,9 +117,7 @@ def export_packs(
             ledger.rounds.record(issued, why or dict.fromkeys((c.key for c in pack.cases), ""))
         run = ExportRun(planned, kept)
         try:
-            run.results_written = write_uat_results(
-                config, cases, ledger.states(current), ledger, project.uat_results
-            )
+            run.results_written = update_results(project, ledger)
         except ResultsNotWritten as exc:
             run.results_error = str(exc)
     return run
@@ -253,8 +251,7 @@ def import_packs(
     files: Sequence[Path],
     progress: Callable[[Path], None] | None = None,
 ) -> ImportRun:
-    """Check and import pack files (from `reader.find_packs`), one transaction a file; rewrite UAT results."""
-    cases = project.cases
+    """Check and import pack files (from `reader.find_packs`), one transaction a file; update UAT results."""
     current = project.fingerprints
     run = ImportRun()
     with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
@@ -276,11 +273,8 @@ def import_packs(
                 run.refused.append(_failed(read.path, exc, read))
             if progress:
                 progress(read.path)
-        states = ledger.states(current)
         try:
-            run.results_written = write_uat_results(
-                project.config, cases, states, ledger, project.uat_results
-            )
+            run.results_written = update_results(project, ledger)
         except ResultsNotWritten as exc:
             run.results_error = str(exc)
     return run
@@ -292,8 +286,7 @@ def resolve_conflict(project: Project, key: str, keep: int, by: str, why: str) -
         raise UatkitError(f"no UAT ledger at {project.ledger_path}: import returned packs first")
     with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
         resolution = ledger.resolve(key, keep, by, why)
-        states = ledger.states(project.fingerprints)
-        written = write_uat_results(project.config, project.cases, states, ledger, project.uat_results)
+        written = update_results(project, ledger)
     return resolution, written
 
 

@@ -7,7 +7,8 @@ import getpass
 import hashlib
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -485,6 +486,25 @@ class Ledger:
             "SELECT name, sha256 FROM mark_evidence WHERE mark_id = ? ORDER BY position", (mark_id,)
         )
         return [(name, digest) for name, digest in rows]
+
+    def evidence_index(self) -> dict[int, list[tuple[str, str]]]:
+        """Return every mark's evidence files as `evidence_files` does, by mark ID, in one query."""
+        index: dict[int, list[tuple[str, str]]] = {}
+        for mark_id, name, digest in self._conn.execute(
+            "SELECT mark_id, name, sha256 FROM mark_evidence ORDER BY mark_id, position"
+        ):
+            index.setdefault(mark_id, []).append((name, digest))
+        return index
+
+    @contextmanager
+    def exclusive(self) -> Iterator[Ledger]:
+        """Hold the ledger's write lock for the block: what it reads stays as it is until the block ends.
+
+        Writers of the UAT results take it, so the results match one state of the ledger and two commands
+        never update the results folder at once.
+        """
+        with transaction(self._conn):
+            yield self
 
     def evidence_content(self, sha256: str) -> bytes:
         """Return the content of the evidence file with this SHA-256."""

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import mimetypes
+import os
 import shutil
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LabelType
 
+import uatkit
 from uatkit.allure.mapping import (
     BUSINESS_OWNER_LABEL,
     CASE_LABEL,
@@ -26,11 +31,12 @@ from uatkit.allure.mapping import (
     stable_test_case_id,
 )
 from uatkit.allure.masking import mask_result
-from uatkit.atomic import fresh_folder
+from uatkit.atomic import PARTIAL_MARKER, atomic_write_bytes, fresh_folder, staging_folder
 from uatkit.cases import numbered, select_cases
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Case, Mark
+from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.uat.ledger import CaseState, Ledger, PackSummary
 
@@ -42,17 +48,28 @@ _OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 
 
 def write_uat_results(
-    config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
+    config: Config,
+    cases: Sequence[Case],
+    states: Sequence[CaseState],
+    ledger: Ledger,
+    out: Path,
+    *,
+    rebuild: bool = False,
 ) -> int:
-    """Replace the Allure results in `out` with one result a case needing UAT; return how many were written.
+    """Bring the Allure results in `out` up to date, one result a case needing UAT; return how many there are.
 
     A marked case's result says its mark; a case that needs UAT (selected by `[tool.uatkit.uat] select`, or
     issued in a pack) and has no mark yet is "awaiting UAT": skipped, never passed or failed, saying which
     pack holds it. Each evidence file is written once per content (named by its SHA-256), however many
     marks name it.
+
+    Only the results whose case, mark, conflict or pack changed since the last write are written again
+    (the folder's index says what each file was written from); the folder ends exactly as a full rebuild
+    would leave it. A full rebuild happens with `rebuild`, or when the folder or its index is missing,
+    unreadable or does not list exactly the files there.
     """
     try:
-        return _write(config, cases, states, ledger, out)
+        return _write(config, cases, states, ledger, out, rebuild)
     except (UatkitError, OSError) as exc:
         reason = exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
         raise ResultsNotWritten(
@@ -62,46 +79,212 @@ def write_uat_results(
         ) from None
 
 
+def update_results(project: Project, ledger: Ledger, *, rebuild: bool = False) -> int:
+    """Bring the project's UAT results up to date with the ledger (all of them with `rebuild`).
+
+    The ledger's write lock is held meanwhile: the results match one state of the ledger, and two
+    commands never change the folder at once.
+    """
+    with ledger.exclusive():
+        states = ledger.states(project.fingerprints)
+        return write_uat_results(
+            project.config, project.cases, states, ledger, project.uat_results, rebuild=rebuild
+        )
+
+
 class ResultsNotWritten(UatkitError):
     """The ledger was updated, but the UAT results for Allure could not be written."""
 
 
+#: The folder's index: what each result was written from. Hidden, so Allure and `report` never read it.
+INDEX_FILE = ".uatkit-index.json"
+#: Changes when what a result holds changes for the same inputs: every folder is then rebuilt.
+_INDEX_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """One result the folder must hold: its case, what it is written from, and that input's digest."""
+
+    case: Case
+    state: CaseState | None
+    pack: PackSummary | None
+    evidence: tuple[tuple[str, str], ...]
+    digest: str
+
+
+@dataclass
+class _Index:
+    """What a folder holds: by case key, the digest its result was written from, its file, attachments."""
+
+    environment: str
+    results: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+    def files(self) -> set[str]:
+        """Return every file name the index accounts for: results and their attachments."""
+        names = {name for _, name, _ in self.results.values()}
+        return names | self.attachments()
+
+    def attachments(self) -> set[str]:
+        """Return the attachment files the results point at."""
+        return {a for _, _, attached in self.results.values() for a in attached}
+
+    def dumps(self) -> bytes:
+        """Return the index as JSON."""
+        body = {
+            "format": _INDEX_FORMAT,
+            "environment": self.environment,
+            "results": {
+                key: [digest, name, list(files)] for key, (digest, name, files) in self.results.items()
+            },
+        }
+        return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _plan(
+    config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger
+) -> list[_Planned]:
+    """Return the results the folder must hold, in case order, each with the digest of what it says."""
+    by_key = {state.key: state for state in states}
+    issued = _issued(ledger.packs())
+    needed = {c.key for c in select_cases(cases, config.uat.select)} | issued.keys()
+    evidence = ledger.evidence_index()
+    planned = []
+    for case in cases:
+        state = by_key.get(case.key)
+        if state is None or (state.mark is None and not state.conflict):
+            if case.key not in needed:
+                continue  # no business user is asked to test it: nothing to report
+            pack = issued.get(case.key)
+            # Only what an awaiting result says of its pack counts.
+            said = (pack.pack_id, pack.info.owner, pack.info.generated_at) if pack else None
+            source = repr(("awaiting", case, said))
+            planned.append(_Planned(case, None, pack, (), _digest(source)))
+            continue
+        files = tuple(evidence.get(state.mark_id, ())) if state.mark is not None and state.mark_id else ()
+        source = repr(("marked", case, state, files))
+        planned.append(_Planned(case, state, None, files, _digest(source)))
+    return planned
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _environment(config: Config) -> str:
+    """Return the digest of what every result depends on beyond its case: configuration and writers."""
+    import allure_commons
+
+    writers = (uatkit.__version__, getattr(allure_commons, "__version__", ""), _INDEX_FORMAT)
+    return _digest(repr((config, writers)))
+
+
 def _write(
-    config: Config, cases: Sequence[Case], states: Sequence[CaseState], ledger: Ledger, out: Path
+    config: Config,
+    cases: Sequence[Case],
+    states: Sequence[CaseState],
+    ledger: Ledger,
+    out: Path,
+    rebuild: bool,
 ) -> int:
-    from allure_commons.logger import AllureFileLogger
+    planned = _plan(config, cases, states, ledger)
+    environment = _environment(config)
+    index = None if rebuild else _read_index(out, environment)
+    if index is None:
+        _rebuild(config, planned, ledger, out, environment)
+    else:
+        _update(config, planned, ledger, out, index)
+    return len(planned)
 
-    def earlier(path: Path) -> bool:
-        return any(path.match(pattern) for pattern in _OUR_FILES)
 
+def _ours(path: Path) -> bool:
+    return any(path.match(pattern) for pattern in _OUR_FILES)
+
+
+def _rebuild(
+    config: Config, planned: Sequence[_Planned], ledger: Ledger, out: Path, environment: str
+) -> None:
+    """Write every result into a new folder and swap it in for `out`."""
     # Built beside the old folder and swapped in: a failure part-way leaves the previous results whole.
     # Files uatkit did not write there (an executor.json, notes) move over unchanged.
     with fresh_folder(out, lambda _: True) as work:
         if out.is_dir():
             for kept in out.iterdir():
-                if kept.is_file() and not earlier(kept):
+                if kept.is_file() and not _ours(kept) and kept.name != INDEX_FILE:
                     shutil.copy2(kept, work / kept.name)
-        # allure-python-commons is untyped; its writer is used through its hook methods only.
-        logger: Any = AllureFileLogger(str(work))  # type: ignore[no-untyped-call]
-        by_key = {state.key: state for state in states}
-        attached: set[str] = set()
-        # Step text and test data say passwords in words (with password "s3cret"): masked as everywhere.
-        rules = secret_rules(config.secrets.fields, config.secrets.env)
-        written = 0
-        issued = _issued(ledger.packs())
-        needed = {c.key for c in select_cases(cases, config.uat.select)} | issued.keys()
-        for case in cases:
-            state = by_key.get(case.key)
-            if state is None or (state.mark is None and not state.conflict):
-                if case.key not in needed:
-                    continue  # no business user is asked to test it: nothing to report
-                result = _awaiting(config, case, issued.get(case.key))
-            else:
-                result = _result(config, case, state, ledger, logger, attached)
-            mask_result(result, rules)
-            logger.report_result(result)
-            written += 1
-    return written
+        index = _Index(environment)
+        _report(config, planned, ledger, work, set(), index)
+        atomic_write_bytes(work / INDEX_FILE, index.dumps())
+
+
+def _update(config: Config, planned: Sequence[_Planned], ledger: Ledger, out: Path, index: _Index) -> None:
+    """Write only the results whose inputs changed; remove the ones superseded and attachments left over."""
+    wanted = {item.case.key for item in planned}
+    changed = [item for item in planned if index.results.get(item.case.key, ("",))[0] != item.digest]
+    gone = [key for key in index.results if key not in wanted]
+    if not changed and not gone:
+        return
+    old = {key: index.results[key] for key in [*(i.case.key for i in changed), *gone] if key in index.results}
+    for key in gone:
+        del index.results[key]
+    with staging_folder(out) as work:
+        _report(config, changed, ledger, work, index.attachments(), index)
+        # Without its index the folder counts as unknown: a run cut short below is rebuilt next time.
+        (out / INDEX_FILE).unlink(missing_ok=True)
+        for written in sorted(work.iterdir()):
+            if written.name != PARTIAL_MARKER:
+                os.replace(written, out / written.name)
+        for _, name, _ in old.values():
+            (out / name).unlink(missing_ok=True)
+        for name in {a for _, _, attached in old.values() for a in attached} - index.attachments():
+            (out / name).unlink(missing_ok=True)
+        atomic_write_bytes(out / INDEX_FILE, index.dumps())
+
+
+def _report(
+    config: Config,
+    planned: Sequence[_Planned],
+    ledger: Ledger,
+    folder: Path,
+    attached: set[str],
+    index: _Index,
+) -> None:
+    """Write the planned results (and attachments not in `attached`) into `folder`; record them in `index`."""
+    from allure_commons.logger import AllureFileLogger
+
+    # allure-python-commons is untyped; its writer is used through its hook methods only.
+    logger: Any = AllureFileLogger(str(folder))  # type: ignore[no-untyped-call]
+    # Step text and test data say passwords in words (with password "s3cret"): masked as everywhere.
+    rules = secret_rules(config.secrets.fields, config.secrets.env)
+    for item in planned:
+        if item.state is None:
+            result = _awaiting(config, item.case, item.pack)
+        else:
+            result = _result(config, item.case, item.state, item.evidence, ledger, logger, attached)
+        mask_result(result, rules)
+        # The file is named by the result's UUID (Allure's convention), so the index knows which it is.
+        name = result.file_pattern.format(prefix=result.uuid)
+        result.file_pattern = name
+        logger.report_result(result)
+        sources = tuple(dict.fromkeys(a.source for a in result.attachments))
+        index.results[item.case.key] = (item.digest, name, sources)
+
+
+def _read_index(out: Path, environment: str) -> _Index | None:
+    """Return the folder's index when it lists exactly the results and attachments there, else None."""
+    try:
+        body = json.loads((out / INDEX_FILE).read_bytes())
+        if body.get("format") != _INDEX_FORMAT or body.get("environment") != environment:
+            return None
+        results = {
+            str(key): (str(digest), str(name), tuple(str(a) for a in attached))
+            for key, (digest, name, attached) in body["results"].items()
+        }
+        present = {entry.name for entry in os.scandir(out) if entry.is_file() and _ours(Path(entry.name))}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+    index = _Index(environment, results)
+    return index if present == index.files() else None
 
 
 def _issued(packs: Sequence[PackSummary]) -> dict[str, PackSummary]:
@@ -182,7 +365,13 @@ def _labels(info: AllureInfo) -> list[Any]:
 
 
 def _result(
-    config: Config, case: Case, state: CaseState, ledger: Ledger, logger: Any, attached: set[str]
+    config: Config,
+    case: Case,
+    state: CaseState,
+    evidence: Sequence[tuple[str, str]],
+    ledger: Ledger,
+    logger: Any,
+    attached: set[str],
 ) -> Any:
     from allure_commons.model2 import Label, Link, Parameter, StatusDetails, TestResult
 
@@ -217,7 +406,7 @@ def _result(
         stop=start,
     )
     if state.mark is not None and state.mark_id is not None:
-        result.attachments = _attach(ledger, ledger.evidence_files(state.mark_id), logger, attached)
+        result.attachments = _attach(ledger, evidence, logger, attached)
     return result
 
 

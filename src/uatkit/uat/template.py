@@ -22,7 +22,7 @@ from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.uat.export import check_release
 from uatkit.uat.ledger import ImportOutcome, Ledger, TemplateSource
-from uatkit.uat.results import ResultsNotWritten, write_uat_results
+from uatkit.uat.results import ResultsNotWritten, update_results
 from uatkit.uat.template_mapping import TemplateMapping
 from uatkit.uat.template_reader import TemplateRead, read_template
 from uatkit.uat.template_writer import Filled, fill_template
@@ -118,9 +118,8 @@ def import_templates(
                 read.errors.append(Problem(SourceLocation(str(read.path)), message))
                 run.files.append(TemplateImport(template))
         if not dry_run:
-            states = ledger.states(project.fingerprints)
             try:
-                run.results_written = write_uat_results(config, cases, states, ledger, project.uat_results)
+                run.results_written = update_results(project, ledger)
             except ResultsNotWritten as exc:
                 run.results_error = str(exc)
     return run
