@@ -1,6 +1,11 @@
 """Time importing filled UAT packs against bare python-calamine reading the same cells.
 
 Usage: python benchmarks/uat_import.py [--packs 20] [--rows 2500] [--repeat 3]
+       python benchmarks/uat_import.py --project [--packs 8] [--rows 125] [--repeat 3] [--quick] [--profile]
+
+With --project the import is the command's (`uat import` in a synthetic project: load the project, read,
+check, verify, record, bring the UAT results up to date), one command a pack and all packs in one, at ×1,
+×4 and ×16 the rows a pack (--quick: ×1 and ×4).
 
 The packs are written by uatkit's own writer with every row filled (carried forward from synthetic marks:
 mostly Pass, some Fail with an actual result and a defect ID), so they are what business users send back.
@@ -11,24 +16,31 @@ signature against that ledger as `uatkit uat import` does.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
+import io
 import platform
+import pstats
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 import python_calamine
 from rich.console import Console
 from rich.table import Table
 
+import uat_project
 from uat_export import synthetic_cases
 from uatkit.atomic import atomic_write_bytes
 from uatkit.model import Case, Mark, Status
-from uatkit.uat.flow import read_packs
+from uatkit.project import load_project
+from uatkit.uat import layout
+from uatkit.uat.flow import import_packs, read_packs
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo
 from uatkit.uat.reader import read_pack
@@ -78,13 +90,17 @@ def write_packs(folder: Path, packs: int, rows: int, ledger: Path) -> tuple[list
 
 
 def bare_read(paths: Sequence[Path]) -> int:
-    """Read every cell of every sheet with python-calamine and nothing else; return the cell count."""
+    """Read the file and the sheets an import reads (metadata, test cases, sign-off) with python-calamine
+    and nothing else; return the cell count."""
     cells = 0
+    wanted = {name.casefold() for name in layout.sheet_keys_by_name()}
     for path in paths:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
-        for name in workbook.sheet_names:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            cells += sum(len(row) for row in rows)
+        data = path.read_bytes()
+        with python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) as workbook:
+            for name in workbook.sheet_names:
+                if name.strip().casefold() in wanted:
+                    rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                    cells += sum(len(row) for row in rows)
     return cells
 
 
@@ -123,13 +139,8 @@ def median_time(action: Callable[[], object], repeat: int) -> tuple[float, objec
     return statistics.median(times), result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print its table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packs", type=int, default=20, help="packs (default 20)")
-    parser.add_argument("--rows", type=int, default=2500, help="filled rows a pack (default 2500)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs a measurement; the median counts")
-    args = parser.parse_args(argv)
+def library(args: argparse.Namespace) -> int:
+    """Time the library's import of packs (no project, no UAT results) and print its table."""
     console = Console()
     with tempfile.TemporaryDirectory(prefix="uatkit-bench-") as folder:
         root = Path(folder)
@@ -157,6 +168,98 @@ def main(argv: list[str] | None = None) -> int:
     console.print(f"Python {platform.python_version()} on {platform.machine()}; marks imported: {added:,}")
     console.print(f"ratio import/bare = {imported / bare:.2f} (target ≤ 1.5)")
     return 0
+
+
+def command_imports(exported: uat_project.Exported, together: bool) -> int:
+    """Import the packs as `uatkit uat import` does, one command a pack or all in one; return marks added."""
+    added = 0
+    batches = [exported.packs] if together else [[path] for path in exported.packs]
+    for batch in batches:
+        run = import_packs(load_project(exported.root), batch)
+        assert not run.failed, (run.refused[:1], run.results_error)
+        added += sum(outcome.added for outcome in run.outcomes)
+    return added
+
+
+def project_growth(args: argparse.Namespace, console: Console) -> int:
+    """Print the growth table of the command's import against the bare read, at ×1, ×4 and ×16 rows."""
+    table = Table(title=f"uatkit uat import in a project: {args.packs} packs, median of {args.repeat}")
+    for column in (
+        "rows a pack",
+        "marks",
+        "bare read (s)",
+        "one command a pack (s)",
+        "×",
+        "one command (s)",
+        "×",
+    ):
+        table.add_column(column, justify="right")
+    loads = [uat_project.load()]
+    for scale in (1, 4) if args.quick else (1, 4, 16):
+        rows = args.rows * scale
+        with tempfile.TemporaryDirectory(prefix="uatkit-bench-") as folder:
+            with console.status(f"writing a project and {args.packs} packs of {rows:,} filled rows …"):
+                exported = uat_project.build(Path(folder), args.packs, rows)
+            times = uat_project.alternate(
+                {
+                    "bare": partial(bare_read, exported.packs),
+                    "each": partial(command_imports, exported, together=False),
+                    "all": partial(command_imports, exported, together=True),
+                },
+                args.repeat,
+                before=partial(uat_project.restore, exported),
+            )
+            if args.profile and scale == 1:
+                uat_project.restore(exported)
+                profile(partial(command_imports, exported, together=False), "one command a pack")
+        bare = times["bare"]
+        table.add_row(
+            f"{rows:,}",
+            f"{args.packs * rows:,}",
+            f"{bare:.3f}",
+            f"{times['each']:.3f}",
+            f"{times['each'] / bare:.2f}",
+            f"{times['all']:.3f}",
+            f"{times['all'] / bare:.2f}",
+        )
+    loads.append(uat_project.load())
+    console.print(table)
+    console.print(
+        f"Python {platform.python_version()} on {platform.machine()}; 1-minute load {' → '.join(loads)}"
+    )
+    console.print("target: import ≤ 1.5 × the bare read")
+    return 0
+
+
+def profile(action: Callable[[], object], title: str) -> None:
+    """Print where `action` spends its time, by cumulative and by own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(action)
+    for order in ("cumulative", "tottime"):
+        buffer = io.StringIO()
+        pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats(order).print_stats(22)
+        print(f"{title}, by {order}", buffer.getvalue().split("\n", 4)[-1], sep="\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--packs", type=int, default=None, help="packs (default 20; 8 with --project)")
+    parser.add_argument(
+        "--rows", type=int, default=None, help="filled rows a pack (default 2500; 125 with --project)"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs a measurement; the median counts")
+    parser.add_argument(
+        "--project", action="store_true", help="time the command in a project, at ×1, ×4, ×16"
+    )
+    parser.add_argument("--quick", action="store_true", help="with --project: ×1 and ×4 only")
+    parser.add_argument("--profile", action="store_true", help="with --project: profile the ×1 import")
+    args = parser.parse_args(argv)
+    if args.project:
+        args.packs, args.rows = args.packs or 8, args.rows or 125
+        return project_growth(args, Console())
+    args.packs, args.rows = args.packs or 20, args.rows or 2500
+    return library(args)
 
 
 if __name__ == "__main__":

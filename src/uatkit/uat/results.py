@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import mimetypes
@@ -453,9 +454,19 @@ def _description(config: Config, case: Case, marks: Sequence[Mark]) -> str:
         where = [f"pack {mark.pack_id}"]
         if mark.source is not None:
             where += [mark.source.sheet or "", f"row {mark.source.row}" if mark.source.row else ""]
-            where.append(f"file {config.relative(Path(mark.source.path))}")
+            where.append(f"file {_relative(config, mark.source.path)}")
         parts.append("Marked in " + ", ".join(w for w in where if w))
     return "\n\n".join(parts)
+
+
+def _relative(config: Config, path: str) -> str:
+    """Return a pack file's path as the project names it (a pack's thousand rows name one file)."""
+    return _relative_to(config.root, path)
+
+
+@functools.lru_cache(maxsize=256)
+def _relative_to(root: Path, path: str) -> str:
+    return Config(root=root).relative(Path(path))
 
 
 def _parameters(test_data: str) -> list[tuple[str, str]]:
