@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 from tests.test_uat_results import case, mark
 from uatkit.config import Config
 from uatkit.model import Case, Mark, Status
+from uatkit.project import Project
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
-from uatkit.uat.results import INDEX_FILE, write_uat_results
+from uatkit.uat.results import INDEX_FILE, ResultsNotWritten, update_results, write_uat_results
 
 D2 = dt.date(2026, 11, 21)
 SHOT = b"\x89PNG first screenshot"
@@ -204,3 +206,21 @@ def test_another_configuration_rebuilds_every_result(tmp_path: Path, config: Con
         write(other, ledger, out, project)
     links = [json.loads(p.read_text())["links"] for p in out.glob("*-result.json")]
     assert all(link[0]["url"].startswith("https://tracker.example.com/") for link in links)
+
+
+def test_a_ledger_another_command_holds_leaves_the_results_for_later(tmp_path: Path, config: Config) -> None:
+    project = Project(config)
+    project.__dict__["cases"] = tuple(cases())  # as the loaded project holds them
+    with Ledger.open(project.ledger_path, wait=0.1) as ledger:
+        import_marks(ledger, returned(tmp_path, "a", {}), 1, [mark()])
+        other = sqlite3.connect(project.ledger_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            with pytest.raises(ResultsNotWritten, match="another uatkit command is using the ledger"):
+                update_results(project, ledger)
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert not project.uat_results.exists()
+        assert update_results(project, ledger) == 6
+        assert [m.mark.key for m in ledger.marks()] == ["REQ-101.AC-1"]

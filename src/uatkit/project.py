@@ -102,10 +102,11 @@ class Project:
         from uatkit.stories import story_files
 
         digest = hashlib.sha256(repr((uatkit.__version__, STORED_FIELDS, self.config)).encode("utf-8"))
+        # Absolute paths (the root is in the configuration): no file system call to name a file.
         for path, text in sorted(self.feature_files.texts.items()):
-            _add(digest, "feature", self.relative(path), text.encode("utf-8", "surrogatepass"))
+            _add(digest, "feature", path.as_posix(), text.encode("utf-8", "surrogatepass"))
         for path in story_files(self.config):
-            _add(digest, "story", self.relative(path), path.read_bytes())
+            _add(digest, "story", path.as_posix(), path.read_bytes())
         return self.ledger_path.parent / CACHE_FOLDER / f"{_CASES_PREFIX}{digest.hexdigest()[:40]}.json"
 
     @cached_property

@@ -9,6 +9,7 @@ import json
 import mimetypes
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,8 +45,6 @@ from uatkit.uat.ledger import CaseState, Ledger, PackSummary
 #: A case that needs UAT and has no mark yet: its result's message starts so, and it carries this tag.
 AWAITING = "Awaiting UAT"
 AWAITING_TAG = "awaiting-uat"
-#: What a previous write left in the folder; nothing else there is touched.
-_OUR_FILES = ("*-result.json", "*-container.json", "*-attachment.*")
 
 
 def write_uat_results(
@@ -86,11 +85,19 @@ def update_results(project: Project, ledger: Ledger, *, rebuild: bool = False) -
     The ledger's write lock is held meanwhile: the results match one state of the ledger, and two
     commands never change the folder at once.
     """
-    with ledger.exclusive():
-        states = ledger.states(project.fingerprints)
-        return write_uat_results(
-            project.config, project.cases, states, ledger, project.uat_results, rebuild=rebuild
-        )
+    try:
+        with ledger.exclusive():
+            states = ledger.states(project.fingerprints)
+            return write_uat_results(
+                project.config, project.cases, states, ledger, project.uat_results, rebuild=rebuild
+            )
+    except sqlite3.OperationalError as exc:
+        # Another command held the ledger longer than [tool.uatkit.uat] busy_timeout.
+        raise ResultsNotWritten(
+            f"the UAT results could not be written ({exc}: another uatkit command is using the ledger); "
+            "what was recorded stays in the ledger: run `uatkit uat import` again when it is done to "
+            "write them"
+        ) from None
 
 
 class ResultsNotWritten(UatkitError):
@@ -198,8 +205,9 @@ def _write(
     return len(planned)
 
 
-def _ours(path: Path) -> bool:
-    return any(path.match(pattern) for pattern in _OUR_FILES)
+def _ours(name: str) -> bool:
+    """Return True for a file an earlier write left in the folder; nothing else there is touched."""
+    return name.endswith(("-result.json", "-container.json")) or "-attachment." in name
 
 
 def _rebuild(
@@ -211,7 +219,7 @@ def _rebuild(
     with fresh_folder(out, lambda _: True) as work:
         if out.is_dir():
             for kept in out.iterdir():
-                if kept.is_file() and not _ours(kept) and kept.name != INDEX_FILE:
+                if kept.is_file() and not _ours(kept.name) and kept.name != INDEX_FILE:
                     shutil.copy2(kept, work / kept.name)
         index = _Index(environment)
         _report(config, planned, ledger, work, set(), index)
@@ -278,10 +286,13 @@ def _read_index(out: Path, environment: str) -> _Index | None:
         if body.get("format") != _INDEX_FORMAT or body.get("environment") != environment:
             return None
         results = {
-            str(key): (str(digest), str(name), tuple(str(a) for a in attached))
-            for key, (digest, name, attached) in body["results"].items()
+            key: (digest, name, tuple(attached)) for key, (digest, name, attached) in body["results"].items()
         }
-        present = {entry.name for entry in os.scandir(out) if entry.is_file() and _ours(Path(entry.name))}
+        if not all(
+            isinstance(name, str) and "/" not in name and "\\" not in name for _, name, _ in results.values()
+        ):
+            return None  # a name that is not a file of the folder itself is never removed
+        present = {entry.name for entry in os.scandir(out) if _ours(entry.name) and entry.is_file()}
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     index = _Index(environment, results)
