@@ -192,6 +192,7 @@ def project_growth(args: argparse.Namespace, console: Console) -> int:
         "×",
         "one command (s)",
         "×",
+        "again, nothing new ×",
     ):
         table.add_column(column, justify="right")
     loads = [uat_project.load()]
@@ -209,6 +210,18 @@ def project_growth(args: argparse.Namespace, console: Console) -> int:
                 args.repeat,
                 before=partial(uat_project.restore, exported),
             )
+            # The same files imported again: nothing is new, so no result needs writing.
+            uat_project.restore(exported)
+            command_imports(exported, together=True)
+            again = uat_project.alternate(
+                {
+                    "bare": partial(bare_read, exported.packs),
+                    "again": partial(command_imports, exported, together=True),
+                },
+                args.repeat,
+            )
+            times["again"] = again["again"] * times["bare"] / again["bare"]
+            times["again_ratio"] = again["again"] / again["bare"]
             if args.profile and scale == 1:
                 uat_project.restore(exported)
                 profile(partial(command_imports, exported, together=False), "one command a pack")
@@ -221,6 +234,7 @@ def project_growth(args: argparse.Namespace, console: Console) -> int:
             f"{times['each'] / bare:.2f}",
             f"{times['all']:.3f}",
             f"{times['all'] / bare:.2f}",
+            f"{times['again_ratio']:.2f}",
         )
     loads.append(uat_project.load())
     console.print(table)
