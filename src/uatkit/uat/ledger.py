@@ -344,21 +344,36 @@ class Ledger:
         the mark's file was imported (the one in the tester's hands); marks of packs without one are left out.
         """
         rows = self._conn.execute(
-            "SELECT marks.id AS mark_id, (SELECT payload FROM signed_packs"
+            "SELECT marks.id AS mark_id, (SELECT signature FROM signed_packs"
             " WHERE signed_packs.pack_id = marks.pack_id AND signed_packs.signed_at <= imports.imported_at"
-            " ORDER BY signed_packs.signed_at DESC, signed_packs.generated_at DESC LIMIT 1) AS payload"
+            " ORDER BY signed_packs.signed_at DESC, signed_packs.generated_at DESC LIMIT 1) AS signature"
             " FROM marks JOIN imports ON imports.id = marks.import_id"
         )
+        # A pack's thousand marks name one signed revision: each revision's payload is decoded once.
+        said: dict[str, PackTarget | None] = {}
         targets: dict[int, PackTarget] = {}
         for row in rows:
-            said = decode(row["payload"]).get("pack", {}).get("target") if row["payload"] else None
-            if said:
-                target = PackTarget(
-                    **{k: str(said.get(k, "")) for k in ("url", "version", "build", "environment", "contact")}
-                )
-                if target:
-                    targets[row["mark_id"]] = target
+            signature = row["signature"]
+            if signature is None:
+                continue
+            if signature not in said:
+                said[signature] = self._signed_target(signature)
+            target = said[signature]
+            if target:
+                targets[row["mark_id"]] = target
         return targets
+
+    def _signed_target(self, signature: str) -> PackTarget | None:
+        """Return the target a signed pack revision names (None when it names none)."""
+        (payload,) = self._conn.execute(
+            "SELECT payload FROM signed_packs WHERE signature = ?", (signature,)
+        ).fetchone()
+        said = decode(payload).get("pack", {}).get("target") if payload else None
+        if not said:
+            return None
+        return PackTarget(
+            **{k: str(said.get(k, "")) for k in ("url", "version", "build", "environment", "contact")}
+        )
 
     def resolve(self, key: str, keep: int, by: str, why: str) -> Resolution:
         """Settle a conflict on a case: keep one of its marks, record who decided, when and why."""
