@@ -2,10 +2,13 @@
 
 Usage: python benchmarks/uat_import.py [--packs 20] [--rows 2500] [--repeat 3]
        python benchmarks/uat_import.py --project [--packs 8] [--rows 125] [--repeat 3] [--quick] [--profile]
+       python benchmarks/uat_import.py --project --before SRC [--packs 8] [--rows 500] [--repeat 3]
 
 With --project the import is the command's (`uat import` in a synthetic project: load the project, read,
 check, verify, record, bring the UAT results up to date), one command a pack and all packs in one, at ×1,
-×4 and ×16 the rows a pack (--quick: ×1 and ×4).
+×4 and ×16 the rows a pack (--quick: ×1 and ×4). With --before SRC (the `src` folder of another checkout,
+e.g. `git archive` of an earlier commit) each command runs in its own process, alternately with that code
+and with this one, on the same project and packs: all packs in one command, then the same packs again.
 
 The packs are written by uatkit's own writer with every row filled (carried forward from synthetic marks:
 mostly Pass, some Fail with an actual result and a defect ID), so they are what business users send back.
@@ -23,6 +26,7 @@ import platform
 import pstats
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -245,6 +249,65 @@ def project_growth(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+#: One `uatkit uat import` of the packs in a fresh process, timed inside it (interpreter start excluded).
+_CHILD = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from uatkit.project import load_project
+from uatkit.uat.flow import import_packs
+paths = [Path(p) for p in sys.argv[3:]]
+start = time.perf_counter()
+run = import_packs(load_project(Path(sys.argv[2])), paths)
+assert not run.failed, (run.refused[:1], run.results_error)
+print(time.perf_counter() - start)
+"""
+
+
+def child_import(source: Path, exported: uat_project.Exported) -> float:
+    """Return the seconds one import command takes with the uatkit package in `source`."""
+    argv = [sys.executable, "-c", _CHILD, str(source), str(exported.root), *map(str, exported.packs)]
+    done = subprocess.run(argv, check=True, capture_output=True, text=True)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def before_after(args: argparse.Namespace, console: Console) -> int:
+    """Print the import's time with the code in --before and with this code, in alternating rounds."""
+    here = Path(__file__).resolve().parent.parent / "src"
+    times: dict[str, list[float]] = {
+        f"{code} {kind}": [] for code in ("before", "after") for kind in ("first", "again")
+    }
+    loads = [uat_project.load()]
+    with tempfile.TemporaryDirectory(prefix="uatkit-bench-") as folder:
+        with console.status(f"writing a project and {args.packs} packs of {args.rows:,} filled rows …"):
+            exported = uat_project.build(Path(folder), args.packs, args.rows)
+        bare = []
+        for _ in range(args.repeat):
+            for code, source in (("before", args.before), ("after", here)):
+                uat_project.restore(exported)
+                # The cases cache stays as the export left it (this code reads it; older code parses).
+                times[f"{code} first"].append(child_import(source, exported))
+                times[f"{code} again"].append(child_import(source, exported))
+            start = time.perf_counter()
+            bare_read(exported.packs)
+            bare.append(time.perf_counter() - start)
+    loads.append(uat_project.load())
+    floor = statistics.median(bare)
+    table = Table(
+        title=f"uatkit uat import, before and after: {args.packs} packs × {args.rows:,} rows, "
+        f"median of {args.repeat}"
+    )
+    for column in ("import", "seconds", "× bare read"):
+        table.add_column(column, justify="right")
+    table.add_row("python-calamine bare read", f"{floor:.3f}", "1.00")
+    for name, values in times.items():
+        seconds = statistics.median(values)
+        table.add_row(name, f"{seconds:.3f}", f"{seconds / floor:.2f}")
+    console.print(table)
+    console.print(f"1-minute load {' → '.join(loads)}")
+    return 0
+
+
 def profile(action: Callable[[], object], title: str) -> None:
     """Print where `action` spends its time, by cumulative and by own time."""
     profiler = cProfile.Profile()
@@ -268,9 +331,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--quick", action="store_true", help="with --project: ×1 and ×4 only")
     parser.add_argument("--profile", action="store_true", help="with --project: profile the ×1 import")
+    parser.add_argument(
+        "--before", type=Path, help="with --project: compare with the uatkit package in this src"
+    )
     args = parser.parse_args(argv)
     if args.project:
-        args.packs, args.rows = args.packs or 8, args.rows or 125
+        args.packs, args.rows = args.packs or 8, args.rows or (500 if args.before else 125)
+        if args.before:
+            return before_after(args, Console())
         return project_growth(args, Console())
     args.packs, args.rows = args.packs or 20, args.rows or 2500
     return library(args)
