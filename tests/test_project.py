@@ -124,14 +124,14 @@ def test_a_command_reads_the_config_each_story_and_each_feature_once(
 def test_without_the_cases_cache_a_command_parses_each_story_and_feature_once(
     counted: Counter[str], project: Path, command: list[str]
 ) -> None:
-    shutil.rmtree(project / "reports" / CACHE_FOLDER)
+    shutil.rmtree(project / CACHE_FOLDER)
     result = runner.invoke(app, [*command, "-C", str(project)])
     assert result.exit_code in (0, 1), result.output
     assert dict(counted) == EACH_ONCE
 
 
 def test_inputs_are_read_when_first_asked_for(counted: Counter[str], project: Path) -> None:
-    shutil.rmtree(project / "reports" / CACHE_FOLDER)
+    shutil.rmtree(project / CACHE_FOLDER)
     loaded = load_project(project)
     assert dict(counted) == {"toml pyproject": 1}
     assert [c.key for c in loaded.cases][:3] == ["REQ-1.AC-1", "REQ-1.AC-2#1", "REQ-1.AC-2#2"]
@@ -145,7 +145,7 @@ def test_cases_read_from_the_cache_are_the_cases_derived(project: Path) -> None:
     assert runner.invoke(app, ["generate", "-C", str(project)]).exit_code == 0
     derived = load_project(project)
     cases = derived.cases
-    (cached,) = (project / "reports" / CACHE_FOLDER).iterdir()
+    (cached,) = (project / CACHE_FOLDER).iterdir()
     assert cached == derived.cases_cache and cached.name.startswith("cases-")
     again = load_project(project)
     assert again.cases == cases
@@ -170,7 +170,7 @@ def test_a_changed_feature_or_story_names_another_cache_and_is_derived_again(pro
     assert moved.cases_cache != changed.cases_cache
     assert {c.module for c in moved.cases} == {"Billing"}
     # Only the latest list is kept.
-    assert [p.name for p in (project / "reports" / CACHE_FOLDER).iterdir()] == [moved.cases_cache.name]
+    assert [p.name for p in (project / CACHE_FOLDER).iterdir()] == [moved.cases_cache.name]
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"fields": ["key"], "cases": []}', b'{"fields": 1}'])

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from uatkit.model import Case, Catalogue
 
 
-#: The folder beside the ledger that keeps what is derived from the project's files, named by their digest.
+#: The folder at the project's root that keeps what is derived from its files, named by their digest. Not
+#: under reports/, which is published: the cases carry the features' text as written (a password in a step).
 CACHE_FOLDER = ".uatkit-cache"
 _CASES_PREFIX = "cases-"
 
@@ -107,7 +108,7 @@ class Project:
             _add(digest, "feature", path.as_posix(), text.encode("utf-8", "surrogatepass"))
         for path in story_files(self.config):
             _add(digest, "story", path.as_posix(), path.read_bytes())
-        return self.ledger_path.parent / CACHE_FOLDER / f"{_CASES_PREFIX}{digest.hexdigest()[:40]}.json"
+        return self.root / CACHE_FOLDER / f"{_CASES_PREFIX}{digest.hexdigest()[:40]}.json"
 
     @cached_property
     def fingerprints(self) -> dict[str, str]:
