@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from uatkit.atomic import atomic_write_text
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
@@ -350,7 +353,108 @@ def elsewhere(tags: Iterable[str], external: Collection[str]) -> bool:
     return bool(levels) and levels <= set(external)
 
 
+#: Where `uatkit check` keeps its last step check, under the project root (reports/ is never committed).
+STEP_CACHE = Path("reports") / ".cache" / "step-check.json"
+_CACHE_VERSION = 1
+#: Environment variables that change what pytest loads, and so the step check's answer.
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONPATH")
+
+
 def _step_report(config: Config) -> dict[str, Any]:
+    """Return the step check's report: from the cache when none of its inputs changed, else from pytest.
+
+    The cache is keyed by the SHA-256 of every input the answer depends on (see `_step_inputs`): any change
+    of a step, fixture or conftest module, a feature or the settings runs the pytest session again.
+    """
+    path = config.root / STEP_CACHE
+    cached = _read_cache(path)
+    if cached is not None and cached["key"] == _step_key(config, cached["sources"], cached["feature_dirs"]):
+        report: dict[str, Any] = cached["report"]
+        return report
+    # Keyed on the inputs as they were before the session read them: a file changed meanwhile misses next.
+    before = _step_inputs(config, (), ())
+    report = _run_step_session(config)
+    if not report["errors"]:
+        sources, dirs = report.pop("sources", []), report.pop("feature_dirs", [])
+        key = _digest({**_step_inputs(config, sources, dirs), **before})
+        entry = {"version": _CACHE_VERSION, "key": key, "sources": sources, "feature_dirs": dirs}
+        # A read-only checkout still gets its answer, only not kept for next time.
+        with contextlib.suppress(OSError, UatkitError):
+            atomic_write_text(path, json.dumps({**entry, "report": report}, ensure_ascii=False))
+    return report
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    """Return the cached step check, or None when there is none this version of uatkit can trust."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = ("key", "sources", "feature_dirs", "report")
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != _CACHE_VERSION
+        or not all(k in data for k in keys)
+    ):
+        return None
+    return data
+
+
+def _step_key(config: Config, sources: Sequence[str], feature_dirs: Sequence[str]) -> str:
+    return _digest(_step_inputs(config, sources, feature_dirs))
+
+
+def _digest(inputs: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(inputs.items())).encode("utf-8")).hexdigest()
+
+
+def _step_inputs(config: Config, sources: Sequence[str], feature_dirs: Sequence[str]) -> dict[str, str]:
+    """Return each input of the step check with its SHA-256 (a file) or value (a setting, a version).
+
+    The inputs: every Python file under the folder pytest collects and every conftest.py from the project
+    root down to it; every feature file of the features folder and of the folders the bound scenarios came
+    from; the project's pytest settings files; the Python files the last session imported from outside the
+    standard library and site-packages (the project's own helpers, an editable uatkit); the installed
+    distributions and their versions; the Python executable and pytest's environment variables.
+    """
+    from importlib import metadata
+
+    root = config.root
+    target = root / config.steps
+    if not target.exists():
+        target = config.features_dir
+    files: set[Path] = {root / name for name in ("pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg")}
+    folder = target if target.is_dir() else target.parent
+    while folder.is_relative_to(root):
+        files.add(folder / "conftest.py")
+        if folder == root:
+            break
+        folder = folder.parent
+    if target.is_dir():
+        files.update(target.rglob("*.py"))
+    for features in {config.features_dir, *map(Path, feature_dirs)}:
+        if features.is_dir():
+            files.update(features.rglob("*.feature"))
+    files.update(map(Path, sources))
+    inputs = {f"file:{p}": _file_digest(p) for p in files}
+    inputs = {name: digest for name, digest in inputs.items() if digest}
+    inputs["python"] = sys.executable
+    inputs.update({f"env:{name}": os.environ.get(name, "") for name in _PYTEST_ENV})
+    inputs["installed"] = ",".join(
+        sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    )
+    return inputs
+
+
+def _file_digest(path: Path) -> str:
+    """Return a file's SHA-256, or "" when there is no such file."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return ""
+
+
+def _run_step_session(config: Config) -> dict[str, Any]:
     """Run the step check's pytest session and return what it wrote (see pytest_plugin.stepcheck)."""
     with tempfile.TemporaryDirectory(prefix="uatkit-steps-") as tmp:
         out = Path(tmp) / "missing.json"
