@@ -53,7 +53,24 @@ def _listing(root: Path, stories: int, *options: str) -> Callable[[], None]:
     return run
 
 
-def measure(root: Path, stories: int, repeat: int) -> dict[str, float]:
+def _rich_listing(root: Path, stories: int) -> Callable[[], None]:
+    """Return the listing as a Rich table whatever its size (as every catalogue was printed before)."""
+    from uatkit.cli import stories as command
+
+    listing = _listing(root, stories)
+
+    def run() -> None:
+        kept = command.LARGE_TABLE
+        command.LARGE_TABLE = sys.maxsize
+        try:
+            listing()
+        finally:
+            command.LARGE_TABLE = kept
+
+    return run
+
+
+def measure(root: Path, stories: int, repeat: int, rich: bool = False) -> dict[str, float]:
     """Alternate floor, table and JSON listing `repeat` times; return each one's median seconds.
 
     The seconds are this process's CPU time (`time.process_time`): on a machine shared with others' test
@@ -65,6 +82,8 @@ def measure(root: Path, stories: int, repeat: int) -> dict[str, float]:
         "table": _listing(root, stories),
         "json": _listing(root, stories, "--format", "json"),
     }
+    if rich:
+        actions["rich"] = _rich_listing(root, stories)
     times: dict[str, list[float]] = {key: [] for name in actions for key in (name, f"{name} wall")}
     for action in actions.values():
         action()  # untimed: the first of each imports its modules
@@ -98,6 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds; the median counts (default 3)")
     parser.add_argument("--growth", action="store_true", help="measure ×1, ×4, ×16 sizes (250 … 4,000)")
     parser.add_argument("--quick", action="store_true", help="with --growth: 125, 500, 2,000 stories")
+    parser.add_argument(
+        "--rich", action="store_true", help="also time a Rich table of every size (the old way)"
+    )
     parser.add_argument("--profile", action="store_true", help="profile one `uatkit stories` with cProfile")
     args = parser.parse_args(argv)
     console = Console()
@@ -113,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             (root / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
             if args.profile:
                 profile(_listing(root, size))
-            results.append((size, measure(root, size, args.repeat)))
+            results.append((size, measure(root, size, args.repeat, args.rich)))
             shutil.rmtree(root)
     table = Table(
         title=f"uatkit stories, CPU seconds, median of {args.repeat} (2 cores shared)", title_justify="left"
@@ -140,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{times['table'] * 1000 / size:.3f}",
         )
     console.print(table)
+    if args.rich:
+        for size, times in results:
+            console.print(
+                f"{size:,} stories as a Rich table: {times['rich']:.2f} s CPU, "
+                f"{times['rich'] / times['floor']:.2f}× the floor"
+            )
     console.print(f"load average (1 min) after: {_load()}; Python {platform.python_version()}")
     largest = results[-1][1]
     met = largest["table"] <= TARGET * largest["floor"]
