@@ -84,10 +84,10 @@ def test_a_second_check_answers_from_the_cache_without_pytest(
     assert undefined_steps(customers) == FIRST
     assert (customers / check.STEP_CACHE).is_file()
 
-    def no_session(config: object) -> dict[str, object]:
+    def no_session(config: object) -> None:
         raise AssertionError("the step check ran pytest although nothing changed")
 
-    monkeypatch.setattr(check, "_run_step_session", no_session)
+    monkeypatch.setattr(check, "start_step_session", no_session)
     assert undefined_steps(customers) == FIRST
 
 

@@ -270,8 +270,8 @@ def check(
         return
     with user_errors():
         loaded = project_for(project)
-        catalogue = loaded.catalogue
         findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
+        catalogue = loaded.catalogue
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
         # 2: an undefined step is one finding per step text, with `count` and `uses` (1 had one per use).
