@@ -100,7 +100,9 @@ def check_project(
     """Return every finding for the project, in a stable order."""
     config = project.config
     # The step check's pytest session (when the cache cannot answer) runs while the rest is checked here.
-    with StepCheck(config) if steps else contextlib.nullcontext() as step_check:
+    files = project.feature_files
+    texts = {path: text for path, text in files.texts.items() if path not in files.undecodable}
+    with StepCheck(config, texts) if steps else contextlib.nullcontext() as step_check:
         catalogue, features = project.catalogue, project.features
         findings = list(sync_findings(catalogue, config, project.feature_files.texts))
         findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
@@ -378,19 +380,21 @@ class StepCheck:
     the settings runs the session again.
     """
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, texts: Mapping[Path, str] | None = None) -> None:
+        """Start the check; `texts`: feature files already read as UTF-8 (hashed as read, not read again)."""
         self.config = config
+        self._texts = texts or {}
         self._path = config.root / STEP_CACHE
         self._session: StepSession | None = None
         self._report: dict[str, Any] | None = None
         cached = _read_cache(self._path)
         if cached is not None and cached["key"] == _step_key(
-            config, cached["sources"], cached["feature_dirs"]
+            config, cached["sources"], cached["feature_dirs"], self._texts
         ):
             self._report = cached["report"]
             return
         # Keyed on the inputs as they were before the session read them: a file changed meanwhile misses next.
-        self._before = _step_inputs(config, (), ())
+        self._before = _step_inputs(config, (), (), self._texts)
         self._session = start_step_session(config)
 
     def __enter__(self) -> StepCheck:
@@ -408,7 +412,7 @@ class StepCheck:
         report = self._session.wait()
         if not report["errors"]:
             sources, dirs = report.pop("sources", []), report.pop("feature_dirs", [])
-            key = _digest({**_step_inputs(self.config, sources, dirs), **self._before})
+            key = _digest({**_step_inputs(self.config, sources, dirs, self._texts), **self._before})
             entry = {"version": _CACHE_VERSION, "key": key, "sources": sources, "feature_dirs": dirs}
             # A read-only checkout still gets its answer, only not kept for next time.
             with contextlib.suppress(OSError, UatkitError):
@@ -433,15 +437,19 @@ def _read_cache(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _step_key(config: Config, sources: Sequence[str], feature_dirs: Sequence[str]) -> str:
-    return _digest(_step_inputs(config, sources, feature_dirs))
+def _step_key(
+    config: Config, sources: Sequence[str], feature_dirs: Sequence[str], texts: Mapping[Path, str]
+) -> str:
+    return _digest(_step_inputs(config, sources, feature_dirs, texts))
 
 
 def _digest(inputs: Mapping[str, str]) -> str:
     return hashlib.sha256(json.dumps(sorted(inputs.items())).encode("utf-8")).hexdigest()
 
 
-def _step_inputs(config: Config, sources: Sequence[str], feature_dirs: Sequence[str]) -> dict[str, str]:
+def _step_inputs(
+    config: Config, sources: Sequence[str], feature_dirs: Sequence[str], texts: Mapping[Path, str]
+) -> dict[str, str]:
     """Return each input of the step check with its SHA-256 (a file) or value (a setting, a version).
 
     The inputs: every Python file under the folder pytest collects and every conftest.py from the project
@@ -469,7 +477,11 @@ def _step_inputs(config: Config, sources: Sequence[str], feature_dirs: Sequence[
         if features.is_dir():
             files.update(features.rglob("*.feature"))
     files.update(map(Path, sources))
-    inputs = {f"file:{p}": _file_digest(p) for p in files}
+    # A feature file already read as UTF-8 is hashed from its text: the same bytes, not read twice.
+    inputs = {
+        f"file:{p}": hashlib.sha256(texts[p].encode("utf-8")).hexdigest() if p in texts else _file_digest(p)
+        for p in files
+    }
     inputs = {name: digest for name, digest in inputs.items() if digest}
     inputs["python"] = sys.executable
     inputs.update({f"env:{name}": os.environ.get(name, "") for name in _PYTEST_ENV})
