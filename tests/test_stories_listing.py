@@ -45,7 +45,12 @@ def stories_of(lines: list[str], title_at: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def large(project: Path) -> Path:
+def large(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from uatkit.cli import common
+
+    monkeypatch.setattr(
+        common.out, "_width", 120
+    )  # as piped output is, whatever the terminal running the tests
     write_stories(project, LARGE_TABLE + 5)
     return project
 
