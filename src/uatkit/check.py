@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import hashlib
 import json
 import os
 import re
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from uatkit.atomic import atomic_write_text
 from uatkit.config import Config
 from uatkit.errors import UatkitError
 from uatkit.gherkin import sync
@@ -21,7 +24,7 @@ from uatkit.gherkin.dialects import keywords
 from uatkit.gherkin.parse import Feature, FeatureSet
 from uatkit.gherkin.skeleton import StepText
 from uatkit.model import AUTOMATED_LEVELS, LEVEL_TAGS, Catalogue, Level, SourceLocation
-from uatkit.project import Project
+from uatkit.project import CACHE_FOLDER, Project
 
 _SYNC_KINDS = {
     sync.Action.CREATE: ("not generated", "run `uatkit generate`"),
@@ -95,17 +98,21 @@ def check_project(
     project: Project, steps: bool = True, evidence: bool = True, results: Sequence[Path] = ()
 ) -> list[Finding]:
     """Return every finding for the project, in a stable order."""
-    catalogue, config, features = project.catalogue, project.config, project.features
-    findings = list(sync_findings(catalogue, config, project.feature_files.texts))
-    findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
-    findings += coverage_findings(catalogue, features.features)
-    findings += tag_findings(catalogue, features.features, config.requirement_regex)
-    if steps:
-        findings += step_findings(config, features)
-    # Cases come from features that parse; with syntax errors listed, there are none to hold evidence against.
-    if evidence and not features.problems:
-        findings += evidence_findings(project, results)
-    return findings
+    config = project.config
+    # The step check's pytest session (when the cache cannot answer) runs while the rest is checked here.
+    files = project.feature_files
+    texts = {path: text for path, text in files.texts.items() if path not in files.undecodable}
+    with StepCheck(config, texts) if steps else contextlib.nullcontext() as step_check:
+        catalogue, features = project.catalogue, project.features
+        findings = list(sync_findings(catalogue, config, project.feature_files.texts))
+        findings += [Finding("syntax", p.location, p.message, p.hint) for p in features.problems]
+        findings += coverage_findings(catalogue, features.features)
+        findings += tag_findings(catalogue, features.features, config.requirement_regex)
+        # Cases come from features that parse; with syntax errors listed, none hold evidence against them.
+        stale = evidence_findings(project, results) if evidence and not features.problems else []
+        if step_check is not None:
+            findings += step_findings(config, features, step_check.report())
+    return findings + stale
 
 
 def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Finding]:
@@ -263,9 +270,16 @@ def _near(tag: str, upper: Mapping[str, str]) -> str:
     return f"{hint} (did you mean @{upper[close[0]]}?)" if close else hint
 
 
-def step_findings(config: Config, features: FeatureSet) -> list[Finding]:
-    """Return the scenarios no test binds and the steps no definition matches, as pytest-bdd resolves them."""
-    report = _step_report(config)
+def step_findings(
+    config: Config, features: FeatureSet, report: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Return the scenarios no test binds and the steps no definition matches, as pytest-bdd resolves them.
+
+    `report` is the step check's answer when the caller has it (`StepCheck`); else it is asked for here.
+    """
+    if report is None:
+        with StepCheck(config) as step_check:
+            report = step_check.report()
     findings = [
         Finding(
             "collection error",
@@ -350,10 +364,150 @@ def elsewhere(tags: Iterable[str], external: Collection[str]) -> bool:
     return bool(levels) and levels <= set(external)
 
 
-def _step_report(config: Config) -> dict[str, Any]:
-    """Run the step check's pytest session and return what it wrote (see pytest_plugin.stepcheck)."""
-    with tempfile.TemporaryDirectory(prefix="uatkit-steps-") as tmp:
-        out = Path(tmp) / "missing.json"
+#: Where `uatkit check` keeps its last step check: the project's git-ignored cache folder, beside the cases
+#: cache and never under the published reports/ (an undefined step's text may say a password).
+STEP_CACHE = Path(CACHE_FOLDER) / "step-check.json"
+_CACHE_VERSION = 1
+#: Environment variables that change what pytest loads, and so the step check's answer.
+_PYTEST_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTHONPATH")
+
+
+class StepCheck:
+    """The step check's report: from the cache when none of its inputs changed, else from a pytest session.
+
+    The session starts when the check is made and runs beside the caller until `report()` waits for it;
+    leaving the `with` block ends it if it still runs. The cache is keyed by the SHA-256 of every input the
+    answer depends on (see `_step_inputs`): any change of a step, fixture or conftest module, a feature or
+    the settings runs the session again.
+    """
+
+    def __init__(self, config: Config, texts: Mapping[Path, str] | None = None) -> None:
+        """Start the check; `texts`: feature files already read as UTF-8 (hashed as read, not read again)."""
+        self.config = config
+        self._texts = texts or {}
+        self._path = config.root / STEP_CACHE
+        self._session: StepSession | None = None
+        self._report: dict[str, Any] | None = None
+        cached = _read_cache(self._path)
+        if cached is not None and cached["key"] == _step_key(
+            config, cached["sources"], cached["feature_dirs"], self._texts
+        ):
+            self._report = cached["report"]
+            return
+        # Keyed on the inputs as they were before the session read them: a file changed meanwhile misses next.
+        self._before = _step_inputs(config, (), (), self._texts)
+        self._session = start_step_session(config)
+
+    def __enter__(self) -> StepCheck:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._session is not None:
+            self._session.close()
+
+    def report(self) -> dict[str, Any]:
+        """Return the report, waiting for the session when one runs (kept in the cache when it collected)."""
+        if self._report is not None:
+            return self._report
+        assert self._session is not None
+        report = self._session.wait()
+        if not report["errors"]:
+            sources, dirs = report.pop("sources", []), report.pop("feature_dirs", [])
+            key = _digest({**_step_inputs(self.config, sources, dirs, self._texts), **self._before})
+            entry = {"version": _CACHE_VERSION, "key": key, "sources": sources, "feature_dirs": dirs}
+            # A read-only checkout still gets its answer, only not kept for next time.
+            with contextlib.suppress(OSError, UatkitError):
+                atomic_write_text(self._path, json.dumps({**entry, "report": report}, ensure_ascii=False))
+        self._report = report
+        return report
+
+
+def _read_cache(path: Path) -> dict[str, Any] | None:
+    """Return the cached step check, or None when there is none this version of uatkit can trust."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    keys = ("key", "sources", "feature_dirs", "report")
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != _CACHE_VERSION
+        or not all(k in data for k in keys)
+    ):
+        return None
+    return data
+
+
+def _step_key(
+    config: Config, sources: Sequence[str], feature_dirs: Sequence[str], texts: Mapping[Path, str]
+) -> str:
+    return _digest(_step_inputs(config, sources, feature_dirs, texts))
+
+
+def _digest(inputs: Mapping[str, str]) -> str:
+    return hashlib.sha256(json.dumps(sorted(inputs.items())).encode("utf-8")).hexdigest()
+
+
+def _step_inputs(
+    config: Config, sources: Sequence[str], feature_dirs: Sequence[str], texts: Mapping[Path, str]
+) -> dict[str, str]:
+    """Return each input of the step check with its SHA-256 (a file) or value (a setting, a version).
+
+    The inputs: every Python file under the folder pytest collects and every conftest.py from the project
+    root down to it; every feature file of the features folder and of the folders the bound scenarios came
+    from; the project's pytest settings files; the Python files the last session imported from outside the
+    standard library and site-packages (the project's own helpers, an editable uatkit); the installed
+    distributions and their versions; the Python executable and pytest's environment variables.
+    """
+    from importlib import metadata
+
+    root = config.root
+    target = root / config.steps
+    if not target.exists():
+        target = config.features_dir
+    files: set[Path] = {root / name for name in ("pyproject.toml", "pytest.ini", "tox.ini", "setup.cfg")}
+    folder = target if target.is_dir() else target.parent
+    while folder.is_relative_to(root):
+        files.add(folder / "conftest.py")
+        if folder == root:
+            break
+        folder = folder.parent
+    if target.is_dir():
+        files.update(target.rglob("*.py"))
+    for features in {config.features_dir, *map(Path, feature_dirs)}:
+        if features.is_dir():
+            files.update(features.rglob("*.feature"))
+    files.update(map(Path, sources))
+    # A feature file already read as UTF-8 is hashed from its text: the same bytes, not read twice.
+    inputs = {
+        f"file:{p}": hashlib.sha256(texts[p].encode("utf-8")).hexdigest() if p in texts else _file_digest(p)
+        for p in files
+    }
+    inputs = {name: digest for name, digest in inputs.items() if digest}
+    inputs["python"] = sys.executable
+    inputs.update({f"env:{name}": os.environ.get(name, "") for name in _PYTEST_ENV})
+    inputs["installed"] = ",".join(
+        sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
+    )
+    return inputs
+
+
+def _file_digest(path: Path) -> str:
+    """Return a file's SHA-256, or "" when there is no such file."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        return ""
+
+
+class StepSession:
+    """The step check's pytest session in its own process (see pytest_plugin.stepcheck), output to files."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._folder = tempfile.TemporaryDirectory(prefix="uatkit-steps-")
+        folder = Path(self._folder.name)
+        self._out = folder / "missing.json"
         target = config.root / config.steps
         command = [
             sys.executable,
@@ -362,15 +516,42 @@ def _step_report(config: Config) -> dict[str, Any]:
             "-q",
             "-p",
             "no:cacheprovider",
-            f"--uatkit-missing-steps={out}",
+            f"--uatkit-missing-steps={self._out}",
             "-o",
             "addopts=",
             str(target if target.exists() else config.features_dir),
         ]
         env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-        done = subprocess.run(command, cwd=config.root, capture_output=True, text=True, env=env, check=False)
-        if not out.exists():
-            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-            raise UatkitError(f"pytest could not collect the step definitions in {config.steps}/:\n{tail}")
-        report: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return report
+        # Files, not pipes: the caller reads nothing until the session ends, and a full pipe would stop it.
+        self._log = (folder / "output.txt").open("w+", encoding="utf-8", errors="replace")
+        self._process = subprocess.Popen(
+            command, cwd=config.root, stdout=self._log, stderr=subprocess.STDOUT, text=True, env=env
+        )
+
+    def wait(self) -> dict[str, Any]:
+        """Wait for the session to end and return what it wrote."""
+        try:
+            self._process.wait()
+            if not self._out.exists():
+                self._log.seek(0)
+                tail = "\n".join(self._log.read().strip().splitlines()[-15:])
+                raise UatkitError(
+                    f"pytest could not collect the step definitions in {self.config.steps}/:\n{tail}"
+                )
+            report: dict[str, Any] = json.loads(self._out.read_text(encoding="utf-8"))
+            return report
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the session if it still runs, and remove its files."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._log.close()
+        self._folder.cleanup()
+
+
+def start_step_session(config: Config) -> StepSession:
+    """Start the step check's pytest session over the steps folder (else the features folder)."""
+    return StepSession(config)

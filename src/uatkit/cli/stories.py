@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.cells import cell_len, chop_cells
 
 from uatkit.cli.common import (
     Format,
@@ -21,6 +23,7 @@ from uatkit.cli.common import (
     user_errors,
 )
 from uatkit.errors import EXIT_CHECK, UatkitError
+from uatkit.text import shown_text
 
 if TYPE_CHECKING:
     from uatkit.check import Finding
@@ -64,17 +67,88 @@ def list_stories(
     if output is Format.JSON:
         echo_report("stories", {"stories": rows, "warnings": list(catalogue.warnings)})
         return
-    listing = table(
-        f"{len(rows)} stories", "ID", "title", "module", "priority", "criteria", "manual", "levels"
-    )
-    for story, row in zip(catalogue.stories, rows, strict=True):
-        levels = ", ".join(sorted({level.value for c in story.criteria for level in c.levels}))
-        listing.add_row(
-            *cells(story.id, story.title, story.module, story.priority.value),
-            *cells(str(row["criteria"]), str(row["manual"]), levels),
+    header = ("ID", "title", "module", "priority", "criteria", "manual", "levels")
+    values = [
+        (
+            str(row["id"]),
+            str(row["title"]),
+            str(row["module"]),
+            str(row["priority"]),
+            str(row["criteria"]),
+            str(row["manual"]),
+            ", ".join(row["levels"]),  # type: ignore[arg-type]
         )
-    out.print(listing)
+        for row in rows
+    ]
+    if len(values) > LARGE_TABLE:
+        typer.echo(columns(f"{len(rows)} stories", header, values, title_column=1, width=out.width), nl=False)
+    else:
+        listing = table(f"{len(rows)} stories", *header)
+        for value in values:
+            listing.add_row(*cells(*value))
+        out.print(listing)
     _warn(catalogue.warnings)
+
+
+#: Above this many rows a listing is printed as plain aligned columns: Rich measures and lays out every cell
+#: of a table, which takes seconds for thousands of stories; the columns are measured once and stay aligned.
+LARGE_TABLE = 200
+_GAP = "  "
+
+
+def columns(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], title_column: int, width: int
+) -> str:
+    """Return rows as plain text columns under a header, every value complete and shown as written.
+
+    Each column is as wide as its widest value (in terminal cells, so Chinese text stays aligned); the one
+    at `title_column` gets what is left of `width` and wraps at spaces (or anywhere, for text without
+    them) onto continuation lines, so no value is cut short.
+    """
+    shown = [[shown_text(value).replace("\n", " ").replace("\t", " ") for value in row] for row in rows]
+    widths = [cell_len(name) for name in header]
+    for row in shown:
+        for index, value in enumerate(row):
+            size = cell_len(value)
+            if size > widths[index]:
+                widths[index] = size
+    others = sum(w for i, w in enumerate(widths) if i != title_column) + len(_GAP) * (len(header) - 1)
+    widths[title_column] = max(min(widths[title_column], width - others), 20, cell_len(header[title_column]))
+    lines = [title, _line(header, widths), _line(["─" * w for w in widths], widths)]
+    for row in shown:
+        wrapped = _wrap(row[title_column], widths[title_column])
+        lines.append(_line([*row[:title_column], wrapped[0], *row[title_column + 1 :]], widths))
+        blank = [""] * len(row)
+        for more in wrapped[1:]:
+            blank[title_column] = more
+            lines.append(_line(blank, widths))
+    return "\n".join(lines) + "\n"
+
+
+def _line(values: Sequence[str], widths: Sequence[int]) -> str:
+    return _GAP.join(
+        value + " " * (width - cell_len(value)) for value, width in zip(values, widths, strict=True)
+    ).rstrip()
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """Return `text` in lines of at most `width` cells, broken at spaces where it has them."""
+    if cell_len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if cell_len(candidate) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        pieces = chop_cells(word, width) if cell_len(word) > width else [word]
+        lines += pieces[:-1]
+        current = pieces[-1]
+    lines.append(current)
+    return lines
 
 
 def generate(
@@ -196,8 +270,8 @@ def check(
         return
     with user_errors():
         loaded = project_for(project)
-        catalogue = loaded.catalogue
         findings = check_project(loaded, steps=steps, evidence=evidence, results=results or ())
+        catalogue = loaded.catalogue
     if output is Format.JSON:
         data = {"findings": [f.as_dict() for f in findings], "warnings": list(catalogue.warnings)}
         # 2: an undefined step is one finding per step text, with `count` and `uses` (1 had one per use).

@@ -4,6 +4,8 @@ pytest could not collect."""
 from __future__ import annotations
 
 import json
+import sys
+import sysconfig
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +36,6 @@ class _CollectionErrors:
 
 def _main(config: pytest.Config, session: pytest.Session) -> None:
     # pytest-bdd has no public API for this; its --generate-missing uses the same helper.
-    from pytest_bdd.generation import _find_step_fixturedef
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     errors = _CollectionErrors()
@@ -45,6 +46,7 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
     bound: set[tuple[str, int]] = set()
     undefined: dict[tuple[str, int, str], dict[str, Any]] = {}
     checked: set[int] = set()
+    resolver = _StepResolver(session)
     for item in session.items:
         function = getattr(item, "obj", None)
         template = scenario_wrapper_template_registry.get(function) if callable(function) else None
@@ -55,7 +57,7 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
             continue  # the same scenario at another level or example row: its steps are already checked
         checked.add(id(template))
         for step in _steps_as_run(template):
-            if not _find_step_fixturedef(session._fixturemanager, item, step=step):
+            if not resolver.defined(item, step):
                 text = f"{step.keyword.strip()} {step.name}"
                 key = (template.feature.filename, step.line_number, text)
                 undefined[key] = {
@@ -69,7 +71,14 @@ def _main(config: pytest.Config, session: pytest.Session) -> None:
                     "docstring": step.docstring is not None,
                     "datatable": step.datatable is not None,
                 }
-    report = {"bound": sorted(bound), "undefined": list(undefined.values()), "errors": errors.found}
+    report = {
+        "bound": sorted(bound),
+        "undefined": list(undefined.values()),
+        "errors": errors.found,
+        # What the answer depends on beyond the steps folder and the features (uatkit check's cache key).
+        "sources": _imported_sources(),
+        "feature_dirs": sorted({str(Path(file).parent) for file, _ in bound}),
+    }
     Path(config.option.uatkit_missing_steps).write_text(
         json.dumps(report, ensure_ascii=False), encoding="utf-8"
     )
@@ -91,3 +100,74 @@ def _scenario(scenario: Any) -> dict[str, Any]:
         "scenario": scenario.name,
         "tags": sorted(set(scenario.tags) | set(scenario.feature.tags)),
     }
+
+
+class _StepResolver:
+    """Answer "does a step definition match this step here?" as pytest-bdd does, once per distinct question.
+
+    pytest-bdd looks through every fixture name visible to the test for each step it runs; the check asks
+    the same of each step of each scenario. Which definitions a test sees depends only on where it is (its
+    parent collectors), so they are listed once per parent, and each distinct (kind, text) is matched once
+    against that list with the definitions' own parsers.
+    """
+
+    def __init__(self, session: pytest.Session) -> None:
+        from pytest_bdd.compat import get_fixture_names
+
+        self._manager = session._fixturemanager
+        self._names = set(get_fixture_names(self._manager))
+        self._visible: dict[str, list[Any]] = {}
+        self._answers: dict[tuple[str, str, str], bool] = {}
+
+    def defined(self, item: pytest.Item, step: Any) -> bool:
+        """Return True when a step definition visible to `item` matches `step` (its kind and text)."""
+        where = item.parent.nodeid if item.parent is not None else ""
+        key = (where, step.type, step.name)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._answers[key] = self._match(item, where, step)
+        return answer
+
+    def _match(self, item: pytest.Item, where: str, step: Any) -> bool:
+        from pytest_bdd.generation import _find_step_fixturedef
+        from pytest_bdd.steps import get_step_fixture_name
+
+        if get_step_fixture_name(step=step) in self._names:
+            # A fixture already carries the step's own name: leave the answer to pytest-bdd itself.
+            return bool(_find_step_fixturedef(self._manager, item, step=step))
+        contexts = self._visible.get(where)
+        if contexts is None:
+            contexts = self._visible[where] = self._contexts(item)
+        return any(
+            (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)
+            for context in contexts
+        )
+
+    def _contexts(self, item: pytest.Item) -> list[Any]:
+        """Return the step definitions `item` sees, as pytest-bdd's own search finds them."""
+        from pytest_bdd.compat import getfixturedefs
+        from pytest_bdd.steps import step_function_context_registry
+
+        contexts = []
+        for name in sorted(self._names):
+            for fixturedef in getfixturedefs(self._manager, name, item) or ():
+                context = step_function_context_registry.get(fixturedef.func)
+                if context is not None:
+                    contexts.append(context)
+        return contexts
+
+
+def _imported_sources() -> list[str]:
+    """Return the Python files this session imported from outside the standard library and site-packages."""
+    installed = [
+        Path(sysconfig.get_path(name)).resolve() for name in ("stdlib", "platstdlib", "purelib", "platlib")
+    ]
+    found: set[str] = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        path = Path(file).resolve()
+        if not any(path.is_relative_to(folder) for folder in installed):
+            found.add(str(path))
+    return sorted(found)
