@@ -78,6 +78,18 @@ def echo_json_text(text: str) -> None:
     typer.echo(text.translate(_RAW_IN_JSON) if _RAW_IN_JSON_FOUND.search(text) else text, nl=False)
 
 
+#: DEL and the C1 controls in UTF-8.
+_RAW_IN_JSON_BYTES = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
+
+
+def echo_json_bytes(data: bytes) -> None:
+    """Print JSON in UTF-8 on stdout as `echo_json_text` prints its text, without decoding a large report."""
+    if _RAW_IN_JSON_BYTES.search(data):
+        echo_json_text(data.decode("utf-8"))
+    else:
+        typer.echo(data, nl=False)
+
+
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.
 _WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 120
 out = CleanConsole(soft_wrap=True, width=_WIDTH)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from uatkit.allure.read import STATUS_ORDER as ALLURE_ORDER
-from uatkit.atomic import atomic_write_bytes, atomic_write_text
+from uatkit.atomic import atomic_write_bytes, atomic_write_chunks
 from uatkit.model import Priority
 from uatkit.trace.model import (
     LEVELS,
@@ -20,7 +20,7 @@ from uatkit.trace.model import (
     Matrix,
     RequirementTrace,
 )
-from uatkit.trace.pages import render_page
+from uatkit.trace.pages import stream_page
 from uatkit.trace.views import MatrixViews, matrix_views, result_link, tagged
 
 #: The version of the JSON structure; it changes only when a key changes meaning or goes away.
@@ -56,13 +56,14 @@ def matrix_data(matrix: Matrix) -> dict[str, Any]:
 
 def matrix_json(matrix: Matrix) -> str:
     """Return the matrix as indented JSON text."""
-    return json_text(matrix_data(matrix))
+    return json_bytes(matrix_data(matrix)).decode("utf-8")
 
 
-def json_text(data: Mapping[str, Any]) -> str:
-    """Return data as indented JSON text, as `json.dumps(data, ensure_ascii=False, indent=2)` writes it."""
+def json_bytes(data: Mapping[str, Any]) -> bytes:
+    """Return data as indented JSON in UTF-8, byte for byte as `json.dumps(data, ensure_ascii=False,
+    indent=2) + "\\n"` would give it."""
     # msgspec encodes in C and indents the same way; the json module indents in Python, ten times slower.
-    return msgspec.json.format(msgspec.json.encode(data), indent=2).decode("utf-8") + "\n"
+    return msgspec.json.format(msgspec.json.encode(data), indent=2) + b"\n"
 
 
 def _requirement(matrix: Matrix, r: RequirementTrace) -> dict[str, Any]:
@@ -131,9 +132,13 @@ def _pack(matrix: Matrix, pack: str, owner: str) -> dict[str, Any]:
 
 def matrix_html(matrix: Matrix, views: MatrixViews | None = None) -> str:
     """Return the self-contained traceability page (no scripts or styles from elsewhere)."""
+    return b"".join(_page(matrix, views or matrix_views(matrix))).decode("utf-8")
+
+
+def _page(matrix: Matrix, shown: MatrixViews) -> Iterator[bytes]:
+    """Yield the page in UTF-8, part by part."""
     modules = list(dict.fromkeys(r.module for r in matrix.requirements))
-    shown = views or matrix_views(matrix)
-    return render_page(
+    return stream_page(
         "traceability.html.j2",
         matrix=matrix,
         # Each requirement with its level views, and its cases with theirs.
@@ -187,7 +192,7 @@ def write_matrix(
     """
     shown = views or matrix_views(matrix)
     paths = [folder / f"traceability.{suffix}" for suffix in ("html", "xlsx", "json")]
-    atomic_write_text(paths[0], matrix_html(matrix, shown))
+    atomic_write_chunks(paths[0], _page(matrix, shown))
     atomic_write_bytes(paths[1], matrix_xlsx(matrix, shown))
-    atomic_write_text(paths[2], json_text(data if data is not None else matrix_data(matrix)))
+    atomic_write_bytes(paths[2], json_bytes(data if data is not None else matrix_data(matrix)))
     return paths
