@@ -32,7 +32,7 @@ GOLDEN = Path(__file__).parent / "golden" / "trace"
 NOW = dt.datetime(2026, 11, 24, 9, 30, tzinfo=dt.UTC)
 LEVELS = ("unit", "integration", "e2e")
 STATUSES = ("passed", "passed", "passed", "failed", "broken", "skipped")
-TITLES = ("Place an order", "=HYPERLINK(\"http://x\",\"y\")", "<script>alert(1)</script> & co", "登记到货")
+TITLES = ("Place an order", '=HYPERLINK("http://x","y")', "<script>alert(1)</script> & co", "登记到货")
 RUNS = (
     RunFacts("3f2a9c1e0a1b4c5d9e8f7a6b5c4d3e2f", "reports/allure-results", app_version="2.4.1",
              app_build="77", environment="staging", base_url="https://staging.example.com", commit="abc123"),
@@ -153,7 +153,9 @@ def golden_matrix() -> Matrix:
                                     stale=kind == "stale", history=1)  # fmt: skip
     signoffs = {
         "R1-sales": SignOff("R1-sales", "Sales operations", Decision.REJECTED, "", "Ann Lee", NOW.date()),
-        "R1-sales-r2": SignOff("R1-sales-r2", "", Decision.WITH_CONDITIONS, "fix DEF-9 =1", "Ann", NOW.date()),
+        "R1-sales-r2": SignOff(
+            "R1-sales-r2", "", Decision.WITH_CONDITIONS, "fix DEF-9 =1", "Ann", NOW.date()
+        ),
     }
     targets = {i + 1: PackTarget(version="2.4.1", build="77", environment="UAT") for i in range(0, 40, 3)}
     filed = {uat_keys[0]: ("BUG-1", "BUG-2")}
@@ -203,7 +205,7 @@ def _fill(cell: Any) -> str:
 
 
 def workbook_cells(data: bytes) -> dict[str, Any]:
-    """Return what a reader of the workbook sees: every cell's value, type, look and link; each sheet's set-up."""
+    """Return what a reader of the workbook sees: cell values, types, looks and links; sheet set-up."""
     book = openpyxl.load_workbook(io.BytesIO(data))
     sheets: dict[str, Any] = {}
     for sheet in book.worksheets:
@@ -287,3 +289,60 @@ def test_the_written_files_are_the_same_outputs(matrix: Matrix, tmp_path: Path) 
     assert html.read_text(encoding="utf-8") == (GOLDEN / "traceability.html").read_text(encoding="utf-8")
     cells = json.dumps(workbook_cells(xlsx.read_bytes()), ensure_ascii=False, indent=1) + "\n"
     assert cells == (GOLDEN / "traceability.xlsx.json").read_text(encoding="utf-8")
+
+
+def test_the_cli_report_is_the_written_json_with_its_command_and_files(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tests.conftest import write
+    from uatkit.cli import app
+
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.uatkit]\nstories = ["stories"]\nrequirement_pattern = "REQ-[0-9]+"\n',
+    )
+    write(
+        tmp_path / "stories" / "REQ-1.md",
+        """
+        ---
+        id: REQ-1
+        module: Sales
+        priority: must
+        levels: [unit]
+        ---
+        # Place an order <b> & co
+
+        ## AC-1 Totals add up
+        Given a customer "ACME Ltd" exists
+        When I place an order for 3 "Widget"
+        Then the order total is 29.97
+        """,
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["generate", "-C", str(tmp_path)]).exit_code == 0
+    shown = runner.invoke(app, ["trace", "-C", str(tmp_path), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    report = json.loads(shown.stdout)
+    written = json.loads((tmp_path / "reports" / "traceability.json").read_text(encoding="utf-8"))
+    assert list(report) == ["schema", "command", *list(written)[1:], "written"]
+    assert report["command"] == "trace" and report["written"] == [
+        "reports/traceability.html", "reports/traceability.xlsx", "reports/traceability.json",
+    ]  # fmt: skip
+    del report["command"], report["written"]
+    assert report == written
+    assert written["requirements"][0]["title"] == "Place an order <b> & co"
+
+
+def test_json_bytes_print_as_json_text_prints_them(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    from uatkit.cli.common import echo_json_bytes, echo_json_text
+    from uatkit.trace.outputs import json_bytes
+
+    data = {"title": '訂單 \x7f \x85 \x9b[31m \u2028 "=1" \x00', "empty": [], "none": {}, "n": 3}
+    assert json_bytes(data) == (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    for value in (data, {"plain": "订单"}):
+        echo_json_bytes(json_bytes(value))
+        as_bytes = capsysbinary.readouterr().out
+        echo_json_text(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+        assert as_bytes == capsysbinary.readouterr().out
+    echo_json_bytes(json_bytes(data))
+    assert b"\\u0085" in capsysbinary.readouterr().out
