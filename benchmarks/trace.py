@@ -39,7 +39,7 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import story_markdown  # noqa: E402
+from generate import story_markdown
 
 TRACE_TARGET = 2.0
 SIGNOFF_TARGET = 1.5
@@ -58,7 +58,7 @@ release = "R1"
 project_name = "Benchmark project"
 """
 
-FLOOR = r'''
+FLOOR = r"""
 import json, re, sys
 from pathlib import Path
 
@@ -102,7 +102,7 @@ else:
     for r in rows:
         counts[r["priority"]] = counts.get(r["priority"], 0) + 1
     (out / "floor-signoff.json").write_text(json.dumps(counts), encoding="utf-8")
-'''
+"""
 
 MEASURE = r"""
 import resource, subprocess, sys, time
@@ -120,8 +120,8 @@ def _result(rng: random.Random, case_key: str, fingerprint: str, layer: str, run
     status = "passed" if rng.random() < 0.93 else rng.choice(("failed", "broken"))
     start = 1_795_615_000_000 + rng.randint(0, 10_000_000)
     steps = [
-        {"name": f"Given step {n} of {case_id}", "status": "passed", "start": start + n, "stop": start + n + 5,
-         "stage": "finished", "steps": [], "attachments": [], "parameters": []}
+        {"name": f"Given step {n} of {case_id}", "status": "passed", "start": start + n,
+         "stop": start + n + 5, "stage": "finished", "steps": [], "attachments": [], "parameters": []}
         for n in range(4)
     ]  # fmt: skip
     return {
@@ -154,7 +154,9 @@ def _result(rng: random.Random, case_key: str, fingerprint: str, layer: str, run
             {"name": "framework", "value": "pytest-bdd"},
             {"name": "language", "value": "cpython3"},
         ],
-        "links": [{"type": "tms", "url": f"https://jira.example.com/browse/{requirement}", "name": requirement}],
+        "links": [
+            {"type": "tms", "url": f"https://jira.example.com/browse/{requirement}", "name": requirement}
+        ],
     }
 
 
@@ -190,7 +192,7 @@ def build(root: Path, requirements: int) -> dict[str, int]:
 
 
 def _ledger(project: object, rng: random.Random) -> int:
-    """Import one returned pack that marks the manual cases of three requirements in four; return the marks."""
+    """Import one returned pack marking the manual cases of three requirements in four; return the marks."""
     from uatkit.model import Mark, SignOff, SourceLocation, Status
     from uatkit.uat.ledger import Ledger
     from uatkit.uat.pack import PackInfo, PackRow, ReadPack
@@ -350,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     console.print(
         f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores; "
-        f"load average after: {Path('/proc/loadavg').read_text().split()[0]}; {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        f"load average after: {Path('/proc/loadavg').read_text().split()[0]}; "
+        f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     )
     return 0 if met else 1
 
