@@ -116,13 +116,14 @@ def trace(
         matrix = load_matrix(loaded, evidence, allure_report=allure_link(loaded))
         settle()
         # The JSON data and the cells as shown are computed once, for every file and the terminal.
-        data = matrix_data(matrix) if write or output is Format.JSON else {}
+        data = matrix_data(matrix) if output is Format.JSON else None
         views = matrix_views(matrix) if write or output is not Format.JSON else None
         paths = write_matrix(matrix, loaded.report_folder, data=data, views=views) if write else []
     if output is Format.JSON:
         written = {"written": [loaded.relative(path) for path in paths]}
         # As echo_report prints it: the schema, the command, then the matrix (json_bytes encodes in C).
-        report = {"schema": SCHEMA, "command": "trace", **{k: v for k, v in data.items() if k != "schema"}}
+        shown = data or {}
+        report = {"schema": SCHEMA, "command": "trace", **{k: v for k, v in shown.items() if k != "schema"}}
         echo_json_bytes(json_bytes({**report, **written}))
         for line in evidence.drift:
             err.print(f"warning: {line}", markup=False)

@@ -190,9 +190,10 @@ def write_matrix(
     `data` (the matrix's JSON data) and `views` (its cells as shown) are computed here when not given:
     each is computed once for every output.
     """
-    shown = views or matrix_views(matrix)
     paths = [folder / f"traceability.{suffix}" for suffix in ("html", "xlsx", "json")]
+    # The JSON first: data made here is let go before the page and the workbook are built.
+    atomic_write_bytes(paths[2], json_bytes(data if data is not None else matrix_data(matrix)))
+    shown = views or matrix_views(matrix)
     atomic_write_chunks(paths[0], _page(matrix, shown))
     atomic_write_bytes(paths[1], matrix_xlsx(matrix, shown))
-    atomic_write_bytes(paths[2], json_bytes(data if data is not None else matrix_data(matrix)))
     return paths
