@@ -10,7 +10,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +44,11 @@ def atomic_write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None
     With `replace=False` an existing `path` is never replaced, even one another process writes meanwhile:
     FileExistsError is raised and nothing is written.
     """
+    atomic_write_chunks(path, (data,), replace=replace)
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[bytes], *, replace: bool = True) -> None:
+    """Write the chunks, in order, as `atomic_write_bytes` writes one: a large page need not be held whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -52,7 +57,8 @@ def atomic_write_bytes(path: Path, data: bytes, *, replace: bool = True) -> None
         if hasattr(os, "fchmod"):
             os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         if not hasattr(os, "fchmod"):

@@ -24,6 +24,8 @@ _ESCAPES = re.compile(
 _C1 = dict.fromkeys(range(0x80, 0xA0))
 #: What is left to drop: C0 controls but tab and newline, DEL, C1 controls.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: The characters `cell_characters` drops or starts an escape sequence with: text without them is kept as is.
+_UNCELLABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]")
 
 
 def slug(text: str, limit: int | None = None) -> str:
@@ -44,12 +46,17 @@ def cell_characters(text: str) -> str:
     Escape sequences go whole (not only their ESC), with the C1 controls, so a cell never carries a
     terminal command to whoever prints it; tab, newline and carriage return stay (multi-line cells).
     """
+    # Most text holds none of them: one scan instead of three passes (a workbook has many thousand cells).
+    if not _UNCELLABLE.search(text):
+        return text
     return _ILLEGAL.sub("", _ESCAPES.sub("", text).translate(_C1))
 
 
 def shown_text(text: str) -> str:
     """Return text from a workbook or story as it may be shown on a terminal or page: escape sequences and
     control characters removed (tab and newline kept for multi-line cells; a carriage return becomes one)."""
+    if not _CONTROLS.search(text):  # a carriage return and every escape sequence's start are controls
+        return text
     return _CONTROLS.sub("", _ESCAPES.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
 
 

@@ -23,6 +23,7 @@ from openpyxl.styles import (
     Side,
 )
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from uatkit.model import PackLanguage, Status
 from uatkit.text import cell_text
@@ -47,6 +48,8 @@ FONT_SIZE = 10
 MAX_ROW_HEIGHT = 409.0
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: What a text starts with that a spreadsheet would take for a formula: `put_text` gives it quotePrefix.
+FORMULA_START = _FORMULA_START
 _WIDE = "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
 _HAS_WIDE = re.compile(f"[{_WIDE}]")
 _NARROW, _FULL = 0.8, 1.6
@@ -137,7 +140,7 @@ def print_setup(
 ) -> None:
     """Set A4, one page wide, modest margins, `header` and the sheet name on top, page numbers below."""
     sheet.page_setup.orientation = "landscape" if landscape else "portrait"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a write-only sheet lacks the class's constants
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True

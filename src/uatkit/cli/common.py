@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ class CleanConsole(Console):
 # JSON escapes C0 controls itself; DEL and the C1 controls (U+009B is a one-character CSI on many terminals)
 # it passes through with ensure_ascii=False.
 _RAW_IN_JSON = {code: f"\\u{code:04x}" for code in (0x7F, *range(0x80, 0xA0))}
+_RAW_IN_JSON_FOUND = re.compile("[\x7f-\x9f]")
 
 
 #: The version of every command's JSON report: raised only when a key changes meaning or goes away.
@@ -72,7 +74,20 @@ def echo_json(data: object) -> None:
 
 def echo_json_text(text: str) -> None:
     """Print JSON text on stdout with DEL and the C1 controls, which JSON leaves raw, escaped."""
-    typer.echo(text.translate(_RAW_IN_JSON), nl=False)
+    # translate() looks up every character: on a large report a scan for the few it changes is far quicker.
+    typer.echo(text.translate(_RAW_IN_JSON) if _RAW_IN_JSON_FOUND.search(text) else text, nl=False)
+
+
+#: DEL and the C1 controls in UTF-8.
+_RAW_IN_JSON_BYTES = re.compile(rb"\x7f|\xc2[\x80-\x9f]")
+
+
+def echo_json_bytes(data: bytes) -> None:
+    """Print JSON in UTF-8 on stdout as `echo_json_text` prints its text, without decoding a large report."""
+    if _RAW_IN_JSON_BYTES.search(data):
+        echo_json_text(data.decode("utf-8"))
+    else:
+        typer.echo(data, nl=False)
 
 
 # Piped output (CI logs, files) gets a readable width instead of Rich's 80-column fallback.

@@ -101,6 +101,7 @@ def signoff(
 
     Example: uatkit signoff --record --by "Ann Lee" --note "acceptance meeting 24 Nov"
     """
+    from uatkit.cli.trace import settle
     from uatkit.trace.signoff import RecordRequest, sign_off, signoff_history
 
     with user_errors():
@@ -122,6 +123,9 @@ def signoff(
                 )
             request = RecordRequest(by or "", note) if record else None
             loaded = project_for(project)
+            # The project's cases are derived once, here, and kept out of the collector's way (settle).
+            loaded.fingerprints  # noqa: B018
+            settle()
             run = sign_off(loaded, results or None, write=not no_write, record=request)
             documents = _certificate(loaded, run, lang, client, vendor) if certificate else []
     if history:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -13,7 +14,7 @@ from uatkit.cli.common import (
     FormatOption,
     ProjectOption,
     cells,
-    echo_report,
+    echo_json_bytes,
     err,
     out,
     project_for,
@@ -22,7 +23,7 @@ from uatkit.cli.common import (
 
 if TYPE_CHECKING:
     from uatkit.trace.model import EvidenceSet, Matrix, TraceStatus
-    from uatkit.trace.views import LevelView
+    from uatkit.trace.views import LevelView, MatrixViews
 
 #: Narrow terminals squeeze the wrapping columns; below these widths they would be unreadable.
 _MIN_WIDTH = {"title": 14, "module": 6, "defects": 7}
@@ -105,32 +106,50 @@ def trace(
     """
     from uatkit.trace.evidence import choose_evidence
     from uatkit.trace.matrix import allure_link, load_matrix
-    from uatkit.trace.outputs import SCHEMA, matrix_data, write_matrix
+    from uatkit.trace.outputs import SCHEMA, json_bytes, matrix_data, write_matrix
+    from uatkit.trace.views import matrix_views
 
     with user_errors():
         loaded = project_for(project)
         evidence = choose_evidence(loaded, results)
+        settle()
         matrix = load_matrix(loaded, evidence, allure_report=allure_link(loaded))
-        paths = write_matrix(matrix, loaded.report_folder) if write else []
+        settle()
+        # The JSON data and the cells as shown are computed once, for every file and the terminal.
+        data = matrix_data(matrix) if output is Format.JSON else None
+        views = matrix_views(matrix) if write or output is not Format.JSON else None
+        paths = write_matrix(matrix, loaded.report_folder, data=data, views=views) if write else []
     if output is Format.JSON:
         written = {"written": [loaded.relative(path) for path in paths]}
-        echo_report("trace", {**matrix_data(matrix), **written}, SCHEMA)
+        # As echo_report prints it: the schema, the command, then the matrix (json_bytes encodes in C).
+        shown = data or {}
+        report = {"schema": SCHEMA, "command": "trace", **{k: v for k, v in shown.items() if k != "schema"}}
+        echo_json_bytes(json_bytes({**report, **written}))
         for line in evidence.drift:
             err.print(f"warning: {line}", markup=False)
         return
     show_evidence(evidence)
-    _show(matrix)
+    _show(matrix, views or matrix_views(matrix))
     for path in paths:
         out.print(f"wrote {loaded.relative(path)}", markup=False)
 
 
-def _show(matrix: Matrix) -> None:
+def settle() -> None:
+    """Move what the command has built so far, which it keeps to the end, out of the cyclic collector's way.
+
+    The project, the results and the matrix are many small objects that live until the command exits; the
+    collector would walk them again and again as the outputs are built (a fifth of the time of a large
+    matrix). Frozen objects are still freed when their last reference goes.
+    """
+    gc.freeze()
+
+
+def _show(matrix: Matrix, views: MatrixViews) -> None:
     """Print the matrix as a table, the reasons of what is not ACCEPTED, and the counts per status."""
     from rich import box
     from rich.table import Table
 
     from uatkit.trace.model import LEVELS, STATUS_ORDER, TraceStatus
-    from uatkit.trace.views import summary_view
 
     styles, marks = _styles(), _marks()
 
@@ -144,8 +163,7 @@ def _show(matrix: Matrix) -> None:
     for name in ("ID", "title", "module", "priority", *LEVELS, "defects", "status"):
         wraps = name in ("title", "module", "defects")
         listing.add_column(name, no_wrap=not wraps, overflow="fold", min_width=_MIN_WIDTH.get(name))
-    for r in matrix.requirements:
-        levels = [summary_view(r, level) for level in LEVELS]
+    for r, levels in zip(matrix.requirements, views.summaries, strict=True):
         listing.add_row(
             *cells(r.id, r.title, r.module, r.priority.value),
             *(_mark(v, marks) for v in levels),

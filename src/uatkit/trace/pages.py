@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from uatkit.text import shown_text
@@ -15,6 +16,22 @@ if TYPE_CHECKING:
 def render_page(template: str, **values: Any) -> str:
     """Return a page rendered from one of uatkit's templates."""
     return environment().get_template(template).render(**values)
+
+
+def stream_page(template: str, **values: Any) -> Iterator[bytes]:
+    """Yield a page rendered from one of uatkit's templates as UTF-8, part by part, as `render_page` renders
+    it whole: a large page is written without being held in memory."""
+    batch: list[str] = []
+    for part in environment().get_template(template).generate(**values):
+        batch.append(part)
+        if len(batch) >= _BATCH:
+            yield "".join(batch).encode("utf-8")
+            batch.clear()
+    yield "".join(batch).encode("utf-8")
+
+
+#: How many rendered parts go to the file at once.
+_BATCH = 4096
 
 
 @functools.cache

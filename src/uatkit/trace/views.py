@@ -12,7 +12,15 @@ from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.allure.mapping import UAT_WORDS
 from uatkit.model import UAT_LAYER, Level
-from uatkit.trace.model import CaseTrace, LevelResult, Matrix, RequirementTrace, RowEvidence, short_id
+from uatkit.trace.model import (
+    LEVELS,
+    CaseTrace,
+    LevelResult,
+    Matrix,
+    RequirementTrace,
+    RowEvidence,
+    short_id,
+)
 
 #: The kind of a planned level with no result, and of a level the case is not tagged with.
 NOT_RUN = "notrun"
@@ -42,6 +50,29 @@ class LevelView:
     note: str = ""
     evidence: tuple[str, ...] = ()
     detail: str = ""
+
+
+@dataclass(frozen=True)
+class MatrixViews:
+    """Every cell of a matrix as it shows, computed once for the page, the workbook and the terminal.
+
+    `summaries[n]` holds the level views of requirement n, one per level in LEVELS order; `cells[n][m]`
+    those of its case m.
+    """
+
+    summaries: tuple[tuple[LevelView, ...], ...]
+    cells: tuple[tuple[tuple[LevelView, ...], ...], ...]
+
+
+def matrix_views(matrix: Matrix) -> MatrixViews:
+    """Return how every requirement's and case's level cells show."""
+    return MatrixViews(
+        summaries=tuple(tuple(summary_view(r, level) for level in LEVELS) for r in matrix.requirements),
+        cells=tuple(
+            tuple(tuple(cell_view(matrix, case, level) for level in LEVELS) for case in r.cases)
+            for r in matrix.requirements
+        ),
+    )
 
 
 def result_link(allure_report: str, result: LevelResult) -> str:

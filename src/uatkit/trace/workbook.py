@@ -6,26 +6,32 @@ Imported only when traceability.xlsx is written, so openpyxl loads only then.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass
+from typing import Any
 
 from allure_commons.model2 import Status as AllureStatus
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
 
 from uatkit.model import UAT_LAYER, Level, PackLanguage
+from uatkit.text import cell_text
 from uatkit.trace.model import (
     LEVELS,
     RULE_ORDER,
     STATUS_ORDER,
+    CaseTrace,
     EvidenceSet,
     Matrix,
     RequirementTrace,
     TraceStatus,
 )
-from uatkit.trace.views import NOT_RUN, LevelView, cell_view, summary_view, tagged
-from uatkit.xlsx import Sheet, add_styles, print_setup, put_text, row_height
+from uatkit.trace.views import NOT_RUN, LevelView, MatrixViews, matrix_views, tagged
+from uatkit.xlsx import FORMULA_START, Book, Cell, Sheet, add_styles, print_setup, put_text, row_height
 
 #: (fill, font) colours of a level cell by its view's kind, the same as the HTML page's level chips.
 LEVEL_COLOURS = {
@@ -51,35 +57,77 @@ class Value:
     bold: bool = False
 
 
-def workbook_bytes(matrix: Matrix) -> bytes:
-    """Return the workbook's bytes."""
-    book = Workbook()
+def workbook_bytes(matrix: Matrix, views: MatrixViews | None = None) -> bytes:
+    """Return the workbook's bytes; `views` are the matrix's cells as shown (computed when not given)."""
+    shown = views or matrix_views(matrix)
+    # Write-only: each row goes to the file as it is made, so memory does not grow with the matrix.
+    book = Workbook(write_only=True)
     add_styles(book, PackLanguage.EN)
-    summary: Sheet = book.active
-    summary.title = "Summary"
+    summary = _Rows(_sheet(book, "Summary", matrix))
     _summary(summary, matrix)
+    summary.flush()
     columns = [("ID", 12), ("Requirement", 44), ("Module", 16), ("Priority", 9), ("Owner", 18)]
     columns += [(TITLES[level], 12) for level in LEVELS]
     columns += [("Defects", 14), ("Stale", 7), ("Status", 13), ("Reason", 44)]
     columns += [("Since baseline", 11), ("Change requests", 16), ("Epic", 20), ("Labels", 20)]
-    requirements = book.create_sheet("Requirements")
-    _table(requirements, columns, [_requirement(r) for r in matrix.requirements], "C2")
+    requirements = (
+        _requirement(r, levels) for r, levels in zip(matrix.requirements, shown.summaries, strict=True)
+    )
+    sheet = _sheet(book, "Requirements", matrix)
+    _table(sheet, columns, requirements, len(matrix.requirements), "C2")
     columns = [("Requirement", 12), ("Case", 16), ("Scenario", 44), ("Tagged", 18), ("UAT needed", 8)]
     columns += [("Rows", 6), *((TITLES[level], 12) for level in LEVELS)]
     columns += [(f"{TITLES[level]} evidence", 40) for level in LEVELS]
     columns += [("UAT packs", 22), ("Defects", 14)]
     columns += [("Stale", 7), ("Conflicts", 9), ("Messages", 44), ("Source", 40)]
-    rows = [_case(matrix, r, n) for r in matrix.requirements for n in range(len(r.cases))]
-    _table(book.create_sheet("Cases"), columns, rows, "D2")
-    for sheet in book.worksheets:
-        print_setup(sheet, matrix.project, PackLanguage.EN)
+    cases = (
+        _case(r, case, cells)
+        for r, found in zip(matrix.requirements, shown.cells, strict=True)
+        for case, cells in zip(r.cases, found, strict=True)
+    )
+    count = sum(len(r.cases) for r in matrix.requirements)
+    _table(_sheet(book, "Cases", matrix), columns, cases, count, "D2")
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
 
 
-def _requirement(r: RequirementTrace) -> list[Value]:
-    levels = [summary_view(r, level) for level in LEVELS]
+def _sheet(book: Book, title: str, matrix: Matrix) -> Sheet:
+    """Add a write-only sheet, set up for print before its first row (its properties are written then)."""
+    sheet = book.create_sheet(title)
+    print_setup(sheet, matrix.project, PackLanguage.EN)
+    return sheet
+
+
+class _Rows:
+    """A write-only sheet's rows gathered before they are written, for a sheet written out of order (the
+    Summary): cells by row and column, row heights and merged ranges, as a worksheet takes them."""
+
+    def __init__(self, sheet: Sheet) -> None:
+        self.sheet = sheet
+        self.column_dimensions = sheet.column_dimensions
+        self.row_dimensions = sheet.row_dimensions
+        self.cells: dict[int, dict[int, Cell]] = {}
+
+    def cell(self, row: int, column: int) -> Cell:
+        cell = WriteOnlyCell(self.sheet)
+        cell.row, cell.column = row, column
+        self.cells.setdefault(row, {})[column] = cell
+        return cell
+
+    def merge_cells(self, *, start_row: int, start_column: int, end_row: int, end_column: int) -> None:
+        self.sheet.merged_cells.add(
+            CellRange(min_row=start_row, min_col=start_column, max_row=end_row, max_col=end_column)
+        )
+
+    def flush(self) -> None:
+        """Write every row in order; a row with no cell is written empty."""
+        for row in range(1, max(self.cells, default=0) + 1):
+            found = self.cells.get(row, {})
+            self.sheet.append([found.get(col) for col in range(1, max(found, default=0) + 1)])
+
+
+def _requirement(r: RequirementTrace, levels: Sequence[LevelView]) -> list[Value]:
     return [
         Value(r.id, link=r.url, bold=True),
         Value(r.title),
@@ -98,9 +146,7 @@ def _requirement(r: RequirementTrace) -> list[Value]:
     ]
 
 
-def _case(matrix: Matrix, r: RequirementTrace, n: int) -> list[Value]:
-    case = r.cases[n]
-    cells = [cell_view(matrix, case, level) for level in LEVELS]
+def _case(r: RequirementTrace, case: CaseTrace, cells: Sequence[LevelView]) -> list[Value]:
     messages = [
         f"{TITLES[level]}: {case.results[level].message}"
         for level in LEVELS
@@ -136,24 +182,63 @@ def _status(status: TraceStatus) -> Value:
 
 
 def _table(
-    sheet: Sheet, columns: Sequence[tuple[str, float]], rows: Sequence[list[Value]], freeze: str
+    sheet: Sheet, columns: Sequence[tuple[str, float]], rows: Iterable[list[Value]], count: int, freeze: str
 ) -> None:
-    """Write a header and rows with colours and links; freeze the header, filter on every column."""
-    for col, (name, width) in enumerate(columns, 1):
-        put_text(sheet.cell(1, col), name, "uat-header")
+    """Write a header and `count` rows with colours and links; freeze the header, filter on every column."""
+    # Widths, panes and the filter first: a write-only sheet writes its head with the first row.
+    for col, (_name, width) in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
+    sheet.freeze_panes = freeze
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(count + 1, 2)}"
+    sheet.print_title_rows = "1:1"
+    header = []
+    for col, (name, _width) in enumerate(columns, 1):
+        header.append(cell := _cell(sheet, 1, col))
+        put_text(cell, name, "uat-header")
     sheet.row_dimensions[1].height = 28
+    sheet.append(header)
+    looks: dict[tuple[object, ...], Any] = {}
     for number, values in enumerate(rows, 2):
+        cells = []
         for col, value in enumerate(values, 1):
-            _put(sheet.cell(number, col), value)
+            cells.append(cell := _cell(sheet, number, col))
+            _put(cell, value, looks)
         texts = [(str(v.value), columns[c][1]) for c, v in enumerate(values) if isinstance(v.value, str)]
         sheet.row_dimensions[number].height = row_height(texts)
-    sheet.freeze_panes = freeze
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
-    sheet.print_title_rows = "1:1"
+        sheet.append(cells)
+        del sheet.row_dimensions[number]  # written with its row
 
 
-def _put(cell: Sheet, value: Value) -> None:
+def _cell(sheet: Sheet, row: int, column: int) -> Cell:
+    cell = WriteOnlyCell(sheet)
+    cell.row, cell.column = row, column
+    return cell
+
+
+def _put(cell: Cell, value: Value, looks: dict[tuple[object, ...], Any] | None = None) -> None:
+    """Write one value with its look; `looks` keeps the style array of each look, built once, for reuse."""
+    number = isinstance(value.value, int)
+    text = "" if isinstance(value.value, int) else cell_text(value.value)
+    look = (number, value.colours, bool(value.link), value.bold, text.startswith(FORMULA_START))
+    array = looks.get(look) if looks is not None else None
+    if array is None:
+        _styled(cell, value)
+        if looks is not None:
+            looks[look] = copy(cell._style)
+    else:
+        # The look is known: its style array is copied as openpyxl's own setters would leave it, and the
+        # value written as put_text writes it (text stays text), without a Font and a fill built per cell.
+        cell._style = copy(array)
+        if number:
+            cell.value = value.value
+        elif text:
+            cell._value = text
+            cell.data_type = "s"
+    if value.link and value.value:
+        cell.hyperlink = value.link
+
+
+def _styled(cell: Cell, value: Value) -> None:
     if isinstance(value.value, int):
         cell.style = "uat-number"
         cell.value = value.value
@@ -166,11 +251,9 @@ def _put(cell: Sheet, value: Value) -> None:
         cell.font = Font(
             name="Calibri", size=10, bold=value.bold, color=colour, underline="single" if value.link else None
         )
-    if value.link and value.value:
-        cell.hyperlink = value.link
 
 
-def _summary(sheet: Sheet, matrix: Matrix) -> None:
+def _summary(sheet: _Rows, matrix: Matrix) -> None:
     """Write the title, the counts by status, UAT progress, the packs' sign-offs and the status rule."""
     for col, width in enumerate(SUMMARY_WIDTHS, 1):
         sheet.column_dimensions[get_column_letter(col)].width = width
@@ -219,7 +302,7 @@ def _summary(sheet: Sheet, matrix: Matrix) -> None:
             row = _line(sheet, row, [Value(note)], wide=True)
 
 
-def _evidence(sheet: Sheet, row: int, evidence: EvidenceSet) -> int:
+def _evidence(sheet: _Rows, row: int, evidence: EvidenceSet) -> int:
     """Write the evidence set the matrix rests on: its name, folders, runs, their facts, what changed."""
     row = _line(sheet, row, [Value("Evidence")], "uat-heading")
     row = _line(sheet, row, [Value("Set", bold=True), Value(evidence.name)], wide=True)
@@ -244,7 +327,7 @@ def _evidence(sheet: Sheet, row: int, evidence: EvidenceSet) -> int:
     return row
 
 
-def _line(sheet: Sheet, row: int, values: Sequence[Value], style: str = "", *, wide: bool = False) -> int:
+def _line(sheet: _Rows, row: int, values: Sequence[Value], style: str = "", *, wide: bool = False) -> int:
     """Write one row of the Summary; `wide` spreads the last value to column F. Return the next row."""
     for col, value in enumerate(values, 1):
         cell = sheet.cell(row, col)
