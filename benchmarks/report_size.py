@@ -233,13 +233,19 @@ def allure_alone(project: Path, results: Path, out: Path, single_file: bool) -> 
     ]
 
 
-def picked_mode(project: Path, results: Path) -> tuple[bool, str]:
-    """Return the mode `uatkit report` picks for these results (single file?) and why."""
-    from uatkit.allure.generate import choose_mode, measure_report
-    from uatkit.config import load_config
+def picked_mode(project: Path) -> tuple[bool, str]:
+    """Return the mode `uatkit report` picks for the project's results (single file?) and why.
 
-    config = load_config(project)
-    mode = choose_mode(measure_report(results, project / "reports" / "none.jsonl"), config.report, None)
+    It merges them as the report does (retries collapse) and measures the merged folder.
+    """
+    from uatkit.allure.generate import plan_report, report_environment
+    from uatkit.project import load_project
+    from uatkit.trace.evidence import merge_and_declare
+
+    loaded = load_project(project)
+    folders = [project / folder for folder in loaded.config.report.results]
+    merge_and_declare(loaded, folders, report_environment(loaded.config, commit=""), None)
+    mode = plan_report(loaded.config, loaded.merged_results, loaded.report_history, None)
     return mode.single_file, mode.reason
 
 
@@ -253,7 +259,7 @@ def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
     files = sum(1 for _ in os.scandir(results))
     print(f"{size} tests: {files} files, {written / 1e6:.1f} MB written in {made:.1f} s", flush=True)
     project = make_project(folder, results)
-    single, reason = picked_mode(project, results)
+    single, reason = picked_mode(project)
     print(f"  mode: {'single file' if single else 'folder'} {reason}", flush=True)
     uatkit = [str(ROOT / ".venv" / "bin" / "uatkit"), "report", "-C", str(project), "--format", "json"]
     timings: dict[str, list[tuple[float, float]]] = {"cli": [], "report": [], "merge": [], "copy": []}
