@@ -192,8 +192,11 @@ def make_project(root: Path, results: Path) -> Path:
     return project
 
 
-def measured(command: list[str], cwd: Path) -> tuple[float, float, str]:
-    """Run a command under GNU time; return (wall seconds, peak resident MB, its stdout)."""
+def measured(command: list[str], cwd: Path) -> tuple[float, float, float, str]:
+    """Run a command under GNU time; return (wall seconds, CPU seconds, peak resident MB, its stdout).
+
+    CPU is user + system time of the whole process tree: on a shared machine the steadier figure.
+    """
     started = time.perf_counter()
     done = subprocess.run([TIME, "-v", *command], cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
@@ -203,11 +206,9 @@ def measured(command: list[str], cwd: Path) -> tuple[float, float, str]:
         )
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     inner = re.search(r"^elapsed ([0-9.]+)$", done.stdout, re.M)
-    return (
-        (float(inner.group(1)) if inner else elapsed),
-        (int(peak.group(1)) / 1024 if peak else 0.0),
-        done.stdout,
-    )
+    cpu = sum(float(x) for x in re.findall(r"(?:User|System) time \(seconds\): ([0-9.]+)", done.stderr))
+    wall = float(inner.group(1)) if inner else elapsed
+    return wall, cpu, (int(peak.group(1)) / 1024 if peak else 0.0), done.stdout
 
 
 def allure_alone(project: Path, results: Path, out: Path, single_file: bool) -> list[str]:
@@ -262,7 +263,7 @@ def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
     single, reason = picked_mode(project)
     print(f"  mode: {'single file' if single else 'folder'} {reason}", flush=True)
     uatkit = [str(ROOT / ".venv" / "bin" / "uatkit"), "report", "-C", str(project), "--format", "json"]
-    timings: dict[str, list[tuple[float, float]]] = {"cli": [], "report": [], "merge": [], "copy": []}
+    timings: dict[str, list[tuple[float, float, float]]] = {"cli": [], "report": [], "merge": [], "copy": []}
     for round_ in range(repeat):
         (project / "reports" / "allure-history.jsonl").unlink(missing_ok=True)
         jobs = {
@@ -277,16 +278,17 @@ def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
         for name in order:
             shutil.rmtree(folder / "copy", ignore_errors=True)
             (project / "reports" / "allure-history.jsonl").unlink(missing_ok=True)
-            wall, peak, stdout = jobs[name]()
-            timings[name].append((wall, peak))
+            wall, cpu, peak, stdout = jobs[name]()
+            timings[name].append((wall, cpu, peak))
             if name == "report":
                 shown = json.loads(stdout)
                 assert shown["single_file"] == single, shown
-            print(f"  round {round_ + 1} {name}: {wall:.2f} s, {peak:.0f} MB", flush=True)
+            print(f"  round {round_ + 1} {name}: {wall:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB", flush=True)
     row: dict[str, object] = {"size": size, "files": files, "mb": written / 1e6, "single": single}
     for name, pairs in timings.items():
-        row[name] = statistics.median(w for w, _ in pairs)
-        row[f"{name}_mb"] = max(p for _, p in pairs)
+        row[name] = statistics.median(w for w, _, _ in pairs)
+        row[f"{name}_cpu"] = statistics.median(c for _, c, _ in pairs)
+        row[f"{name}_mb"] = max(p for _, _, p in pairs)
     shutil.rmtree(folder)
     return row
 
@@ -330,25 +332,30 @@ def main(argv: list[str] | None = None) -> int:
         rows = [run_size(size, args.repeat if size <= 40_000 else 1, Path(temp)) for size in sizes]
     print(f"load after {Path('/proc/loadavg').read_text().split()[0]}")
     print(
-        "| tests | files | MB | mode | Allure CLI s | uatkit report s | report / CLI | merge s | merge / CLI "
-        "| copy floor s | merge / copy | CLI peak MB | report peak MB | merge peak MB |"
+        "| tests | files | MB | mode | Allure CLI s (CPU s) | uatkit report s (CPU s) "
+        "| report / CLI wall (CPU) | merge s (CPU s) | merge / CLI wall (CPU) | copy floor s "
+        "| CLI peak MB | report peak MB | merge peak MB |"
     )
-    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
-        cli, report, merge, copy = (float(row[k]) for k in ("cli", "report", "merge", "copy"))  # type: ignore[arg-type]
+        wall = {k: float(row[k]) for k in ("cli", "report", "merge", "copy")}  # type: ignore[arg-type]
+        cpu = {k: float(row[f"{k}_cpu"]) for k in ("cli", "report", "merge")}  # type: ignore[arg-type]
         mode = "single file" if row["single"] else "folder"
         print(
-            f"| {row['size']:,} | {row['files']:,} | {float(row['mb']):.0f} | "  # type: ignore[arg-type]
-            f"{mode} | {cli:.2f} | {report:.2f} | {report / cli:.2f} | "
-            f"{merge:.2f} | {merge / cli:.2f} | {copy:.2f} | {merge / copy:.2f} | {row['cli_mb']:.0f} | "
-            f"{row['report_mb']:.0f} | {row['merge_mb']:.0f} |"
+            f"| {row['size']:,} | {row['files']:,} | {float(row['mb']):.0f} | {mode} "  # type: ignore[arg-type]
+            f"| {wall['cli']:.2f} ({cpu['cli']:.2f}) | {wall['report']:.2f} ({cpu['report']:.2f}) "
+            f"| {wall['report'] / wall['cli']:.2f} ({cpu['report'] / cpu['cli']:.2f}) "
+            f"| {wall['merge']:.2f} ({cpu['merge']:.2f}) "
+            f"| {wall['merge'] / wall['cli']:.2f} ({cpu['merge'] / cpu['cli']:.2f}) | {wall['copy']:.2f} "
+            f"| {row['cli_mb']:.0f} | {row['report_mb']:.0f} | {row['merge_mb']:.0f} |"
         )
     if len(rows) > 1:
         first = rows[0]
-        print("\nGrowth (time per test relative to the smallest size; 1.00 = linear):")
+        print("\nGrowth (seconds per test relative to the smallest size; 1.00 = linear):")
+        keys = ("cli", "report", "merge", "cli_cpu", "report_cpu", "merge_cpu")
         for row in rows:
             scale = int(row["size"]) / int(first["size"])  # type: ignore[call-overload]
-            parts = [f"{k} {float(row[k]) / float(first[k]) / scale:.2f}" for k in ("cli", "report", "merge")]  # type: ignore[arg-type]
+            parts = [f"{k} {float(row[k]) / float(first[k]) / scale:.2f}" for k in keys]  # type: ignore[arg-type]
             print(f"  ×{scale:g}: " + ", ".join(parts))
     return 0
 
