@@ -250,7 +250,7 @@ def picked_mode(project: Path) -> tuple[bool, str]:
     return mode.single_file, mode.reason
 
 
-def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
+def run_size(size: int, repeat: int, base: Path, no_copy: bool = False) -> dict[str, object]:
     """Measure one size; return its row."""
     folder = base / f"size-{size}"
     results = folder / "results"
@@ -274,6 +274,8 @@ def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
                 [sys.executable, "-c", _COPY, str(results), str(folder / "copy")], project
             ),
         }
+        if no_copy:
+            del jobs["copy"]
         order = list(jobs) if round_ % 2 == 0 else list(reversed(jobs))
         for name in order:
             shutil.rmtree(folder / "copy", ignore_errors=True)
@@ -285,6 +287,7 @@ def run_size(size: int, repeat: int, base: Path) -> dict[str, object]:
                 assert shown["single_file"] == single, shown
             print(f"  round {round_ + 1} {name}: {wall:.2f} s, CPU {cpu:.2f} s, {peak:.0f} MB", flush=True)
     row: dict[str, object] = {"size": size, "files": files, "mb": written / 1e6, "single": single}
+    timings = {name: pairs or [(float("nan"),) * 3] for name, pairs in timings.items()}
     for name, pairs in timings.items():
         row[name] = statistics.median(w for w, _, _ in pairs)
         row[f"{name}_cpu"] = statistics.median(c for _, c, _ in pairs)
@@ -318,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="5000,20000,80000", help="tests per size, comma-separated")
     parser.add_argument("--repeat", type=int, default=3, help="rounds per size (1 above 40,000 tests)")
     parser.add_argument("--profile", type=int, metavar="SIZE", help="only profile the merge at SIZE tests")
+    parser.add_argument("--no-copy", action="store_true", help="skip the bare copy (the merge's floor)")
     args = parser.parse_args(argv)
     if not (ROOT / "node_modules" / "allure" / "package.json").is_file():
         raise SystemExit("the Allure CLI is not installed: run `npm ci` in the repository")
@@ -329,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             profile_merge(args.profile, Path(temp))
             return 0
-        rows = [run_size(size, args.repeat if size <= 40_000 else 1, Path(temp)) for size in sizes]
+        rows = [
+            run_size(size, args.repeat if size <= 40_000 else 1, Path(temp), args.no_copy) for size in sizes
+        ]
     print(f"load after {Path('/proc/loadavg').read_text().split()[0]}")
     print(
         "| tests | files | MB | mode | Allure CLI s (CPU s) | uatkit report s (CPU s) "
