@@ -286,6 +286,16 @@ class ReportConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
         "reports/allure-history.jsonl"
     )
     single_file: Annotated[bool, _about("Write the Allure report as one HTML file.")] = True
+    single_file_max_results: Annotated[
+        int, Meta(ge=1), _about("Above this many results the report is a folder, not one HTML file.")
+    ] = 20_000
+    single_file_max_mb: Annotated[
+        int,
+        Meta(ge=1),
+        _about(
+            "Above this many MB of results, attachments and history the report is a folder, not one file."
+        ),
+    ] = 80
     name: Annotated[str, _about("The report's title (default: the project's name).")] = ""
     #: Where traceability.html/.xlsx/.json and signoff.html go.
     folder: Annotated[str, _about("Where traceability.html/.xlsx/.json and signoff.html go.")] = "reports"

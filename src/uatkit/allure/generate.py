@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import re
 import shutil
 import subprocess
+from contextlib import suppress
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from uatkit.allure.merge import allure3_categories, write_json
-from uatkit.atomic import atomic_write_text, fresh_folder
-from uatkit.config import Config
+from uatkit.atomic import fresh_folder
+from uatkit.config import Config, ReportConfig
 from uatkit.errors import UatkitError
 from uatkit.secrets import DEFAULT as DEFAULT_SECRETS
 from uatkit.secrets import Secrets, mask, secret_rules
@@ -27,17 +30,112 @@ TIMEOUT = 600
 #: Reports kept in the history file; each adds its every result to a single-file report (~0.5 MB a run
 #: for 200 tests), and a report to mail should stay well under the usual 20 MB limit.
 HISTORY_LIMIT = 10
+#: The history file is trimmed to its newest reports within this size: one report's entry grows with its
+#: results (~0.9 KB a result), and Allure reads every entry kept into memory.
+HISTORY_BYTES = 100 * 2**20
+#: What the Allure CLI says when the single-file page passes what Node.js can hold in one string.
+TOO_LARGE = "too large to be generated in the single file mode"
 _TAIL = 15
 _NOISE = re.compile(r"^npm warn Unknown (?:user|project|env) config.*$\n?", re.M | re.I)
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # Allure 3.18 always adds it (analyticsEnable is fixed to true); the report works the same without it.
 _ANALYTICS = re.compile(
-    r'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
-    r"<script>\s*window\.dataLayer.*?</script>",
+    rb'<script async src="https://www\.googletagmanager\.com/gtag/js[^"]*"></script>\s*'
+    rb"<script>\s*window\.dataLayer.*?</script>",
     re.S,
 )
+_CHUNK = 1 << 24
 #: CI variables naming the run, for the executor's build name and link (GitHub, GitLab, Jenkins).
 _CI_RUNS = (("GITHUB_RUN_NUMBER", "run"), ("CI_PIPELINE_IID", "pipeline"), ("BUILD_NUMBER", "build"))
+
+
+@dataclass(frozen=True)
+class ReportSize:
+    """What a report is built from: result files, and the bytes of every file read (history included)."""
+
+    results: int
+    bytes: int
+
+    def __str__(self) -> str:
+        return f"{self.results:,} results, {self.bytes / 2**20:,.0f} MB with attachments and history"
+
+
+@dataclass(frozen=True)
+class ReportMode:
+    """One HTML file or a folder of files, and why when it is not what was asked for."""
+
+    single_file: bool
+    reason: str = ""
+
+
+def measure_report(merged: Path, history: Path) -> ReportSize:
+    """Return the size of the report to build from a merged results folder and the history file."""
+    results = total = 0
+    with os.scandir(merged) as entries:
+        for entry in entries:
+            if entry.is_file():
+                total += entry.stat().st_size
+                results += entry.name.endswith("-result.json")
+    with suppress(FileNotFoundError):
+        total += history.stat().st_size
+    return ReportSize(results, total)
+
+
+def choose_mode(size: ReportSize, report: ReportConfig, asked: bool | None) -> ReportMode:
+    """Return the report's mode: one file only below the configured size; `asked` is --single-file's value.
+
+    Above the limit the Allure CLI takes minutes and gigabytes and then fails ("too large to be generated
+    in the single file mode"): a folder is written instead, saying why; an explicit --single-file is refused.
+    """
+    over = []
+    if size.results > report.single_file_max_results:
+        over.append(f"more than single_file_max_results = {report.single_file_max_results:,}")
+    if size.bytes > report.single_file_max_mb * 2**20:
+        over.append(f"more than single_file_max_mb = {report.single_file_max_mb:,}")
+    wanted = report.single_file if asked is None else asked
+    if not wanted or not over:
+        return ReportMode(wanted)
+    limits = f"{size}: {' and '.join(over)} ([tool.uatkit.report])"
+    if asked:
+        raise UatkitError(
+            f"--single-file: the report is too large for one HTML file ({limits}); build a folder report "
+            "with --no-single-file, or raise the limit in [tool.uatkit.report] if this machine can build it"
+        )
+    return ReportMode(False, f"a folder report, not a single file: {limits}")
+
+
+def plan_report(config: Config, merged: Path, history: Path, asked: bool | None) -> ReportMode:
+    """Trim the history file, measure what the report reads and choose its mode."""
+    trim_history(history)
+    return choose_mode(measure_report(merged, history), config.report, asked)
+
+
+def trim_history(history: Path, limit: int = HISTORY_BYTES) -> int:
+    """Keep the history file's newest reports within `limit` bytes (the newest always); return those dropped.
+
+    The file is read a line at a time and its kept tail copied in chunks, so its size never matters.
+    """
+    try:
+        size = history.stat().st_size
+    except FileNotFoundError:
+        return 0
+    if size <= limit:
+        return 0
+    starts, position = [], 0
+    with history.open("rb") as lines:
+        for line in lines:
+            if line.strip():
+                starts.append(position)
+            position += len(line)
+    keep = next((n for n, start in enumerate(starts) if size - start <= limit), len(starts) - 1)
+    if keep <= 0:
+        return 0
+    trimmed = history.with_name(f".{history.name}.tmp")
+    with history.open("rb") as source, trimmed.open("wb") as target:
+        source.seek(starts[keep])
+        shutil.copyfileobj(source, target, _CHUNK)
+    os.replace(trimmed, history)
+    return keep
 
 
 def generate_report(
@@ -56,7 +154,17 @@ def generate_report(
     with fresh_folder(output, lambda folder: (folder / "index.html").is_file()) as work:
         write_json(settings, allure_config(name=name, output=work, history=history, single_file=single_file))
         command = [npx, "--no-install", "allure", "generate", str(merged.resolve()), "-o", str(work)]
-        shown = _run([*command, "--config", str(settings)], config.root)
+        try:
+            shown = _run([*command, "--config", str(settings)], config.root)
+        except UatkitError as failed:
+            if single_file and TOO_LARGE in str(failed):
+                size = measure_report(merged, history)
+                raise UatkitError(
+                    f"the Allure CLI cannot write this report as one HTML file ({size}): "
+                    "build a folder report with --no-single-file, or lower [tool.uatkit.report] "
+                    "single_file_max_results / single_file_max_mb so that `uatkit report` does"
+                ) from None
+            raise
         index = work / "index.html"
         if not index.is_file():
             raise UatkitError(f"the Allure CLI wrote no index.html:\n{shown}")
@@ -132,11 +240,23 @@ def clean_output(text: str) -> str:
 
 
 def _drop_analytics(index: Path) -> None:
-    """Remove the Google Analytics tag Allure 3's report page carries: a client's report calls no one."""
-    html = index.read_text(encoding="utf-8")
-    stripped = _ANALYTICS.sub("", html, count=1)
-    if stripped != html:
-        atomic_write_text(index, stripped)
+    """Remove the Google Analytics tag Allure 3's report page carries: a client's report calls no one.
+
+    A single-file page holds the whole report (hundreds of MB): it is searched in place and rewritten in
+    chunks, never read into memory whole.
+    """
+    if index.stat().st_size == 0:
+        return
+    with index.open("rb") as page, mmap.mmap(page.fileno(), 0, access=mmap.ACCESS_READ) as html:
+        found = _ANALYTICS.search(html)
+        if found is None:
+            return
+        stripped = index.with_name(f".{index.name}.tmp")
+        with stripped.open("wb") as out:
+            out.write(html[: found.start()])
+            for start in range(found.end(), len(html), _CHUNK):
+                out.write(html[start : start + _CHUNK])
+    os.replace(stripped, index)
 
 
 def _require_node() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -15,7 +16,7 @@ from typing import Any
 from allure_commons.model2 import Status as AllureStatus
 
 from uatkit.allure.mapping import LAYER_LABEL
-from uatkit.allure.read import read_result_set
+from uatkit.allure.read import read_result_briefs
 from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.errors import Problem, UatkitError
 from uatkit.model import UAT_LAYER, SourceLocation
@@ -94,7 +95,8 @@ def merge_results(
     folders = list({folder.resolve(): folder for folder in folders}.values())
     if out.resolve() in {folder.resolve() for folder in folders}:
         raise UatkitError(f"{out}: the merged folder cannot also be a results folder; merge into another one")
-    found = read_result_set(folders)
+    # One result at a time is read; only a brief of each (file, test, retry, layer, status) is held.
+    found = read_result_briefs(folders)
     kept, problems = found.latest, list(found.problems)
     # Every result file is a kept, superseded or unreadable one: the folders are listed once.
     results_in = len(kept) + len(found.superseded) + len(problems)
@@ -118,7 +120,7 @@ def merge_results(
                     continue
                 first = copied.get(name)
                 if first is None:
-                    shutil.copy2(path, target / name)
+                    place(path, target / name)
                     copied[name] = path
                 elif not filecmp.cmp(first, path, shallow=False):
                     clashes.append(f"{name}: {first} and {path} differ; kept the first")
@@ -144,6 +146,18 @@ def merge_results(
         problems=tuple(problems),
         by_layer={layer: dict(counts) for layer, counts in sorted(by_layer.items())},
     )
+
+
+def place(source: Path, target: Path) -> None:
+    """Put a file's bytes at `target`: a hard link where the file system allows one, else a copy.
+
+    Result files are written once and never changed in place, and the evidence manifest hashes the merged
+    bytes: a link costs one directory entry where a copy reads and writes every byte.
+    """
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def merge_environment(shards: Sequence[Mapping[str, str]], defaults: Mapping[str, str]) -> dict[str, str]:

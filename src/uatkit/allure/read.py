@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from allure_commons.model2 import Status as AllureStatus
 from allure_commons.types import LinkType
@@ -70,7 +71,8 @@ def result_files(folders: Iterable[Path]) -> list[Path]:
     for folder in folders:
         if not folder.is_dir():
             raise UatkitError(f"{folder}: no such results folder; run the tests with --alluredir {folder}")
-        files += sorted(folder.glob("*-result.json"))
+        # By name: the same order as the paths', without comparing Path objects (a third of the listing).
+        files += sorted(folder.glob("*-result.json"), key=lambda path: path.name)
     return files
 
 
@@ -81,8 +83,10 @@ MAX_DEPTH = 200
 def read_result(path: Path, problems: list[Problem]) -> ResultRecord | None:
     """Read one result file; an unreadable one becomes a problem and None."""
     try:
-        data: dict[str, Any] = load_json(path.read_text(encoding="utf-8"))
-        return _record(path, data)
+        text = path.read_text(encoding="utf-8")
+        data: dict[str, Any] = load_json(text)
+        # Only a file naming a "source" (or escaping a key's letters) can point at an attachment.
+        return _record(path, data, walk='"source"' in text or "\\u" in text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
         # A file of the right name but the wrong shape (a list, a text start time) is skipped, not a crash.
         problems.append(
@@ -97,22 +101,27 @@ def load_json(text: str) -> Any:
         data = json.loads(text)
     except RecursionError:
         raise ValueError(f"it nests objects and lists more than {MAX_DEPTH} deep") from None
-    # Iterative, so that checking the depth cannot itself run out of stack.
-    level: list[Any] = [data]
+    # No more opening brackets than the limit (inside strings too) cannot nest deeper: most results.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return data
+    # Else the depth is read from the brackets outside strings, innermost pairs removed a level a pass:
+    # far cheaper than walking the parsed objects, and iterative, so it cannot run out of stack.
+    shape = _NOT_BRACKETS.sub("", text)
     for _ in range(MAX_DEPTH):
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
+        if not shape:
             return data
+        shape = _INNERMOST.sub("", shape)
+    if not shape:
+        return data
     raise ValueError(f"it nests objects and lists more than {MAX_DEPTH} deep")
 
 
-def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
+#: A JSON string (escapes included) or a run of characters that are no brackets: what the depth ignores.
+_NOT_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^"\[\]{}]+', re.S)
+_INNERMOST = re.compile(r"\{\}|\[\]")
+
+
+def _record(path: Path, data: dict[str, Any], *, walk: bool = True) -> ResultRecord:
     labels = tuple((str(x.get("name", "")), str(x.get("value", ""))) for x in data.get("labels") or [])
     links = tuple(
         (str(x.get("name", "")), str(x.get("url", "")), str(x.get("type", "")))
@@ -131,7 +140,7 @@ def _record(path: Path, data: dict[str, Any]) -> ResultRecord:
         layer=next((v for k, v in labels if k == LAYER_LABEL), ""),
         links=links,
         message=str(details.get("message") or ""),
-        attachments=frozenset(_sources(data)),
+        attachments=frozenset(_sources(data)) if walk else frozenset(),
         case_key=next((v for k, v in labels if k == CASE_KEY_LABEL), ""),
         fingerprint=next((v for k, v in labels if k == FINGERPRINT_LABEL), ""),
         run_id=next((v for k, v in labels if k == RUN_LABEL), ""),
@@ -168,14 +177,65 @@ def read_results(folders: Iterable[Path]) -> tuple[list[ResultRecord], list[Prob
 
 def read_result_set(folders: Iterable[Path]) -> ResultSet:
     """Read every result file once; the latest result of each test (by historyId) stands for it."""
+    latest, superseded, problems = _pick(read_result, folders)
+    ordered = sorted(latest, key=lambda r: (r.case_id, r.layer, r.name, r.history_id))
+    return ResultSet(ordered, superseded, problems)
+
+
+class Brief(NamedTuple):
+    """What the merge keeps of a result while the rest streams through: which file, test, retry, tally."""
+
+    path: Path
+    key: str
+    stop: int
+    start: int
+    layer: str
+    status: str
+    attachments: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BriefSet:
+    """Every result file of some folders in brief: the latest of each test, the retries it replaced."""
+
+    latest: list[Brief]
+    superseded: list[Brief]
+    problems: list[Problem]
+
+
+def read_result_briefs(folders: Iterable[Path]) -> BriefSet:
+    """Pick the latest result of each test as `read_result_set` does, holding only a brief of each."""
+    latest, superseded, problems = _pick(_brief, folders)
+    return BriefSet(latest, superseded, problems)
+
+
+def _brief(path: Path, problems: list[Problem]) -> Brief | None:
+    record = read_result(path, problems)
+    if record is None:
+        return None
+    key = record.history_id or record.uuid
+    return Brief(path, key, record.stop, record.start, record.layer, record.status, record.attachments)
+
+
+def _key(found: ResultRecord | Brief) -> str:
+    return found.key if isinstance(found, Brief) else found.history_id or found.uuid
+
+
+_Found = TypeVar("_Found", ResultRecord, Brief)
+
+
+def _pick(
+    read: Callable[[Path, list[Problem]], _Found | None], folders: Iterable[Path]
+) -> tuple[list[_Found], list[_Found], list[Problem]]:
+    """Read each result file in turn; keep the latest of each test (stop, start, then path)."""
     problems: list[Problem] = []
-    latest: dict[str, ResultRecord] = {}
-    superseded: list[ResultRecord] = []
+    latest: dict[str, _Found] = {}
+    superseded: list[_Found] = []
     for path in result_files(folders):
-        record = read_result(path, problems)
+        record = read(path, problems)
         if record is None:
             continue
-        key = record.history_id or record.uuid
+        key = _key(record)
         kept = latest.get(key)
         if kept is None or (record.stop, record.start, str(record.path)) > (
             kept.stop,
@@ -187,8 +247,7 @@ def read_result_set(folders: Iterable[Path]) -> ResultSet:
                 superseded.append(kept)
         else:
             superseded.append(record)
-    ordered = sorted(latest.values(), key=lambda r: (r.case_id, r.layer, r.name, r.history_id))
-    return ResultSet(ordered, superseded, problems)
+    return list(latest.values()), superseded, problems
 
 
 def worst(statuses: Iterable[str]) -> str:

@@ -45,7 +45,8 @@ def report(
         bool | None,
         typer.Option(
             "--single-file/--no-single-file",
-            help="One index.html to mail or archive, or a folder of files (default: single file).",
+            help="One index.html to mail or archive, or a folder of files (default: a single file up to "
+            "[tool.uatkit.report] single_file_max_results and single_file_max_mb, a folder above).",
         ),
     ] = None,
     name: Annotated[str | None, typer.Option(metavar="TEXT", help="The report's title.")] = None,
@@ -71,7 +72,13 @@ def report(
     import msgspec
     from allure_commons.model2 import Status
 
-    from uatkit.allure.generate import generate_report, report_environment, report_executor, report_name
+    from uatkit.allure.generate import (
+        generate_report,
+        plan_report,
+        report_environment,
+        report_executor,
+        report_name,
+    )
     from uatkit.secrets import secret_rules
     from uatkit.trace.evidence import manifest_lines, merge_and_declare
 
@@ -91,12 +98,15 @@ def report(
             report_executor(title, loaded.commit, secret_rules(config.secrets.fields, config.secrets.env)),
         )
         target = output or loaded.report_output
+        mode = plan_report(config, merged, loaded.report_history, single_file)
+        if mode.reason:
+            err.print(f"note: {mode.reason}", markup=False)
         with err.status("Building the Allure report (npx allure generate) ..."):
             index = generate_report(
                 config,
                 merged,
                 target,
-                single_file=config.report.single_file if single_file is None else single_file,
+                single_file=mode.single_file,
                 history=loaded.report_history,
                 name=title,
             )
@@ -118,6 +128,8 @@ def report(
             "clashes": list(summary.clashes),
             "evidence": msgspec.to_builtins(manifest),
             "report": loaded.shown(index),
+            "single_file": mode.single_file,
+            "mode_note": mode.reason,
         }
         echo_report("report", data)
         return
