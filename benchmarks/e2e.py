@@ -7,7 +7,7 @@ with two workers:
 
 - uatkit: `pytest --uatkit-level e2e --uatkit-tracing MODE` in the repository: the session starts the demo
   system, launches one browser per worker and gives each scenario a fresh context (pytest-xdist `-n 2`);
-- bare: this script with `--bare N`: starts the demo system the same way (`uatkit.demo.server.start`),
+- bare: this script with `--bare N`: starts the demo system the same way (`uatkit.demo.process.spawn`),
   launches the Chromium `uatkit.browsers` finds with the same flags through Playwright's sync API, one
   browser per process, and runs the same 21 scenarios (the e2e scenario runs of features/), each in a
   fresh context, no tracing. It drives the demo project's own drivers (fixtures/drivers: the page
@@ -244,9 +244,9 @@ def bare_worker(base_url: str, index: int, workers: int) -> int:
 
 def bare(workers: int) -> None:
     """Start the demo as a uatkit session does, run the scenarios in `workers` processes, print how many."""
-    from uatkit.demo.server import start
+    from uatkit.demo.process import spawn
 
-    server = start(host="127.0.0.1", port=0)
+    server = spawn(host="127.0.0.1", port=0)
     try:
         if workers == 1:
             passed = bare_worker(server.url, 0, 1)
