@@ -9,7 +9,6 @@ import threading
 import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,7 +67,7 @@ def page_says(uatkit_page, text):
 
 
 class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the name http.server calls
+    def do_GET(self) -> None:
         body = b"<!doctype html><title>Greeting</title><h1>Hello, visitor</h1>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -152,7 +151,9 @@ def test_retain_on_failure_is_the_default_and_keeps_the_failed_scenarios_trace_o
     assert found == {"AC-1": ("passed", set()), "AC-2": ("failed", {"screenshot", TRACE_NAME})}
 
 
-def test_the_project_setting_chooses_and_the_option_overrides_it(pytester: pytest.Pytester, site: str) -> None:
+def test_the_project_setting_chooses_and_the_option_overrides_it(
+    pytester: pytest.Pytester, site: str
+) -> None:
     project(pytester, '\n[tool.uatkit.e2e]\ntracing = "on"\n')
     assert kept(pytester, site)["AC-1"] == ("passed", {TRACE_NAME})
     assert kept(pytester, site, "--clean-alluredir", "--uatkit-tracing", "off")["AC-2"] == (

@@ -30,6 +30,12 @@ class Running(Protocol):
     def stop(self) -> None:
         """Stop serving and remove a temporary database."""
 
+    def __enter__(self) -> Running: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None: ...
+
 
 class DemoProcess:
     """The demo serving in a child process; stop it with `stop()` or use it as a context manager."""

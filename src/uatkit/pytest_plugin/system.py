@@ -1,8 +1,9 @@
 """The system under test: its base URL, the bundled demo started on demand, and a fast reachability check.
 
 The base URL comes from --base-url, else UATKIT_BASE_URL, else `[tool.uatkit] base_url`. When none is set
-and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port and
-stops it afterwards (with pytest-xdist, the controller starts it once and hands the URL to the workers).
+and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port, in a
+child process that serves a socket bound at once (`uatkit.demo.process`), and stops it afterwards (with
+pytest-xdist, the controller starts it once and hands the URL to the workers).
 A project may instead give the URL with its own `base_url` fixture (one that starts the system, say): the
 first integration or e2e test's set-up asks for it, and the run records it like an option's.
 When the system cannot be reached, the session stops with one message instead of a failure per test: it is
@@ -28,7 +29,7 @@ WORKER_KEY = "uatkit_base_url"
 #: The key a worker hands back the base URL its tests took from the project's `base_url` fixture.
 WORKER_FIXTURE_URL = "uatkit_fixture_base_url"
 TIMEOUT = 5.0
-#: How long the first probe waits for a demo this session started, which may still be starting on a busy machine.
+#: How long the first probe waits for a demo the session started (still starting, on a busy machine).
 DEMO_TIMEOUT = 30.0
 #: The key that tells a worker its controller started the demo.
 WORKER_DEMO = "uatkit_demo_started"
