@@ -222,14 +222,14 @@ def bare_worker(base_url: str, index: int, workers: int) -> int:
     from uatkit.browsers import QUIET_ARGS, find_chromium
     from uatkit.pytest_plugin.http import ApiSession
 
-    found = find_chromium("")
-    if found is None:
-        raise SystemExit("no Chromium found")
-    launch: dict[str, Any] = {"headless": True, "args": list(QUIET_ARGS)}
-    if not found.playwright_build:
-        launch["executable_path"] = found.path
     mine = _scenarios()[index::workers]
     with sync_playwright() as playwright:
+        found = find_chromium("", reported=playwright.chromium.executable_path)
+        if found is None:
+            raise SystemExit("no Chromium found")
+        launch: dict[str, Any] = {"headless": True, "args": list(QUIET_ARGS)}
+        if not found.playwright_build:
+            launch["executable_path"] = found.path
         browser = playwright.chromium.launch(**launch)
         for _name, scenario in mine:
             context = browser.new_context(base_url=base_url)

@@ -28,9 +28,12 @@ OFF, ON, RETAIN_ON_FAILURE = "off", "on", "retain-on-failure"
 TRACE_NAME = "playwright trace (npx playwright show-trace)"
 
 
-def launch_path(configured: str = "") -> str | None:
-    """Return the Chromium to launch, or None when Playwright's own build is installed (it needs no path)."""
-    found = find_chromium(configured)
+def launch_path(configured: str = "", reported: str | None = None) -> str | None:
+    """Return the Chromium to launch, or None when Playwright's own build is installed (it needs no path).
+
+    `reported`: where the session's running Playwright says its own Chromium is, so none is asked anew.
+    """
+    found = find_chromium(configured, reported=reported)
     if found is None:
         raise pytest.UsageError(
             "uatkit: no Chromium found for the e2e checks. Install one (Debian/Ubuntu: apt-get install "

@@ -58,14 +58,15 @@ def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_name: str, pytestconfig: pytest.Config
+    browser_type_launch_args: dict[str, Any], browser_name: str, pytestconfig: pytest.Config, playwright: Any
 ) -> dict[str, Any]:
     """Return pytest-playwright's launch arguments; for Chromium without a channel, the one found, quietly."""
     args = dict(browser_type_launch_args)
     if browser_name != "chromium" or args.get("channel"):
         return args
     args["args"] = [*QUIET_ARGS, *args.get("args", [])]
-    executable = launch_path(_setting(pytestconfig, "browser", ""))
+    # The session's Playwright says where its own Chromium is: no second Playwright is started to ask.
+    executable = launch_path(_setting(pytestconfig, "browser", ""), playwright.chromium.executable_path)
     if executable and "executable_path" not in args:
         args["executable_path"] = executable
     return args
