@@ -81,6 +81,20 @@ def test_playwrights_own_build_comes_before_a_system_one(no_browser: Path) -> No
     assert found is not None and found.playwright_build and found.path == str(expected)
 
 
+def test_what_a_running_playwright_reports_is_taken_without_asking_another(
+    no_browser: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def asked(browsers_path: str) -> str:
+        raise AssertionError("a second Playwright was asked")
+
+    monkeypatch.setattr(browsers, "_playwright_path", asked)
+    reported = no_browser / "ms-playwright" / "chromium-1" / "chrome-linux" / "chrome"
+    system = chrome(no_browser / "bin").rename(no_browser / "bin" / "chromium")
+    assert find_chromium(reported=str(reported)) == Chromium(str(system))  # reported, not installed
+    chrome(reported.parent).rename(reported)
+    assert find_chromium(reported=str(reported)) == Chromium(str(reported), playwright_build=True)
+
+
 def test_a_chromium_folder_playwright_does_not_name_is_not_its_build(no_browser: Path) -> None:
     chrome(no_browser / "ms-playwright" / "chromium-1" / "chrome-linux")
     assert find_chromium() is None

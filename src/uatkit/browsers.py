@@ -61,8 +61,12 @@ class Chromium:
     playwright_build: bool = False
 
 
-def find_chromium(configured: str = "") -> Chromium | None:
-    """Return the Chromium to use, or None when there is none."""
+def find_chromium(configured: str = "", *, reported: str | None = None) -> Chromium | None:
+    """Return the Chromium to use, or None when there is none.
+
+    `reported` is the executable a Playwright the caller already runs reports for its Chromium
+    (`playwright.chromium.executable_path`): given, no process of its own is started to ask it.
+    """
     for origin, candidate in (
         ("configured", configured),
         ("UATKIT_BROWSER", os.environ.get("UATKIT_BROWSER")),
@@ -70,7 +74,7 @@ def find_chromium(configured: str = "") -> Chromium | None:
         if candidate:
             log.debug("browser: %s (%s)", candidate, origin)
             return Chromium(candidate)
-    build = playwright_chromium()
+    build = playwright_chromium(reported)
     if build is not None:
         log.debug("browser: Playwright's build %s", build)
         return Chromium(str(build), playwright_build=True)
@@ -79,9 +83,9 @@ def find_chromium(configured: str = "") -> Chromium | None:
     return Chromium(path) if path else None
 
 
-def playwright_chromium() -> Path | None:
+def playwright_chromium(reported: str | None = None) -> Path | None:
     """Return the executable of Playwright's own Chromium build when it is installed."""
-    path = _playwright_path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", ""))
+    path = _playwright_path(os.environ.get("PLAYWRIGHT_BROWSERS_PATH", "")) if reported is None else reported
     return Path(path) if path and Path(path).is_file() else None
 
 

@@ -449,6 +449,23 @@ class EvidenceConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw
     ] = ()
 
 
+#: When a browser scenario keeps its Playwright trace.
+Tracing = Literal["off", "on", "retain-on-failure"]
+
+
+class E2eConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The browser scenarios (e2e level): what evidence each keeps. `--uatkit-tracing` overrides it."""
+
+    tracing: Annotated[
+        Tracing,
+        _about(
+            "Record a Playwright trace (DOM snapshots, network, console) of each browser scenario: off; on "
+            "(attached to every result); retain-on-failure (recorded, attached to failed results only). A "
+            "failed scenario's screenshot is attached in every mode."
+        ),
+    ] = "retain-on-failure"
+
+
 class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The `[tool.uatkit]` table of a QA project's pyproject.toml."""
 
@@ -506,6 +523,9 @@ class UatkitTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_on
     )
     evidence: Annotated[EvidenceConfig, _about("Results imported from other tools.")] = msgspec.field(
         default_factory=EvidenceConfig
+    )
+    e2e: Annotated[E2eConfig, _about("Browser scenarios: their Playwright trace.")] = msgspec.field(
+        default_factory=E2eConfig
     )
 
 

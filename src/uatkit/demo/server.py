@@ -1,9 +1,11 @@
-"""Run the demo: `serve()` blocks (the command line), `start()` runs it in a background thread (tests)."""
+"""Run the demo: `serve()` blocks (the command line), `start()` runs it in a background thread (tests), and
+`serve_socket()` serves on a socket a parent process bound (`uatkit.demo.process.spawn`)."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import socket
 import socketserver
 import sys
 import tempfile
@@ -109,6 +111,30 @@ def serve(
         shop.close()
 
 
+def serve_socket(fd: int, host: str, db: str | Path) -> None:
+    """Serve on the listening socket `fd` a parent bound, until standard input closes (the parent's stop)."""
+    listener = socket.socket(fileno=fd)
+    shop = Shop.open(db)
+    server = ThreadingWSGIServer(listener.getsockname()[:2], QuietHandler, bind_and_activate=False)
+    server.socket.close()
+    server.socket = listener
+    # What HTTPServer.server_bind would set, without its name lookup (socket.getfqdn can take seconds).
+    server.server_name, server.server_port = host, listener.getsockname()[1]
+    server.setup_environ()
+    server.set_app(make_app(shop))
+
+    def stop_at_end_of_input() -> None:
+        sys.stdin.buffer.read()
+        server.shutdown()
+
+    threading.Thread(target=stop_at_end_of_input, name="demo-stop", daemon=True).start()
+    try:
+        server.serve_forever(0.05)
+    finally:
+        server.server_close()
+        shop.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the demo server from the command line."""
     parser = argparse.ArgumentParser(
@@ -118,7 +144,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
     parser.add_argument("--db", default="demo.sqlite3", help='SQLite file (default demo.sqlite3; ":memory:")')
     parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr")
+    parser.add_argument("--listen-fd", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.listen_fd is not None:
+        serve_socket(args.listen_fd, args.host, args.db)
+        return
     serve(args.host, args.port, args.db, args.verbose)
 
 

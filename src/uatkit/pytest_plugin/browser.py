@@ -1,22 +1,39 @@
-"""The browser for end-to-end checks, through pytest-playwright's fixtures.
+"""The browser for end-to-end checks, through pytest-playwright's fixtures, and what a scenario keeps of it.
 
 Which Chromium, when pytest-playwright's `--browser` is chromium and no `--browser-channel` is given:
 `[tool.uatkit] browser`, UATKIT_BROWSER, Playwright's own build when installed, or a system Chromium on the
 PATH (Debian's `chromium`), as `uatkit.browsers` finds it. `--uatkit-browser-ws-endpoint` connects to a
 remote Playwright server and `--uatkit-browser-cdp-endpoint` to a remote Chromium instead of launching one.
-On failure a screenshot and a Playwright trace are attached to the Allure result.
+One browser serves a process (each pytest-xdist worker launches its own); each scenario gets a fresh context.
+
+Evidence: a failed scenario's Allure result always gets a full-page screenshot. Its Playwright trace (DOM
+snapshots, network, console, each action) is recorded as `--uatkit-tracing`, else `[tool.uatkit.e2e]
+tracing`, says: off (none), on (attached to every result) or retain-on-failure (recorded, attached to a
+failed result, discarded when the scenario passes). A kept trace has the session's known secrets masked.
 """
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from uatkit.browsers import find_chromium
+from uatkit.pytest_plugin import masks
+from uatkit.pytest_plugin.keys import PROJECT_KEY
+
+OFF, ON, RETAIN_ON_FAILURE = "off", "on", "retain-on-failure"
+TRACE_NAME = "playwright trace (npx playwright show-trace)"
 
 
-def launch_path(configured: str = "") -> str | None:
-    """Return the Chromium to launch, or None when Playwright's own build is installed (it needs no path)."""
-    found = find_chromium(configured)
+def launch_path(configured: str = "", reported: str | None = None) -> str | None:
+    """Return the Chromium to launch, or None when Playwright's own build is installed (it needs no path).
+
+    `reported`: where the session's running Playwright says its own Chromium is, so none is asked anew.
+    """
+    found = find_chromium(configured, reported=reported)
     if found is None:
         raise pytest.UsageError(
             "uatkit: no Chromium found for the e2e checks. Install one (Debian/Ubuntu: apt-get install "
@@ -24,3 +41,43 @@ def launch_path(configured: str = "") -> str | None:
             "--uatkit-level unit --uatkit-level integration run without a browser."
         )
     return None if found.playwright_build else found.path
+
+
+def tracing_mode(config: pytest.Config) -> str:
+    """Return when a browser scenario keeps its trace: the option's word, else the project's setting."""
+    chosen = config.getoption("uatkit_tracing", default=None)
+    if chosen:
+        return str(chosen)
+    loaded = config.stash.get(PROJECT_KEY, None)
+    return str(loaded.config.e2e.tracing) if loaded is not None else RETAIN_ON_FAILURE
+
+
+def start_tracing(page: Any, mode: str) -> None:
+    """Start recording the scenario's trace unless tracing is off."""
+    if mode != OFF:
+        # Snapshots (DOM, network, console per action) make the trace; the screencast filmstrip is left out:
+        # it costs the most to record and the failure's own full-page screenshot is attached anyway.
+        page.context.tracing.start(snapshots=True, screenshots=False, sources=False)
+
+
+def keep_evidence(request: pytest.FixtureRequest, page: Any, mode: str, failed: bool, reported: bool) -> None:
+    """Attach what the scenario keeps: on failure a screenshot, and the trace when the mode keeps it."""
+    keep_trace = reported and (mode == ON or (mode == RETAIN_ON_FAILURE and failed))
+    if mode != OFF and not keep_trace:
+        page.context.tracing.stop()
+    if not reported or not (failed or keep_trace):
+        return
+    import allure
+
+    if failed:
+        allure.attach(
+            page.screenshot(full_page=True), name="screenshot", attachment_type=allure.attachment_type.PNG
+        )
+    if not keep_trace:
+        return
+    with tempfile.TemporaryDirectory(prefix="uatkit-trace-") as tmp:
+        trace = Path(tmp) / "trace.zip"
+        page.context.tracing.stop(path=str(trace))
+        # The trace records what was typed (a password a step said): the session's known secrets are masked.
+        masks.mask_zip(trace, masks.rules(request.config))
+        allure.attach.file(str(trace), name=TRACE_NAME, extension="zip")

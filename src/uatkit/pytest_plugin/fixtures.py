@@ -12,9 +12,7 @@ precedence; each keeps what the project or those plugins say and only adds the d
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,7 +21,7 @@ from uatkit.browsers import QUIET_ARGS
 from uatkit.extras import missing
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
-from uatkit.pytest_plugin.browser import launch_path
+from uatkit.pytest_plugin.browser import keep_evidence, launch_path, start_tracing, tracing_mode
 from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY
 from uatkit.pytest_plugin.run import note_browser
@@ -60,14 +58,15 @@ def faker(request: pytest.FixtureRequest, uatkit_level: str | None) -> Any:
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(
-    browser_type_launch_args: dict[str, Any], browser_name: str, pytestconfig: pytest.Config
+    browser_type_launch_args: dict[str, Any], browser_name: str, pytestconfig: pytest.Config, playwright: Any
 ) -> dict[str, Any]:
     """Return pytest-playwright's launch arguments; for Chromium without a channel, the one found, quietly."""
     args = dict(browser_type_launch_args)
     if browser_name != "chromium" or args.get("channel"):
         return args
     args["args"] = [*QUIET_ARGS, *args.get("args", [])]
-    executable = launch_path(_setting(pytestconfig, "browser", ""))
+    # The session's Playwright says where its own Chromium is: no second Playwright is started to ask.
+    executable = launch_path(_setting(pytestconfig, "browser", ""), playwright.chromium.executable_path)
     if executable and "executable_path" not in args:
         args["executable_path"] = executable
     return args
@@ -96,26 +95,15 @@ def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -
 
 @pytest.fixture
 def uatkit_page(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """Yield pytest-playwright's page, traced; on failure attach a screenshot and the trace to Allure."""
+    """Yield pytest-playwright's page in a fresh context, traced as configured; evidence goes to Allure."""
     if problem := missing("pytest_playwright", "the uatkit_page fixture"):
         pytest.fail(problem, pytrace=False)
     page = request.getfixturevalue("page")
-    page.context.tracing.start(screenshots=True, snapshots=True)
+    mode = tracing_mode(request.config)
+    start_tracing(page, mode)
     yield page
-    if not request.node.stash.get(FAILED_KEY, False) or not has_result(request.node):
-        page.context.tracing.stop()
-        return
-    import allure
-
-    with tempfile.TemporaryDirectory(prefix="uatkit-trace-") as tmp:
-        trace = Path(tmp) / "trace.zip"
-        page.context.tracing.stop(path=str(trace))
-        # The trace records what was typed (a password a step said): the session's known secrets are masked.
-        masks.mask_zip(trace, masks.rules(request.config))
-        allure.attach(
-            page.screenshot(full_page=True), name="screenshot", attachment_type=allure.attachment_type.PNG
-        )
-        allure.attach.file(str(trace), name="playwright trace (npx playwright show-trace)", extension="zip")
+    failed = request.node.stash.get(FAILED_KEY, False)
+    keep_evidence(request, page, mode, failed, has_result(request.node))
 
 
 @pytest.fixture

@@ -12,6 +12,8 @@ import pytest
 
 #: The option `uatkit check` passes to run the step check instead of the tests (pytest_plugin.stepcheck).
 MISSING_STEPS = "--uatkit-missing-steps"
+#: The values of --uatkit-tracing, as `[tool.uatkit.e2e] tracing` allows them (uatkit.config.Tracing).
+TRACING = ("off", "on", "retain-on-failure")
 
 
 def add_options(parser: pytest.Parser) -> None:
@@ -46,6 +48,14 @@ def add_options(parser: pytest.Parser) -> None:
         default=None,
         metavar="URL",
         help="connect to a remote Chromium over CDP instead of launching a browser",
+    )
+    group.addoption(
+        "--uatkit-tracing",
+        dest="uatkit_tracing",
+        choices=TRACING,
+        default=None,
+        help="record a Playwright trace of each browser scenario: off, on (kept for every result) or "
+        "retain-on-failure (kept for failed ones); default [tool.uatkit.e2e] tracing, else retain-on-failure",
     )
     for option, what, variable in (
         ("--uatkit-app-version", "the version of the application under test", "UATKIT_APP_VERSION"),

@@ -1,8 +1,9 @@
 """The system under test: its base URL, the bundled demo started on demand, and a fast reachability check.
 
 The base URL comes from --base-url, else UATKIT_BASE_URL, else `[tool.uatkit] base_url`. When none is set
-and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port and
-stops it afterwards (with pytest-xdist, the controller starts it once and hands the URL to the workers).
+and `[tool.uatkit] demo = true`, the session starts the bundled demo system on a free 127.0.0.1 port, in a
+child process that serves a socket bound at once (`uatkit.demo.process`), and stops it afterwards (with
+pytest-xdist, the controller starts it once and hands the URL to the workers).
 A project may instead give the URL with its own `base_url` fixture (one that starts the system, say): the
 first integration or e2e test's set-up asks for it, and the run records it like an option's.
 When the system cannot be reached, the session stops with one message instead of a failure per test: it is
@@ -28,6 +29,10 @@ WORKER_KEY = "uatkit_base_url"
 #: The key a worker hands back the base URL its tests took from the project's `base_url` fixture.
 WORKER_FIXTURE_URL = "uatkit_fixture_base_url"
 TIMEOUT = 5.0
+#: How long the first probe waits for a demo the session started (still starting, on a busy machine).
+DEMO_TIMEOUT = 30.0
+#: The key that tells a worker its controller started the demo.
+WORKER_DEMO = "uatkit_demo_started"
 PROBED_KEY = pytest.StashKey[bool]()
 #: Each test's fixture request, kept by an autouse fixture so that the set-up hook can ask for `base_url`.
 REQUEST_KEY = pytest.StashKey[pytest.FixtureRequest]()
@@ -49,9 +54,11 @@ def configure(pytest_config: pytest.Config, config: Config) -> None:
         return
     url = resolve_base_url(pytest_config, config)
     if not url and config.demo and not pytest_config.option.collectonly and needs_system(pytest_config):
-        from uatkit.demo.server import start
+        from uatkit.demo.process import spawn
 
-        server = start(host="127.0.0.1", port=0)
+        # The demo starts in a child process on a socket bound here: the session goes on collecting while
+        # the child starts on another core, and requests sent before it serves wait in the socket's queue.
+        server = spawn(host="127.0.0.1", port=0)
         pytest_config.stash[SERVER_KEY] = server
         url = server.url
     if url:
@@ -63,6 +70,7 @@ def configure_node(pytest_config: pytest.Config, node: Any) -> None:
     url = pytest_config.getoption("base_url", default=None)
     if url:
         node.workerinput[WORKER_KEY] = url
+        node.workerinput[WORKER_DEMO] = SERVER_KEY in pytest_config.stash
 
 
 def unconfigure(pytest_config: pytest.Config) -> None:
@@ -140,7 +148,7 @@ def talked_to(pytest_config: pytest.Config, levels_run: set[str]) -> str | None:
 def check_reachable(item: pytest.Item, url: str) -> None:
     """Stop the session with one clear message when the system under test at `url` does not answer."""
     pytest_config = item.config
-    problem = probe(url)
+    problem = probe(url, DEMO_TIMEOUT if started_demo(pytest_config) else TIMEOUT)
     if not problem:
         return
     shown = mask(url, masks.rules(pytest_config))
@@ -157,16 +165,24 @@ def check_reachable(item: pytest.Item, url: str) -> None:
     pytest.fail(message, pytrace=False)
 
 
-def probe(url: str) -> str:
-    """Return why `url` cannot be reached, or an empty string when it answers."""
+def started_demo(pytest_config: pytest.Config) -> bool:
+    """Return True when this session (or a worker's controller) started the bundled demo."""
+    workerinput = getattr(pytest_config, "workerinput", None)
+    if workerinput is not None:
+        return bool(workerinput.get(WORKER_DEMO))
+    return SERVER_KEY in pytest_config.stash
+
+
+def probe(url: str, timeout: float = TIMEOUT) -> str:
+    """Return why `url` cannot be reached, or an empty string when it answers within `timeout` seconds."""
     if problem := missing("requests", "checking the system under test at the base URL"):
         raise pytest.UsageError(problem)
     import requests
 
     try:
-        requests.get(url, timeout=TIMEOUT, allow_redirects=False)
+        requests.get(url, timeout=timeout, allow_redirects=False)
     except requests.Timeout:
-        return f"no answer within {TIMEOUT:g} s"
+        return f"no answer within {timeout:g} s"
     except requests.ConnectionError as exc:
         return "connection refused" if "refused" in str(exc).lower() else "cannot connect"
     except requests.RequestException as exc:
