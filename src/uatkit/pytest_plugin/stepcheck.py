@@ -102,6 +102,15 @@ def _scenario(scenario: Any) -> dict[str, Any]:
     }
 
 
+def _fixture_names(manager: Any) -> list[str]:
+    """Return every fixture name registered in pytest's fixture manager, whatever their visibility."""
+    try:
+        from pytest_bdd.compat import get_fixture_names
+    except ImportError:  # pytest-bdd 9.0 has no helper; its pytest keeps the registry by name
+        return list(manager._arg2fixturedefs)
+    return list(get_fixture_names(manager))
+
+
 class _StepResolver:
     """Answer "does a step definition match this step here?" as pytest-bdd does, once per distinct question.
 
@@ -112,10 +121,8 @@ class _StepResolver:
     """
 
     def __init__(self, session: pytest.Session) -> None:
-        from pytest_bdd.compat import get_fixture_names
-
         self._manager = session._fixturemanager
-        self._names = set(get_fixture_names(self._manager))
+        self._names = set(_fixture_names(self._manager))
         self._visible: dict[str, list[Any]] = {}
         self._answers: dict[tuple[str, str, str], bool] = {}
 
