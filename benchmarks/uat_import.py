@@ -41,7 +41,6 @@ from rich.table import Table
 import uat_project
 from uat_export import synthetic_cases
 from uatkit.atomic import atomic_write_bytes
-from uatkit.model import Case, Mark, Status
 from uatkit.project import load_project
 from uatkit.uat import layout
 from uatkit.uat.flow import import_packs, read_packs
@@ -51,30 +50,12 @@ from uatkit.uat.reader import read_pack
 from uatkit.uat.workbook import build_signed_pack
 
 
-def filled_marks(cases: Sequence[Case], day: dt.date) -> dict[str, Mark]:
-    """Return a mark for every case: one in twelve fails, the rest pass."""
-    marks = {}
-    for n, case in enumerate(cases):
-        failed = n % 12 == 5
-        marks[case.key] = Mark(
-            case.key,
-            Status.FAIL if failed else Status.PASS,
-            tester=f"Tester {n % 7}",
-            date=day - dt.timedelta(days=n % 5),
-            actual="The total was 10 cents off" if failed else "",
-            defect=f"DEF-{n}" if failed else "",
-            comments="Checked against the printed invoice",
-            fingerprint=case.fingerprint,
-        )
-    return marks
-
-
 def write_packs(folder: Path, packs: int, rows: int, ledger: Path) -> tuple[list[Path], dict[str, str]]:
     """Write `packs` filled packs of `rows` cases each, signed and registered in `ledger` as an export
     does; return them and the cases' current fingerprints."""
     cases = synthetic_cases(packs * rows)
     day = dt.date(2026, 11, 20)
-    marks = filled_marks(cases, day)
+    marks = uat_project.filled_marks(cases, day)
     paths = []
     with Ledger.open(ledger) as book:
         seals = book.seals

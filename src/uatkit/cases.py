@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields, replace
+from typing import Any
 
 from uatkit.config import Config
 from uatkit.errors import InputError
@@ -83,30 +84,16 @@ STORED_FIELDS = tuple(f.name for f in fields(Case))
 
 def dump_cases(cases: Iterable[Case]) -> bytes:
     """Return cases as JSON, to be read back by `load_cases` (one list of field values a case)."""
-    rows = [
-        [
-            c.key,
-            c.case_id,
-            c.requirement,
-            c.requirement_title,
-            c.module,
-            c.owner,
-            c.priority.value,
-            c.language,
-            c.scenario,
-            c.preconditions,
-            c.steps,
-            c.expected,
-            c.test_data,
-            c.tags,
-            [c.source.path, c.source.line, c.source.sheet, c.source.row, c.source.column],
-            c.fingerprint,
-            c.epic,
-            c.labels,
-        ]
-        for c in cases
-    ]
+    rows = [[_stored(getattr(c, name)) for name in STORED_FIELDS] for c in cases]
     return json.dumps({"fields": STORED_FIELDS, "cases": rows}, ensure_ascii=False).encode("utf-8")
+
+
+def _stored(value: object) -> object:
+    if isinstance(value, Priority):
+        return value.value
+    if isinstance(value, SourceLocation):
+        return [value.path, value.line, value.sheet, value.row, value.column]
+    return value
 
 
 def load_cases(data: bytes) -> tuple[Case, ...]:
@@ -116,49 +103,20 @@ def load_cases(data: bytes) -> tuple[Case, ...]:
         if tuple(body["fields"]) != STORED_FIELDS:
             raise ValueError("stored with other case fields")
         return tuple(
-            Case(
-                key,
-                case_id,
-                requirement,
-                title,
-                module,
-                owner,
-                Priority(priority),
-                language,
-                scenario,
-                tuple(preconditions),
-                tuple(steps),
-                tuple(expected),
-                test_data,
-                tuple(tags),
-                SourceLocation(*source),
-                fingerprint,
-                epic,
-                tuple(labels),
-            )
-            for (
-                key,
-                case_id,
-                requirement,
-                title,
-                module,
-                owner,
-                priority,
-                language,
-                scenario,
-                preconditions,
-                steps,
-                expected,
-                test_data,
-                tags,
-                source,
-                fingerprint,
-                epic,
-                labels,
-            ) in body["cases"]
+            Case(**{name: _restored(name, value) for name, value in zip(STORED_FIELDS, row, strict=True)})
+            for row in body["cases"]
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"not a stored list of cases ({exc})") from None
+
+
+def _restored(name: str, value: Any) -> Any:
+    if name == "priority":
+        return Priority(value)
+    if name == "source":
+        return SourceLocation(*value)
+    # Every other list a case holds is a tuple of text (steps, tags, labels …).
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _feature_cases(feature: Feature, stories: Mapping[str, Story], config: Config) -> list[Case]:
