@@ -288,3 +288,19 @@ def test_a_same_day_retest_is_the_current_mark_not_a_conflict(project_r1: Path) 
     assert "conflict" not in imported.output  # the import says what `uat status` shows
     data = status_json(project_r1)
     assert data["conflicts"] == [] and data["total"]["fail"] == 0 and data["total"]["pass"] == 1
+
+
+def test_a_retest_pass_equal_to_a_corrected_mark_is_recorded_not_taken_as_seen(project_r1: Path) -> None:
+    sales = project_r1 / "uat_packs" / "R1" / "R1-sales.xlsx"
+    fill(sales, {"REQ-1.AC-2": mark("Pass", date=TODAY)})
+    uat(project_r1, "import", str(sales))
+    fill(sales, {"REQ-1.AC-2": mark("Fail", date=TODAY, actual="no discount")})  # the tester corrects it
+    assert "corrected 1" in uat(project_r1, "import", str(sales)).output
+    uat(project_r1, "export", "--release", "R1", "--retest")
+    retest = project_r1 / "uat_packs" / "R1" / "R1-sales-r2.xlsx"
+    # Fixed and re-tested: the same entries as the first mark the correction replaced, in another pack.
+    fill(retest, {"REQ-1.AC-2": mark("Pass", date=TODAY)})
+    imported = json.loads(uat(project_r1, "import", "--format", "json", str(retest)).output)["imported"]
+    assert [(o["added"], o["unchanged"]) for o in imported] == [(1, 0)]
+    data = status_json(project_r1)
+    assert data["conflicts"] == [] and data["total"]["fail"] == 0 and data["total"]["pass"] == 1

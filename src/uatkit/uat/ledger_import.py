@@ -102,7 +102,16 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
             mark = replace(read_mark, pack_id=pack, fingerprint=fingerprint)
         files = dict(_evidence_files(root, mark.evidence, read_once)) if mark.evidence else {}
         candidates = held.setdefault(mark.key, [])
-        same = next((c for c in _by_preference(candidates) if _is_same(mark, files, c)), None)
+        # A row equal to a mark a correction replaced is that mark read again only in a pack that held it (an
+        # older copy of the file); in another pack (a re-test round) it is the tester's new mark.
+        same = next(
+            (
+                c
+                for c in _by_preference(candidates)
+                if (c.live or pack in c.packs) and _is_same(mark, files, c)
+            ),
+            None,
+        )
         if same is not None:
             plan.unchanged += 1
             plan.seen.append((same.id, mark.source))
