@@ -272,13 +272,23 @@ def test_report_builds_one_single_file_allure_report_with_history(project: Path)
     }
     assert "googletagmanager" not in (report / "index.html").read_text(encoding="utf-8")
 
+    # The same results reported again take the place of their report in the history: one point, not two.
     again = runner.invoke(app, [*args, "--no-single-file"])
     assert again.exit_code == 0, again.output
     history = project / "reports" / "allure-history.jsonl"
+    assert len(history.read_text(encoding="utf-8").splitlines()) == 1
+    trs = [json.loads(p.read_text(encoding="utf-8")) for p in (report / "data" / "test-results").glob("*")]
+    assert trs and all(tr["history"] == [] for tr in trs)
+
+    # New results are a new report: the history grows and each test remembers the earlier report.
+    result(project / "reports" / "allure-results", "h9", "passed")
+    third = runner.invoke(app, [*args, "--no-single-file"])
+    assert third.exit_code == 0, third.output
     assert len(history.read_text(encoding="utf-8").splitlines()) == 2
     assert (report / "data" / "test-results").is_dir()
     trs = [json.loads(p.read_text(encoding="utf-8")) for p in (report / "data" / "test-results").glob("*")]
-    assert trs and all(len(tr["history"]) == 1 for tr in trs)  # each test remembers the first report
+    remembered = [tr for tr in trs if tr["history"]]
+    assert remembered and all(len(tr["history"]) == 1 for tr in remembered)
 
 
 def test_report_needs_node(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -320,6 +330,7 @@ def test_a_failing_allure_cli_is_one_error_and_the_old_report_stays(
     assert "unsupported fields: bogus" in message and "Unknown user config" not in message
     index = project / "reports" / "allure-report" / "index.html"
     assert index.read_text(encoding="utf-8") == "the previous report"
+    assert sorted(p.name for p in (project / "reports").glob("*h.jsonl*")) == []  # no history, no staged copy
 
 
 def test_results_options_take_globs_and_refuse_what_matches_nothing(project: Path) -> None:

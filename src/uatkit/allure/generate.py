@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import mmap
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from uatkit.allure.merge import allure3_categories, write_json
-from uatkit.atomic import fresh_folder
+from uatkit.atomic import atomic_write_text, fresh_folder
 from uatkit.config import Config, ReportConfig
 from uatkit.errors import UatkitError
 from uatkit.secrets import DEFAULT as DEFAULT_SECRETS
@@ -150,26 +151,78 @@ def generate_report(
         )
     settings = config.root / config.report.folder / CONFIG_NAME
     history.parent.mkdir(parents=True, exist_ok=True)
+    sources = results_digest(merged)
+    # Allure appends one entry to a copy of the history; the copy replaces the history only when the report
+    # is written, so a failed report leaves the history as it was.
+    staged = history.with_name(f".{history.name}.new")
+    stage_history(history, staged, sources)
     # An earlier report (by uatkit or by hand) is replaced whole: single-file and folder reports differ.
-    with fresh_folder(output, lambda folder: (folder / "index.html").is_file()) as work:
-        write_json(settings, allure_config(name=name, output=work, history=history, single_file=single_file))
-        command = [npx, "--no-install", "allure", "generate", str(merged.resolve()), "-o", str(work)]
-        try:
-            shown = _run([*command, "--config", str(settings)], config.root)
-        except UatkitError as failed:
-            if single_file and TOO_LARGE in str(failed):
-                size = measure_report(merged, history)
-                raise UatkitError(
-                    f"the Allure CLI cannot write this report as one HTML file ({size}): "
-                    "build a folder report with --no-single-file, or lower [tool.uatkit.report] "
-                    "single_file_max_results / single_file_max_mb so that `uatkit report` does"
-                ) from None
-            raise
-        index = work / "index.html"
-        if not index.is_file():
-            raise UatkitError(f"the Allure CLI wrote no index.html:\n{shown}")
-        _drop_analytics(index)
+    try:
+        with fresh_folder(output, lambda folder: (folder / "index.html").is_file()) as work:
+            config_text = allure_config(name=name, output=work, history=staged, single_file=single_file)
+            write_json(settings, config_text)
+            command = [npx, "--no-install", "allure", "generate", str(merged.resolve()), "-o", str(work)]
+            try:
+                shown = _run([*command, "--config", str(settings)], config.root)
+            except UatkitError as failed:
+                if single_file and TOO_LARGE in str(failed):
+                    size = measure_report(merged, history)
+                    raise UatkitError(
+                        f"the Allure CLI cannot write this report as one HTML file ({size}): "
+                        "build a folder report with --no-single-file, or lower [tool.uatkit.report] "
+                        "single_file_max_results / single_file_max_mb so that `uatkit report` does"
+                    ) from None
+                raise
+            index = work / "index.html"
+            if not index.is_file():
+                raise UatkitError(f"the Allure CLI wrote no index.html:\n{shown}")
+            _drop_analytics(index)
+        commit_history(history, staged, sources)
+    finally:
+        staged.unlink(missing_ok=True)
     return output / "index.html"
+
+
+def results_digest(merged: Path) -> str:
+    """Return a digest of the merged results a report is built from: each result and container by name,
+    size and modification time (merged files are links to, or copies keeping the times of, their sources,
+    so a result written again, or a new one, changes it), and the environment by content."""
+    digest = hashlib.sha256()
+    for path in sorted(merged.iterdir(), key=lambda p: p.name):
+        if path.name.endswith(("-result.json", "-container.json")):
+            info = path.stat()
+            digest.update(f"{path.name}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+        elif path.name == "environment.properties":
+            digest.update(path.read_bytes() + b"\n")
+    return f"sha256:{digest.hexdigest()}"
+
+
+def _sources_file(history: Path) -> Path:
+    """Return the file beside the history naming the results its newest report was built from."""
+    return history.with_name(f"{history.name}.sources")
+
+
+def stage_history(history: Path, staged: Path, sources: str) -> bool:
+    """Copy the history to `staged` for Allure to append to; return True when its newest report was built
+    from the same results (`sources`), which is then left out of the copy: the new report takes its place,
+    so a report built again from the same results adds no second point to the trend."""
+    staged.unlink(missing_ok=True)
+    if not history.is_file():
+        return False
+    recorded = _sources_file(history)
+    same = recorded.is_file() and recorded.read_text(encoding="utf-8").strip() == sources
+    with history.open("rb") as source, staged.open("wb") as target:
+        lines = [line for line in source if line.strip()]
+        target.writelines(lines[:-1] if same else lines)
+    return same
+
+
+def commit_history(history: Path, staged: Path, sources: str) -> None:
+    """Put Allure's appended copy of the history in place; record which results its newest report read."""
+    if not staged.is_file():
+        return
+    os.replace(staged, history)
+    atomic_write_text(_sources_file(history), sources + "\n")
 
 
 def allure_config(*, name: str, output: Path, history: Path, single_file: bool) -> dict[str, Any]:
