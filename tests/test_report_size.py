@@ -37,7 +37,7 @@ def test_a_report_above_the_limit_is_a_folder_and_says_why(project: Path) -> Non
     below = runner.invoke(app, ["report", "-C", str(project), "--format", "json"])
     assert below.exit_code == 0, below.output
     data = json.loads(below.stdout)
-    assert data["single_file"] is True and data["mode_note"] == ""
+    assert data["single_file"] is True and data["mode_note"] == "" and data["open_with"] == ""
     assert (report / "index.html").is_file() and not (report / "data").exists()
 
     limit(project, "single_file_max_results = 5")  # the project has 6 results
@@ -47,6 +47,8 @@ def test_a_report_above_the_limit_is_a_folder_and_says_why(project: Path) -> Non
     assert data["single_file"] is False
     assert data["mode_note"].startswith("a folder report, not a single file: 6 results, ")
     assert "more than single_file_max_results = 5 ([tool.uatkit.report])" in data["mode_note"]
+    # A browser reads a folder report's data only from a web server: the command says how to serve it.
+    assert data["open_with"].startswith("python -m http.server --directory reports/allure-report 8080")
     assert (report / "index.html").is_file() and (report / "data" / "test-results").is_dir()
     assert "googletagmanager" not in (report / "index.html").read_text(encoding="utf-8")
 
@@ -54,6 +56,10 @@ def test_a_report_above_the_limit_is_a_folder_and_says_why(project: Path) -> Non
     assert table.exit_code == 0, table.output
     (note,) = [line for line in table.output.splitlines() if line.startswith("note: a folder report")]
     assert "6 results" in note and "single_file_max_results = 5" in note
+    assert (
+        "open it through a web server: python -m http.server --directory reports/allure-report"
+        in table.output
+    )
 
 
 def test_an_explicit_single_file_above_the_limit_is_one_clear_error(project: Path) -> None:

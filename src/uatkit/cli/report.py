@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -130,6 +131,7 @@ def report(
             "report": loaded.shown(index),
             "single_file": mode.single_file,
             "mode_note": mode.reason,
+            "open_with": "" if mode.single_file else serve_hint(loaded.shown(index.parent)),
         }
         echo_report("report", data)
         return
@@ -146,6 +148,8 @@ def report(
     for line in manifest_lines(manifest):
         out.print(line, markup=False)
     out.print(f"Allure report: {loaded.shown(index)}", markup=False)
+    if not mode.single_file:
+        out.print(f"open it through a web server: {serve_hint(loaded.shown(index.parent))}", markup=False)
 
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:
@@ -166,3 +170,11 @@ def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path
             "(or import UAT packs) first, or say where results are with --results"
         )
     return found
+
+
+def serve_hint(folder: str) -> str:
+    """Return how to open a folder report: a browser reads its data files only from a web server."""
+    return (
+        f"python -m http.server --directory {shlex.quote(folder)} 8080, then http://localhost:8080/ "
+        "(a browser opening its index.html from disk shows an empty report)"
+    )
