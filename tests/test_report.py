@@ -307,6 +307,7 @@ def test_report_needs_the_pinned_allure_cli(project: Path) -> None:
     assert done.exit_code == 2
     assert "run `npm ci` there (package.json pins the Allure CLI" in done.output
     assert "note: no reports/uat-results folder" in done.output
+    assert "imported-results" not in done.output  # a default glob matching nothing is no news
 
 
 @needs_allure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shlex
 from pathlib import Path
 from typing import Annotated
@@ -22,6 +23,8 @@ from uatkit.cli.common import (
 )
 from uatkit.config import Config
 from uatkit.errors import UatkitError
+
+_GLOB = re.compile(r"[*?[]")
 
 
 def register(app: typer.Typer) -> None:
@@ -153,7 +156,8 @@ def report(
 
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:
-    """Expand the results folders (globs relative to the project); skip missing defaults with a note."""
+    """Expand the results folders (globs relative to the project); skip missing defaults with a note
+    (a default glob matching nothing, silently)."""
     from uatkit.allure.read import expand_folders
 
     found: list[Path] = []
@@ -161,7 +165,8 @@ def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path
         matches = [m for m in expand_folders(config.root, [pattern]) if m.resolve() != merged.resolve()]
         if not matches and given:
             raise UatkitError(f"--results {pattern}: no such folder in {config.root}")
-        if not matches:
+        # A configured glob (`reports/imported-results/*`) stands for whatever is there: none is no news.
+        if not matches and not _GLOB.search(pattern):
             err.print(f"note: no {pattern} folder; nothing from it in the report", markup=False)
         found += [m for m in matches if m not in found]
     if not found:
