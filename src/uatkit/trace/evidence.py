@@ -151,6 +151,8 @@ def scan(project: Project, folder: Path) -> Scan:
 def run_facts(record: RunRecord, folder: str) -> RunFacts:
     """Return what a run record says, as the matrix and the sign-off show it."""
     browser = " ".join(filter(None, (record.browser_name, record.browser_version)))
+    if browser and record.browser_endpoint:
+        browser += f", remote: {record.browser_endpoint}"
     return RunFacts(
         run_id=record.run_id,
         folder=folder,
