@@ -7,7 +7,12 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import write
 from tests.test_trace import AC1, NOW, PACK, STAGING, build, case, pack, result, signed, state, story
+from tests.test_uat_roundtrip import STORY_EN, STORY_ZH, TODAY, fill, invoke, passed, runner, uat
+from uatkit.cli import app
 from uatkit.config import DEFAULT_GATES, Config, Gate
 from uatkit.model import Catalogue, Decision, Mark, Status
 from uatkit.trace.matrix import build_matrix
@@ -156,3 +161,42 @@ def test_the_page_and_the_json_show_the_targets_and_the_warnings() -> None:
         {"target": "no target", "marks": 1},
     ]
     assert data["warnings"] == list(verdict.warnings)
+
+
+# --- the same through real packs ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def exported(project: Path) -> Path:
+    """Return a project with its R1 packs (Sales, and Reporting in Chinese) exported, naming no target."""
+    write(project / "stories" / "REQ-1.md", STORY_EN)
+    write(project / "stories" / "REQ-2.md", STORY_ZH)
+    invoke(project, "generate")
+    uat(project, "export", "--release", "R1")
+    return project
+
+
+def test_a_pack_signed_over_marks_in_the_wrong_columns_is_named_by_the_sign_off(exported: Path) -> None:
+    packs = exported / "uat_packs" / "R1"
+    # The tester wrote the results in the Comments column; the Status, Tester and Date columns stay empty.
+    wrong = {"comments": "Pass, Li Wei"}
+    fill(
+        packs / "R1-sales.xlsx",
+        {"REQ-1.AC-1": wrong, "REQ-1.AC-2#1": wrong, "REQ-1.AC-2#2": wrong},
+        {"decision": "Accepted", "name": "Ann Lee", "date": TODAY},
+    )
+    fill(
+        packs / "R1-reporting.xlsx",
+        {"REQ-2.AC-1": passed()},
+        {"decision": "Accepted", "name": "王芳", "date": TODAY},
+    )
+    uat(exported, "import", str(packs))
+    done = runner.invoke(app, ["signoff", "-C", str(exported), "--format", "json", "--no-write"])
+    assert done.exit_code == 1, done.output  # NO-GO: REQ-1 has no mark at all
+    data = json.loads(done.stdout)
+    (gate,) = [g for g in data["gates"] if g["rule"] == "packs_signed"]
+    assert not gate["passed"] and gate["packs"] == ["R1-sales"]
+    assert "R1-sales signed Accepted but none of its 3 rows has a mark" in gate["reason"]
+    # The packs were exported naming no version, build or environment: the verdict says so.
+    assert data["uat_targets"] == [{"target": "no target", "marks": 1}]
+    assert any("pack R1-reporting named no target" in w for w in data["warnings"])
