@@ -90,7 +90,7 @@ def connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
 
     from playwright.sync_api import BrowserType
 
-    # pytest-playwright passes these as keywords; Playwright renamed `ws_endpoint` to `endpoint` (1.5x).
+    # Passed as keywords by pytest-playwright: newer Playwright calls it `endpoint`, older `ws_endpoint`.
     name = "endpoint" if "endpoint" in inspect.signature(BrowserType.connect).parameters else "ws_endpoint"
     return {name: remote[1]}
 
