@@ -58,6 +58,9 @@ class RunRecord:
     project: str
     path: Path
     imported: Imported | None = None
+    #: The remote browser the run connected to (a Playwright server's ws:// or a Chromium's CDP URL, secrets
+    #: masked), None when it launched its own.
+    browser_endpoint: str | None = None
 
 
 def run_file_name(run_id: str) -> str:
@@ -70,6 +73,8 @@ def run_record_json(record: RunRecord) -> dict[str, object]:
     browser = None
     if record.browser_name:
         browser = {"name": record.browser_name, "version": record.browser_version or ""}
+        if record.browser_endpoint:
+            browser["endpoint"] = record.browser_endpoint
     return {
         "schema": RUN_SCHEMA,
         "run_id": record.run_id,
@@ -145,6 +150,7 @@ def _record(data: Any, path: Path) -> RunRecord:
         project=_text(data.get("project", "")),
         path=path,
         imported=_imported(data["imported"]) if data.get("imported") else None,
+        browser_endpoint=_optional(browser.get("endpoint")),
     )
 
 

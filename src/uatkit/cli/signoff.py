@@ -144,6 +144,8 @@ def signoff(
         echo_report("signoff", data)
         for line in evidence.drift if evidence else ():
             err.print(f"warning: {line}", markup=False)
+        for line in verdict.warnings:
+            err.print(f"warning: {line}", markup=False)
         for note in run.matrix.notes:
             err.print(f"note: {note}", markup=False)
     else:
@@ -155,6 +157,10 @@ def signoff(
         )
         if evidence:
             show_evidence(evidence)
+        if verdict.uat_targets:
+            out.print(Text(f"  UAT marks made on: {verdict.uat_basis}"))
+        for warning in verdict.warnings:
+            out.print(Text(f"warning: {warning}", "dark_orange"))
         listing = table("Sign-off gates", "", "rule", "priorities", "on fail", "reason")
         for result in verdict.gates:
             mark = Text("✓", "green") if result.passed else Text("✗", "red")

@@ -5,6 +5,8 @@ Which Chromium, when pytest-playwright's `--browser` is chromium and no `--brows
 PATH (Debian's `chromium`), as `uatkit.browsers` finds it. `--uatkit-browser-ws-endpoint` connects to a
 remote Playwright server and `--uatkit-browser-cdp-endpoint` to a remote Chromium instead of launching one.
 One browser serves a process (each pytest-xdist worker launches its own); each scenario gets a fresh context.
+A remote browser is looked for nowhere locally (the server has its own) and the run records its URL, masked;
+a server that cannot be reached fails each browser scenario with one line naming the URL and what to check.
 
 Evidence: a failed scenario's Allure result always gets a full-page screenshot. Its Playwright trace (DOM
 snapshots, network, console, each action) is recorded as `--uatkit-tracing`, else `[tool.uatkit.e2e]
@@ -14,6 +16,7 @@ failed result, discarded when the scenario passes). A kept trace has the session
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ import pytest
 from uatkit.browsers import find_chromium
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.keys import PROJECT_KEY
+from uatkit.secrets import mask, url_password
 
 OFF, ON, RETAIN_ON_FAILURE = "off", "on", "retain-on-failure"
 TRACE_NAME = "playwright trace (npx playwright show-trace)"
@@ -41,6 +45,49 @@ def launch_path(configured: str = "", reported: str | None = None) -> str | None
             "--uatkit-level unit --uatkit-level integration run without a browser."
         )
     return None if found.playwright_build else found.path
+
+
+def remote_endpoint(config: pytest.Config) -> tuple[str, str] | None:
+    """Return ("ws", URL) for a Playwright server, ("cdp", URL) for a Chromium, ("selenium", URL) for a
+    Selenium Grid that Playwright launches Chromium on (SELENIUM_REMOTE_URL), or None to launch one here."""
+    for kind, option, variable in (
+        ("cdp", "uatkit_browser_cdp_endpoint", "UATKIT_BROWSER_CDP_ENDPOINT"),
+        ("ws", "uatkit_browser_ws_endpoint", "UATKIT_BROWSER_WS_ENDPOINT"),
+    ):
+        if url := config.getoption(option, default=None) or os.environ.get(variable):
+            return kind, str(url)
+    # Playwright itself reads the variable: its launch asks the grid for a Chrome instead of starting one.
+    grid = os.environ.get("SELENIUM_REMOTE_URL")
+    return ("selenium", grid) if grid else None
+
+
+def shown_endpoint(config: pytest.Config, url: str) -> str:
+    """Return a remote browser's URL as records and messages show it: a token or password in it masked."""
+    return mask(url, masks.rules(config).extended(known=url_password(url)))
+
+
+def unreachable(config: pytest.Config, kind: str, url: str, error: Exception) -> str:
+    """Return the one line a browser scenario fails with when the remote browser cannot be used."""
+    from importlib.metadata import version
+
+    said = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    release = version("playwright")
+    server, setting = {
+        "ws": (
+            f"a Playwright {release} browser server (npx playwright@{release} run-server: the server's "
+            "Playwright must be this client's)",
+            "--uatkit-browser-ws-endpoint",
+        ),
+        "cdp": ("a Chromium started with --remote-debugging-port", "--uatkit-browser-cdp-endpoint"),
+        "selenium": ("a Selenium Grid 4 hub with a Chrome or Edge node", "SELENIUM_REMOTE_URL"),
+    }[kind]
+    rules = masks.rules(config).extended(known=url_password(url))
+    return (
+        f"uatkit: cannot use the remote browser at {shown_endpoint(config, url)}: "
+        f"{mask(said, rules)}. Check that {server} is running "
+        f"and reachable from this machine, the URL's host, port and path, and its token; or drop {setting} "
+        "to launch a local Chromium"
+    )
 
 
 def tracing_mode(config: pytest.Config) -> str:

@@ -99,6 +99,7 @@ def run_record(
         base_url=mask(base_url, secrets) if base_url else None,
         browser_name=run.browser_name,
         browser_version=run.browser_version,
+        browser_endpoint=mask(run.browser_endpoint, secrets) if run.browser_endpoint else None,
         commit=project.commit or None,
         dirty=dirty,
         app_version=app.version,
@@ -115,6 +116,9 @@ def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
 
     url = record.base_url or ""
     commit = record.commit or ""
+    browser = " ".join(filter(None, (record.browser_name, record.browser_version)))
+    if browser and record.browser_endpoint:
+        browser += f", remote: {record.browser_endpoint}"
     version = record.app_version or next((w for w in app.warnings if w.startswith("version unknown")), "")
     build = record.app_build or next((w for w in app.warnings if w.startswith("build unknown")), "")
     values = {  # the keys of UATKIT_KEYS, in that order
@@ -122,7 +126,7 @@ def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
         "Application version": version,
         "Application build": build,
         "Environment": record.environment or "",
-        "Browser": " ".join(filter(None, (record.browser_name, record.browser_version))),
+        "Browser": browser,
         "Commit": f"{commit} (with uncommitted changes)" if commit and record.dirty else commit,
         "Levels": ", ".join(record.levels),
         "Run ID": record.run_id,

@@ -11,7 +11,6 @@ precedence; each keeps what the project or those plugins say and only adds the d
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +20,15 @@ from uatkit.browsers import QUIET_ARGS
 from uatkit.extras import missing
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
-from uatkit.pytest_plugin.browser import keep_evidence, launch_path, start_tracing, tracing_mode
+from uatkit.pytest_plugin.browser import (
+    keep_evidence,
+    launch_path,
+    remote_endpoint,
+    shown_endpoint,
+    start_tracing,
+    tracing_mode,
+    unreachable,
+)
 from uatkit.pytest_plugin.data import scenario_seed
 from uatkit.pytest_plugin.keys import FAILED_KEY, PROJECT_KEY
 from uatkit.pytest_plugin.run import note_browser
@@ -62,7 +69,8 @@ def browser_type_launch_args(
 ) -> dict[str, Any]:
     """Return pytest-playwright's launch arguments; for Chromium without a channel, the one found, quietly."""
     args = dict(browser_type_launch_args)
-    if browser_name != "chromium" or args.get("channel"):
+    # A remote server launches its own browser: no Chromium is needed here; a local path means nothing there.
+    if browser_name != "chromium" or args.get("channel") or remote_endpoint(pytestconfig):
         return args
     args["args"] = [*QUIET_ARGS, *args.get("args", [])]
     # The session's Playwright says where its own Chromium is: no second Playwright is started to ask.
@@ -75,20 +83,36 @@ def browser_type_launch_args(
 @pytest.fixture(scope="session")
 def connect_options(pytestconfig: pytest.Config) -> dict[str, Any] | None:
     """Connect to a remote Playwright server when --uatkit-browser-ws-endpoint is given."""
-    endpoint = pytestconfig.getoption("uatkit_browser_ws_endpoint") or os.environ.get(
-        "UATKIT_BROWSER_WS_ENDPOINT"
-    )
-    return {"ws_endpoint": endpoint} if endpoint else None
+    remote = remote_endpoint(pytestconfig)
+    if remote is None or remote[0] != "ws":
+        return None
+    import inspect
+
+    from playwright.sync_api import BrowserType
+
+    # Passed as keywords by pytest-playwright: newer Playwright calls it `endpoint`, older `ws_endpoint`.
+    name = "endpoint" if "endpoint" in inspect.signature(BrowserType.connect).parameters else "ws_endpoint"
+    return {name: remote[1]}
 
 
 @pytest.fixture(scope="session")
 def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -> Iterator[Any]:
-    """Launch the session's browser, or connect to a remote Chromium over CDP; the run records its version."""
-    cdp = pytestconfig.getoption("uatkit_browser_cdp_endpoint") or os.environ.get(
-        "UATKIT_BROWSER_CDP_ENDPOINT"
-    )
-    instance = playwright.chromium.connect_over_cdp(cdp) if cdp else launch_browser()
-    note_browser(pytestconfig, instance)
+    """Launch the session's browser, or connect to a remote one; the run records its version and URL."""
+    remote = remote_endpoint(pytestconfig)
+    if remote is None:
+        instance = launch_browser()
+    else:
+        from playwright.sync_api import Error
+
+        kind, url = remote
+        try:
+            instance = playwright.chromium.connect_over_cdp(url) if kind == "cdp" else launch_browser()
+            problem = ""
+        except Error as exc:
+            problem = unreachable(pytestconfig, kind, url, exc)
+        if problem:  # failed outside the handler: one line, not Playwright's error and call log as well
+            pytest.fail(problem, pytrace=False)
+    note_browser(pytestconfig, instance, shown_endpoint(pytestconfig, remote[1]) if remote else None)
     yield instance
     instance.close()
 

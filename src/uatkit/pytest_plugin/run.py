@@ -34,6 +34,8 @@ class Run:
     tests: set[str] = field(default_factory=set)
     browser_name: str | None = None
     browser_version: str | None = None
+    #: The remote browser connected to (its URL, secrets masked); None when the run launched its own.
+    browser_endpoint: str | None = None
 
 
 #: The run, in each process's config; set only in a uatkit project.
@@ -106,16 +108,18 @@ def note_report(config: pytest.Config, report: pytest.TestReport) -> None:
         run.levels.add(level)
 
 
-def note_browser(config: pytest.Config, browser: Any) -> None:
-    """Remember the browser Playwright launched or connected to; a worker passes it to the controller."""
+def note_browser(config: pytest.Config, browser: Any, endpoint: str | None = None) -> None:
+    """Remember the browser Playwright launched or connected to (at `endpoint`, masked, when remote);
+    a worker passes it to the controller."""
     run = config.stash.get(RUN_KEY, None)
     if run is None or run.browser_name:
         return
     # Playwright's own answers, kept from the launch: no second browser process is asked.
     run.browser_name, run.browser_version = str(browser.browser_type.name), str(browser.version)
+    run.browser_endpoint = endpoint
     workeroutput = getattr(config, "workeroutput", None)
     if workeroutput is not None:
-        workeroutput[WORKER_BROWSER] = [run.browser_name, run.browser_version]
+        workeroutput[WORKER_BROWSER] = [run.browser_name, run.browser_version, endpoint or ""]
 
 
 def note_node(config: pytest.Config, node: Any) -> None:
@@ -123,5 +127,6 @@ def note_node(config: pytest.Config, node: Any) -> None:
     run = config.stash.get(RUN_KEY, None)
     found = getattr(node, "workeroutput", None) or {}
     browser = found.get(WORKER_BROWSER)
-    if run is not None and not run.browser_name and isinstance(browser, list) and len(browser) == 2:
+    if run is not None and not run.browser_name and isinstance(browser, list) and len(browser) in (2, 3):
         run.browser_name, run.browser_version = str(browser[0]), str(browser[1])
+        run.browser_endpoint = str(browser[2]) if len(browser) == 3 and browser[2] else None

@@ -23,10 +23,12 @@ from uatkit.allure.read import expand_folders, load_json
 from uatkit.allure.runs import RUN_FILE_GLOB, RUN_LABEL, RunRecord, read_run_records
 from uatkit.atomic import atomic_write_text
 from uatkit.errors import UatkitError
+from uatkit.model import UAT_LAYER
 from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.trace.model import EvidenceKind, EvidenceSet, RunFacts
 from uatkit.uat.ledger import Ledger, LedgerState, SignoffRecord
+from uatkit.uat.stale_results import UNKNOWN, StaleMark, mark_stale
 
 MANIFEST_SCHEMA = 1
 #: Hex digits of the manifest's content hash that make its ID.
@@ -151,6 +153,8 @@ def scan(project: Project, folder: Path) -> Scan:
 def run_facts(record: RunRecord, folder: str) -> RunFacts:
     """Return what a run record says, as the matrix and the sign-off show it."""
     browser = " ".join(filter(None, (record.browser_name, record.browser_version)))
+    if browser and record.browser_endpoint:
+        browser += f", remote: {record.browser_endpoint}"
     return RunFacts(
         run_id=record.run_id,
         folder=folder,
@@ -210,8 +214,11 @@ def merge_and_declare(
     """Merge results folders into the project's merged folder with their evidence manifest, in one swap."""
     merged = project.merged_results
     declared: list[tuple[Manifest, list[str]]] = []
+    stale: list[StaleMark] = []
 
     def declare(target: Path) -> None:
+        # A mark made against an older scenario shows as the matrix shows it (stale) before the set is hashed.
+        stale.extend(mark_stale(target, project.fingerprints))
         now = dt.datetime.now().astimezone().replace(microsecond=0)
         manifest, problems = build_manifest(project, folders, target, shown=merged, now=now)
         write_manifest(target, manifest)
@@ -226,7 +233,33 @@ def merge_and_declare(
         secrets=secret_rules(project.config.secrets.fields, project.config.secrets.env),
     )
     ((manifest, problems),) = declared
+    if stale:
+        summary = replace(summary, by_layer=_restated(summary.by_layer, stale))
+        keys = _listed_keys([mark.key for mark in stale])
+        problems = [
+            *problems,
+            f"{len(stale)} UAT mark{'s' if len(stale) != 1 else ''} made against an older version of "
+            f"{'their scenarios' if len(stale) != 1 else 'its scenario'} shown as stale, not as marked: "
+            f"{keys} (test again in a re-test round: uatkit uat export --retest)",
+        ]
     return summary, manifest, problems
+
+
+def _restated(
+    by_layer: Mapping[str, Mapping[str, int]], stale: Sequence[StaleMark]
+) -> dict[str, dict[str, int]]:
+    """Return the merge's counts by layer and status with the stale marks moved to unknown."""
+    counts = {layer: dict(statuses) for layer, statuses in by_layer.items()}
+    uat = counts.setdefault(UAT_LAYER, {})
+    for mark in stale:
+        uat[mark.was] = uat.get(mark.was, 0) - 1
+        uat[UNKNOWN] = uat.get(UNKNOWN, 0) + 1
+    counts[UAT_LAYER] = {status: n for status, n in uat.items() if n}
+    return counts
+
+
+def _listed_keys(keys: Sequence[str], shown: int = 5) -> str:
+    return ", ".join(keys[:shown]) + (f" and {len(keys) - shown} more" if len(keys) > shown else "")
 
 
 def manifest_lines(manifest: Manifest) -> list[str]:

@@ -135,6 +135,7 @@ def build_matrix(
         packs={pack.pack_id: pack.info.owner for pack in packs},
         superseded=superseded,
         rounds={pack.pack_id: pack.round for pack in packs},
+        marked_rows={pack.pack_id: (_marked_rows(pack, states), len(pack.rows)) for pack in packs},
         uat_executed=executed,
         uat_cases=len(in_packs),
         generated_at=now,
@@ -157,6 +158,16 @@ def later_rounds(packs: Sequence[PackSummary]) -> dict[str, str]:
         if (last := latest[(pack.info.release, pack.info.group)]).pack_id != pack.pack_id
         and last.round > pack.round
     }
+
+
+def _marked_rows(pack: PackSummary, states: Mapping[str, CaseState]) -> int:
+    """Return how many of a pack's rows hold a mark recorded from that pack (a later pack's mark is not)."""
+    return sum(
+        1
+        for row in pack.rows
+        if (state := states.get(row.key)) is not None
+        and any(m.pack_id == pack.pack_id for m in (*state.conflict, *((state.mark,) if state.mark else ())))
+    )
 
 
 def requirement_status(

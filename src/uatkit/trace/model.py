@@ -256,6 +256,9 @@ class Matrix:
     superseded: dict[str, str] = field(default_factory=dict)
     #: Each pack's round (1 for a pack issued in full, 2, 3 … for re-test rounds).
     rounds: dict[str, int] = field(default_factory=dict)
+    #: Each pack's rows that hold a mark recorded from the pack (live, stale or in conflict), and its rows:
+    #: a sign-off rests on them. A pack not listed is not known to the matrix (a matrix built by hand).
+    marked_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def round_text(self, pack: str) -> str:
         """Return a pack's round as the pages and workbook show it, naming the round that decides it."""

@@ -26,6 +26,7 @@ from uatkit.trace.model import (
     Matrix,
     Outcome,
     RequirementTrace,
+    RowEvidence,
     TraceStatus,
 )
 from uatkit.trace.pages import render_page
@@ -78,6 +79,10 @@ class Verdict:
     conditions: tuple[str, ...]
     project: str
     generated_at: dt.datetime
+    #: What the current UAT marks were made on (their packs' targets), with how many marks each.
+    uat_targets: tuple[tuple[str, int], ...] = ()
+    #: What the meeting must know that no gate decides: UAT marks made on no named target, or on another.
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """Return the verdict as JSON-ready data."""
@@ -90,7 +95,14 @@ class Verdict:
         return {"outcome": self.outcome.value, "project": self.project, "generated_at": when} | {
             "conditions": list(self.conditions),
             "gates": gates,
+            "uat_targets": [{"target": target, "marks": n} for target, n in self.uat_targets],
+            "warnings": list(self.warnings),
         }
+
+    @property
+    def uat_basis(self) -> str:
+        """Return what the UAT marks rest on, in one line: "2.4.1 (build 77), UAT: 40 marks; no target: 3"."""
+        return "; ".join(f"{target}: {n} mark{'s' if n != 1 else ''}" for target, n in self.uat_targets)
 
 
 def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
@@ -112,7 +124,78 @@ def evaluate(matrix: Matrix, gates: Sequence[Gate]) -> Verdict:
         outcome = Outcome.GO_WITH_CONDITIONS
     else:
         outcome = Outcome.GO
-    return Verdict(outcome, results, tuple(conditions), matrix.project, matrix.generated_at)
+    targets, warnings = uat_targets(matrix)
+    return Verdict(
+        outcome, results, tuple(conditions), matrix.project, matrix.generated_at, targets, warnings
+    )
+
+
+#: How a mark made on no named version, build or environment is counted.
+NO_TARGET = "no target"
+
+
+def uat_targets(matrix: Matrix) -> tuple[tuple[tuple[str, int], ...], tuple[str, ...]]:
+    """Return what the current UAT marks were made on (each target with its mark count, most first) and
+    a warning for marks whose pack named no target and for marks made on another version or build than the
+    automated runs checked.
+
+    A warning, not a gate: the verdict's gates judge the evidence; which build it was gathered on is for
+    the meeting to weigh (a UAT round on the previous build may be what was agreed), but it must be said.
+    """
+    marks = [
+        e for r in matrix.requirements for c in r.cases for e in c.results.get(UAT_LAYER, _NONE).evidence
+    ]
+    automated = [
+        e for r in matrix.requirements for c in r.cases for level, result in c.results.items()
+        if level != UAT_LAYER for e in result.evidence
+    ]  # fmt: skip
+    versions = sorted({e.app_version for e in automated if e.app_version})
+    builds = sorted({e.app_build for e in automated if e.app_build})
+    counts: dict[str, int] = {}
+    for evidence in marks:
+        shown = _target(evidence) or NO_TARGET
+        counts[shown] = counts.get(shown, 0) + 1
+    ordered = tuple(sorted(counts.items(), key=lambda item: (item[0] == NO_TARGET, -item[1], item[0])))
+    warnings: list[str] = []
+    untargeted = [e for e in marks if not _target(e)]
+    if untargeted:
+        warnings.append(
+            f"{_marks(untargeted)} {'rests' if len(untargeted) == 1 else 'rest'} on no named version, build "
+            "or environment: "
+            f"{_packs(untargeted)} named no target when exported, so what was tested is not recorded "
+            "(export the next round with --app-version, --app-build and --environment)"
+        )
+    other = [
+        e
+        for e in marks
+        if (e.app_version and versions and e.app_version not in versions)
+        or (e.app_build and builds and e.app_build not in builds)
+    ]
+    if other:
+        made_on = _listed(sorted({_target(e) for e in other}))
+        checked = _listed([*versions, *(f"build {b}" for b in builds)])
+        warnings.append(
+            f"{_marks(other)} {'was' if len(other) == 1 else 'were'} made on {made_on}, not on what the "
+            f"automated runs checked ({checked}): "
+            f"{_packs(other)}"
+        )
+    return ordered, tuple(warnings)
+
+
+def _target(evidence: RowEvidence) -> str:
+    """Return a mark's target as shown: "2.4.1 (build 77), UAT" ("" for none)."""
+    build = f"build {evidence.app_build}" if evidence.app_build else ""
+    version = f"{evidence.app_version} ({build})" if evidence.app_version and build else evidence.app_version
+    return ", ".join(filter(None, (version or build, evidence.environment)))
+
+
+def _marks(found: Sequence[RowEvidence]) -> str:
+    return f"{len(found)} UAT mark{'s' if len(found) != 1 else ''}"
+
+
+def _packs(found: Sequence[RowEvidence]) -> str:
+    packs = sorted({e.pack_id for e in found if e.pack_id})
+    return f"pack{'s' if len(packs) != 1 else ''} {_listed(packs)}" if packs else "their packs"
 
 
 def describe(gate: Gate) -> str:
@@ -262,7 +345,16 @@ def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
     for pack in current:
         signoff = matrix.signoffs.get(pack)
         decision = signoff.decision if signoff else None
-        if signoff is not None and decision is Decision.WITH_CONDITIONS:
+        marked, rows = matrix.marked_rows.get(pack, (0, 0))
+        if decision in (Decision.ACCEPTED, Decision.WITH_CONDITIONS) and rows and not marked:
+            # A decision on a pack that records no result is a signature under nothing: the tester's marks
+            # went elsewhere (other columns, another copy), and the owner cannot have judged them.
+            bad[pack] = (
+                f"{pack} signed {decision} but none of its {rows} "
+                f"row{'s' if rows != 1 else ''} has a mark (fill Status, Tester and Date in the pack's own "
+                "columns, import it again)"
+            )
+        elif signoff is not None and decision is Decision.WITH_CONDITIONS:
             bad[pack] = f'{pack} accepted with conditions: "{signoff.conditions.strip()}"'
         elif decision is not Decision.ACCEPTED:
             bad[pack] = f"{pack} {'rejected' if decision is Decision.REJECTED else 'not signed off'}"
@@ -270,8 +362,16 @@ def _packs_signed(matrix: Matrix, gate: Gate) -> GateResult:
     later = earlier if matrix.superseded else ""
     n = len(current)
     if not bad:
+        # Rows left Not run do not undo a decision (uat_executed judges how much was run), but are named.
+        unmarked = [
+            f"{pack} {rows - marked} of {rows}"
+            for pack in current
+            for marked, rows in (matrix.marked_rows.get(pack, (0, 0)),)
+            if marked < rows
+        ]
+        gaps = f"; rows without a mark: {_listed(unmarked)}" if unmarked else ""
         return GateResult(
-            gate, True, f"{n} of {n} UAT pack{'s' if n != 1 else ''} signed off Accepted{later}"
+            gate, True, f"{n} of {n} UAT pack{'s' if n != 1 else ''} signed off Accepted{gaps}{later}"
         )
     counts_as = {p: matrix.superseded.get(p, p) for p in matrix.packs}
     involved = tuple(

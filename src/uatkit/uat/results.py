@@ -22,7 +22,9 @@ from allure_commons.types import LabelType
 import uatkit
 from uatkit.allure.mapping import (
     BUSINESS_OWNER_LABEL,
+    CASE_KEY_LABEL,
     CASE_LABEL,
+    FINGERPRINT_LABEL,
     LAYER_LABEL,
     MODULE_LABEL,
     OWNER_LABEL,
@@ -397,6 +399,9 @@ def _result(
             labels.append(Label(OWNER_LABEL, state.mark.tester))
         if state.stale:
             labels.append(Label(LabelType.TAG, "stale"))
+        if state.mark.fingerprint:
+            # The scenario version the mark was made against: `uatkit report` judges it against the current.
+            labels += [Label(CASE_KEY_LABEL, case.key), Label(FINGERPRINT_LABEL, state.mark.fingerprint)]
     else:
         labels.append(Label(LabelType.TAG, "conflict"))
     start = _midnight_ms(marks[0].date)
