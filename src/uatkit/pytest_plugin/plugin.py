@@ -91,9 +91,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Record the run and its environment beside its Allure results; store the tests' durations if asked."""
     environment.write(session.config)
     stored = shard.store_durations(session.config, session.config.stash[PROJECT_KEY].root)
+    said = [f"uatkit: stored the tests' durations in {stored}"] if stored is not None else []
+    said += filter(None, [shard.finish(session)])
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if stored is not None and reporter is not None:
-        reporter.write_line(f"uatkit: stored the tests' durations in {stored}")
+    if reporter is not None:
+        for line in said:
+            reporter.write_line(line)
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:

@@ -125,6 +125,8 @@ def durations_text(old: Mapping[str, float], measured: Mapping[str, float]) -> s
 
 SHARD_KEY = pytest.StashKey[Shard]()
 MEASURED_KEY = pytest.StashKey[dict[str, float]]()
+#: Set when the split left this shard no test of the ones collected: (tests collected, shards).
+EMPTY_KEY = pytest.StashKey[tuple[int, int]]()
 
 
 def configure(config: pytest.Config) -> None:
@@ -171,6 +173,18 @@ def modify_items(config: pytest.Config, items: list[pytest.Item], root: Path) ->
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+    if not kept and dropped:
+        config.stash[EMPTY_KEY] = (len(dropped), shard.total)
+
+
+def finish(session: pytest.Session) -> str | None:
+    """Let a shard the split left no test pass (pytest would fail it for collecting none); say why."""
+    empty = session.config.stash.get(EMPTY_KEY, None)
+    if empty is None or session.exitstatus != pytest.ExitCode.NO_TESTS_COLLECTED:
+        return None
+    session.exitstatus = pytest.ExitCode.OK
+    tests, total = empty
+    return f"uatkit: shard {shard_of(session.config)} has no test: {tests} test(s) split into {total} shards"
 
 
 def header(config: pytest.Config, root: Path) -> list[str]:
