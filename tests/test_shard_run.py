@@ -174,3 +174,5 @@ def test_four_shards_merge_into_the_serial_runs_matrix_and_verdict(tmp_path: Pat
     assert verdicts[0] == verdicts[1]
     shown = uatkit(sharded, "trace")
     assert f"runs: pipeline ({SHARDS} shards)" in shown
+    page = (sharded / "reports" / "traceability.html").read_text(encoding="utf-8")
+    assert all(f"shard {k}/{SHARDS}" in page for k in range(1, SHARDS + 1))
