@@ -77,17 +77,21 @@ def split(node_ids: Sequence[str], total: int, durations: Mapping[str, float]) -
     """Return `total` groups of the node IDs, each in the given order: disjoint, together all of them.
 
     Longest first to the lightest group (ties: the lower group); a test without a recorded duration weighs
-    the mean of those recorded for the tests given (1 s when none is).
+    the mean of those recorded for the tests given; with none recorded, the sorted IDs are dealt in turn.
     """
     known = [durations[n] for n in node_ids if n in durations]
-    mean = sum(known) / len(known) if known else 1.0
-    weight = {n: durations.get(n, mean) for n in node_ids}
-    heap = [(0.0, group) for group in range(total)]
     chosen: dict[str, int] = {}
-    for node_id in sorted(weight, key=lambda n: (-weight[n], n)):
-        load, group = heapq.heappop(heap)
-        chosen[node_id] = group
-        heapq.heappush(heap, (load + weight[node_id], group))
+    if not known:
+        # Equal weights: the lightest group is always the next one round, so deal the sorted IDs in turn.
+        chosen = {node_id: n % total for n, node_id in enumerate(sorted(node_ids))}
+    else:
+        mean = sum(known) / len(known)
+        weight = {n: durations.get(n, mean) for n in node_ids}
+        heap = [(0.0, group) for group in range(total)]
+        for node_id in sorted(weight, key=lambda n: (-weight[n], n)):
+            load, group = heapq.heappop(heap)
+            chosen[node_id] = group
+            heapq.heappush(heap, (load + weight[node_id], group))
     groups: list[list[str]] = [[] for _ in range(total)]
     for node_id in node_ids:
         groups[chosen[node_id]].append(node_id)
