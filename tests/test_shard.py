@@ -65,6 +65,11 @@ def test_without_durations_the_groups_differ_by_one_test_at_most() -> None:
     assert sorted(sizes) == [5, 6, 6, 6]
 
 
+@given(node_ids, st.integers(min_value=1, max_value=7))
+def test_no_durations_split_as_equal_durations_do(ids: list[str], total: int) -> None:
+    assert split(ids, total, {}) == split(ids, total, dict.fromkeys(ids, 2.5))
+
+
 def test_a_new_test_weighs_the_mean_of_the_recorded_ones() -> None:
     ids = ["a", "b", "c", "new"]
     groups = split(ids, 2, {"a": 10.0, "b": 1.0, "c": 1.0})
