@@ -220,3 +220,30 @@ def test_a_broken_durations_file_is_named(farm: pytest.Pytester) -> None:
     output = result.stdout.str() + result.stderr.str()
     assert f"{Path(farm.path) / DURATIONS_FILE}: a durations file maps each test's node ID" in output
     assert "Traceback" not in output
+
+
+def test_a_manifest_declared_before_shards_were_recorded_still_reads(tmp_path: Path) -> None:
+    import hashlib
+
+    import msgspec
+
+    from uatkit.trace.evidence import Manifest, Merged, Source, read_manifest
+    from uatkit.trace.model import RunFacts
+
+    run = RunFacts(run_id="5c0e", folder="reports/allure-results", started="s", tests=3)
+    source = Source(
+        path="reports/allure-results", results=3, hash="sha256:1", first_start="", last_stop="", runs=(run,)
+    )
+    manifest = Manifest(
+        schema=1, id="", created="", project="p", commit="", release="R1", sources=(source,), ledger=None,
+        merged=Merged(path="reports/merged-results", results=3, hash="sha256:2"),
+    )  # fmt: skip
+    # As an earlier uatkit wrote it: its runs have no `shard` or `host`; its ID is the hash of that content.
+    data = json.loads(msgspec.json.encode(manifest))
+    for found in data["sources"][0]["runs"]:
+        del found["shard"], found["host"]
+    data["id"] = hashlib.sha256(msgspec.json.encode(data, order="sorted")).hexdigest()[:16]
+    path = tmp_path / "uatkit-evidence.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    read = read_manifest(path)
+    assert read is not None and read.id == data["id"] and read.sources[0].runs[0].run_id == "5c0e"
