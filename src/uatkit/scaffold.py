@@ -33,6 +33,10 @@ CI_FILES = {
     Ci.GITHUB: (".github/workflows/acceptance.yml", "github.yml"),
     Ci.GITLAB: (".gitlab-ci.yml", "gitlab.yml"),
 }
+#: The templates of a run spread over several runners (`uatkit init --shards N`): N shard jobs, one merge.
+SHARDED_CI = {Ci.GITHUB: "github-shards.yml", Ci.GITLAB: "gitlab-shards.yml"}
+#: The most shards `uatkit init --shards` writes a workflow for (GitHub's matrix takes 256 jobs at most).
+MAX_SHARDS = 256
 
 
 def project_name(target: Path) -> str:
@@ -41,8 +45,11 @@ def project_name(target: Path) -> str:
     return name or "qa-project"
 
 
-def scaffold_files(name: str, ci: Ci = Ci.NONE) -> dict[str, str]:
-    """Return the scaffold's files (relative POSIX path → text) for a project called `name`."""
+def scaffold_files(name: str, ci: Ci = Ci.NONE, shards: int = 1) -> dict[str, str]:
+    """Return the scaffold's files (relative POSIX path → text) for a project called `name`.
+
+    With `shards` above 1 the CI workflow runs the checks as that many shards and merges their results.
+    """
     files: dict[str, str] = {}
 
     def walk(node: Traversable, prefix: str) -> None:
@@ -58,7 +65,10 @@ def scaffold_files(name: str, ci: Ci = Ci.NONE) -> dict[str, str]:
     walk(resources.files("uatkit") / "scaffold", "")
     if ci in CI_FILES:
         path, template = CI_FILES[ci]
-        files[path] = (resources.files("uatkit") / "scaffold_ci" / template).read_text(encoding="utf-8")
+        template = SHARDED_CI[ci] if shards > 1 else template
+        text = (resources.files("uatkit") / "scaffold_ci" / template).read_text(encoding="utf-8")
+        shard_list = "[" + ", ".join(str(k) for k in range(1, shards + 1)) + "]"
+        files[path] = text.replace("__SHARDS__", str(shards)).replace("__SHARD_LIST__", shard_list)
     # npm names are lower case; the Python distribution keeps the folder's spelling.
     return {
         rel: text.replace("__PROJECT_NAME__", name).replace("__NPM_NAME__", name.lower())
@@ -66,16 +76,20 @@ def scaffold_files(name: str, ci: Ci = Ci.NONE) -> dict[str, str]:
     }
 
 
-def init_project(target: Path, ci: Ci = Ci.NONE) -> list[str]:
+def init_project(target: Path, ci: Ci = Ci.NONE, shards: int = 1) -> list[str]:
     """Create the project in `target` and generate its features; never overwrite a file.
 
     Return every file written (relative POSIX paths, sorted), the generated features included.
     """
+    if not 1 <= shards <= MAX_SHARDS:
+        raise UatkitError(f"--shards {shards}: give 1 (one CI job) to {MAX_SHARDS} shard jobs")
+    if shards > 1 and ci not in CI_FILES:
+        raise UatkitError(f"--shards {shards} writes a CI workflow: add --ci github or --ci gitlab")
     # Loaded here: the CLI imports this module for `Ci` on every command.
     from uatkit.gherkin import sync
     from uatkit.project import load_project
 
-    files = scaffold_files(project_name(target), ci)
+    files = scaffold_files(project_name(target), ci, shards)
     clashes = sorted(rel for rel in files if (target / rel).exists())
     if clashes:
         raise UatkitError(

@@ -4,7 +4,9 @@ An import of another tool's results (`uatkit evidence import`) writes a record o
 `imported` object: the source, format, files and their SHA-256, who imported them and when.
 
 The pytest plugin writes one `uatkit-run-<run ID>.json` into its Allure results folder when the run ends; the
-merged report, the matrix and the sign-off read them back to say which runs their evidence comes from.
+merged report, the matrix and the sign-off read them back to say which runs their evidence comes from. Each
+shard of a sharded run (`--uatkit-shard 2/4`) shares the run's ID and writes
+`uatkit-run-<run ID>-shard-2-of-4.json`, naming its shard and host, so the shards' folders merge side by side.
 """
 
 from __future__ import annotations
@@ -61,10 +63,17 @@ class RunRecord:
     #: The remote browser the run connected to (a Playwright server's ws:// or a Chromium's CDP URL, secrets
     #: masked), None when it launched its own.
     browser_endpoint: str | None = None
+    #: The shard of a sharded run ("2/4"; every shard shares the run's ID), None for a whole run.
+    shard: str | None = None
+    #: The machine the run (or this shard of it) ran on.
+    host: str | None = None
 
 
-def run_file_name(run_id: str) -> str:
-    """Return the file name a run's record is written under."""
+def run_file_name(run_id: str, shard: str | None = None) -> str:
+    """Return the file name a run's record is written under: one per shard of a sharded run."""
+    if shard:
+        index, _, total = shard.partition("/")
+        return f"uatkit-run-{run_id}-shard-{index}-of-{total}.json"
     return f"uatkit-run-{run_id}.json"
 
 
@@ -90,7 +99,11 @@ def run_record_json(record: RunRecord) -> dict[str, object]:
         "app_build": record.app_build,
         "environment": record.environment,
         "project": record.project,
-    } | ({"imported": _imported_json(record.imported)} if record.imported else {})
+    } | (
+        ({"imported": _imported_json(record.imported)} if record.imported else {})
+        | ({"shard": record.shard} if record.shard else {})
+        | ({"host": record.host} if record.host else {})
+    )
 
 
 def _imported_json(imported: Imported) -> dict[str, object]:
@@ -151,6 +164,8 @@ def _record(data: Any, path: Path) -> RunRecord:
         path=path,
         imported=_imported(data["imported"]) if data.get("imported") else None,
         browser_endpoint=_optional(browser.get("endpoint")),
+        shard=_optional(data.get("shard")),
+        host=_optional(data.get("host")),
     )
 
 

@@ -29,6 +29,15 @@ def init(
             "report: github (.github/workflows/acceptance.yml), gitlab (.gitlab-ci.yml) or none.",
         ),
     ] = Ci.GITHUB,
+    shards: Annotated[
+        int,
+        typer.Option(
+            "--shards",
+            metavar="N",
+            help="Spread the CI run over N runners: N shard jobs (pytest --uatkit-shard K/N) sharing one "
+            "run ID, then one job merging their results with report, trace and signoff (default 1: one job).",
+        ),
+    ] = 1,
 ) -> None:
     """Create a new QA project: stories/, features/, steps/, fixtures/, uat_packs/, reports/, a config and CI.
 
@@ -36,10 +45,10 @@ def init(
     `uatkit check` and `pytest` pass in it straight away; pyproject.toml depends on uatkit[all] and
     package.json pins the Allure CLI that `uatkit report` runs. Existing files are never overwritten.
 
-    Example: uatkit init acme-acceptance --ci gitlab
+    Example: uatkit init acme-acceptance --ci gitlab --shards 4
     """
     with user_errors():
-        written = init_project(directory, ci)
+        written = init_project(directory, ci, shards)
     out.print(f"Created {directory}/ with {len(written)} files:", markup=False)
     for rel in written:
         out.print(f"  {rel}", markup=False)

@@ -200,14 +200,14 @@ def _mark(view: LevelView, marks: dict[str, tuple[str, str]]) -> Text:
 
 def show_evidence(evidence: EvidenceSet) -> None:
     """Print the evidence set a matrix or verdict rests on: its name, folders, runs, facts, what changed."""
+    from uatkit.trace.model import run_names
+
     out.print(Text.assemble(("Evidence: ", "bold"), evidence.name))
     sources = f", merged from {', '.join(evidence.sources)}" if evidence.sources else ""
     out.print(
         Text(f"  {evidence.results} results in {', '.join(evidence.folders) or '(no folder)'}{sources}")
     )
-    runs = ", ".join(
-        short_run(run.run_id) + ("" if run.recorded else " (no record)") for run in evidence.runs
-    )
+    runs = run_names(evidence.runs, short_run)
     out.print(Text(f"  runs: {runs or 'none recorded'}"))
     facts = [(label, value) for label, value in evidence.facts() if value != "no run records"]
     out.print(Text("  " + " · ".join(f"{label}: {value}" for label, value in facts)))

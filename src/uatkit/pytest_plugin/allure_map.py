@@ -34,8 +34,17 @@ from uatkit.pytest_plugin.data import example_of
 from uatkit.pytest_plugin.tags import tag_values
 
 
-def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | None = None) -> None:
-    """Add the mapping and the run's ID to the running Allure result (callers check `reporting` first)."""
+def apply(
+    info: AllureInfo,
+    item: pytest.Item,
+    seed: int | None,
+    run_id: str | None = None,
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Add the mapping, the run's ID and `extra` labels (the shard) to the running Allure result.
+
+    Callers check `reporting` first.
+    """
     from allure_commons.model2 import Label, Link, Parameter
     from allure_commons.types import LabelType
     from allure_commons.utils import represent
@@ -54,6 +63,7 @@ def apply(info: AllureInfo, item: pytest.Item, seed: int | None, run_id: str | N
         [(CASE_KEY_LABEL, info.case_key), (FINGERPRINT_LABEL, info.fingerprint)] if info.fingerprint else []
     )
     labels += [(RUN_LABEL, run_id)] if run_id else []
+    labels += list(extra)
     # One update of the result allure-pytest-bdd is building: what allure.dynamic would add one hook call
     # at a time (ten a scenario), in the same shape.
     with listener.lifecycle.update_test_case(uuid=uuid) as result:

@@ -8,13 +8,15 @@ replaced by this run's; an existing file that cannot be read is left alone and t
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from uatkit.allure.runs import RunRecord
 from uatkit.project import Project
-from uatkit.pytest_plugin import masks, system
+from uatkit.pytest_plugin import masks, shard, system
 from uatkit.pytest_plugin.appversion import APP_KEY, AppInfo
 from uatkit.pytest_plugin.keys import PROJECT_KEY
 from uatkit.pytest_plugin.run import RUN_KEY, Run, now
@@ -45,7 +47,10 @@ def write(pytest_config: pytest.Config) -> None:
     dirty = vcs.dirty(project.root) if project.commit else None
     # The session's rules: the project's, the base URL's password and what the session learnt.
     rules = masks.rules(pytest_config)
-    record = run_record(run, project, app, url, dirty, target / run_file_name(run.run_id), rules)
+    part = shard.shard_of(pytest_config)
+    name = run_file_name(run.run_id, str(part) if part else None)
+    record = run_record(run, project, app, url, dirty, target / name, rules)
+    record = replace(record, shard=str(part) if part else None)
     target.mkdir(parents=True, exist_ok=True)
     atomic_write_text(record.path, run_record_text(record))
     demo = bool(url) and system.SERVER_KEY in pytest_config.stash
@@ -71,6 +76,7 @@ UATKIT_KEYS = (
     "Commit",
     "Levels",
     "Run ID",
+    "Shard",
     "uatkit",
 )
 
@@ -107,6 +113,7 @@ def run_record(
         environment=app.environment,
         project=project.config.project_name,
         path=path,
+        host=socket.gethostname() or None,
     )
 
 
@@ -130,6 +137,7 @@ def properties(record: RunRecord, app: AppInfo, demo: bool) -> dict[str, str]:
         "Commit": f"{commit} (with uncommitted changes)" if commit and record.dirty else commit,
         "Levels": ", ".join(record.levels),
         "Run ID": record.run_id,
+        "Shard": record.shard or "",
         "uatkit": uatkit_version(),
     }
     return {key: value for key, value in values.items() if value}

@@ -73,6 +73,32 @@ def add_options(parser: pytest.Parser) -> None:
             help=f"{what}, recorded with the run's results (else {variable}, else [tool.uatkit.run])",
         )
     group.addoption(
+        "--uatkit-shard",
+        dest="uatkit_shard",
+        type=shard_value,
+        default=None,
+        metavar="K/N",
+        help="run the K-th of N groups of the tests (one group per CI runner; else UATKIT_SHARD), balanced "
+        "by .uatkit-durations.json when the project keeps one; give every shard the same --uatkit-run-id",
+    )
+    group.addoption(
+        "--uatkit-run-id",
+        dest="uatkit_run_id",
+        type=run_id_value,
+        default=None,
+        metavar="ID",
+        help="the run's ID, shared by every shard of one CI pipeline so that they report as one run "
+        "(else UATKIT_RUN_ID, else a new one)",
+    )
+    group.addoption(
+        "--uatkit-store-durations",
+        dest="uatkit_store_durations",
+        action="store_true",
+        default=False,
+        help="record each test's seconds in the project's .uatkit-durations.json (kept in git) to balance "
+        "--uatkit-shard",
+    )
+    group.addoption(
         MISSING_STEPS,
         dest="uatkit_missing_steps",
         metavar="JSON",
@@ -88,3 +114,23 @@ def whole_number(text: str) -> int:
         return int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number such as 0 or 42, not {text!r}") from None
+
+
+def shard_value(text: str) -> object:
+    """Return the shard K/N names; argparse names the option in the usage error."""
+    from uatkit.pytest_plugin.shard import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run_id_value(text: str) -> str:
+    """Return a run ID given on the command line; argparse names the option in the usage error."""
+    from uatkit.pytest_plugin.shard import parse_run_id
+
+    try:
+        return parse_run_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

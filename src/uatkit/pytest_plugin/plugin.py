@@ -36,6 +36,7 @@ from uatkit.pytest_plugin import (
     manual,
     masks,
     run,
+    shard,
     system,
     tags,
 )
@@ -56,6 +57,7 @@ def activate(config: pytest.Config, project: Project) -> None:
     manual.configure(config)
     tags.configure(config, project.config)
     if not config.option.uatkit_missing_steps:
+        shard.configure(config)
         run.start(config)
         config.pluginmanager.register(run.Recorder(config), "uatkit-run")
         system.configure(config, project.config)
@@ -86,8 +88,21 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Record the run and its environment beside its Allure results."""
+    """Record the run and its environment beside its Allure results; store the tests' durations if asked."""
     environment.write(session.config)
+    stored = shard.store_durations(session.config, session.config.stash[PROJECT_KEY].root)
+    said = [f"uatkit: stored the tests' durations in {stored}"] if stored is not None else []
+    said += filter(None, [shard.finish(session)])
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        for line in said:
+            reporter.write_line(line)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Add each phase's seconds to its test's, when --uatkit-store-durations asks for them."""
+    if _current_config is not None:
+        shard.note_report(_current_config, report)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -113,6 +128,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     url = config.getoption("base_url", default=None)
     shown = mask(str(url), masks.rules(config)) if url else "not given (a base_url fixture may give it)"
     lines = [f"uatkit: system under test {shown}", data.report_header(config)]
+    loaded = config.stash.get(PROJECT_KEY, None)
+    lines += shard.header(config, loaded.root) if loaded is not None else []
     info = config.stash.get(appversion.APP_KEY, None)
     return lines + (appversion.header(info) if info is not None else [])
 
@@ -155,6 +172,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     manual.modify_items(items)
 
 
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_uatkit_shard(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep this shard's group of the tests, after every other selection (-m, -k, levels)."""
+    loaded = config.stash.get(PROJECT_KEY, None)
+    if loaded is not None:
+        shard.modify_items(config, items, loaded.root)
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
     """Add uatkit's Allure mapping to the scenario's result."""
@@ -165,7 +190,8 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     level = levels.item_level(item) or request.getfixturevalue(levels.PARAM) or ""
     settings = config.stash[PROJECT_KEY].config
     info = allure_map.item_info(settings, _stories(config), _cases(config), item, feature, scenario, level)
-    allure_map.apply(info, item, data.scenario_seed(item, level), run.run_id(config))
+    seed = data.scenario_seed(item, level)
+    allure_map.apply(info, item, seed, run.run_id(config), shard.labels(config))
 
 
 def pytest_bdd_before_step(request: pytest.FixtureRequest, step: Any) -> None:

@@ -1,11 +1,12 @@
 """The run: its ID, its time span, the tests and levels that actually ran, and the browser they used.
 
-The controller makes the run ID once and hands it to each pytest-xdist worker, so that every result of the
-run carries the same `runId`. Each test report carries the level its test ran at; the controller, which
-sees every report (its own, or its workers'), counts a test as run when its call ran or its setup failed,
-so a level whose tests were all deselected, skipped or never collected is not among the levels that ran.
-The browser is the one Playwright launched (name and version from Playwright, not from spawning Chromium);
-a worker hands it to the controller in its `workeroutput`.
+The controller makes the run ID once (or takes the one given to every shard of a CI pipeline) and hands it
+to each pytest-xdist worker, so that every result of the run carries the same `runId`. Each test report
+carries the level its test ran at; the controller, which sees every report (its own, or its workers'),
+counts a test as run when its call ran or its setup failed, so a level whose tests were all deselected,
+skipped or never collected is not among the levels that ran. The browser is the one Playwright launched
+(name and version from Playwright, not from spawning Chromium); a worker hands it to the controller in its
+`workeroutput`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from uatkit.pytest_plugin import levels
+from uatkit.pytest_plugin import levels, shard
 
 WORKER_RUN_ID = "uatkit_run_id"
 WORKER_BROWSER = "uatkit_browser"
@@ -48,9 +49,10 @@ def now() -> str:
 
 
 def start(config: pytest.Config) -> None:
-    """Begin the run: a new run ID on the controller, the controller's ID on a worker."""
+    """Begin the run: on the controller the ID given (shared by a pipeline's shards) or a new one; on a
+    worker the controller's."""
     workerinput = getattr(config, "workerinput", None)
-    run_id = workerinput.get(WORKER_RUN_ID) if workerinput is not None else None
+    run_id = workerinput.get(WORKER_RUN_ID) if workerinput is not None else shard.given_run_id(config)
     if not run_id:
         import uuid
 

@@ -168,6 +168,8 @@ def run_facts(record: RunRecord, folder: str) -> RunFacts:
         base_url=record.base_url or "",
         browser=browser,
         commit=(record.commit or "") + ("-dirty" if record.commit and record.dirty else ""),
+        shard=record.shard or "",
+        host=record.host or "",
     )
 
 
@@ -272,7 +274,10 @@ def manifest_lines(manifest: Manifest) -> list[str]:
     ]
     for source in manifest.sources:
         span = f", {source.first_start} to {source.last_stop}" if source.first_start else ""
-        runs_here = f"{len(source.runs)} run{'s' if len(source.runs) != 1 else ''}"
+        count = len({run.run_id for run in source.runs})
+        runs_here = f"{count} run{'s' if count != 1 else ''}"
+        shards = sorted({run.shard for run in source.runs if run.shard})
+        runs_here += f" (shard {', '.join(shards)})" if shards else ""
         lines.append(f"  from {source.path}: {source.results} result files, {runs_here}{span}")
     recorded = [run for run in runs if run.recorded]
     view = EvidenceSet(

@@ -7,6 +7,7 @@ and the sign-off (`uatkit.trace.signoff`, signoff.html, `uatkit signoff`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -304,6 +305,10 @@ class RunFacts:
     commit: str = ""
     #: False when results name the run but no run record of it was found.
     recorded: bool = True
+    #: The shard this record is of ("2/4"; the shards of one run share its ID), "" for a whole run.
+    shard: str = ""
+    #: The machine the run (or the shard) ran on, "" when its record does not say.
+    host: str = ""
 
     @property
     def version(self) -> str:
@@ -374,7 +379,9 @@ class EvidenceSet:
         found = [("release", self.release or "not set")]
         recorded = [run for run in self.runs if run.recorded]
         for label, attribute in RUN_FACTS:
-            value = run_values([getattr(run, attribute) for run in recorded])
+            # The shards of one run count once: one run, whatever number of runners it was spread over.
+            per_run = {(run.run_id, getattr(run, attribute)): None for run in recorded}
+            value = run_values([value for _, value in per_run])
             if attribute == "commit" and not recorded and self.commit:
                 # Without run records only the project's commit when the set was read or declared is known.
                 value = f"{self.commit} (the project's, not recorded by a run)"
@@ -413,6 +420,8 @@ class EvidenceSet:
                     "browser": run.browser,
                     "commit": run.commit,
                     "recorded": run.recorded,
+                    "shard": run.shard,
+                    "host": run.host,
                 }
                 for run in self.runs
             ],
@@ -420,6 +429,22 @@ class EvidenceSet:
             "unreported": list(self.unreported),
             "notes": list(self.notes),
         }
+
+
+def run_names(runs: Sequence[RunFacts], show: Callable[[str], str] = str) -> str:
+    """Return the runs as one line: each run ID once, with its shards' count and "(no record)" as they apply.
+
+    "3f2a… (4 shards), 9be1…" · "" for no runs.
+    """
+    shards: dict[str, list[RunFacts]] = {}
+    for run in runs:
+        shards.setdefault(run.run_id, []).append(run)
+    parts = []
+    for run_id, found in shards.items():
+        count = len({run.shard for run in found if run.shard})
+        part = show(run_id) + (f" ({count} shard{'s' if count != 1 else ''})" if count else "")
+        parts.append(part + ("" if any(run.recorded for run in found) else " (no record)"))
+    return ", ".join(parts)
 
 
 def run_values(values: list[str]) -> str:

@@ -29,6 +29,7 @@ from uatkit.trace.model import (
     Matrix,
     RequirementTrace,
     TraceStatus,
+    run_names,
 )
 from uatkit.trace.views import NOT_RUN, LevelView, MatrixViews, matrix_views, tagged
 from uatkit.xlsx import FORMULA_START, Book, Cell, Sheet, add_styles, print_setup, put_text, row_height
@@ -313,7 +314,7 @@ def _evidence(sheet: _Rows, row: int, evidence: EvidenceSet) -> int:
         sheet, row, [Value("Results", bold=True), Value(f"{evidence.results} in {folders}")], wide=True
     )
     row = _line(sheet, row, [Value("Results hash", bold=True), Value(evidence.results_hash)], wide=True)
-    runs = ", ".join(run.run_id + ("" if run.recorded else " (no record)") for run in evidence.runs)
+    runs = run_names(evidence.runs)
     row = _line(sheet, row, [Value("Runs", bold=True), Value(runs or "none recorded")], wide=True)
     for label, value in evidence.facts():
         # Only the first letter goes up: "base URL" stays "Base URL", as the pages spell it.
