@@ -151,7 +151,7 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
             )
         )
     view = read_view(
-        project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
+        project.ledger_location, current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
     for state in view.states.values() if view is not None else ():
         case = cases.get(state.key)

@@ -163,6 +163,15 @@ def _ledger(project: Project | None) -> Finding:
 
     if project is None:
         return Finding("UAT ledger", Health.SKIPPED, "no project", True)
+    try:
+        location = project.ledger_location
+        if isinstance(location, str):
+            with project.open_ledger() as ledger:
+                state = ledger.state()
+            return Finding("UAT ledger", Health.OK, f"{location}: PostgreSQL, {state.marks} marks", True)
+    except UatkitError as exc:
+        fix = "check [tool.uatkit.uat] ledger or UATKIT_LEDGER_URL; see docs/ledger.md"
+        return Finding("UAT ledger", Health.FAILED, str(exc), True, fix)
     path = project.ledger_path
     if not path.exists():
         return Finding("UAT ledger", Health.OK, f"none yet ({project.relative(path)})", True)

@@ -128,7 +128,7 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
         case_id: tuple(lv for lv in levels if (case_id, lv) not in done) for case_id, levels in tagged.items()
     }
     view = read_view(
-        project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
+        project.ledger_location, current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
     stale_marks: dict[str, list[StaleMark]] = {}
     holders: dict[str, set[str]] = {}

@@ -142,7 +142,7 @@ def create(
     out.print(
         f"{loaded.relative(path)}: baseline {baseline.name} of {len(baseline.requirements)} requirements and "
         f"{baseline.criteria} criteria, approved by {baseline.approved_by} on {baseline.approved_on} "
-        f"({baseline.digest[:19]}…); recorded in {loaded.relative(loaded.ledger_path)}",
+        f"({baseline.digest[:19]}…); recorded in {loaded.ledger_shown}",
         markup=False,
     )
     out.print(f"specification for signature: {', '.join(documents)}", markup=False)
@@ -519,7 +519,7 @@ def _decide(
         return
     out.print(
         f"{loaded.relative(path)}: {request.id} {request.status.value} by {request.decided_by} on "
-        f"{request.decided_on}; recorded in {loaded.relative(loaded.ledger_path)}",
+        f"{request.decided_on}; recorded in {loaded.ledger_shown}",
         markup=False,
     )
 

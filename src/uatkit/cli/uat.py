@@ -612,9 +612,7 @@ def _show_templates(loaded: Project, run: TemplateRun) -> None:
                     markup=False,
                 )
     if run.dry_run:
-        out.print(
-            f"dry run: nothing was recorded; {loaded.relative(loaded.ledger_path)} is unchanged", markup=False
-        )
+        out.print(f"dry run: nothing was recorded; {loaded.ledger_shown} is unchanged", markup=False)
     elif run.results_error:
         err.print(f"error: {run.results_error}", markup=False)
     else:
@@ -735,7 +733,7 @@ def trust(
         return
     out.print(
         f"{loaded.shown(file)} (SHA-256 {accepted.sha256[:12]}…, pack {accepted.pack_id}) "
-        f"{accepted}; recorded in {loaded.relative(loaded.ledger_path)}",
+        f"{accepted}; recorded in {loaded.ledger_shown}",
         markup=False,
     )
     _show_import(loaded, run)
@@ -893,6 +891,11 @@ def backup(
 
     with user_errors():
         loaded = project_for(project)
+        if isinstance(loaded.ledger_location, str):
+            raise UatkitError(
+                f"{loaded.ledger_shown}: a PostgreSQL ledger is backed up with the database's own tools: "
+                "pg_dump --format=custom (restored with pg_restore)"
+            )
         if not loaded.ledger_path.exists():
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():

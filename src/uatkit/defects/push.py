@@ -75,7 +75,7 @@ def push_to_jira(project: Project, findings: Findings, site: JiraSite, *, dry_ru
             account = client.myself()
         except TrackerError as exc:
             return PushRun(tuple(items), stopped=str(exc))
-        with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+        with project.open_ledger() as ledger:
             stopped = ""
             for defect in findings.new:
                 if stopped:

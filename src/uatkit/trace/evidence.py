@@ -26,7 +26,7 @@ from uatkit.errors import UatkitError
 from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.trace.model import EvidenceKind, EvidenceSet, RunFacts
-from uatkit.uat.ledger import Ledger, LedgerState, SignoffRecord
+from uatkit.uat.ledger import LedgerState, SignoffRecord
 
 MANIFEST_SCHEMA = 1
 #: Hex digits of the manifest's content hash that make its ID.
@@ -169,9 +169,9 @@ def run_facts(record: RunRecord, folder: str) -> RunFacts:
 
 def ledger_state(project: Project) -> LedgerState:
     """Return the UAT ledger's state; no ledger holds nothing, like an empty one."""
-    if not project.ledger_path.exists():
+    if not project.has_ledger:
         return EMPTY_LEDGER
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with project.open_ledger() as ledger:
         return ledger.state()
 
 
@@ -183,8 +183,8 @@ def build_manifest(
     digest, results = folder_hash(merged)
     state = ledger_state(project)
     ledger = None
-    if project.ledger_path.is_file():
-        where = project.shown(project.ledger_path)
+    if project.has_ledger:
+        where = project.ledger_shown
         ledger = LedgerFacts(path=where, digest=state.digest, marks=state.marks, decisions=state.decisions)
     manifest = Manifest(
         schema=MANIFEST_SCHEMA,
@@ -513,7 +513,7 @@ def _recorded_scenarios(record: SignoffRecord) -> str:
 
 def signoff_records(project: Project) -> list[SignoffRecord]:
     """Return the project's sign-off records, oldest first (none without a ledger)."""
-    if not project.ledger_path.exists():
+    if not project.has_ledger:
         return []
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with project.open_ledger() as ledger:
         return ledger.signoff_records()

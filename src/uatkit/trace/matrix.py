@@ -423,13 +423,13 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
     view = read_view(
-        project.ledger_path,
+        project.ledger_location,
         project.fingerprints,
         project.config.uat.release,
         wait=project.config.uat.busy_timeout,
     )
     if view is None:
-        ledger = project.relative(project.ledger_path)
+        ledger = project.ledger_shown
         notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")
     now = dt.datetime.now().astimezone().replace(microsecond=0)
     matrix = build_matrix(

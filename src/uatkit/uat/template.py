@@ -21,7 +21,7 @@ from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.uat.export import check_release
-from uatkit.uat.ledger import ImportOutcome, Ledger, TemplateSource
+from uatkit.uat.ledger import ImportOutcome, TemplateSource
 from uatkit.uat.results import ResultsNotWritten, update_results
 from uatkit.uat.template_mapping import TemplateMapping
 from uatkit.uat.template_reader import TemplateRead, read_template
@@ -93,12 +93,7 @@ def import_templates(
         )
         for path in files
     ]
-    wait = config.uat.busy_timeout
-    ledger = (
-        Ledger.copy_in_memory(project.ledger_path, wait=wait)
-        if dry_run
-        else Ledger.open(project.ledger_path, wait=wait)
-    )
+    ledger = project.open_ledger(dry_run=True) if dry_run else project.open_ledger()
     with ledger:
         for template in reads:
             read = template.read
@@ -174,7 +169,7 @@ def export_template(
                 "--force to replace it (a copy is kept), or name another file with --output"
             )
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        keep_in = project.ledger_path.parent / "replaced-packs"
+        keep_in = project.ledger_folder / "replaced-packs"
         keep_in.mkdir(parents=True, exist_ok=True)
         kept = keep_in / f"{target.stem}.{stamp}{target.suffix}"
         shutil.copy2(target, kept)
