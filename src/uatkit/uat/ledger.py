@@ -80,6 +80,11 @@ class Ledger:
         self.path = path
 
     @property
+    def db(self) -> LedgerDb:
+        """Return the connection to the ledger's database (copies and role set-up work on it)."""
+        return self._conn
+
+    @property
     def kind(self) -> str:
         """Return the database the ledger is in: "sqlite" or "postgresql"."""
         return self._conn.kind

@@ -214,12 +214,18 @@ class LedgerDb:
         """Return the names of the tables in the ledger's database (its schema on PostgreSQL)."""
         if self.sqlite is not None:
             return {row[0] for row in self.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # pg_tables lists every table, also those the user may not read (information_schema hides them).
         return {
             row[0]
-            for row in self.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-            )
+            for row in self.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         }
+
+    def identifier(self, name: str) -> str:
+        """Return a name quoted as a PostgreSQL identifier (a role or a schema)."""
+        from psycopg import sql
+
+        assert self.pg is not None
+        return sql.Identifier(name).as_string(self.pg)
 
     def fault(self, exc: Exception) -> UatkitError:
         """Return one line saying what went wrong with the PostgreSQL ledger and what to do."""

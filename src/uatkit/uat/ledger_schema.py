@@ -488,11 +488,11 @@ def migrate_pg(db: LedgerDb) -> int:
     Each migration runs in one transaction under the ledger's write lock, so two processes opening a new
     ledger at once create its schema once.
     """
-    version = _pg_version(db)
+    version = pg_version(db)
     if version == PG_SCHEMA_VERSION:
         return version
     with db.transaction():
-        version = _pg_version(db)
+        version = pg_version(db)
         if version > PG_SCHEMA_VERSION:
             raise UatkitError(
                 f"{db.where}: the ledger was written by a newer uatkit (schema {version}, this one knows "
@@ -506,7 +506,8 @@ def migrate_pg(db: LedgerDb) -> int:
     return version
 
 
-def _pg_version(db: LedgerDb) -> int:
+def pg_version(db: LedgerDb) -> int:
+    """Return a PostgreSQL ledger's schema version (0 for an empty database)."""
     if "uatkit_schema" not in db.tables():
         return 0
     row = db.execute("SELECT version FROM uatkit_schema").fetchone()
