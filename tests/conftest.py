@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pg_cluster import Cluster, running_cluster, server_programs
+from tests.pg_cluster import Cluster, running_cluster, server_programs
 from uatkit.config import Config
 
 REPO = Path(__file__).resolve().parents[1]

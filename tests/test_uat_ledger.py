@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pg_cluster import dump, query
+from tests.pg_cluster import dump, query
 from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import Case, Decision, Mark, Priority, SignOff, SourceLocation, Status
 from uatkit.uat import ledger_import
