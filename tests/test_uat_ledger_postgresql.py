@@ -18,6 +18,7 @@ from uatkit.cli import app
 from uatkit.errors import UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger import Ledger, RecordedGate, SignoffRecord
+from uatkit.uat.ledger_location import has_ledger, ledger_location, open_ledger
 from uatkit.uat.pack import PackInfo, PackRow, ReadPack
 
 runner = CliRunner()
@@ -321,8 +322,8 @@ def test_where_the_ledger_is_and_what_is_refused(
 
     monkeypatch.setenv("UATKIT_LEDGER_URL", pg_url)
     loaded = load_project(project)
-    assert loaded.ledger_location == pg_url and loaded.has_ledger
-    with loaded.open_ledger() as ledger:
+    assert ledger_location(loaded) == pg_url and has_ledger(loaded)
+    with open_ledger(loaded) as ledger:
         assert ledger.kind == "postgresql"
     backup = runner.invoke(app, ["uat", "backup", "-C", str(project)])
     assert backup.exit_code == 2 and "pg_dump" in backup.output

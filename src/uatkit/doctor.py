@@ -160,13 +160,14 @@ def _config(root: Path | None) -> tuple[Project | None, Finding]:
 
 def _ledger(project: Project | None) -> Finding:
     from uatkit.uat.ledger_backup import integrity
+    from uatkit.uat.ledger_location import ledger_location, open_ledger
 
     if project is None:
         return Finding("UAT ledger", Health.SKIPPED, "no project", True)
     try:
-        location = project.ledger_location
+        location = ledger_location(project)
         if isinstance(location, str):
-            with project.open_ledger() as ledger:
+            with open_ledger(project) as ledger:
                 state = ledger.state()
             return Finding("UAT ledger", Health.OK, f"{location}: PostgreSQL, {state.marks} marks", True)
     except UatkitError as exc:

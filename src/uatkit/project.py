@@ -8,7 +8,6 @@ never again for the same command. Stages take a `Project` instead of re-reading 
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,6 @@ from uatkit.errors import UatkitError
 if TYPE_CHECKING:
     from uatkit.gherkin.parse import FeatureFiles, FeatureSet
     from uatkit.model import Case, Catalogue
-    from uatkit.uat.ledger import Ledger
 
 
 #: The folder at the project's root that keeps what is derived from its files, named by their digest. Not
@@ -130,48 +128,6 @@ class Project:
         if self.config.uat.ledger.startswith(("postgresql://", "postgres://")):
             return self.root / "reports" / "uat.db"
         return self.root / self.config.uat.ledger
-
-    @property
-    def ledger_location(self) -> Path | str:
-        """Return the UAT ledger: a PostgreSQL URL (UATKIT_LEDGER_URL, else [tool.uatkit.uat] ledger), or
-        the SQLite file. A URL holding a password is refused: PGPASSWORD or ~/.pgpass gives it."""
-        from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url
-
-        url = os.environ.get(LEDGER_URL_ENV, "").strip()
-        if url and not is_url(url):
-            raise UatkitError(
-                f"{LEDGER_URL_ENV}={url.split('@')[-1]!r} is not a PostgreSQL URL: use "
-                "postgresql://USER@HOST:PORT/DATABASE, or unset it to use [tool.uatkit.uat] ledger"
-            )
-        if not url and is_url(self.config.uat.ledger):
-            url = self.config.uat.ledger
-        return check_url(url) if url else self.ledger_path
-
-    @property
-    def has_ledger(self) -> bool:
-        """Return True when there is a ledger to read: a PostgreSQL ledger always, a SQLite one once made."""
-        location = self.ledger_location
-        return isinstance(location, str) or location.exists()
-
-    @property
-    def ledger_shown(self) -> str:
-        """Return the ledger as messages name it: its URL, or its path relative to the project."""
-        location = self.ledger_location
-        return location if isinstance(location, str) else self.shown(location)
-
-    @property
-    def ledger_folder(self) -> Path:
-        """Return the folder beside the ledger for its companions (packs replaced by an export)."""
-        return self.ledger_path.parent
-
-    def open_ledger(self, *, dry_run: bool = False) -> Ledger:
-        """Open the project's UAT ledger, SQLite or PostgreSQL; with `dry_run` nothing done to it stays."""
-        from uatkit.uat.ledger import Ledger
-
-        wait = self.config.uat.busy_timeout
-        if dry_run:
-            return Ledger.copy_in_memory(self.ledger_location, wait=wait)
-        return Ledger.open(self.ledger_location, wait=wait)
 
     @property
     def uat_results(self) -> Path:

@@ -611,8 +611,10 @@ def _show_templates(loaded: Project, run: TemplateRun) -> None:
                     f"{said}",
                     markup=False,
                 )
+    from uatkit.uat.ledger_location import ledger_shown
+
     if run.dry_run:
-        out.print(f"dry run: nothing was recorded; {loaded.ledger_shown} is unchanged", markup=False)
+        out.print(f"dry run: nothing was recorded; {ledger_shown(loaded)} is unchanged", markup=False)
     elif run.results_error:
         err.print(f"error: {run.results_error}", markup=False)
     else:
@@ -731,9 +733,11 @@ def trust(
         echo_report("uat trust", {"trusted": trusted, **_import_data(loaded, run)})
         _import_exit(run)
         return
+    from uatkit.uat.ledger_location import ledger_shown
+
     out.print(
         f"{loaded.shown(file)} (SHA-256 {accepted.sha256[:12]}…, pack {accepted.pack_id}) "
-        f"{accepted}; recorded in {loaded.ledger_shown}",
+        f"{accepted}; recorded in {ledger_shown(loaded)}",
         markup=False,
     )
     _show_import(loaded, run)
@@ -888,12 +892,13 @@ def backup(
     """
     from uatkit.uat.ledger import Ledger
     from uatkit.uat.ledger_backup import default_target
+    from uatkit.uat.ledger_location import ledger_location, ledger_shown
 
     with user_errors():
         loaded = project_for(project)
-        if isinstance(loaded.ledger_location, str):
+        if isinstance(ledger_location(loaded), str):
             raise UatkitError(
-                f"{loaded.ledger_shown}: a PostgreSQL ledger is backed up with the database's own tools: "
+                f"{ledger_shown(loaded)}: a PostgreSQL ledger is backed up with the database's own tools: "
                 "pg_dump --format=custom (restored with pg_restore)"
             )
         if not loaded.ledger_path.exists():
@@ -932,15 +937,16 @@ def backup(
 def _pg_url(loaded: Project, url: str | None) -> str:
     """Return the PostgreSQL ledger named by --url, else by the project; say so when there is none."""
     from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url
+    from uatkit.uat.ledger_location import ledger_location, ledger_shown
 
     if url is not None:
         if not is_url(url):
             raise UatkitError(f"--url {url.split('@')[-1]!r} is not a postgresql://USER@HOST:PORT/DB URL")
         return check_url(url)
-    location = loaded.ledger_location
+    location = ledger_location(loaded)
     if not isinstance(location, str):
         raise UatkitError(
-            f"the project's ledger is the SQLite file {loaded.ledger_shown}: give --url postgresql://…, or "
+            f"the project's ledger is the SQLite file {ledger_shown(loaded)}: give --url postgresql://…, or "
             f"set [tool.uatkit.uat] ledger or {LEDGER_URL_ENV}"
         )
     return location

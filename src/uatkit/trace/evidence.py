@@ -27,6 +27,7 @@ from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.trace.model import EvidenceKind, EvidenceSet, RunFacts
 from uatkit.uat.ledger import LedgerState, SignoffRecord
+from uatkit.uat.ledger_location import has_ledger, ledger_shown, open_ledger
 
 MANIFEST_SCHEMA = 1
 #: Hex digits of the manifest's content hash that make its ID.
@@ -169,9 +170,9 @@ def run_facts(record: RunRecord, folder: str) -> RunFacts:
 
 def ledger_state(project: Project) -> LedgerState:
     """Return the UAT ledger's state; no ledger holds nothing, like an empty one."""
-    if not project.has_ledger:
+    if not has_ledger(project):
         return EMPTY_LEDGER
-    with project.open_ledger() as ledger:
+    with open_ledger(project) as ledger:
         return ledger.state()
 
 
@@ -183,8 +184,8 @@ def build_manifest(
     digest, results = folder_hash(merged)
     state = ledger_state(project)
     ledger = None
-    if project.has_ledger:
-        where = project.ledger_shown
+    if has_ledger(project):
+        where = ledger_shown(project)
         ledger = LedgerFacts(path=where, digest=state.digest, marks=state.marks, decisions=state.decisions)
     manifest = Manifest(
         schema=MANIFEST_SCHEMA,
@@ -513,7 +514,7 @@ def _recorded_scenarios(record: SignoffRecord) -> str:
 
 def signoff_records(project: Project) -> list[SignoffRecord]:
     """Return the project's sign-off records, oldest first (none without a ledger)."""
-    if not project.has_ledger:
+    if not has_ledger(project):
         return []
-    with project.open_ledger() as ledger:
+    with open_ledger(project) as ledger:
         return ledger.signoff_records()

@@ -22,6 +22,7 @@ from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.uat.export import check_release
 from uatkit.uat.ledger import ImportOutcome, TemplateSource
+from uatkit.uat.ledger_location import open_ledger
 from uatkit.uat.results import ResultsNotWritten, update_results
 from uatkit.uat.template_mapping import TemplateMapping
 from uatkit.uat.template_reader import TemplateRead, read_template
@@ -93,7 +94,7 @@ def import_templates(
         )
         for path in files
     ]
-    ledger = project.open_ledger(dry_run=True) if dry_run else project.open_ledger()
+    ledger = open_ledger(project, dry_run=True) if dry_run else open_ledger(project)
     with ledger:
         for template in reads:
             read = template.read
@@ -169,7 +170,7 @@ def export_template(
                 "--force to replace it (a copy is kept), or name another file with --output"
             )
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        keep_in = project.ledger_folder / "replaced-packs"
+        keep_in = project.ledger_path.parent / "replaced-packs"
         keep_in.mkdir(parents=True, exist_ok=True)
         kept = keep_in / f"{target.stem}.{stamp}{target.suffix}"
         shutil.copy2(target, kept)
