@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import multiprocessing
 import uuid
 from pathlib import Path
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from typer.testing import CliRunner
 
+from tests.conftest import write
 from tests.pg_cluster import Cluster, query
 from uatkit.cli import app
 from uatkit.errors import UatkitError
@@ -337,3 +339,70 @@ def test_where_the_ledger_is_and_what_is_refused(
         UatkitError, match=r"cannot connect to the PostgreSQL ledger \(host 127.0.0.1, port 9,"
     ):
         Ledger.open("postgresql://nobody@127.0.0.1:9/uat", wait=1)
+
+
+def _round_trip(project: Path) -> dict[str, Any]:
+    """Export, fill, import (twice), resolve a conflict, export again and read the status and the trace."""
+    from tests.test_uat_roundtrip import STORY_EN, TODAY, fill, invoke, passed, status_json, uat
+
+    write(project / "stories" / "REQ-1.md", STORY_EN)
+    invoke(project, "generate")
+    uat(project, "export", "--release", "R1")
+    sales = project / "uat_packs" / "R1" / "R1-sales.xlsx"
+    copy = project / "returned" / "R1-sales-bob.xlsx"
+    copy.parent.mkdir()
+    copy.write_bytes(sales.read_bytes())
+    fill(
+        sales,
+        {
+            "REQ-1.AC-1": passed(),
+            "REQ-1.AC-2#1": {"status": "Fail", "tester": "Li Wei", "date": TODAY, "actual": "0"},
+        },
+        {"decision": "Rejected", "name": "Ann Lee", "date": TODAY},
+    )
+    fill(copy, {"REQ-1.AC-1": {"status": "Fail", "tester": "Bob", "date": TODAY, "actual": "no total"}})
+    assert "imported" in uat(project, "import", str(sales)).output
+    assert "already" in uat(project, "import", str(sales)).output
+    uat(project, "import", str(copy))
+    status = status_json(project)
+    (conflict,) = status["conflicts"]
+    uat(
+        project,
+        "resolve",
+        "REQ-1.AC-1",
+        "--keep",
+        str(conflict["marks"][0]["id"]),
+        "--by",
+        "Ann",
+        "--reason",
+        "x",
+    )
+    uat(project, "export", "--release", "R1", "--force")
+    trace = json.loads(invoke(project, "trace", "--format", "json").stdout)
+    return {"status": status_json(project), "trace": [(r["id"], r["status"]) for r in trace["requirements"]]}
+
+
+def _lines(answer: dict[str, Any]) -> list[str]:
+    text = json.dumps(answer, indent=1, sort_keys=True, ensure_ascii=False)
+    return [line for line in text.splitlines() if not line.strip().startswith('"at":')]
+
+
+def test_the_commands_give_the_same_answers_on_both_backends(
+    tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    answers = []
+    for backend in ("sqlite", "postgresql"):
+        project = tmp_path / backend
+        write(
+            project / "pyproject.toml",
+            '[tool.uatkit]\nstories = ["stories"]\nrequirement_pattern = "REQ-[0-9]+"\n',
+        )
+        if backend == "postgresql":
+            monkeypatch.setenv("UATKIT_LEDGER_URL", pg_url)
+        answers.append(_round_trip(project))
+    sqlite, postgresql = answers
+    # The same answers, line by line, but for the moment each resolution was recorded.
+    assert _lines(postgresql) == _lines(sqlite)
+    assert sqlite["status"]["conflicts"] == [] and sqlite["trace"] == [("REQ-1", "FAILED")]
+    assert query(pg_url, "SELECT COUNT(*) FROM imports") == [(2,)]
+    assert not (tmp_path / "postgresql" / "reports" / "uat.db").exists()
