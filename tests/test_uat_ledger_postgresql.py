@@ -133,7 +133,7 @@ def test_the_database_refuses_what_no_role_may_do_outside_uatkit(
 ) -> None:
     import psycopg
 
-    importer, approver = users["importer"], users["approver"]
+    importer, approver, reader = users["importer"], users["approver"], users["reader"]
     done = runner.invoke(
         app,
         [
@@ -141,6 +141,8 @@ def test_the_database_refuses_what_no_role_may_do_outside_uatkit(
             "init-db",
             "--url",
             pg_url,
+            "--grant-read",
+            reader,
             "--grant-import",
             importer,
             "--grant-approve",
@@ -153,6 +155,7 @@ def test_the_database_refuses_what_no_role_may_do_outside_uatkit(
     with Ledger.open(as_user(pg_url, importer)) as ledger:
         ledger.import_pack(read_pack(tmp_path, "a.xlsx", [mark("K1"), mark("K2", row=3)]))
     refused = [
+        (reader, "SELECT secret FROM project_key"),  # the key that signs packs is not for readers
         (importer, "UPDATE marks SET status = 'Fail'"),  # marks are append-only, for every role
         (importer, "DELETE FROM marks"),
         (importer, "UPDATE imports SET db_user = 'someone'"),
@@ -406,3 +409,24 @@ def test_the_commands_give_the_same_answers_on_both_backends(
     assert sqlite["status"]["conflicts"] == [] and sqlite["trace"] == [("REQ-1", "FAILED")]
     assert query(pg_url, "SELECT COUNT(*) FROM imports") == [(2,)]
     assert not (tmp_path / "postgresql" / "reports" / "uat.db").exists()
+
+
+def test_both_backends_have_the_same_tables_and_columns_and_the_copy_takes_them_all(
+    tmp_path: Path, pg_url: str
+) -> None:
+    from uatkit.uat.ledger_copy import TABLES
+
+    sqlite = tmp_path / "uat.db"
+    for where in (sqlite, pg_url):
+        Ledger.open(where).close()
+    tables = {name for (name,) in query(sqlite, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert set(TABLES) == tables  # a table added by a migration must be copied (and given to a role)
+    on_sqlite = {t: {row[1] for row in query(sqlite, f"PRAGMA table_info({t})")} for t in tables}
+    on_postgresql: dict[str, set[object]] = {}
+    for table, column in query(
+        pg_url,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'",
+    ):
+        on_postgresql.setdefault(str(table), set()).add(column)
+    assert on_postgresql.pop("uatkit_schema") == {"version"}
+    assert on_postgresql == on_sqlite

@@ -270,12 +270,13 @@ class LedgerDb:
 def connect_pg(url: str, *, wait: float, dry: bool = False) -> LedgerDb:
     """Connect to a PostgreSQL ledger; a write waits up to `wait` seconds for another one's lock."""
     check_url(url)
-    try:
-        import psycopg
-    except ImportError:
-        raise UatkitError(
-            f"{shown(url)}: a PostgreSQL ledger needs psycopg: pip install 'uatkit[postgresql]'"
-        ) from None
+    from uatkit.extras import missing
+
+    problem = missing("psycopg", f"the PostgreSQL ledger {shown(url)}")
+    if problem:
+        raise UatkitError(problem)
+    import psycopg
+
     try:
         conn = psycopg.connect(
             url, autocommit=True, cursor_factory=psycopg.ClientCursor, row_factory=_row_factory
@@ -284,7 +285,8 @@ def connect_pg(url: str, *, wait: float, dry: bool = False) -> LedgerDb:
         raise _cannot_connect(url, exc) from None
     db = LedgerDb(pg=conn, where=shown(url), dry=dry)
     # lock_timeout bounds the wait for the write lock as busy_timeout does on SQLite.
-    db.execute(f"SET lock_timeout = '{int(wait * 1000):d}ms'")
+    # (0 would mean no limit to PostgreSQL; SQLite's 0 means not waiting at all.)
+    db.execute(f"SET lock_timeout = '{max(1, int(wait * 1000)):d}ms'")
     if dry:
         db.execute("BEGIN")
     return db
@@ -342,13 +344,18 @@ class Row(tuple[Any, ...]):
 
 
 def _row_factory(cursor: Any) -> Any:
-    names = tuple(column.name for column in cursor.description or ())
-    shape: type[Row] = type("Row", (Row,), {"_names": names, "__slots__": ()})
+    shape = _shape(tuple(column.name for column in cursor.description or ()))
 
     def make(values: Sequence[Any]) -> Row:
         return shape(bytes(v) if isinstance(v, memoryview) else v for v in values)
 
     return make
+
+
+@functools.lru_cache(maxsize=256)
+def _shape(names: tuple[str, ...]) -> type[Row]:
+    """Return the row class of one set of column names (made once, as queries repeat)."""
+    return type("Row", (Row,), {"_names": names, "__slots__": ()})
 
 
 @contextmanager

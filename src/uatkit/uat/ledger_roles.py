@@ -1,6 +1,7 @@
 """Who may do what in a PostgreSQL ledger: three group roles, enforced by the database's own grants.
 
-- uatkit_read: read everything (`uat status`, `trace`, `report`, `signoff` without --record).
+- uatkit_read: read everything but the project key (`uat status`, `trace`, `report`, `signoff` without
+  --record).
 - uatkit_import: read, and import packs, evidence and client templates, export packs, push defects.
 - uatkit_approve: read, and resolve conflicts, record sign-offs, baselines, change requests, trusted files.
 
@@ -117,6 +118,9 @@ def _grant(db: LedgerDb) -> None:
     schema = db.identifier(str(db.execute("SELECT current_schema()").fetchone()[0]))
     db.execute(f"GRANT USAGE ON SCHEMA {schema} TO {READ}")
     db.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {READ}")
+    # The project key signs packs: only those who export, import or trust packs may read it.
+    db.execute(f"REVOKE SELECT ON project_key FROM {READ}")
+    db.execute(f"GRANT SELECT ON project_key TO {IMPORT}, {APPROVE}")
     db.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {IMPORT}, {APPROVE}")
     for role, table_grants in ((IMPORT, _IMPORT_GRANTS), (APPROVE, _APPROVE_GRANTS)):
         for privileges, table in table_grants:
