@@ -63,7 +63,7 @@ def users(pg_cluster: Cluster) -> dict[str, str]:
 
 
 def test_each_role_may_do_only_its_part_and_says_so_otherwise(
-    project: Path, tmp_path: Path, pg_url: str, users: dict[str, str]
+    project: Path, tmp_path: Path, pg_url: str, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reader, importer, approver = users["reader"], users["importer"], users["approver"]
     done = runner.invoke(
@@ -116,6 +116,15 @@ def test_each_role_may_do_only_its_part_and_says_so_otherwise(
     assert query(pg_url, "SELECT db_user FROM imports ORDER BY id") == [(importer,), (importer,)]
     assert query(pg_url, "SELECT COUNT(*) FROM mark_events") == [(0,)]
     assert query(pg_url, "SELECT COUNT(*) FROM audit") == [(0,)]
+    # The command says it in one line and exits 2.
+    monkeypatch.setenv("UATKIT_LEDGER_URL", as_user(pg_url, importer))
+    keep = str(state.conflict_ids[0])
+    cli = runner.invoke(
+        app, ["uat", "resolve", "K1", "--keep", keep, "--by", "Carol", "--reason", "x", "-C", str(project)]
+    )
+    assert cli.exit_code == 2 and "Traceback" not in cli.output, cli.output
+    assert f"database user {importer} may not resolve conflicts" in cli.output
+    monkeypatch.delenv("UATKIT_LEDGER_URL")
 
     with Ledger.open(as_user(pg_url, approver)) as ledger:
         resolution = ledger.resolve("K1", state.conflict_ids[0], "Carol", "retested")
@@ -125,6 +134,11 @@ def test_each_role_may_do_only_its_part_and_says_so_otherwise(
             ledger.import_pack(read_pack(tmp_path, "c.xlsx", [mark("K2")]))
     assert resolution.kept == state.conflict_ids[0] and recorded.id == 1
     assert entry.db_user == approver and entry.os_user
+    # The resolution is in the audit too, with the database user the server says made it.
+    assert query(pg_url, "SELECT action, subject, db_user FROM audit ORDER BY id") == [
+        ("conflict.resolve", "K1", approver),
+        ("baseline.create", "R1", approver),
+    ]
     assert query(pg_url, "SELECT db_user FROM signoff_records") == [(approver,)]
 
 
@@ -301,9 +315,9 @@ def test_migrate_copies_a_sqlite_ledger_and_proves_the_copy(
         assert ledger.state() == before
         assert ledger.marks() == marks_before
         assert ledger.evidence(3) == [("shot.png", b"\x89PNG evidence")]
-        assert [e.action for e in ledger.audit()] == ["baseline.create"]
+        assert [e.action for e in ledger.audit()] == ["conflict.resolve", "baseline.create"]
         # New rows continue after the copied IDs.
-        assert ledger.record_audit("change.approve", "CR-1", {}).id == 2
+        assert ledger.record_audit("change.approve", "CR-1", {}).id == 3
         assert ledger.import_pack(read_pack(tmp_path, "d.xlsx", [mark("K9", row=9)])).added == 1
     assert query(pg_url, "SELECT MAX(id) FROM imports") == [(4,)]
 

@@ -194,17 +194,8 @@ class Ledger:
 
         On PostgreSQL the server records the database user too (a column no ledger role may write).
         """
-        now, user = _now(), os_user()
-        text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)
         with transaction(self._conn) as conn:
-            row = conn.execute(
-                "INSERT INTO audit (at, os_user, action, subject, detail) VALUES (?, ?, ?, ?, ?)"
-                " RETURNING id, db_user",
-                (now, user, action, subject, text),
-            ).fetchone()
-        return AuditEntry(
-            int(row[0]), dt.datetime.fromisoformat(now), user, action, subject, dict(detail), row[1]
-        )
+            return _audit(conn, action, subject, detail)
 
     def audit(self, subject: str | None = None) -> list[AuditEntry]:
         """Return the audit's rows, oldest first (only those about `subject` when given)."""
@@ -450,6 +441,9 @@ class Ledger:
                 " VALUES (?, ?, 'resolution', ?, ?, ?)",
                 [(other, keep, by.strip(), now, why.strip()) for other in others],
             )
+            # The audit says who decided as which operating-system (and, on PostgreSQL, database) user.
+            detail = {"kept": keep, "replaced": others, "by": by.strip(), "reason": why.strip()}
+            _audit(conn, "conflict.resolve", key, detail)
         return Resolution(key, keep, tuple(others), by.strip(), dt.datetime.fromisoformat(now), why.strip())
 
     def record_carried(self, pack_id: str, carried: Mapping[str, int]) -> None:
@@ -775,6 +769,20 @@ def os_user() -> str:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _audit(conn: LedgerDb, action: str, subject: str, detail: Mapping[str, object]) -> AuditEntry:
+    """Append one audit row in the caller's transaction; the server adds the database user on PostgreSQL."""
+    now, user = _now(), os_user()
+    text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)
+    row = conn.execute(
+        "INSERT INTO audit (at, os_user, action, subject, detail) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id, db_user",
+        (now, user, action, subject, text),
+    ).fetchone()
+    return AuditEntry(
+        int(row[0]), dt.datetime.fromisoformat(now), user, action, subject, dict(detail), row[1]
+    )
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
