@@ -444,3 +444,13 @@ def test_both_backends_have_the_same_tables_and_columns_and_the_copy_takes_them_
         on_postgresql.setdefault(str(table), set()).add(column)
     assert on_postgresql.pop("uatkit_schema") == {"version"}
     assert on_postgresql == on_sqlite
+
+
+def test_a_writer_waits_for_another_and_then_says_the_ledger_is_busy(tmp_path: Path, pg_url: str) -> None:
+    from uatkit.uat.ledger_db import LedgerBusy
+
+    with Ledger.open(pg_url) as holder, holder.exclusive(), Ledger.open(pg_url, wait=0.2) as other:
+        assert other.states({}) == []  # readers are never blocked
+        with pytest.raises(LedgerBusy, match="another uatkit command is using the ledger; wait"):
+            other.import_pack(read_pack(tmp_path, "a.xlsx", [mark("K1")]))
+    assert query(pg_url, "SELECT COUNT(*) FROM imports") == [(0,)]

@@ -59,6 +59,10 @@ _WHAT = {
 }
 
 
+class LedgerBusy(UatkitError):
+    """Another uatkit command held the ledger's write lock longer than the wait allowed (PostgreSQL)."""
+
+
 class Rows(Protocol):
     """What a query returns: rows to iterate or fetch."""
 
@@ -164,6 +168,9 @@ class LedgerDb:
                 yield self
             return
         if self.dry:
+            # A dry run waits for writers too (its plan numbers marks as a write would), and holds the
+            # lock until its transaction is rolled back on close.
+            self.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK,))
             with self._savepoint():
                 yield self
             return
@@ -246,7 +253,7 @@ class LedgerDb:
                 f"administrator to grant {role} (uatkit uat init-db --grant-{kind} {user})"
             )
         if isinstance(exc, pe.LockNotAvailable | pe.QueryCanceled):
-            return UatkitError(
+            return LedgerBusy(
                 f"{self.where}: another uatkit command is using the ledger; wait for it to finish and retry"
             )
         if isinstance(exc, pe.UndefinedTable | pe.UndefinedColumn):
