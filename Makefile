@@ -11,9 +11,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 UATKIT := $(BIN)/uatkit
 
-.PHONY: demo test test-lowest setup lint typecheck clean fonts
+.PHONY: demo test test-lowest setup lint typecheck clean fonts postgresql
 
-setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice fonts
+setup: $(VENV)/.installed node_modules/.installed .browser .libreoffice fonts postgresql
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@bash scripts/check-python.sh $(PYTHON)
@@ -39,6 +39,11 @@ node_modules/.installed: package.json package-lock.json
 # Optional: a Chinese font (fonts-noto-cjk) so Chinese PDFs and screenshots show text, not boxes; checked each time.
 fonts:
 	@bash scripts/setup-fonts.sh
+
+# Optional: PostgreSQL's server programs for the ledger's PostgreSQL tests (each session starts a throw-away
+# cluster with initdb + pg_ctl and stops it); without them those tests are skipped, saying why.
+postgresql:
+	@bash scripts/setup-postgresql.sh
 
 # The demo needs no LibreOffice: only the packages, the Allure CLI, a browser and the fonts it prints with.
 demo: $(VENV)/.installed node_modules/.installed .browser fonts

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.pg_cluster import dump, query
 from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import Case, Decision, Mark, Priority, SignOff, SourceLocation, Status
 from uatkit.uat import ledger_import
@@ -58,22 +59,22 @@ def pack(
     return ReadPack(folder / name, sha, info(pack_id), rows, marks, **kwargs)
 
 
-def dump(path: Path) -> list[str]:
-    """Return the database as SQL text, to compare it before and after."""
-    with sqlite3.connect(path) as conn:
-        return list(conn.iterdump())
+@pytest.fixture
+def db(ledger_at: Path | str) -> Path | str:
+    """Return where the test's ledger lives: a SQLite file, then a PostgreSQL database."""
+    return ledger_at
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """Return where the test's ledger lives."""
+def sqlite_db(tmp_path: Path) -> Path:
+    """Return where the test's SQLite ledger lives (the tests of SQLite's own schema history)."""
     return tmp_path / "reports" / "uat.db"
 
 
-def test_open_creates_folders_and_the_schema(db: Path) -> None:
-    with Ledger.open(db) as ledger:
+def test_open_creates_folders_and_the_schema(sqlite_db: Path) -> None:
+    with Ledger.open(sqlite_db) as ledger:
         assert ledger.marks() == []
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(sqlite_db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {
@@ -86,7 +87,7 @@ def test_open_creates_folders_and_the_schema(db: Path) -> None:
         "signoffs",
         "audit",
     } <= tables
-    with Ledger.open(db) as ledger:  # opening again migrates nothing
+    with Ledger.open(sqlite_db) as ledger:  # opening again migrates nothing
         assert ledger.packs() == []
 
 
@@ -102,7 +103,7 @@ def test_a_newer_schema_or_another_file_is_refused(tmp_path: Path) -> None:
         Ledger.open(other)
 
 
-def test_a_registered_pack_is_listed_with_nothing_done(db: Path) -> None:
+def test_a_registered_pack_is_listed_with_nothing_done(db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.register_pack(info(), [PackRow("REQ-101.AC-1", 2, "fp1"), PackRow("REQ-101.AC-2", 3, "fp2")])
         (summary,) = ledger.packs()
@@ -114,7 +115,7 @@ def test_a_registered_pack_is_listed_with_nothing_done(db: Path) -> None:
     assert [s.status for s in states] == [None, None]
 
 
-def test_the_latest_revision_of_a_pack_replaces_its_rows(db: Path) -> None:
+def test_the_latest_revision_of_a_pack_replaces_its_rows(db: Path | str) -> None:
     later = GENERATED + dt.timedelta(days=1)
     with Ledger.open(db) as ledger:
         ledger.register_pack(info(), [PackRow("A", 2, "fp1")])
@@ -125,7 +126,7 @@ def test_the_latest_revision_of_a_pack_replaces_its_rows(db: Path) -> None:
     assert summary.info.generated_at == later
 
 
-def test_an_import_records_each_mark_with_where_it_came_from(tmp_path: Path, db: Path) -> None:
+def test_an_import_records_each_mark_with_where_it_came_from(tmp_path: Path, db: Path | str) -> None:
     read = pack(tmp_path, [mark(actual="ok", defect="BUG-1", comments="fine"), mark("REQ-101.AC-2", row=3)])
     with Ledger.open(db) as ledger:
         outcome = ledger.import_pack(read)
@@ -141,7 +142,7 @@ def test_an_import_records_each_mark_with_where_it_came_from(tmp_path: Path, db:
     assert summary.imports == 1 and summary.last_imported is not None
 
 
-def test_the_same_file_twice_adds_nothing(tmp_path: Path, db: Path) -> None:
+def test_the_same_file_twice_adds_nothing(tmp_path: Path, db: Path | str) -> None:
     read = pack(tmp_path, [mark()])
     with Ledger.open(db) as ledger:
         ledger.import_pack(read)
@@ -152,7 +153,7 @@ def test_the_same_file_twice_adds_nothing(tmp_path: Path, db: Path) -> None:
     assert dump(db) == before
 
 
-def test_an_identical_mark_from_another_file_adds_nothing(tmp_path: Path, db: Path) -> None:
+def test_an_identical_mark_from_another_file_adds_nothing(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark(), mark("REQ-101.AC-2", Status.FAIL)]))
         # The pack re-issued for R2 carries both marks forward, plus one new one.
@@ -162,7 +163,7 @@ def test_an_identical_mark_from_another_file_adds_nothing(tmp_path: Path, db: Pa
     assert (outcome.added, outcome.unchanged, outcome.corrected) == (1, 2, ())
 
 
-def test_a_newer_mark_supersedes_an_older_one(tmp_path: Path, db: Path) -> None:
+def test_a_newer_mark_supersedes_an_older_one(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark(status=Status.FAIL)]))
         ledger.import_pack(pack(tmp_path, [mark(date=D2)], "retest.xlsx", "R1-sales-retest"))
@@ -171,7 +172,9 @@ def test_a_newer_mark_supersedes_an_older_one(tmp_path: Path, db: Path) -> None:
     assert state.history == 2 and not state.conflict
 
 
-def test_an_older_file_imported_late_does_not_overwrite_the_newer_mark(tmp_path: Path, db: Path) -> None:
+def test_an_older_file_imported_late_does_not_overwrite_the_newer_mark(
+    tmp_path: Path, db: Path | str
+) -> None:
     # The files say when they were saved: the first one, filled before the second, arrives last.
     saved = dt.datetime(2026, 11, 21, 17, 0, tzinfo=dt.UTC)
     with Ledger.open(db) as ledger:
@@ -183,7 +186,7 @@ def test_an_older_file_imported_late_does_not_overwrite_the_newer_mark(tmp_path:
     assert state.status is Status.PASS and state.history == 2
 
 
-def test_a_resent_pack_corrects_its_own_mark_for_the_same_date(tmp_path: Path, db: Path) -> None:
+def test_a_resent_pack_corrects_its_own_mark_for_the_same_date(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark()], "sent.xlsx"))
         outcome = ledger.import_pack(pack(tmp_path, [mark(status=Status.FAIL, actual="no")], "resent.xlsx"))
@@ -201,7 +204,7 @@ def test_a_resent_pack_corrects_its_own_mark_for_the_same_date(tmp_path: Path, d
     assert final.status is Status.FAIL and final.history == 2
 
 
-def test_two_packs_that_disagree_on_the_latest_date_are_a_conflict(tmp_path: Path, db: Path) -> None:
+def test_two_packs_that_disagree_on_the_latest_date_are_a_conflict(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark()], "sales.xlsx", "R1-sales"))
         outcome = ledger.import_pack(
@@ -222,7 +225,7 @@ def test_two_packs_that_disagree_on_the_latest_date_are_a_conflict(tmp_path: Pat
     assert resolved.conflicts == [] and after.status is Status.PASS and not after.conflict
 
 
-def test_two_packs_that_agree_are_no_conflict(tmp_path: Path, db: Path) -> None:
+def test_two_packs_that_agree_are_no_conflict(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark()], "sales.xlsx", "R1-sales"))
         outcome = ledger.import_pack(pack(tmp_path, [mark(tester="Bob")], "finance.xlsx", "R1-finance"))
@@ -231,7 +234,7 @@ def test_two_packs_that_agree_are_no_conflict(tmp_path: Path, db: Path) -> None:
     assert state.mark is not None and state.mark.tester == "Bob"
 
 
-def test_a_mark_is_stale_when_its_scenario_changed_or_is_gone(tmp_path: Path, db: Path) -> None:
+def test_a_mark_is_stale_when_its_scenario_changed_or_is_gone(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark("A"), mark("B"), mark("C")]))
         states = {s.key: s for s in ledger.states({"A": "fp1", "B": "fp2", "D": "fp1"})}
@@ -244,7 +247,7 @@ def test_a_mark_is_stale_when_its_scenario_changed_or_is_gone(tmp_path: Path, db
     assert set(current) == {"A", "B"}  # the exporter compares fingerprints itself
 
 
-def test_not_run_rows_record_nothing(tmp_path: Path, db: Path) -> None:
+def test_not_run_rows_record_nothing(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark()]))
         outcome = ledger.import_pack(pack(tmp_path, [mark(status=Status.NOT_RUN)], "blank.xlsx"))
@@ -252,7 +255,7 @@ def test_not_run_rows_record_nothing(tmp_path: Path, db: Path) -> None:
     assert outcome.added == 0 and state.status is Status.PASS
 
 
-def test_a_pack_with_errors_is_refused_and_the_ledger_untouched(tmp_path: Path, db: Path) -> None:
+def test_a_pack_with_errors_is_refused_and_the_ledger_untouched(tmp_path: Path, db: Path | str) -> None:
     problem = Problem(SourceLocation("x.xlsx", sheet="Test cases", row=4, column="J"), "unknown status")
     with Ledger.open(db) as ledger:
         ledger.import_pack(pack(tmp_path, [mark()]))
@@ -265,7 +268,7 @@ def test_a_pack_with_errors_is_refused_and_the_ledger_untouched(tmp_path: Path, 
 
 
 def test_an_interrupted_import_leaves_the_ledger_as_it_was(
-    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "shot.png").write_bytes(b"png")
     marks = [mark(f"K{n}", evidence=("shot.png",), row=n + 2) for n in range(10)]
@@ -291,7 +294,7 @@ def test_an_interrupted_import_leaves_the_ledger_as_it_was(
     assert len(calls) == 4
 
 
-def test_evidence_is_kept_in_the_ledger_once_and_never_from_outside(tmp_path: Path, db: Path) -> None:
+def test_evidence_is_kept_in_the_ledger_once_and_never_from_outside(tmp_path: Path, db: Path | str) -> None:
     folder = tmp_path / "returned"
     (folder / "shots").mkdir(parents=True)
     (folder / "shots" / "one.png").write_bytes(b"\x89PNG same")
@@ -307,11 +310,10 @@ def test_evidence_is_kept_in_the_ledger_once_and_never_from_outside(tmp_path: Pa
         files = ledger.evidence(stored.id)
     assert stored.mark.evidence == names
     assert files == [("shots/one.png", b"\x89PNG same"), ("copy.png", b"\x89PNG same")]
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == 1
+    assert query(db, "SELECT COUNT(*) FROM evidence") == [(1,)]
 
 
-def test_the_latest_signoff_of_each_pack_counts(tmp_path: Path, db: Path) -> None:
+def test_the_latest_signoff_of_each_pack_counts(tmp_path: Path, db: Path | str) -> None:
     rejected = SignOff("R1-sales", "Sales operations", Decision.REJECTED, "", "Eve", D1)
     accepted = SignOff("R1-sales", "Sales operations", Decision.ACCEPTED, "", "Eve", D2)
     with Ledger.open(db) as ledger:
@@ -322,7 +324,7 @@ def test_the_latest_signoff_of_each_pack_counts(tmp_path: Path, db: Path) -> Non
     assert signoffs == {"R1-sales": accepted}
 
 
-def test_progress_per_pack_module_and_tester(tmp_path: Path, db: Path) -> None:
+def test_progress_per_pack_module_and_tester(tmp_path: Path, db: Path | str) -> None:
     keys = ["A", "B", "C", "D", "E", "F"]
     cases = {k: _case(k, "Sales" if k < "D" else "Finance") for k in keys}
     rows = [PackRow(k, n, "fp1") for n, k in enumerate(keys, 2)]
@@ -355,7 +357,7 @@ def test_progress_per_pack_module_and_tester(tmp_path: Path, db: Path) -> None:
     ]
 
 
-def test_twenty_packs_of_2500_rows_import_whole(tmp_path: Path, db: Path) -> None:
+def test_twenty_packs_of_2500_rows_import_whole(tmp_path: Path, db: Path | str) -> None:
     # How fast is benchmarks/uat_import.py's job (benchmarks/RESULTS.md): a test asserts no time.
     reads = [
         pack(tmp_path, [mark(f"REQ-{p}.AC-{n}", row=n + 2) for n in range(2500)], f"{p}.xlsx", f"R1-{p}")
@@ -390,11 +392,11 @@ def _case(key: str, module: str) -> Case:
     )
 
 
-def test_a_ledger_of_schema_1_moves_its_corrections_into_events(db: Path) -> None:
+def test_a_ledger_of_schema_1_moves_its_corrections_into_events(sqlite_db: Path) -> None:
     from uatkit.uat.ledger_schema import MIGRATIONS
 
-    db.parent.mkdir(parents=True)
-    with sqlite3.connect(db) as conn:
+    sqlite_db.parent.mkdir(parents=True)
+    with sqlite3.connect(sqlite_db) as conn:
         conn.executescript(MIGRATIONS[0])
         conn.execute("PRAGMA user_version = 1")
         conn.execute(
@@ -418,12 +420,12 @@ def test_a_ledger_of_schema_1_moves_its_corrections_into_events(db: Path) -> Non
                 (mark_id, import_id, status, tester),
             )
         conn.execute("UPDATE marks SET superseded_by = 2 WHERE id = 1")
-    with Ledger.open(db) as ledger:
+    with Ledger.open(sqlite_db) as ledger:
         first, second = ledger.marks()
         (state,) = ledger.states({"K": "fp1"})
     assert (first.superseded_by, first.reason, second.superseded_by) == (2, "correction", None)
     assert state.status is Status.FAIL and state.mark_id == 2
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(sqlite_db) as conn:
         assert conn.execute("SELECT COUNT(*) FROM marks WHERE superseded_by IS NOT NULL").fetchone()[0] == 0
         event = conn.execute(
             "SELECT mark_id, replaced_by, reason, by_name, at, import_id FROM mark_events"
@@ -431,7 +433,7 @@ def test_a_ledger_of_schema_1_moves_its_corrections_into_events(db: Path) -> Non
     assert event == [(1, 2, "correction", "Ann", "2026-11-21T10:00:00+00:00", 2)]
 
 
-def test_evidence_is_part_of_a_mark_by_its_content(tmp_path: Path, db: Path) -> None:
+def test_evidence_is_part_of_a_mark_by_its_content(tmp_path: Path, db: Path | str) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     for folder, content in ((first, b"screenshot one"), (second, b"screenshot two")):
         folder.mkdir()
@@ -449,7 +451,7 @@ def test_evidence_is_part_of_a_mark_by_its_content(tmp_path: Path, db: Path) -> 
     ]
 
 
-def test_resolve_refuses_what_is_not_a_conflict(tmp_path: Path, db: Path) -> None:
+def test_resolve_refuses_what_is_not_a_conflict(tmp_path: Path, db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         with pytest.raises(UatkitError, match=r"holds no marks for case 'REQ-101\.AC-1'"):
             ledger.resolve("REQ-101.AC-1", 1, "Dana", "why")
@@ -472,7 +474,7 @@ def test_resolve_refuses_what_is_not_a_conflict(tmp_path: Path, db: Path) -> Non
 
 
 def test_one_evidence_file_named_by_many_rows_is_read_and_stored_once(
-    tmp_path: Path, db: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "returned"
     folder.mkdir()
@@ -492,11 +494,10 @@ def test_one_evidence_file_named_by_many_rows_is_read_and_stored_once(
     assert reads.count((folder / "shot.png").resolve()) == 1
     digest = hashlib.sha256(b"\x89PNG " * 1000).hexdigest()
     assert files == [[("shot.png", digest)]] * 100
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == 1
+    assert query(db, "SELECT COUNT(*) FROM evidence") == [(1,)]
 
 
-def test_the_audit_keeps_each_action_in_order_and_is_no_part_of_the_evidence_digest(db: Path) -> None:
+def test_the_audit_keeps_each_action_in_order_and_is_no_part_of_the_evidence_digest(db: Path | str) -> None:
     with Ledger.open(db) as ledger:
         before = ledger.state()
         first = ledger.record_audit("baseline.create", "R1", {"file": "baselines/R1.json", "sha256": "ab"})
@@ -515,13 +516,13 @@ def test_the_audit_keeps_each_action_in_order_and_is_no_part_of_the_evidence_dig
     assert only.at.tzinfo is not None and abs((dt.datetime.now(dt.UTC) - only.at).total_seconds()) < 60
 
 
-def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(db: Path) -> None:
+def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(sqlite_db: Path) -> None:
     from uatkit.uat.ledger_schema import MIGRATIONS
 
     # The schema just before the audit's migration (later ones, e.g. the rounds, come after it).
     before = next(n for n, migration in enumerate(MIGRATIONS) if "CREATE TABLE audit" in migration)
-    db.parent.mkdir(parents=True)
-    with sqlite3.connect(db) as conn:
+    sqlite_db.parent.mkdir(parents=True)
+    with sqlite3.connect(sqlite_db) as conn:
         for migration in MIGRATIONS[:before]:
             conn.executescript(migration)
         conn.execute(f"PRAGMA user_version = {before:d}")
@@ -532,21 +533,21 @@ def test_a_ledger_of_the_schema_before_the_audit_gains_it_and_keeps_its_records(
         assert "audit" not in {
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
-    with Ledger.open(db) as ledger:
+    with Ledger.open(sqlite_db) as ledger:
         assert [p.pack_id for p in ledger.packs()] == ["R1-sales"] and ledger.audit() == []
         ledger.record_audit("baseline.create", "R1", {})
         assert [r.subject for r in ledger.audit()] == ["R1"]
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(sqlite_db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
-def test_a_ledger_from_before_rounds_counts_its_packs_as_round_1(db: Path) -> None:
+def test_a_ledger_from_before_rounds_counts_its_packs_as_round_1(sqlite_db: Path) -> None:
     from uatkit.uat.ledger_schema import MIGRATIONS
 
     # The schema just before the rounds' migration (later ones, e.g. the filed defects, come after it).
     before = next(n for n, migration in enumerate(MIGRATIONS) if "CREATE TABLE pack_rounds" in migration)
-    db.parent.mkdir(parents=True)
-    with sqlite3.connect(db) as conn:
+    sqlite_db.parent.mkdir(parents=True)
+    with sqlite3.connect(sqlite_db) as conn:
         for migration in MIGRATIONS[:before]:
             conn.executescript(migration)
         conn.execute(f"PRAGMA user_version = {before:d}")
@@ -555,7 +556,7 @@ def test_a_ledger_from_before_rounds_counts_its_packs_as_round_1(db: Path) -> No
             " ('R1-sales', 'R1', 'Sales', 'Ops', 'en', 'Demo', '2026-11-01T09:00:00+00:00', '', NULL)"
         )
         conn.execute("INSERT INTO pack_rows VALUES ('R1-sales', 'REQ-1.AC-1', 2, 'sha256:ab')")
-    with Ledger.open(db) as ledger:
+    with Ledger.open(sqlite_db) as ledger:
         assert [(p.pack_id, p.round) for p in ledger.packs()] == [("R1-sales", 1)]
         latest = ledger.rounds.latest("R1-sales")
         assert latest is not None and (latest.number, latest.issued_at.day) == (1, 1)

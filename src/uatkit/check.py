@@ -125,6 +125,7 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
     from uatkit.allure.read import read_result_set
     from uatkit.trace.evidence import choose_evidence
     from uatkit.uat.ledger import read_view
+    from uatkit.uat.ledger_location import ledger_location
 
     cases = {case.key: case for case in project.cases}
     current = project.fingerprints
@@ -151,7 +152,7 @@ def evidence_findings(project: Project, results: Sequence[Path] = ()) -> list[Fi
             )
         )
     view = read_view(
-        project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
+        ledger_location(project), current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
     for state in view.states.values() if view is not None else ():
         case = cases.get(state.key)

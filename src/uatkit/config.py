@@ -176,7 +176,14 @@ class UatConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only
     """Where UAT packs, the ledger and UAT results live, and which scenarios a pack holds."""
 
     packs: Annotated[str, _about("The folder UAT packs are written to.")] = "uat_packs"
-    ledger: Annotated[str, _about("The SQLite ledger of every imported UAT mark.")] = "reports/uat.db"
+    ledger: Annotated[
+        str,
+        _about(
+            "The ledger of every imported UAT mark: a SQLite file, or a postgresql://USER@HOST:PORT/DB URL "
+            "(no password in it: PGPASSWORD or ~/.pgpass); the UATKIT_LEDGER_URL environment variable "
+            "overrides it."
+        ),
+    ] = "reports/uat.db"
     results: Annotated[str, _about("The folder of UAT results for Allure.")] = "reports/uat-results"
     release: Annotated[str, _about("The default of `uatkit uat export --release`.")] = ""
     by: Annotated[PackGrouping, _about("One pack per module or per business owner.")] = PackGrouping.MODULE

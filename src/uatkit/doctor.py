@@ -160,9 +160,19 @@ def _config(root: Path | None) -> tuple[Project | None, Finding]:
 
 def _ledger(project: Project | None) -> Finding:
     from uatkit.uat.ledger_backup import integrity
+    from uatkit.uat.ledger_location import ledger_location, open_ledger
 
     if project is None:
         return Finding("UAT ledger", Health.SKIPPED, "no project", True)
+    try:
+        location = ledger_location(project)
+        if isinstance(location, str):
+            with open_ledger(project) as ledger:
+                state = ledger.state()
+            return Finding("UAT ledger", Health.OK, f"{location}: PostgreSQL, {state.marks} marks", True)
+    except UatkitError as exc:
+        fix = "check [tool.uatkit.uat] ledger or UATKIT_LEDGER_URL; see docs/ledger.md"
+        return Finding("UAT ledger", Health.FAILED, str(exc), True, fix)
     path = project.ledger_path
     if not path.exists():
         return Finding("UAT ledger", Health.OK, f"none yet ({project.relative(path)})", True)

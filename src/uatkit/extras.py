@@ -12,6 +12,7 @@ EXTRA_OF = {
     "pytest_playwright": "browser",
     "allure_pytest_bdd": "allure",
     "xdist": "all",
+    "psycopg": "postgresql",
 }
 
 

@@ -124,7 +124,9 @@ class Project:
 
     @property
     def ledger_path(self) -> Path:
-        """Return the UAT ledger database's path."""
+        """Return the SQLite UAT ledger's path (the default place when the ledger is on PostgreSQL)."""
+        if self.config.uat.ledger.startswith(("postgresql://", "postgres://")):
+            return self.root / "reports" / "uat.db"
         return self.root / self.config.uat.ledger
 
     @property

@@ -30,7 +30,7 @@ from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import Level, Priority, SourceLocation
 from uatkit.project import Project
 from uatkit.stories import natural_key
-from uatkit.uat.ledger import Ledger
+from uatkit.uat.ledger_location import open_ledger
 
 #: The version of the baseline file's layout: raised only when a key changes meaning or goes away.
 BASELINE_SCHEMA = 1
@@ -388,7 +388,7 @@ def create_baseline(
     baseline = freeze(project, name, approved_by, approved_on, note)
     text = baseline_text(baseline)
     # The ledger is opened first: a busy or broken ledger stops the command before anything is written.
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         try:
             atomic_write_bytes(path, text.encode("utf-8"), replace=False)
         except FileExistsError:

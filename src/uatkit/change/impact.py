@@ -19,6 +19,7 @@ from uatkit.model import AUTOMATED_LEVELS
 from uatkit.project import Project
 from uatkit.stories import natural_key
 from uatkit.uat.ledger import read_view
+from uatkit.uat.ledger_location import ledger_location
 
 #: What generation would do to a feature because its story changed.
 _REGENERATED = (sync.Action.CREATE, sync.Action.UPDATE, sync.Action.ORPHANED, sync.Action.KEEP_EDITED)
@@ -128,7 +129,7 @@ def impact_of(diff: ScopeDiff, project: Project, evidence: Sequence[Path]) -> Im
         case_id: tuple(lv for lv in levels if (case_id, lv) not in done) for case_id, levels in tagged.items()
     }
     view = read_view(
-        project.ledger_path, current, project.config.uat.release, wait=project.config.uat.busy_timeout
+        ledger_location(project), current, project.config.uat.release, wait=project.config.uat.busy_timeout
     )
     stale_marks: dict[str, list[StaleMark]] = {}
     holders: dict[str, set[str]] = {}

@@ -28,7 +28,7 @@ from uatkit.frontmatter import FrontMatter, Shape
 from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.stories import natural_key
-from uatkit.uat.ledger import Ledger
+from uatkit.uat.ledger_location import open_ledger
 
 #: The keys of a change request's front matter, in the order `uatkit change new` writes them.
 KEYS = (
@@ -365,7 +365,7 @@ def new_request(
         check_requests([*existing, request], scope, problems)
     if problems or request is None:
         raise InputError(problems)
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         data = text.encode("utf-8")
         try:
             atomic_write_bytes(path, data, replace=False)
@@ -410,7 +410,7 @@ def decide(
     decided = parse_request(data.decode("utf-8-sig"), display, project.config, problems)
     if decided is None:
         raise InputError(problems)
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         atomic_write_bytes(path, data)
         ledger.record_audit(
             f"change.{'approve' if approve else 'reject'}", ident, _detail(display, data, decided)

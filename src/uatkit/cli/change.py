@@ -139,10 +139,12 @@ def create(
         return
     for warning in warnings:
         err.print(f"warning: {warning}", markup=False)
+    from uatkit.uat.ledger_location import ledger_shown
+
     out.print(
         f"{loaded.relative(path)}: baseline {baseline.name} of {len(baseline.requirements)} requirements and "
         f"{baseline.criteria} criteria, approved by {baseline.approved_by} on {baseline.approved_on} "
-        f"({baseline.digest[:19]}…); recorded in {loaded.relative(loaded.ledger_path)}",
+        f"({baseline.digest[:19]}…); recorded in {ledger_shown(loaded)}",
         markup=False,
     )
     out.print(f"specification for signature: {', '.join(documents)}", markup=False)
@@ -517,9 +519,11 @@ def _decide(
             f"change {'approve' if approve else 'reject'}", {"request": _request(loaded, request, path)}
         )
         return
+    from uatkit.uat.ledger_location import ledger_shown
+
     out.print(
         f"{loaded.relative(path)}: {request.id} {request.status.value} by {request.decided_by} on "
-        f"{request.decided_on}; recorded in {loaded.relative(loaded.ledger_path)}",
+        f"{request.decided_on}; recorded in {ledger_shown(loaded)}",
         markup=False,
     )
 

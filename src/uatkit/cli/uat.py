@@ -611,10 +611,10 @@ def _show_templates(loaded: Project, run: TemplateRun) -> None:
                     f"{said}",
                     markup=False,
                 )
+    from uatkit.uat.ledger_location import ledger_shown
+
     if run.dry_run:
-        out.print(
-            f"dry run: nothing was recorded; {loaded.relative(loaded.ledger_path)} is unchanged", markup=False
-        )
+        out.print(f"dry run: nothing was recorded; {ledger_shown(loaded)} is unchanged", markup=False)
     elif run.results_error:
         err.print(f"error: {run.results_error}", markup=False)
     else:
@@ -733,9 +733,11 @@ def trust(
         echo_report("uat trust", {"trusted": trusted, **_import_data(loaded, run)})
         _import_exit(run)
         return
+    from uatkit.uat.ledger_location import ledger_shown
+
     out.print(
         f"{loaded.shown(file)} (SHA-256 {accepted.sha256[:12]}…, pack {accepted.pack_id}) "
-        f"{accepted}; recorded in {loaded.relative(loaded.ledger_path)}",
+        f"{accepted}; recorded in {ledger_shown(loaded)}",
         markup=False,
     )
     _show_import(loaded, run)
@@ -890,9 +892,15 @@ def backup(
     """
     from uatkit.uat.ledger import Ledger
     from uatkit.uat.ledger_backup import default_target
+    from uatkit.uat.ledger_location import ledger_location, ledger_shown
 
     with user_errors():
         loaded = project_for(project)
+        if isinstance(ledger_location(loaded), str):
+            raise UatkitError(
+                f"{ledger_shown(loaded)}: a PostgreSQL ledger is backed up with the database's own tools: "
+                "pg_dump --format=custom (restored with pg_restore)"
+            )
         if not loaded.ledger_path.exists():
             raise UatkitError(f"no UAT ledger at {loaded.ledger_path}: nothing to back up yet")
         if to is not None and to.is_dir():
@@ -924,6 +932,150 @@ def backup(
             markup=False,
         )
         raise typer.Exit(EXIT_INPUT)
+
+
+def _pg_url(loaded: Project, url: str | None) -> str:
+    """Return the PostgreSQL ledger named by --url, else by the project; say so when there is none."""
+    from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url
+    from uatkit.uat.ledger_location import ledger_location, ledger_shown
+
+    if url is not None:
+        if not is_url(url):
+            raise UatkitError(f"--url {url.split('@')[-1]!r} is not a postgresql://USER@HOST:PORT/DB URL")
+        return check_url(url)
+    location = ledger_location(loaded)
+    if not isinstance(location, str):
+        raise UatkitError(
+            f"the project's ledger is the SQLite file {ledger_shown(loaded)}: give --url postgresql://…, or "
+            f"set [tool.uatkit.uat] ledger or {LEDGER_URL_ENV}"
+        )
+    return location
+
+
+@uat_app.command("init-db")
+def init_db(
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            help="The PostgreSQL ledger (default: [tool.uatkit.uat] ledger or UATKIT_LEDGER_URL). No "
+            "password in it: PGPASSWORD or ~/.pgpass gives it.",
+        ),
+    ] = None,
+    grant_read: Annotated[
+        list[str] | None,
+        typer.Option("--grant-read", help="A database user who may read the ledger (repeat for more)."),
+    ] = None,
+    grant_import: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grant-import",
+            help="A database user who may import packs and evidence and export packs (repeat for more).",
+        ),
+    ] = None,
+    grant_approve: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--grant-approve",
+            help="A database user who may resolve conflicts and record sign-offs, baselines and change "
+            "requests (repeat for more).",
+        ),
+    ] = None,
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Create or migrate a PostgreSQL ledger's schema and its roles; grant database users their roles.
+
+    Run it as the database's owner. It makes the group roles uatkit_read, uatkit_import and uatkit_approve
+    (import and approve include read), grants them what they may do, and makes each user named a member of
+    one. Safe to run again: it only adds what is missing.
+
+    Example: uatkit uat init-db --url postgresql://uatkit_owner@db.example.com/uat --grant-import alice
+    --grant-approve carol --grant-read dashboard
+    """
+    from uatkit.uat.ledger_roles import APPROVE, IMPORT, READ
+    from uatkit.uat.ledger_roles import init_db as initialise
+
+    with user_errors():
+        loaded = project_for(project)
+        target = _pg_url(loaded, url)
+        grants = {READ: grant_read or [], IMPORT: grant_import or [], APPROVE: grant_approve or []}
+        done = initialise(target, grants, wait=loaded.config.uat.busy_timeout)
+    if output is Format.JSON:
+        echo_report(
+            "uat init-db",
+            {
+                "ledger": done.where,
+                "schema_from": done.schema_from,
+                "schema": done.schema_to,
+                "created_roles": list(done.created_roles),
+                "granted": [{"role": role, "user": user} for role, user in done.granted],
+            },
+        )
+        return
+    schema = (
+        f"schema {done.schema_to} (created)"
+        if done.schema_from == 0
+        else f"schema {done.schema_from} -> {done.schema_to}"
+        if done.schema_from != done.schema_to
+        else f"schema {done.schema_to} (up to date)"
+    )
+    made = f"; roles created: {', '.join(done.created_roles)}" if done.created_roles else ""
+    out.print(f"{done.where}: {schema}{made}", markup=False)
+    for role, user in done.granted:
+        out.print(f"granted {role} to {user}", markup=False)
+
+
+@uat_app.command("migrate")
+def migrate_ledger(
+    to: Annotated[
+        str,
+        typer.Option("--to", help="The empty PostgreSQL ledger to copy into (postgresql://USER@HOST/DB)."),
+    ],
+    source: Annotated[
+        Path | None,
+        typer.Option("--from", help="The SQLite ledger to copy (default: the project's SQLite ledger)."),
+    ] = None,
+    project: ProjectOption = None,
+    output: FormatOption = Format.TABLE,
+) -> None:
+    """Copy a SQLite ledger into an empty PostgreSQL ledger and verify the copy.
+
+    Every table goes across in one transaction with its IDs; it is committed only when each table's row
+    count and content hash and the ledger's evidence digest are the same on both sides, else nothing stays.
+    Then point [tool.uatkit.uat] ledger (or UATKIT_LEDGER_URL) at the URL. The SQLite file is not changed.
+
+    Example: uatkit uat migrate --to postgresql://uatkit_owner@db.example.com/uat
+    """
+    from uatkit.uat.ledger_copy import copy_to_postgresql
+
+    with user_errors():
+        loaded = project_for(project)
+        target = _pg_url(loaded, to)
+        done = copy_to_postgresql(source or loaded.ledger_path, target, wait=loaded.config.uat.busy_timeout)
+    if output is Format.JSON:
+        echo_report(
+            "uat migrate",
+            {
+                "from": done.source,
+                "to": done.target,
+                "ok": done.ok,
+                "digest": done.target_digest,
+                "tables": [
+                    {"table": t.table, "rows": t.rows, "copied": t.copied, "sha256": t.target_hash}
+                    for t in done.tables
+                ],
+            },
+        )
+        return
+    shown = table(f"{done.source} -> {done.target}", "table", "rows", "copied", "content SHA-256")
+    for t in done.tables:
+        shown.add_row(*cells(t.table, f"{t.rows:,}", f"{t.copied:,}", t.target_hash[:16] + "…"))
+    out.print(shown)
+    out.print(
+        f"copied and verified: every table's rows and content, and the evidence digest {done.target_digest}",
+        markup=False,
+    )
 
 
 _HEADERS = {"executed": "done", "executed_pct": "%", "na": "N/A", "signoff": "sign-off"}

@@ -18,7 +18,8 @@ from uatkit.defects.model import Defect, KnownDefect, stable_id
 from uatkit.model import AUTOMATED_LEVELS, DEFECT_TAG, UAT_LAYER, Case, Status
 from uatkit.project import Project
 from uatkit.trace.model import EvidenceSet, RunFacts
-from uatkit.uat.ledger import CaseState, FiledDefect, Ledger, read_view
+from uatkit.uat.ledger import CaseState, FiledDefect, read_view
+from uatkit.uat.ledger_location import has_ledger, ledger_location, ledger_shown, open_ledger
 
 #: The UAT statuses and Allure statuses that are a failure to file.
 FAILED_MARKS = (Status.FAIL, Status.BLOCKED)
@@ -45,15 +46,15 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
     present = [folder for folder in evidence.paths if folder.is_dir()]
     results, problems = read_results(present)
     notes = [str(problem) for problem in problems]
-    view = read_view(project.ledger_path, project.fingerprints, release, wait=project.config.uat.busy_timeout)
+    view = read_view(
+        ledger_location(project), project.fingerprints, release, wait=project.config.uat.busy_timeout
+    )
     filed = filed_defects(project)
     link = _linker(project)
     runs = {run.run_id: run for run in evidence.runs}
     found: list[Defect | KnownDefect] = []
     if view is None:
-        notes.append(
-            f"no UAT ledger at {project.shown(project.ledger_path)}: no UAT marks (run `uatkit uat import`)"
-        )
+        notes.append(f"no UAT ledger at {ledger_shown(project)}: no UAT marks (run `uatkit uat import`)")
     else:
         in_release = {pack.pack_id for pack in view.packs}
         uat_results = {r.history_id: r for r in results if r.layer == UAT_LAYER}
@@ -107,15 +108,15 @@ def find_defects(project: Project, evidence: EvidenceSet, release: str = "") -> 
         release=release,
         notes=tuple(notes),
         evidence=evidence.name,
-        ledger=project.shown(project.ledger_path) if view is not None else "",
+        ledger=ledger_shown(project) if view is not None else "",
     )
 
 
 def filed_defects(project: Project) -> dict[str, list[FiledDefect]]:
     """Return the defects filed in any tracker, by stable ID (none without a ledger)."""
-    if not project.ledger_path.exists():
+    if not has_ledger(project):
         return {}
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         out: dict[str, list[FiledDefect]] = {}
         for filed in ledger.defects.all():
             out.setdefault(filed.defect_id, []).append(filed)

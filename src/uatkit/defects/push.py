@@ -16,6 +16,7 @@ from uatkit.defects.jira import JiraClient, JiraSite, Refused, TrackerError, iss
 from uatkit.defects.model import Defect
 from uatkit.project import Project
 from uatkit.uat.ledger import FiledDefect, Ledger, os_user
+from uatkit.uat.ledger_location import open_ledger
 
 TRACKER = "jira"
 
@@ -75,7 +76,7 @@ def push_to_jira(project: Project, findings: Findings, site: JiraSite, *, dry_ru
             account = client.myself()
         except TrackerError as exc:
             return PushRun(tuple(items), stopped=str(exc))
-        with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+        with open_ledger(project) as ledger:
             stopped = ""
             for defect in findings.new:
                 if stopped:

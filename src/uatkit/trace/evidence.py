@@ -27,7 +27,8 @@ from uatkit.model import UAT_LAYER
 from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.trace.model import EvidenceKind, EvidenceSet, RunFacts
-from uatkit.uat.ledger import Ledger, LedgerState, SignoffRecord
+from uatkit.uat.ledger import LedgerState, SignoffRecord
+from uatkit.uat.ledger_location import has_ledger, ledger_shown, open_ledger
 from uatkit.uat.stale_results import UNKNOWN, StaleMark, mark_stale
 
 MANIFEST_SCHEMA = 1
@@ -175,9 +176,9 @@ def run_facts(record: RunRecord, folder: str) -> RunFacts:
 
 def ledger_state(project: Project) -> LedgerState:
     """Return the UAT ledger's state; no ledger holds nothing, like an empty one."""
-    if not project.ledger_path.exists():
+    if not has_ledger(project):
         return EMPTY_LEDGER
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         return ledger.state()
 
 
@@ -189,8 +190,8 @@ def build_manifest(
     digest, results = folder_hash(merged)
     state = ledger_state(project)
     ledger = None
-    if project.ledger_path.is_file():
-        where = project.shown(project.ledger_path)
+    if has_ledger(project):
+        where = ledger_shown(project)
         ledger = LedgerFacts(path=where, digest=state.digest, marks=state.marks, decisions=state.decisions)
     manifest = Manifest(
         schema=MANIFEST_SCHEMA,
@@ -551,7 +552,7 @@ def _recorded_scenarios(record: SignoffRecord) -> str:
 
 def signoff_records(project: Project) -> list[SignoffRecord]:
     """Return the project's sign-off records, oldest first (none without a ledger)."""
-    if not project.ledger_path.exists():
+    if not has_ledger(project):
         return []
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         return ledger.signoff_records()

@@ -42,6 +42,7 @@ from uatkit.trace.model import (
     TraceStatus,
 )
 from uatkit.uat.ledger import CaseState, PackSummary, read_view
+from uatkit.uat.ledger_location import ledger_location, ledger_shown
 from uatkit.uat.pack import PackTarget
 
 #: The Allure statuses that fail a level.
@@ -434,13 +435,13 @@ def load_matrix(project: Project, evidence: EvidenceSet, allure_report: str = ""
     results, problems = read_results(present)
     notes += [str(problem) for problem in problems]
     view = read_view(
-        project.ledger_path,
+        ledger_location(project),
         project.fingerprints,
         project.config.uat.release,
         wait=project.config.uat.busy_timeout,
     )
     if view is None:
-        ledger = project.relative(project.ledger_path)
+        ledger = ledger_shown(project)
         notes.append(f"no UAT ledger at {ledger}: no UAT marks (run `uatkit uat import`)")
     now = dt.datetime.now().astimezone().replace(microsecond=0)
     matrix = build_matrix(

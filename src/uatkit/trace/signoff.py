@@ -31,7 +31,8 @@ from uatkit.trace.model import (
 )
 from uatkit.trace.pages import render_page
 from uatkit.trace.views import summary_view
-from uatkit.uat.ledger import Ledger, RecordedGate, SignoffRecord
+from uatkit.uat.ledger import RecordedGate, SignoffRecord
+from uatkit.uat.ledger_location import open_ledger
 
 #: The rules that look at requirements of the gate's priorities; uat_executed and packs_signed look at every
 #: UAT case and pack, whatever their priority.
@@ -527,7 +528,7 @@ def sign_off(
     recorded, already = None, False
     if record is not None:
         wanted = signoff_record(verdict, evidence, record)
-        with Ledger.open(project.ledger_path, wait=config.uat.busy_timeout) as ledger:
+        with open_ledger(project) as ledger:
             # The same verdict by the same person on the same evidence is one sign-off, said once: a second
             # --record (a retried command) names the first instead of adding a copy to the history.
             recorded = next((r for r in ledger.signoff_records() if _same(r, wanted)), None)

@@ -24,6 +24,7 @@ from uatkit.uat.ledger import (
     current_marks,
     read_view,
 )
+from uatkit.uat.ledger_location import has_ledger, ledger_location, ledger_shown, open_ledger
 from uatkit.uat.ledger_rounds import Round
 from uatkit.uat.ledger_seals import Trust
 from uatkit.uat.pack import NO_TARGET, PackTarget, ReadPack, pack_id
@@ -75,7 +76,7 @@ def export_packs(
             "tag scenarios @uat or @manual, use --all, or set [tool.uatkit.uat] select"
         )
     current = project.fingerprints
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         states = case_states(ledger.marks(), current, ledger.rounds.numbers())
         previous = current_marks(states)
         ids = {s.key: s.mark_id for s in states if s.mark_id is not None}
@@ -254,7 +255,7 @@ def import_packs(
     """Check and import pack files (from `reader.find_packs`), one transaction a file; update UAT results."""
     current = project.fingerprints
     run = ImportRun()
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         seals = ledger.seals
         for read in read_packs(files, current, project.config.limits, project.config.uat.checks):
             run.warnings += read.warnings
@@ -282,9 +283,9 @@ def import_packs(
 
 def resolve_conflict(project: Project, key: str, keep: int, by: str, why: str) -> tuple[Resolution, int]:
     """Record the resolution of a case's conflict and rewrite the UAT results; return it and the count."""
-    if not project.ledger_path.exists():  # a folder there is named so by `Ledger.open`
-        raise UatkitError(f"no UAT ledger at {project.ledger_path}: import returned packs first")
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    if not has_ledger(project):  # a folder there is named so by `Ledger.open`
+        raise UatkitError(f"no UAT ledger at {ledger_shown(project)}: import returned packs first")
+    with open_ledger(project) as ledger:
         resolution = ledger.resolve(key, keep, by, why)
         written = update_results(project, ledger)
     return resolution, written
@@ -300,7 +301,7 @@ def trust_pack(project: Project, path: Path, *, by: str, reason: str) -> tuple[T
     if not by or not reason:
         missing = "--by NAME" if not by else "--reason TEXT"
         raise UatkitError(f"say who accepts the pack and why: {missing} is empty")
-    with Ledger.open(project.ledger_path, wait=project.config.uat.busy_timeout) as ledger:
+    with open_ledger(project) as ledger:
         read = read_pack(path, project.fingerprints, project.config.limits, rules=project.config.uat.checks)
         if not read.ok:
             raise InputError(read.errors)
@@ -347,14 +348,14 @@ def _failed(path: Path, exc: UatkitError | OSError, read: ReadPack | None = None
 def uat_progress(project: Project) -> Progress:
     """Return progress per pack, module and tester from the ledger."""
     view = read_view(
-        project.ledger_path,
+        ledger_location(project),
         project.fingerprints,
         project.config.uat.release,
         wait=project.config.uat.busy_timeout,
     )
     if view is None:
         raise UatkitError(
-            f"no UAT ledger at {project.ledger_path}: export packs with `uatkit uat export` first"
+            f"no UAT ledger at {ledger_shown(project)}: export packs with `uatkit uat export` first"
         )
     return summarise(
         view.packs, {c.key: c for c in project.cases}, view.states, view.signoffs, view.resolutions

@@ -1,4 +1,5 @@
-"""The UAT ledger: every imported mark, pack, sign-off and evidence file, in one SQLite database."""
+"""The UAT ledger: every imported mark, pack, sign-off and evidence file, in one SQLite or PostgreSQL
+database (`ledger_db`)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from uatkit.atomic import file_in_the_way
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
+from uatkit.uat.ledger_db import LedgerDb, connect_pg, is_url
 from uatkit.uat.ledger_defects import FiledDefect, FiledDefects
 from uatkit.uat.ledger_import import plan_marks, record_marks
 from uatkit.uat.ledger_rounds import PackRounds
@@ -33,6 +36,7 @@ from uatkit.uat.ledger_schema import (
     current_mark,
     mark_order,
     migrate,
+    migrate_pg,
     missing_tables,
     says,
     transaction,
@@ -70,17 +74,33 @@ class Ledger:
     (`mark_events`), and which mark is current is computed from the marks and their events (`case_states`).
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: LedgerDb, path: Path | str) -> None:
         self._conn = conn
+        #: The SQLite file, or the PostgreSQL URL as messages show it.
         self.path = path
 
+    @property
+    def db(self) -> LedgerDb:
+        """Return the connection to the ledger's database (copies and role set-up work on it)."""
+        return self._conn
+
+    @property
+    def kind(self) -> str:
+        """Return the database the ledger is in: "sqlite" or "postgresql"."""
+        return self._conn.kind
+
     @classmethod
-    def open(cls, path: Path, *, wait: float = BUSY_WAIT) -> Ledger:
+    def open(cls, path: Path | str, *, wait: float = BUSY_WAIT) -> Ledger:
         """Open (creating it and its folders if needed) the ledger at `path`, migrated to this schema.
 
-        A write waits up to `wait` seconds for another process's write to finish. SQLite faults, here and
-        in the `with` block, become one `UatkitError` line saying what to do (`ledger_backup.fault`).
+        `path` is a file (SQLite) or a `postgresql://` URL. A write waits up to `wait` seconds for another
+        process's write to finish. Database faults, here and in the `with` block, become one `UatkitError`
+        line saying what to do (`ledger_backup.fault`, `LedgerDb.fault`).
         """
+        if isinstance(path, str):
+            if is_url(path):
+                return cls._open_pg(path, wait=wait)
+            path = Path(path)
         if path.is_dir():
             raise fault(sqlite3.OperationalError("unable to open database file"), path)
         try:
@@ -105,7 +125,7 @@ class Ledger:
             conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000):d}")
             conn.execute("PRAGMA journal_mode = WAL")
             migrate(conn, path)
-            missing = missing_tables(conn)
+            missing = missing_tables(LedgerDb(conn))
             if missing:
                 raise UatkitError(
                     f"{path}: the ledger has no table {', '.join(missing)} (its schema says it should); it "
@@ -125,7 +145,23 @@ class Ledger:
             if created:
                 remove_unborn(path)
             raise
-        return cls(conn, path)
+        return cls(LedgerDb(conn, where=str(path)), path)
+
+    @classmethod
+    def _open_pg(cls, url: str, *, wait: float, dry: bool = False) -> Ledger:
+        db = connect_pg(url, wait=wait, dry=dry)
+        try:
+            migrate_pg(db)
+            missing = missing_tables(db)
+            if missing:
+                raise UatkitError(
+                    f"{db.where}: the ledger has no table {', '.join(missing)} (its schema says it should); "
+                    "it was changed outside uatkit: restore it from your last pg_dump"
+                )
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, db.where)
 
     def close(self) -> None:
         """Close the connection."""
@@ -138,28 +174,28 @@ class Ledger:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-        if isinstance(exc, sqlite3.Error):
+        if isinstance(exc, sqlite3.Error) and isinstance(self.path, Path):
             raise fault(exc, self.path) from None
 
     def backup(self, target: Path | None = None) -> Backup:
         """Copy the ledger (SQLite's online backup API) to `target` or a file beside it; check the copy."""
+        if self._conn.sqlite is None or not isinstance(self.path, Path):
+            raise UatkitError(
+                f"{self.path}: a PostgreSQL ledger is backed up by the database's own tools: "
+                "pg_dump --format=custom (restore with pg_restore)"
+            )
         try:
-            return backup(self._conn, target or default_target(self.path))
+            return backup(self._conn.sqlite, target or default_target(self.path))
         except sqlite3.Error as exc:
             raise fault(exc, self.path) from None
 
     def record_audit(self, action: str, subject: str, detail: Mapping[str, object]) -> AuditEntry:
-        """Append one row to the audit: now, this operating-system user, the action, its subject, detail."""
-        now, user = _now(), os_user()
-        text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)
+        """Append one row to the audit: now, this operating-system user, the action, its subject, detail.
+
+        On PostgreSQL the server records the database user too (a column no ledger role may write).
+        """
         with transaction(self._conn) as conn:
-            cursor = conn.execute(
-                "INSERT INTO audit (at, os_user, action, subject, detail) VALUES (?, ?, ?, ?, ?)",
-                (now, user, action, subject, text),
-            )
-        return AuditEntry(
-            int(cursor.lastrowid or 0), dt.datetime.fromisoformat(now), user, action, subject, dict(detail)
-        )
+            return _audit(conn, action, subject, detail)
 
     def audit(self, subject: str | None = None) -> list[AuditEntry]:
         """Return the audit's rows, oldest first (only those about `subject` when given)."""
@@ -174,6 +210,7 @@ class Ledger:
                 row["action"],
                 row["subject"],
                 json.loads(row["detail"]),
+                row["db_user"],
             )
             for row in rows
         ]
@@ -204,12 +241,17 @@ class Ledger:
         return row is not None
 
     @classmethod
-    def copy_in_memory(cls, path: Path, *, wait: float = BUSY_WAIT) -> Ledger:
+    def copy_in_memory(cls, path: Path | str, *, wait: float = BUSY_WAIT) -> Ledger:
         """Return an in-memory copy of the ledger at `path` (an empty one when there is none), migrated.
 
         What is done to the copy never reaches the file: `uatkit uat import --dry-run` records into it. The
-        file is opened read-only and never created.
+        file is opened read-only and never created. A PostgreSQL ledger is not copied: the work is done in
+        one transaction that closing the ledger rolls back.
         """
+        if isinstance(path, str):
+            if is_url(path):
+                return cls._open_pg(path, wait=wait, dry=True)
+            path = Path(path)
         if path.is_dir():
             raise fault(sqlite3.OperationalError("unable to open database file"), path)
         memory = sqlite3.connect(":memory:", isolation_level=None)
@@ -230,7 +272,7 @@ class Ledger:
         except BaseException:
             memory.close()
             raise
-        return cls(memory, path)
+        return cls(LedgerDb(memory, where=str(path)), path)
 
     def import_pack(self, read: ReadPack, template: TemplateSource | None = None) -> ImportOutcome:
         """Record a returned pack's marks, evidence and sign-off: all of them or, on any error, none.
@@ -250,9 +292,9 @@ class Ledger:
             if template is not None:
                 self._claim_template(info.pack_id)
             self._upsert_pack(info, read.rows)
-            cursor = conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO imports (sha256, path, pack_id, imported_at, marks, warnings, saved_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     read.sha256,
                     str(read.path),
@@ -263,7 +305,7 @@ class Ledger:
                     read.saved_at.isoformat() if read.saved_at else None,
                 ),
             )
-            import_id = int(cursor.lastrowid or 0)
+            import_id = int(inserted.fetchone()[0])
             if template is not None:
                 conn.execute(
                     "INSERT INTO template_imports (import_id, mapping, mapping_sha256, sheet, header_row,"
@@ -399,13 +441,16 @@ class Ledger:
                 " VALUES (?, ?, 'resolution', ?, ?, ?)",
                 [(other, keep, by.strip(), now, why.strip()) for other in others],
             )
+            # The audit says who decided as which operating-system (and, on PostgreSQL, database) user.
+            detail = {"kept": keep, "replaced": others, "by": by.strip(), "reason": why.strip()}
+            _audit(conn, "conflict.resolve", key, detail)
         return Resolution(key, keep, tuple(others), by.strip(), dt.datetime.fromisoformat(now), why.strip())
 
     def record_carried(self, pack_id: str, carried: Mapping[str, int]) -> None:
         """Record which ledger mark each case row of an exported pack was prefilled with."""
         with transaction(self._conn) as conn:
             conn.executemany(
-                "INSERT OR IGNORE INTO carried_marks (pack_id, key, mark_id) VALUES (?, ?, ?)",
+                "INSERT INTO carried_marks (pack_id, key, mark_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 [(pack_id, key, mark_id) for key, mark_id in carried.items()],
             )
 
@@ -526,9 +571,14 @@ class Ledger:
         row = self._conn.execute("SELECT content FROM evidence WHERE sha256 = ?", (sha256,)).fetchone()
         if row is None:
             raise UatkitError(
-                f"{self.path}: the ledger has no evidence file {sha256}; {restore_advice(self.path)}"
+                f"{self.path}: the ledger has no evidence file {sha256}; {self._restore_advice()}"
             )
         return bytes(row[0])
+
+    def _restore_advice(self) -> str:
+        if isinstance(self.path, Path):
+            return restore_advice(self.path)
+        return "restore the ledger from your last pg_dump"
 
     def _upsert_pack(self, info: PackInfo, rows: Sequence[PackRow]) -> None:
         old = self._conn.execute(
@@ -559,7 +609,9 @@ class Ledger:
         )
         self._conn.execute("DELETE FROM pack_rows WHERE pack_id = ?", (info.pack_id,))
         self._conn.executemany(
-            "INSERT OR REPLACE INTO pack_rows (pack_id, key, row, fingerprint) VALUES (?, ?, ?, ?)",
+            "INSERT INTO pack_rows (pack_id, key, row, fingerprint) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (pack_id, key) DO UPDATE SET row = excluded.row,"
+            " fingerprint = excluded.fingerprint",
             [(info.pack_id, r.key, r.row, r.fingerprint) for r in rows],
         )
 
@@ -594,10 +646,10 @@ class Ledger:
         now = _now()
         gates = json.dumps([asdict(gate) for gate in record.gates], ensure_ascii=False)
         with transaction(self._conn) as conn:
-            cursor = conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO signoff_records (recorded_at, recorded_by, note, release, outcome, evidence_id,"
                 " results_hash, ledger_digest, version, environment, commit_sha, gates, evidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     now,
                     record.recorded_by,
@@ -614,7 +666,8 @@ class Ledger:
                     record.evidence,
                 ),
             )
-        return replace(record, id=int(cursor.lastrowid or 0), recorded_at=dt.datetime.fromisoformat(now))
+            number = int(inserted.fetchone()[0])
+        return replace(record, id=number, recorded_at=dt.datetime.fromisoformat(now))
 
     def signoff_records(self) -> list[SignoffRecord]:
         """Return every sign-off record, oldest first."""
@@ -654,10 +707,10 @@ class UatView:
 
 
 def read_view(
-    path: Path, current: Mapping[str, str], release: str, *, wait: float = BUSY_WAIT
+    path: Path | str, current: Mapping[str, str], release: str, *, wait: float = BUSY_WAIT
 ) -> UatView | None:
     """Return the ledger's view of a release (every pack when unset), or None when there is no ledger."""
-    if not path.exists():
+    if isinstance(path, Path) and not path.exists():
         return None  # a folder at the path is refused by `Ledger.open`, not taken for no ledger
     with Ledger.open(path, wait=wait) as ledger:
         states = {s.key: s for s in ledger.states(current)}
@@ -718,6 +771,20 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def _audit(conn: LedgerDb, action: str, subject: str, detail: Mapping[str, object]) -> AuditEntry:
+    """Append one audit row in the caller's transaction; the server adds the database user on PostgreSQL."""
+    now, user = _now(), os_user()
+    text = json.dumps(dict(detail), ensure_ascii=False, sort_keys=True)
+    row = conn.execute(
+        "INSERT INTO audit (at, os_user, action, subject, detail) VALUES (?, ?, ?, ?, ?)"
+        " RETURNING id, db_user",
+        (now, user, action, subject, text),
+    ).fetchone()
+    return AuditEntry(
+        int(row[0]), dt.datetime.fromisoformat(now), user, action, subject, dict(detail), row[1]
+    )
+
+
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment
 
@@ -727,7 +794,7 @@ def _signed(signoff: SignOff) -> bool:
     return signoff.decision is not None or bool(signoff.name) or signoff.date is not None
 
 
-def _insert_signoff(conn: sqlite3.Connection, import_id: int, pack_id: str, signoff: SignOff) -> None:
+def _insert_signoff(conn: LedgerDb, import_id: int, pack_id: str, signoff: SignOff) -> None:
     conn.execute(
         "INSERT INTO signoffs (import_id, pack_id, owner, decision, conditions, name, signed_on)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -744,7 +811,7 @@ def _insert_signoff(conn: sqlite3.Connection, import_id: int, pack_id: str, sign
 
 
 def _stored(
-    row: sqlite3.Row,
+    row: Mapping[str, Any],
     path: str,
     sha256: str,
     imported_at: dt.datetime,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, replace
 
+from uatkit.uat.ledger_db import LedgerDb
 from uatkit.uat.ledger_schema import transaction
 
 
@@ -36,7 +36,7 @@ class FiledDefect:
 class FiledDefects:
     """The filed defects recorded in one open ledger."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: LedgerDb) -> None:
         self._conn = conn
 
     def record(self, filed: FiledDefect) -> FiledDefect:

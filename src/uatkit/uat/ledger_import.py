@@ -27,13 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from uatkit.model import Mark, SourceLocation, Status
 from uatkit.uat.celltext import is_cut, same_text
+from uatkit.uat.ledger_db import LedgerDb
 from uatkit.uat.ledger_rounds import PackRounds
 from uatkit.uat.ledger_schema import ImportOutcome, current_mark, date_key, mark_order, same_tester, says
 from uatkit.uat.pack import PackInfo, ReadPack
@@ -79,7 +79,7 @@ class Plan:
         return len(self.new) - len(self.corrected)
 
 
-def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan:
+def plan_marks(conn: LedgerDb, read: ReadPack, info: PackInfo) -> Plan:
     """Return what recording a pack's executed rows would change, without writing anything."""
     pack = info.pack_id
     fingerprints = {row.key: row.fingerprint for row in read.rows}
@@ -141,9 +141,7 @@ def plan_marks(conn: sqlite3.Connection, read: ReadPack, info: PackInfo) -> Plan
     return plan
 
 
-def record_marks(
-    conn: sqlite3.Connection, read: ReadPack, info: PackInfo, import_id: int, now: str
-) -> ImportOutcome:
+def record_marks(conn: LedgerDb, read: ReadPack, info: PackInfo, import_id: int, now: str) -> ImportOutcome:
     """Record a pack's new marks, its corrections and the rows that held known marks; count what changed."""
     plan = plan_marks(conn, read, info)
     conn.executemany(
@@ -154,7 +152,8 @@ def record_marks(
     )
     _store_evidence(conn, plan.new)
     conn.executemany(
-        "INSERT OR IGNORE INTO mark_sightings (mark_id, import_id, sheet, row) VALUES (?, ?, ?, ?)",
+        "INSERT INTO mark_sightings (mark_id, import_id, sheet, row) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
         [
             (mark_id, import_id, (source.sheet or "") if source else "", source.row if source else None)
             for mark_id, source in plan.seen
@@ -221,7 +220,7 @@ def mark_identity(mark: Mark, hashes: Sequence[str], fingerprint: str | None = N
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
-def _held(conn: sqlite3.Connection, keys: Sequence[str]) -> dict[str, list[Held]]:
+def _held(conn: LedgerDb, keys: Sequence[str]) -> dict[str, list[Held]]:
     """Return every mark the ledger holds for these cases, live or replaced, in the order stored."""
     out: dict[str, list[Held]] = {}
     if not keys:
@@ -388,7 +387,7 @@ def _mark_values(import_id: int, item: _New) -> tuple[object, ...]:
     )
 
 
-def _store_evidence(conn: sqlite3.Connection, new: Sequence[_New]) -> None:
+def _store_evidence(conn: LedgerDb, new: Sequence[_New]) -> None:
     for item in new:
         for position, (name, digest) in enumerate(zip(item.mark.evidence, item.hashes, strict=True)):
             if not digest:
@@ -396,7 +395,7 @@ def _store_evidence(conn: sqlite3.Connection, new: Sequence[_New]) -> None:
             content = item.files.get(name)
             if content is not None:
                 conn.execute(
-                    "INSERT OR IGNORE INTO evidence (sha256, size, content) VALUES (?, ?, ?)",
+                    "INSERT INTO evidence (sha256, size, content) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (digest, len(content), content),
                 )
             conn.execute(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from uatkit.uat.ledger_db import LedgerDb
 from uatkit.uat.ledger_schema import transaction
 
 
@@ -23,7 +23,7 @@ class Round:
 class PackRounds:
     """The rounds recorded in one open ledger."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: LedgerDb) -> None:
         self._conn = conn
 
     def record(self, issued: Round, reasons: Mapping[str, str]) -> None:
@@ -62,6 +62,6 @@ class PackRounds:
         return {key: why for key, why in rows}
 
 
-def _round(row: sqlite3.Row | tuple[object, ...]) -> Round:
+def _round(row: Sequence[object]) -> Round:
     pack_id, base_id, number, issued_at = tuple(row)
     return Round(str(pack_id), str(base_id), int(str(number)), dt.datetime.fromisoformat(str(issued_at)))

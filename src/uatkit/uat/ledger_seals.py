@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
-import sqlite3
 from dataclasses import dataclass
 
 from uatkit.errors import Problem
 from uatkit.model import SourceLocation
 from uatkit.uat import layout
+from uatkit.uat.ledger_db import LedgerDb
 from uatkit.uat.ledger_schema import transaction
 from uatkit.uat.pack import ReadPack
 from uatkit.uat.signing import (
@@ -53,7 +53,7 @@ class Trust:
 class PackSeals:
     """The project key, the signed pack revisions and the trusted files of one open ledger."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: LedgerDb) -> None:
         self._conn = conn
 
     def key(self) -> ProjectKey:
@@ -63,7 +63,8 @@ class PackSeals:
             with transaction(self._conn) as conn:
                 # Another process may have made it since the read above: the first key made stays.
                 conn.execute(
-                    "INSERT OR IGNORE INTO project_key (id, secret, created_at) VALUES (1, ?, ?)",
+                    "INSERT INTO project_key (id, secret, created_at) VALUES (1, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     (ProjectKey.new().secret, _now()),
                 )
             row = self._conn.execute("SELECT secret FROM project_key WHERE id = 1").fetchone()
@@ -73,8 +74,8 @@ class PackSeals:
         """Keep a signed pack revision's metadata, to compare a changed pack with it later."""
         with transaction(self._conn) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO signed_packs (signature, pack_id, generated_at, payload, signed_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO signed_packs (signature, pack_id, generated_at, payload, signed_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (
                     signed.signature,
                     signed.info.pack_id,
@@ -103,8 +104,8 @@ class PackSeals:
         pack_id = read.info.pack_id if read.info else ""
         with transaction(self._conn) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO trusted_files"
-                " (sha256, path, pack_id, seal, trusted_by, reason, trusted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO trusted_files (sha256, path, pack_id, seal, trusted_by, reason, trusted_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (read.sha256, str(read.path), pack_id, seal.value, by, reason, _now()),
             )
         trusted = self.trusted(read.sha256)

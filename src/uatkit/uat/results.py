@@ -43,6 +43,7 @@ from uatkit.model import UAT_LAYER, Case, Mark
 from uatkit.project import Project
 from uatkit.secrets import secret_rules
 from uatkit.uat.ledger import CaseState, Ledger, PackSummary
+from uatkit.uat.ledger_db import LedgerBusy
 
 #: A case that needs UAT and has no mark yet: its result's message starts so, and it carries this tag.
 AWAITING = "Awaiting UAT"
@@ -93,10 +94,11 @@ def update_results(project: Project, ledger: Ledger, *, rebuild: bool = False) -
             return write_uat_results(
                 project.config, project.cases, states, ledger, project.uat_results, rebuild=rebuild
             )
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, LedgerBusy) as exc:
         # Another command held the ledger longer than [tool.uatkit.uat] busy_timeout.
+        why = "the ledger's write lock was not free in time" if isinstance(exc, LedgerBusy) else exc
         raise ResultsNotWritten(
-            f"the UAT results could not be written ({exc}: another uatkit command is using the ledger); "
+            f"the UAT results could not be written ({why}: another uatkit command is using the ledger); "
             "what was recorded stays in the ledger: run `uatkit uat import` again when it is done to "
             "write them"
         ) from None

@@ -21,7 +21,8 @@ from uatkit.errors import Problem, UatkitError
 from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.uat.export import check_release
-from uatkit.uat.ledger import ImportOutcome, Ledger, TemplateSource
+from uatkit.uat.ledger import ImportOutcome, TemplateSource
+from uatkit.uat.ledger_location import open_ledger
 from uatkit.uat.results import ResultsNotWritten, update_results
 from uatkit.uat.template_mapping import TemplateMapping
 from uatkit.uat.template_reader import TemplateRead, read_template
@@ -93,12 +94,7 @@ def import_templates(
         )
         for path in files
     ]
-    wait = config.uat.busy_timeout
-    ledger = (
-        Ledger.copy_in_memory(project.ledger_path, wait=wait)
-        if dry_run
-        else Ledger.open(project.ledger_path, wait=wait)
-    )
+    ledger = open_ledger(project, dry_run=True) if dry_run else open_ledger(project)
     with ledger:
         for template in reads:
             read = template.read
