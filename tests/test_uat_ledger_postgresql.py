@@ -140,6 +140,10 @@ def test_each_role_may_do_only_its_part_and_says_so_otherwise(
         ("baseline.create", "R1", approver),
     ]
     assert query(pg_url, "SELECT db_user FROM signoff_records") == [(approver,)]
+    # The record names the person given and the database user the server recorded, as read back too.
+    assert recorded.db_user == approver and recorded.who == f"Carol (database user {approver})"
+    with Ledger.open(as_user(pg_url, approver)) as ledger:
+        assert [r.who for r in ledger.signoff_records()] == [f"Carol (database user {approver})"]
 
 
 def test_the_database_refuses_what_no_role_may_do_outside_uatkit(

@@ -172,7 +172,7 @@ def signoff(
             r = run.recorded
             said = "already recorded as" if run.already else "recorded"
             out.print(
-                f"{said} sign-off {r.id}: {r.outcome} by {r.recorded_by} on evidence set {r.evidence_id} "
+                f"{said} sign-off {r.id}: {r.outcome} by {r.who} on evidence set {r.evidence_id} "
                 f"(release {r.release or 'not set'})",
                 markup=False,
             )
@@ -254,7 +254,7 @@ def _certificate(
 def _latest_line(status: RecordStatus) -> str:
     r = status.record
     when = r.recorded_at.strftime("%Y-%m-%d %H:%M") if r.recorded_at else ""
-    said = f"last recorded sign-off {r.id}: {r.outcome} by {r.recorded_by} {when}"
+    said = f"last recorded sign-off {r.id}: {r.outcome} by {r.who} {when}"
     state = f"{status.state}" + (f" ({status.reason})" if status.reason else "")
     return f"{said} on evidence set {r.evidence_id}: {state}"
 
@@ -286,6 +286,6 @@ def _history(evidence: EvidenceSet, records: list[RecordStatus], output: Format)
         state = Text(status.state.value, "green" if status.state == "current" else "dark_orange")
         if status.reason:
             state.append(f": {status.reason}", "dim")
-        listing.add_row(*cells(str(r.id), when, r.recorded_by, r.outcome, r.evidence_id, what), state)
+        listing.add_row(*cells(str(r.id), when, r.who, r.outcome, r.evidence_id, what), state)
     out.print(listing)
     out.print(Text(f"current evidence: {evidence.name}", "dim"))

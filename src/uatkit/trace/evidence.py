@@ -501,6 +501,7 @@ class RecordStatus:
             "id": r.id,
             "recorded_at": r.recorded_at.isoformat() if r.recorded_at else "",
             "recorded_by": r.recorded_by,
+            "db_user": r.db_user,
             "note": r.note,
             "release": r.release,
             "outcome": r.outcome,

@@ -649,7 +649,7 @@ class Ledger:
             inserted = conn.execute(
                 "INSERT INTO signoff_records (recorded_at, recorded_by, note, release, outcome, evidence_id,"
                 " results_hash, ledger_digest, version, environment, commit_sha, gates, evidence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id, db_user",
                 (
                     now,
                     record.recorded_by,
@@ -666,8 +666,8 @@ class Ledger:
                     record.evidence,
                 ),
             )
-            number = int(inserted.fetchone()[0])
-        return replace(record, id=number, recorded_at=dt.datetime.fromisoformat(now))
+            number, db_user = inserted.fetchone()
+        return replace(record, id=int(number), recorded_at=dt.datetime.fromisoformat(now), db_user=db_user)
 
     def signoff_records(self) -> list[SignoffRecord]:
         """Return every sign-off record, oldest first."""
@@ -687,6 +687,7 @@ class Ledger:
                 evidence=row["evidence"],
                 recorded_at=dt.datetime.fromisoformat(row["recorded_at"]),
                 id=row["id"],
+                db_user=row["db_user"],
             )
             for row in self._conn.execute("SELECT * FROM signoff_records ORDER BY id")
         ]

@@ -712,6 +712,15 @@ class SignoffRecord:
     evidence: str
     recorded_at: dt.datetime | None = None
     id: int = 0
+    #: The database user who recorded it on PostgreSQL (set by the server, cannot be forged); "" on SQLite.
+    db_user: str = ""
+
+    @property
+    def who(self) -> str:
+        """Return who recorded it: the name given, and the database user where the database says one."""
+        if self.db_user and self.db_user != self.recorded_by:
+            return f"{self.recorded_by} (database user {self.db_user})"
+        return self.recorded_by
 
 
 @dataclass(frozen=True)
