@@ -217,6 +217,26 @@ def test_init_db_by_a_user_who_does_not_own_the_database_is_one_clear_line(
     assert missing.exit_code == 2 and "there is no database user nobody_here" in missing.output
 
 
+def test_init_db_by_an_owner_who_may_not_create_roles_says_so_and_changes_nothing(
+    pg_cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from uatkit.uat import ledger_roles
+
+    tag = uuid.uuid4().hex[:8]
+    owner, database = f"owner_{tag}", f"owned_{tag}"
+    pg_cluster.admin(f"CREATE ROLE {owner} LOGIN")
+    pg_cluster.admin(f"CREATE DATABASE {database} OWNER {owner}")
+    # The group roles exist in this cluster once any test made them: a role still to make stands for them.
+    monkeypatch.setattr(ledger_roles, "ROLES", (*ledger_roles.ROLES, f"uatkit_new_{tag}"))
+    url = pg_cluster.url(database, owner)
+    with pytest.raises(UatkitError) as refused:
+        ledger_roles.init_db(url, {}, wait=5)
+    said = str(refused.value)
+    assert f"database user {owner} may not create the roles uatkit_new_{tag}" in said
+    assert f"ALTER ROLE {owner} CREATEROLE" in said and "nothing was changed" in said
+    assert query(url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
+
+
 def _import_all(location: str, folder: str, order: list[int], start: Any) -> list[tuple[int, int, bool]]:
     """Import the shared files in `order` and one file of its own; return (added, unchanged, duplicate)."""
     files = _shared_files(Path(folder))
@@ -350,10 +370,27 @@ def test_where_the_ledger_is_and_what_is_refused(
         assert ledger.kind == "postgresql"
     backup = runner.invoke(app, ["uat", "backup", "-C", str(project)])
     assert backup.exit_code == 2 and "pg_dump" in backup.output
+    doctor = runner.invoke(app, ["doctor", "-C", str(project), "--format", "json"])
+    assert "PostgreSQL, connected as database user postgres" in doctor.stdout, doctor.output
 
-    monkeypatch.setenv("UATKIT_LEDGER_URL", "postgresql://alice:s3cret@db.example.com/uat")
-    refused = runner.invoke(app, ["uat", "status", "-C", str(project)])
-    assert refused.exit_code == 2 and "PGPASSWORD" in refused.output and "s3cret" not in refused.output
+    # A password in any form a libpq user may write is refused and never printed: in the user part, as a
+    # URL parameter, in a key=value connection string.
+    for given in (
+        "postgresql://alice:s3cret@db.example.com/uat",
+        "postgresql://db.example.com:5432/uat?password=s3cret&user=alice",
+        "postgresql://alice@db.example.com/uat?sslpassword=s3cret",
+        "host=db.example.com user=alice password=s3cret",
+    ):
+        monkeypatch.setenv("UATKIT_LEDGER_URL", given)
+        for command in (["uat", "status", "-C", str(project)], ["doctor", "-C", str(project)]):
+            refused = runner.invoke(app, command)
+            assert "s3cret" not in refused.output, (given, command, refused.output)
+            assert "Traceback" not in refused.output
+        assert refused.exit_code != 0
+        refused = runner.invoke(app, ["uat", "status", "-C", str(project)])
+        assert refused.exit_code == 2 and "password" in refused.output.lower(), refused.output
+    refused = runner.invoke(app, ["uat", "init-db", "-C", str(project), "--url", "host=h password=s3cret"])
+    assert refused.exit_code == 2 and "s3cret" not in refused.output and "password=***" in refused.output
 
     monkeypatch.delenv("UATKIT_LEDGER_URL")
     with pytest.raises(

@@ -168,8 +168,9 @@ def _ledger(project: Project | None) -> Finding:
         location = ledger_location(project)
         if isinstance(location, str):
             with open_ledger(project) as ledger:
-                state = ledger.state()
-            return Finding("UAT ledger", Health.OK, f"{location}: PostgreSQL, {state.marks} marks", True)
+                state, user = ledger.state(), ledger.db_user
+            said = f"{location}: PostgreSQL, connected as database user {user}, {state.marks} marks"
+            return Finding("UAT ledger", Health.OK, said, True)
     except UatkitError as exc:
         fix = "check [tool.uatkit.uat] ledger or UATKIT_LEDGER_URL; see docs/ledger.md"
         return Finding("UAT ledger", Health.FAILED, str(exc), True, fix)

@@ -936,12 +936,12 @@ def backup(
 
 def _pg_url(loaded: Project, url: str | None) -> str:
     """Return the PostgreSQL ledger named by --url, else by the project; say so when there is none."""
-    from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url
+    from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url, shown
     from uatkit.uat.ledger_location import ledger_location, ledger_shown
 
     if url is not None:
         if not is_url(url):
-            raise UatkitError(f"--url {url.split('@')[-1]!r} is not a postgresql://USER@HOST:PORT/DB URL")
+            raise UatkitError(f"--url {shown(url)!r} is not a postgresql://USER@HOST:PORT/DB URL")
         return check_url(url)
     location = ledger_location(loaded)
     if not isinstance(location, str):

@@ -163,6 +163,11 @@ class Ledger:
             raise
         return cls(db, db.where)
 
+    @property
+    def db_user(self) -> str:
+        """Return the database user this ledger is open as on PostgreSQL ("" on SQLite, which has none)."""
+        return self._conn.user
+
     def close(self) -> None:
         """Close the connection."""
         self._conn.close()

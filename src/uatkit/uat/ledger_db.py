@@ -73,6 +73,10 @@ class Rows(Protocol):
     def fetchall(self) -> list[Any]: ...
 
 
+#: A password given as a parameter: `?password=…` in a URL, `password=…` in a libpq `key=value` string.
+_SECRET_PARAMETER = re.compile(r"\b(password|sslpassword)\s*=\s*('[^']*'|[^&\s]*)", re.I)
+
+
 def is_url(location: object) -> bool:
     """Return True when a ledger location is a PostgreSQL URL rather than a file path."""
     return isinstance(location, str) and location.startswith(("postgresql://", "postgres://"))
@@ -81,7 +85,7 @@ def is_url(location: object) -> bool:
 def check_url(url: str) -> str:
     """Return the URL when it holds no password; refuse one that does, saying where a password goes."""
     parts = urlsplit(url)
-    if parts.password is not None or any(k == "password" for k, _ in parse_qsl(parts.query)):
+    if parts.password is not None or any(k in ("password", "sslpassword") for k, _ in parse_qsl(parts.query)):
         raise UatkitError(
             f"the ledger URL {shown(url)} holds a password: remove it from the URL and give it in the "
             "PGPASSWORD environment variable or a ~/.pgpass file (a URL is written in configuration and "
@@ -91,13 +95,18 @@ def check_url(url: str) -> str:
 
 
 def shown(url: str) -> str:
-    """Return a PostgreSQL URL fit to print: any password in it replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """Return a ledger location fit to print: every password in it (the user part of a URL, a `password=` or
+    `sslpassword=` parameter of a URL's query or of a `key=value` connection string) replaced by ***."""
+    text = _SECRET_PARAMETER.sub(lambda found: f"{found.group(1)}=***", url)
+    try:
+        parts = urlsplit(text)
+        if parts.password is None:
+            return text
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is no number: mask everything between :// and @
+        return re.sub(r"(://[^/@]*?):[^/@]*@", r"\1:***@", text)
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}{port}"))
 
 
 class LedgerDb:

@@ -8,7 +8,7 @@ from pathlib import Path
 from uatkit.errors import UatkitError
 from uatkit.project import Project
 from uatkit.uat.ledger import Ledger
-from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url
+from uatkit.uat.ledger_db import LEDGER_URL_ENV, check_url, is_url, shown
 
 
 def ledger_location(project: Project) -> Path | str:
@@ -17,7 +17,7 @@ def ledger_location(project: Project) -> Path | str:
     url = os.environ.get(LEDGER_URL_ENV, "").strip()
     if url and not is_url(url):
         raise UatkitError(
-            f"{LEDGER_URL_ENV}={url.split('@')[-1]!r} is not a PostgreSQL URL: use "
+            f"{LEDGER_URL_ENV}={shown(url)!r} is not a PostgreSQL URL: use "
             "postgresql://USER@HOST:PORT/DATABASE, or unset it to use [tool.uatkit.uat] ledger"
         )
     if not url and is_url(project.config.uat.ledger):

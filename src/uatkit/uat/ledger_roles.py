@@ -87,6 +87,7 @@ def init_db(url: str, grants: Mapping[str, Sequence[str]], *, wait: float) -> In
                 raise UatkitError(f"{user!r} is not a database user name: give the login role's name")
     db = connect_pg(url, wait=wait)
     try:
+        _can_create_roles(db)
         before = pg_version(db)
         migrate_pg(db)
         with db.transaction():
@@ -101,6 +102,24 @@ def init_db(url: str, grants: Mapping[str, Sequence[str]], *, wait: float) -> In
     finally:
         db.close()
     return InitDb(db.where, before, PG_SCHEMA_VERSION, tuple(created), tuple(granted))
+
+
+def _can_create_roles(db: LedgerDb) -> None:
+    """Refuse, before anything is made, when roles are missing and this user may not create them."""
+    missing = [
+        r for r in ROLES if db.execute("SELECT 1 FROM pg_roles WHERE rolname = ?", (r,)).fetchone() is None
+    ]
+    (allowed,) = db.execute(
+        "SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()
+    if missing and not allowed:
+        user = db.user
+        raise UatkitError(
+            f"{db.where}: database user {user} may not create the roles {', '.join(missing)}: making "
+            "them needs CREATEROLE (owning the database is not enough); ask an administrator to run "
+            f"`ALTER ROLE {user} CREATEROLE` (or to run `uatkit uat init-db` once as a superuser), then run "
+            "it again; nothing was changed"
+        )
 
 
 def _create_roles(db: LedgerDb) -> list[str]:
