@@ -26,7 +26,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import shutil
 import statistics
 import subprocess
 import sys
@@ -43,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import uat_project
 from pg_cluster import Cluster, running_cluster, server_programs
-
 from uatkit.project import Project, load_project
 from uatkit.uat.ledger import Ledger
 from uatkit.uat.ledger_location import open_ledger
@@ -129,7 +127,10 @@ def fresh_postgresql(exported: uat_project.Exported, cluster: Cluster) -> dict[s
     url = cluster.new_database()
     env = {**os.environ, "UATKIT_LEDGER_URL": url}
     _run([*UATKIT, "uat", "init-db", "--url", url], env)
-    _run([*UATKIT, "uat", "migrate", "-C", str(exported.root), "--from", str(exported.ledger), "--to", url], env)
+    _run(
+        [*UATKIT, "uat", "migrate", "-C", str(exported.root), "--from", str(exported.ledger), "--to", url],
+        env,
+    )
     return env
 
 
@@ -164,29 +165,36 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"built {requirements:,} requirements, {marks:,} case rows in {built:.0f} s")
         programs = server_programs()
         if programs is None:
-            raise SystemExit("PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql")
+            raise SystemExit(
+                "PostgreSQL's server programs (initdb, pg_ctl) are not installed: apt-get install postgresql"
+            )
         with running_cluster(programs) as cluster:
             for round_no in range(args.repeat):
                 # Rounds alternate which backend goes first, so a change of load falls on both alike.
                 for name in list(times)[:: 1 if round_no % 2 == 0 else -1]:
-                    env = (
-                        fresh_sqlite(exported)
-                        if name == "SQLite"
-                        else fresh_postgresql(exported, cluster)
-                    )
+                    env = fresh_sqlite(exported) if name == "SQLite" else fresh_postgresql(exported, cluster)
                     with console.status(f"round {round_no + 1}: {name}, {args.workers} imports at once …"):
                         times[name]["import"].append(
                             concurrent_import(root, exported.packs, args.workers, env)
                         )
                         count(root, env, marks, args.packs)
                         times[name]["trace"].append(trace(root, env))
-    median = {name: {step: statistics.median(v) for step, v in steps.items()} for name, steps in times.items()}
+    median = {
+        name: {step: statistics.median(v) for step, v in steps.items()} for name, steps in times.items()
+    }
     table = Table(
         title=f"{args.packs} packs × {args.rows} rows from {args.workers} processes at once, then trace on "
         f"{requirements:,} requirements (median of {args.repeat})",
         title_justify="left",
     )
-    for column in ("step", "SQLite s", "PostgreSQL s", "PostgreSQL / SQLite", "SQLite marks/s", "PostgreSQL marks/s"):
+    for column in (
+        "step",
+        "SQLite s",
+        "PostgreSQL s",
+        "PostgreSQL / SQLite",
+        "SQLite marks/s",
+        "PostgreSQL marks/s",
+    ):
         table.add_column(column, justify="left" if column == "step" else "right")
     for step in ("import", "trace"):
         lite, pg = median["SQLite"][step], median["PostgreSQL"][step]
