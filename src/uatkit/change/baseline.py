@@ -387,24 +387,21 @@ def create_baseline(
         )
     baseline = freeze(project, name, approved_by, approved_on, note)
     text = baseline_text(baseline)
-    # The ledger is opened first: a busy or broken ledger stops the command before anything is written.
+    data = text.encode("utf-8")
+    detail = {
+        "file": project.relative(path),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "digest": baseline.digest,
+        "approved_by": baseline.approved_by,
+        "approved_on": baseline.approved_on.isoformat(),
+        "note": baseline.note,
+        "requirements": len(baseline.requirements),
+        "commit": baseline.commit,
+    }
+    # The audit row is recorded first: a busy ledger or a user who may not approve writes no file.
     with open_ledger(project) as ledger:
         try:
-            atomic_write_bytes(path, text.encode("utf-8"), replace=False)
+            ledger.write_audited(path, data, "baseline.create", name, detail, replace=False)
         except FileExistsError:
             raise _exists(project, path, name) from None
-        ledger.record_audit(
-            "baseline.create",
-            name,
-            {
-                "file": project.relative(path),
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                "digest": baseline.digest,
-                "approved_by": baseline.approved_by,
-                "approved_on": baseline.approved_on.isoformat(),
-                "note": baseline.note,
-                "requirements": len(baseline.requirements),
-                "commit": baseline.commit,
-            },
-        )
     return baseline, path

@@ -319,6 +319,13 @@ def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
     bad += [f"{r.id} (removed)" for r in matrix.removed if not r.change_requests]
     removed = [r.id for r in matrix.removed]
     gone = f"; removed since {matrix.baseline}: {_listed(removed)}" if removed else ""
+    if matrix.unrecorded_approvals:
+        says = ", ".join(matrix.unrecorded_approvals)
+        gone += (
+            f"; {says} {'says' if len(matrix.unrecorded_approvals) == 1 else 'say'} approved, but the "
+            "ledger holds no such decision: set the status back to proposed and approve with "
+            "uatkit change approve"
+        )
     total = len(changed) + len(matrix.removed)
     if not total:
         return GateResult(gate, True, f"no requirement changed since baseline {matrix.baseline}")
