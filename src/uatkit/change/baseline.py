@@ -17,7 +17,6 @@ from typing import Any
 
 import msgspec
 
-from uatkit.atomic import atomic_write_bytes
 from uatkit.change.model import (
     Baseline,
     BaselineCriterion,

@@ -19,7 +19,6 @@ from typing import Any
 import yaml
 
 from uatkit import frontmatter
-from uatkit.atomic import atomic_write_bytes
 from uatkit.change.baseline import list_baselines
 from uatkit.change.model import Baseline, ChangeRequest, RequestStatus
 from uatkit.config import Config
