@@ -533,3 +533,20 @@ def test_a_busy_ledger_leaves_no_baseline_or_request_behind(project: Path) -> No
     run(project, "change", "approve", "CR-1", "--by", "Client PM", "--date", "2026-12-05")
     create(project, "BL-1")
     assert [(a, s) for a, s, _ in audit(project)] == [("change.approve", "CR-1"), ("baseline.create", "BL-1")]
+
+
+def test_an_audited_write_that_fails_records_no_row_and_a_refused_one_no_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "changes"
+    blocker.write_text("a file where the folder should be", "utf-8")
+    with Ledger.open(tmp_path / "uat.db") as ledger:
+        with pytest.raises(OSError):
+            ledger.write_audited(blocker / "CR-1.md", b"x", "change.new", "CR-1", {}, replace=False)
+        with pytest.raises(FileExistsError):
+            ledger.write_audited(blocker, b"x", "change.new", "CR-1", {}, replace=False)
+        with pytest.raises(RuntimeError), ledger.audited("change.approve", "CR-1", {}):
+            raise RuntimeError("the block failed")
+        assert ledger.audit() == []
+        entry = ledger.write_audited(tmp_path / "CR-1.md", b"y", "change.new", "CR-1", {"sha256": "s"})
+        assert [e.id for e in ledger.audit()] == [entry.id]
+    assert blocker.read_text("utf-8") == "a file where the folder should be"
+    assert (tmp_path / "CR-1.md").read_bytes() == b"y"
