@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import textwrap
 import uuid
 from pathlib import Path
@@ -321,3 +322,15 @@ def test_a_request_edited_by_hand_to_say_approved_does_not_pass_the_gate(project
     edit(project, "REQ-2", "Then it works", "Then it works at once")
     found = signoff(project)[1]
     assert found["passed"] is False and "CR-1 says approved, but the ledger holds" in found["reason"]
+
+
+def test_a_baseline_the_ledger_did_not_record_does_not_pass_the_gate(project: Path, tmp_path: Path) -> None:
+    assert signoff(project)[1]["passed"] is True
+    # The same catalogue frozen in another copy, with its own ledger, and the file brought over by hand.
+    other = init(tmp_path / "other")
+    create(other, "R2", "--date", "2026-12-02")
+    shutil.copyfile(other / "baselines" / "R2.json", project / "baselines" / "R2.json")
+    outcome, found = signoff(project)
+    assert outcome == "NO-GO" and found["passed"] is False
+    assert "baseline R2 is not recorded in the ledger" in found["reason"]
+    assert "uatkit baseline create" in found["reason"]

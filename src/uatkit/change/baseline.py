@@ -29,7 +29,7 @@ from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import Level, Priority, SourceLocation
 from uatkit.project import Project
 from uatkit.stories import natural_key
-from uatkit.uat.ledger_location import open_ledger
+from uatkit.uat.ledger_location import has_ledger, open_ledger
 
 #: The version of the baseline file's layout: raised only when a key changes meaning or goes away.
 BASELINE_SCHEMA = 1
@@ -353,6 +353,18 @@ def find_baseline(project: Project, name: str | None = None) -> Baseline:
             '`uatkit baseline create NAME --approved-by "WHO"`'
         )
     return every[-1]
+
+
+def is_recorded(project: Project, baseline: Baseline) -> bool:
+    """Return True when the ledger's audit holds the creation of this baseline file (its name and SHA-256)."""
+    if not has_ledger(project):
+        return False
+    sha256 = hashlib.sha256(baseline_path(project, baseline.name).read_bytes()).hexdigest()
+    with open_ledger(project) as ledger:
+        return any(
+            e.action == "baseline.create" and e.detail.get("sha256") == sha256
+            for e in ledger.audit(baseline.name)
+        )
 
 
 def _exists(project: Project, path: Path, name: str) -> UatkitError:

@@ -469,7 +469,7 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
 
     A project without baselines reads one missing folder and nothing else.
     """
-    from uatkit.change.baseline import list_baselines
+    from uatkit.change.baseline import is_recorded, list_baselines
 
     baselines = tuple(list_baselines(project))
     if not baselines:
@@ -508,6 +508,7 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
         removed=removed,
         notes=(*matrix.notes, *notes, *(_unrecorded(ident) for ident in unrecorded)),
         unrecorded_approvals=tuple(unrecorded),
+        baseline_unrecorded=not is_recorded(project, baselines[-1]),
     )
 
 

@@ -314,6 +314,14 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
 def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
     if not matrix.baseline:
         return GateResult(gate, True, "no baseline: nothing to compare")
+    if matrix.baseline_unrecorded:
+        return GateResult(
+            gate,
+            False,
+            f"baseline {matrix.baseline} is not recorded in the ledger (its file was not written by uatkit "
+            "baseline create, or was changed since): restore the file from version control, or create the "
+            "baseline with uatkit baseline create",
+        )
     changed = [r for r in matrix.requirements if r.changed_since_baseline]
     bad = [f"{r.id} ({r.changed_since_baseline})" for r in changed if not r.change_requests]
     bad += [f"{r.id} (removed)" for r in matrix.removed if not r.change_requests]
