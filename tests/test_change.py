@@ -498,3 +498,55 @@ def test_a_second_baseline_of_the_same_day_is_refused_and_another_language_is_pr
     story.write_text(story.read_text("utf-8").replace("It works", "It works well"), "utf-8")
     changed = run(project, "baseline", "documents", "R1", "--lang", "en", code=2).output
     assert "the stories changed since baseline R1 (REQ-10 (changed))" in changed
+
+
+def project_files(project: Path) -> dict[str, bytes]:
+    """Return the project's files and their bytes, but for the ledger and the cache uatkit keeps."""
+    return {
+        str(p.relative_to(project)): p.read_bytes()
+        for p in sorted(project.rglob("*"))
+        if p.is_file() and not {"reports", ".uatkit-cache"} & set(p.relative_to(project).parts)
+    }
+
+
+def test_a_busy_ledger_leaves_no_baseline_or_request_behind(project: Path) -> None:
+    import sqlite3
+
+    write_request(project, "CR-1", GOOD.format(id="CR-1"))
+    with Ledger.open(project / "reports" / "uat.db"):
+        pass
+    before = project_files(project)
+    holder = sqlite3.connect(project / "reports" / "uat.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        for args in (
+            ("change", "approve", "CR-1", "--by", "Client PM", "--date", "2026-12-05"),
+            ("change", "new", "--title", "t", "--changes", "REQ-1", "--reason", "r", "--requested-by", "b"),
+            ("baseline", "create", "BL-1", "--approved-by", "Ann Lee", "--date", "2026-12-01"),
+        ):
+            busy = run(project, *args, code=2)
+            assert "another uatkit command is using the ledger" in busy.output, busy.output
+            assert project_files(project) == before
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    run(project, "change", "approve", "CR-1", "--by", "Client PM", "--date", "2026-12-05")
+    create(project, "BL-1")
+    assert [(a, s) for a, s, _ in audit(project)] == [("change.approve", "CR-1"), ("baseline.create", "BL-1")]
+
+
+def test_an_audited_write_that_fails_records_no_row_and_a_refused_one_no_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "changes"
+    blocker.write_text("a file where the folder should be", "utf-8")
+    with Ledger.open(tmp_path / "uat.db") as ledger:
+        with pytest.raises(OSError):
+            ledger.write_audited(blocker / "CR-1.md", b"x", "change.new", "CR-1", {}, replace=False)
+        with pytest.raises(FileExistsError):
+            ledger.write_audited(blocker, b"x", "change.new", "CR-1", {}, replace=False)
+        with pytest.raises(RuntimeError), ledger.audited("change.approve", "CR-1", {}):
+            raise RuntimeError("the block failed")
+        assert ledger.audit() == []
+        entry = ledger.write_audited(tmp_path / "CR-1.md", b"y", "change.new", "CR-1", {"sha256": "s"})
+        assert [e.id for e in ledger.audit()] == [entry.id]
+    assert blocker.read_text("utf-8") == "a file where the folder should be"
+    assert (tmp_path / "CR-1.md").read_bytes() == b"y"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import textwrap
 import uuid
 from pathlib import Path
@@ -294,3 +295,42 @@ def test_a_diff_before_generate_says_the_impact_counts_the_old_scenarios(project
     assert "the features of REQ-10 are not generated from the stories yet" in warning
     run(project, "generate")
     assert as_json(project, "baseline", "diff", code=1)["warnings"] == []
+
+
+def test_a_request_edited_by_hand_to_say_approved_does_not_pass_the_gate(project: Path) -> None:
+    edit(project, "REQ-10", "Then it works", "Then it works within two seconds")
+    run(project, "change", "new", "--title", "Faster", "--changes", "REQ-10", "--reason", "SLA",
+        "--requested-by", "Ann", "--date", "2026-12-03")  # fmt: skip
+    path = project / "changes" / "CR-1.md"
+    proposed = path.read_text("utf-8")
+    path.write_text(
+        proposed.replace("status: proposed", "status: approved\ndecided_by: Ann Lee\ndecided_on: 2026-12-04"),
+        "utf-8",
+    )
+    outcome, found = signoff(project)
+    assert outcome == "NO-GO" and found["passed"] is False
+    assert "REQ-10 (changed)" in found["reason"]
+    assert "CR-1 says approved, but the ledger holds no such decision" in found["reason"]
+    assert "uatkit change approve" in found["reason"]
+    # Put back to proposed and approved through uatkit, the same decision counts.
+    path.write_text(proposed, "utf-8")
+    run(project, "change", "approve", "CR-1", "--by", "Ann Lee", "--date", "2026-12-04")
+    assert signoff(project)[1]["passed"] is True
+    # A scope widened by hand after the approval is not the decision the ledger holds.
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("changes: [REQ-10]", "changes: [REQ-10, REQ-2]"), "utf-8")
+    edit(project, "REQ-2", "Then it works", "Then it works at once")
+    found = signoff(project)[1]
+    assert found["passed"] is False and "CR-1 says approved, but the ledger holds" in found["reason"]
+
+
+def test_a_baseline_the_ledger_did_not_record_does_not_pass_the_gate(project: Path, tmp_path: Path) -> None:
+    assert signoff(project)[1]["passed"] is True
+    # The same catalogue frozen in another copy, with its own ledger, and the file brought over by hand.
+    other = init(tmp_path / "other")
+    create(other, "R2", "--date", "2026-12-02")
+    shutil.copyfile(other / "baselines" / "R2.json", project / "baselines" / "R2.json")
+    outcome, found = signoff(project)
+    assert outcome == "NO-GO" and found["passed"] is False
+    assert "baseline R2 is not recorded in the ledger" in found["reason"]
+    assert "uatkit baseline create" in found["reason"]

@@ -495,3 +495,45 @@ def test_a_writer_waits_for_another_and_then_says_the_ledger_is_busy(tmp_path: P
         with pytest.raises(LedgerBusy, match="another uatkit command is using the ledger; wait"):
             other.import_pack(read_pack(tmp_path, "a.xlsx", [mark("K1")]))
     assert query(pg_url, "SELECT COUNT(*) FROM imports") == [(0,)]
+
+
+def test_an_import_only_user_approves_nothing_and_leaves_the_project_as_it_was(
+    tmp_path: Path, pg_url: str, users: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_change import GOOD, init, project_files, write_request
+
+    project = init(tmp_path)
+    importer, approver = users["importer"], users["approver"]
+    granted = runner.invoke(
+        app,
+        ["uat", "init-db", "--url", pg_url, "--grant-import", importer, "--grant-approve", approver,
+         "-C", str(project)],
+    )  # fmt: skip
+    assert granted.exit_code == 0, granted.output
+    write_request(project, "CR-1", GOOD.format(id="CR-1"))
+    monkeypatch.setenv("UATKIT_LEDGER_URL", as_user(pg_url, importer))
+    before = project_files(project)
+    attempts = [
+        ["change", "approve", "CR-1", "--by", "Client PM", "--date", "2026-12-05"],
+        ["change", "new", "--title", "t", "--changes", "REQ-1", "--reason", "r", "--requested-by", "b"],
+        ["baseline", "create", "BL-1", "--approved-by", "Ann Lee", "--date", "2026-12-01"],
+    ]
+    for args in attempts:
+        refused = runner.invoke(app, [*args, "-C", str(project)])
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, refused.output
+        assert len(refused.output.strip().splitlines()) == 1, refused.output
+        assert f"database user {importer} may not" in refused.output and "--grant-approve" in refused.output
+        assert project_files(project) == before
+    assert query(pg_url, "SELECT COUNT(*) FROM audit") == [(0,)]
+
+    monkeypatch.setenv("UATKIT_LEDGER_URL", as_user(pg_url, approver))
+    for args in attempts:
+        done = runner.invoke(app, [*args, "-C", str(project)])
+        assert done.exit_code == 0, done.output
+    assert "status: approved" in (project / "changes" / "CR-1.md").read_text("utf-8")
+    assert (project / "changes" / "CR-2.md").is_file() and (project / "baselines" / "BL-1.json").is_file()
+    assert query(pg_url, "SELECT action, subject, db_user FROM audit ORDER BY id") == [
+        ("change.approve", "CR-1", approver),
+        ("change.new", "CR-2", approver),
+        ("baseline.create", "BL-1", approver),
+    ]

@@ -17,7 +17,6 @@ from typing import Any
 
 import msgspec
 
-from uatkit.atomic import atomic_write_bytes
 from uatkit.change.model import (
     Baseline,
     BaselineCriterion,
@@ -30,7 +29,7 @@ from uatkit.errors import InputError, Problem, UatkitError
 from uatkit.model import Level, Priority, SourceLocation
 from uatkit.project import Project
 from uatkit.stories import natural_key
-from uatkit.uat.ledger_location import open_ledger
+from uatkit.uat.ledger_location import has_ledger, open_ledger
 
 #: The version of the baseline file's layout: raised only when a key changes meaning or goes away.
 BASELINE_SCHEMA = 1
@@ -356,6 +355,18 @@ def find_baseline(project: Project, name: str | None = None) -> Baseline:
     return every[-1]
 
 
+def is_recorded(project: Project, baseline: Baseline) -> bool:
+    """Return True when the ledger's audit holds the creation of this baseline file (its name and SHA-256)."""
+    if not has_ledger(project):
+        return False
+    sha256 = hashlib.sha256(baseline_path(project, baseline.name).read_bytes()).hexdigest()
+    with open_ledger(project) as ledger:
+        return any(
+            e.action == "baseline.create" and e.detail.get("sha256") == sha256
+            for e in ledger.audit(baseline.name)
+        )
+
+
 def _exists(project: Project, path: Path, name: str) -> UatkitError:
     return UatkitError(
         f"{project.relative(path)}: a baseline named {name!r} exists already and a signed baseline is "
@@ -387,24 +398,21 @@ def create_baseline(
         )
     baseline = freeze(project, name, approved_by, approved_on, note)
     text = baseline_text(baseline)
-    # The ledger is opened first: a busy or broken ledger stops the command before anything is written.
+    data = text.encode("utf-8")
+    detail = {
+        "file": project.relative(path),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "digest": baseline.digest,
+        "approved_by": baseline.approved_by,
+        "approved_on": baseline.approved_on.isoformat(),
+        "note": baseline.note,
+        "requirements": len(baseline.requirements),
+        "commit": baseline.commit,
+    }
+    # The audit row is recorded first: a busy ledger or a user who may not approve writes no file.
     with open_ledger(project) as ledger:
         try:
-            atomic_write_bytes(path, text.encode("utf-8"), replace=False)
+            ledger.write_audited(path, data, "baseline.create", name, detail, replace=False)
         except FileExistsError:
             raise _exists(project, path, name) from None
-        ledger.record_audit(
-            "baseline.create",
-            name,
-            {
-                "file": project.relative(path),
-                "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                "digest": baseline.digest,
-                "approved_by": baseline.approved_by,
-                "approved_on": baseline.approved_on.isoformat(),
-                "note": baseline.note,
-                "requirements": len(baseline.requirements),
-                "commit": baseline.commit,
-            },
-        )
     return baseline, path

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,6 @@ from typing import Any
 import yaml
 
 from uatkit import frontmatter
-from uatkit.atomic import atomic_write_bytes
 from uatkit.change.baseline import list_baselines
 from uatkit.change.model import Baseline, ChangeRequest, RequestStatus
 from uatkit.config import Config
@@ -28,7 +27,7 @@ from uatkit.frontmatter import FrontMatter, Shape
 from uatkit.model import SourceLocation
 from uatkit.project import Project
 from uatkit.stories import natural_key
-from uatkit.uat.ledger_location import open_ledger
+from uatkit.uat.ledger_location import has_ledger, open_ledger
 
 #: The keys of a change request's front matter, in the order `uatkit change new` writes them.
 KEYS = (
@@ -368,10 +367,11 @@ def new_request(
     with open_ledger(project) as ledger:
         data = text.encode("utf-8")
         try:
-            atomic_write_bytes(path, data, replace=False)
+            ledger.write_audited(
+                path, data, "change.new", ident, _detail(display, data, request), replace=False
+            )
         except FileExistsError:
             raise UatkitError(f"{display}: change request {ident} was written meanwhile; run again") from None
-        ledger.record_audit("change.new", ident, _detail(display, data, request))
     return request, path
 
 
@@ -411,11 +411,46 @@ def decide(
     if decided is None:
         raise InputError(problems)
     with open_ledger(project) as ledger:
-        atomic_write_bytes(path, data)
-        ledger.record_audit(
-            f"change.{'approve' if approve else 'reject'}", ident, _detail(display, data, decided)
+        ledger.write_audited(
+            path, data, f"change.{'approve' if approve else 'reject'}", ident, _detail(display, data, decided)
         )
     return decided, path
+
+
+def unrecorded_approvals(project: Project, requests: Sequence[ChangeRequest]) -> list[str]:
+    """Return the IDs of requests that say approved while the ledger's audit holds no such approval.
+
+    An approval counts when the audit has a `change.approve` row for the request with the same decision
+    (who, when) and the same scope (adds, changes, removes): a file edited by hand proves nothing.
+    """
+    approved = [r for r in requests if r.status is RequestStatus.APPROVED]
+    if not approved:
+        return []
+    held: set[tuple[object, ...]] = set()
+    if has_ledger(project):
+        with open_ledger(project) as ledger:
+            held = {
+                _decision_key(entry.subject, entry.detail)
+                for entry in ledger.audit()
+                if entry.action == "change.approve"
+            }
+    return [r.id for r in approved if _decision_key(r.id, _detail("", b"", r)) not in held]
+
+
+def _decision_key(subject: str, detail: Mapping[str, object]) -> tuple[object, ...]:
+    def items(key: str) -> tuple[str, ...]:
+        value = detail.get(key)
+        return tuple(sorted(str(v) for v in value)) if isinstance(value, list) else ()
+
+    return (
+        subject,
+        detail.get("status"),
+        detail.get("decided_by"),
+        detail.get("decided_on"),
+        items("adds"),
+        items("changes"),
+        items("removes"),
+    )
 
 
 def _detail(display: str, data: bytes, request: ChangeRequest) -> dict[str, object]:

@@ -219,7 +219,11 @@ def _certificate(
         tuple(
             r
             for r in read_requests(loaded)
-            if r.status is RequestStatus.APPROVED and r.decided_on and r.decided_on >= baseline.approved_on
+            if r.status is RequestStatus.APPROVED
+            and r.decided_on
+            and r.decided_on >= baseline.approved_on
+            # An approval the ledger does not hold is not part of the scope signed.
+            and r.id not in run.matrix.unrecorded_approvals
         )
         if baseline
         else ()

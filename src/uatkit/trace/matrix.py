@@ -469,16 +469,20 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
 
     A project without baselines reads one missing folder and nothing else.
     """
-    from uatkit.change.baseline import list_baselines
+    from uatkit.change.baseline import is_recorded, list_baselines
 
     baselines = tuple(list_baselines(project))
     if not baselines:
         return matrix
     from uatkit.change.diff import diff_catalogue
-    from uatkit.change.requests import Scope, read_requests
+    from uatkit.change.model import RequestStatus
+    from uatkit.change.requests import Scope, read_requests, unrecorded_approvals
 
     scope = Scope(frozenset(project.catalogue.by_id()), baselines)
     requests = read_requests(project, scope)
+    # An approval the ledger does not hold covers nothing: the gate rests on recorded decisions only.
+    unrecorded = unrecorded_approvals(project, requests)
+    requests = [replace(r, status=RequestStatus.PROPOSED) if r.id in unrecorded else r for r in requests]
     diff = diff_catalogue(baselines[-1], project.catalogue, project.cases, requests)
     changes = diff.by_id()
     requirements = tuple(
@@ -502,5 +506,14 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
         requirements=requirements,
         baseline=diff.baseline,
         removed=removed,
-        notes=(*matrix.notes, *notes),
+        notes=(*matrix.notes, *notes, *(_unrecorded(ident) for ident in unrecorded)),
+        unrecorded_approvals=tuple(unrecorded),
+        baseline_unrecorded=not is_recorded(project, baselines[-1]),
+    )
+
+
+def _unrecorded(ident: str) -> str:
+    return (
+        f"{ident} says approved, but the ledger holds no such decision: set its status back to proposed "
+        "and approve it with uatkit change approve"
     )

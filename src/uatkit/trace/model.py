@@ -260,6 +260,11 @@ class Matrix:
     #: Each pack's rows that hold a mark recorded from the pack (live, stale or in conflict), and its rows:
     #: a sign-off rests on them. A pack not listed is not known to the matrix (a matrix built by hand).
     marked_rows: dict[str, tuple[int, int]] = field(default_factory=dict)
+    #: Change requests whose file says approved but whose approval the ledger's audit does not hold: they
+    #: cover nothing, and the changes_approved gate names them.
+    unrecorded_approvals: tuple[str, ...] = ()
+    #: True when the latest baseline's file is not one the ledger's audit records creating.
+    baseline_unrecorded: bool = False
 
     def round_text(self, pack: str) -> str:
         """Return a pack's round as the pages and workbook show it, naming the round that decides it."""

@@ -314,11 +314,26 @@ def _no_stale(matrix: Matrix, gate: Gate) -> GateResult:
 def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
     if not matrix.baseline:
         return GateResult(gate, True, "no baseline: nothing to compare")
+    if matrix.baseline_unrecorded:
+        return GateResult(
+            gate,
+            False,
+            f"baseline {matrix.baseline} is not recorded in the ledger (its file was not written by uatkit "
+            "baseline create, or was changed since): restore the file from version control, or create the "
+            "baseline with uatkit baseline create",
+        )
     changed = [r for r in matrix.requirements if r.changed_since_baseline]
     bad = [f"{r.id} ({r.changed_since_baseline})" for r in changed if not r.change_requests]
     bad += [f"{r.id} (removed)" for r in matrix.removed if not r.change_requests]
     removed = [r.id for r in matrix.removed]
     gone = f"; removed since {matrix.baseline}: {_listed(removed)}" if removed else ""
+    if matrix.unrecorded_approvals:
+        says = ", ".join(matrix.unrecorded_approvals)
+        gone += (
+            f"; {says} {'says' if len(matrix.unrecorded_approvals) == 1 else 'say'} approved, but the "
+            "ledger holds no such decision: set the status back to proposed and approve with "
+            "uatkit change approve"
+        )
     total = len(changed) + len(matrix.removed)
     if not total:
         return GateResult(gate, True, f"no requirement changed since baseline {matrix.baseline}")

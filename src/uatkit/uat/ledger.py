@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from uatkit.atomic import file_in_the_way
+from uatkit.atomic import atomic_write_bytes, file_in_the_way
 from uatkit.errors import InputError, UatkitError
 from uatkit.model import Decision, Mark, SignOff, SourceLocation, Status
 from uatkit.uat.ledger_backup import Backup, backup, default_target, fault, remove_unborn, restore_advice
@@ -201,6 +201,46 @@ class Ledger:
         """
         with transaction(self._conn) as conn:
             return _audit(conn, action, subject, detail)
+
+    @contextmanager
+    def audited(self, action: str, subject: str, detail: Mapping[str, object]) -> Iterator[AuditEntry]:
+        """Record one audit row, then run the block in the same transaction; commit when it ends.
+
+        A user who may not write the audit (a PostgreSQL role) is refused before the block runs; an error in
+        the block, or a failed commit, leaves no row.
+        """
+        with transaction(self._conn) as conn:
+            yield _audit(conn, action, subject, detail)
+
+    def write_audited(
+        self,
+        path: Path,
+        data: bytes,
+        action: str,
+        subject: str,
+        detail: Mapping[str, object],
+        *,
+        replace: bool = True,
+    ) -> AuditEntry:
+        """Write a project file atomically under its audit row: both stay, or neither does.
+
+        The row is recorded first (a refused user writes nothing), the file written inside the transaction,
+        and, when the commit fails, the file is put back as it was (removed when it was new).
+        """
+        before = path.read_bytes() if replace and path.is_file() else None
+        written = False
+        try:
+            with self.audited(action, subject, detail) as entry:
+                atomic_write_bytes(path, data, replace=replace)
+                written = True
+        except BaseException:
+            if written:
+                if before is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    atomic_write_bytes(path, before)
+            raise
+        return entry
 
     def audit(self, subject: str | None = None) -> list[AuditEntry]:
         """Return the audit's rows, oldest first (only those about `subject` when given)."""
