@@ -217,7 +217,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
     """Count a scenario whose remote browser could not be used as an error, not a failure: the product
     was never tried (its Allure result is broken)."""
-    if report.failed and (UNAVAILABLE, True) in report.user_properties:
+    if report.failed and (UNAVAILABLE, True) in getattr(report, "user_properties", ()):
         return "error", "E", "ERROR"
     return None
 
