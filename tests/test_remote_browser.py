@@ -138,14 +138,25 @@ def closed_port() -> int:
 
 def one_line_naming(done: subprocess.CompletedProcess[str], outcomes: dict[str, str], shown: str) -> str:
     assert done.returncode == 1
-    assert "failure" in outcomes.values() and "passed" not in outcomes.values()
+    # The product was never tried: each scenario is counted an error, never a failure.
+    assert "passed" not in outcomes.values()
+    summary = done.stdout.strip().splitlines()[-1]
+    assert " error" in summary and "failed" not in summary, summary
     said = [line for line in done.stdout.splitlines() if "cannot use the remote browser" in line]
     assert said and all(
         line.startswith(f"uatkit: cannot use the remote browser at {shown}: ") for line in said
     )
     assert TOKEN not in done.stdout + done.stderr
     assert "Traceback" not in done.stdout and "Call log" not in done.stdout
+    assert len(set(said)) == 1  # the session's one attempt, said alike for each scenario
     return said[0]
+
+
+def allure_statuses(tmp_path: Path) -> set[str]:
+    """Return the statuses of the e2e run's Allure results."""
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "allure").glob("*-result.json")]
+    assert found
+    return {result["status"] for result in found}
 
 
 def test_an_endpoint_that_cannot_be_reached_is_one_line_naming_it(tmp_path: Path) -> None:
@@ -154,6 +165,8 @@ def test_an_endpoint_that_cannot_be_reached_is_one_line_naming_it(tmp_path: Path
     done, outcomes = run_e2e(tmp_path, "--uatkit-browser-ws-endpoint", url)
     line = one_line_naming(done, outcomes, f"ws://127.0.0.1:{port}{WS_PATH}?token=•••")
     assert "browser server" in line and "is running and reachable" in line
+    # Allure: broken (no verdict), so no matrix says FAILED and no defect is asked against the product.
+    assert allure_statuses(tmp_path) <= {"broken", "skipped"} and "broken" in allure_statuses(tmp_path)
 
 
 def test_a_selenium_grid_that_cannot_be_reached_is_one_line_naming_it(tmp_path: Path) -> None:
@@ -162,3 +175,4 @@ def test_a_selenium_grid_that_cannot_be_reached_is_one_line_naming_it(tmp_path: 
     done, outcomes = run_e2e(tmp_path, SELENIUM_REMOTE_URL=grid)
     line = one_line_naming(done, outcomes, f"http://127.0.0.1:{port}/wd/hub")
     assert "Selenium Grid" in line and "drop SELENIUM_REMOTE_URL" in line
+    assert allure_statuses(tmp_path) <= {"broken", "skipped"} and "broken" in allure_statuses(tmp_path)

@@ -41,8 +41,14 @@ def uses(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
     return [step.get("with", {}) for step in job["steps"] if step.get("uses", "").startswith(action)]
 
 
+LEDGER_SECRETS = {
+    "UATKIT_LEDGER_URL": "${{ secrets.UATKIT_LEDGER_URL }}",
+    "PGPASSWORD": "${{ secrets.UATKIT_LEDGER_PASSWORD }}",
+}
+
+
 def test_github_runs_n_shard_jobs_then_one_merge(tmp_path: Path) -> None:
-    _, _, workflow = scaffold(tmp_path, "github")
+    _, text, workflow = scaffold(tmp_path, "github")
     jobs = workflow["jobs"]
     assert list(jobs) == ["check", "shard", "report"]
     assert "${{ github.run_id }}" in workflow["env"]["UATKIT_RUN_ID"]  # one run ID for every shard
@@ -65,10 +71,14 @@ def test_github_runs_n_shard_jobs_then_one_merge(tmp_path: Path) -> None:
     assert [c for c in commands if c.startswith("uatkit")] == merge
     assert any(c.startswith("npm ci") for c in commands)
     assert uses(report, "actions/upload-artifact@v4")[0]["path"] == "reports/"
+    # Only the merge job reads the ledger; empty secrets leave the SQLite default.
+    assert report["env"] == LEDGER_SECRETS
+    assert "env" not in shard and "env" not in jobs["check"]
+    assert "Left empty, the\n    # ledger is the project's SQLite file" in text
 
 
 def test_gitlab_runs_a_parallel_job_then_one_merge(tmp_path: Path) -> None:
-    _, _, workflow = scaffold(tmp_path, "gitlab")
+    _, text, workflow = scaffold(tmp_path, "gitlab")
     assert workflow["stages"] == ["check", "test", "report"]
     assert workflow["variables"]["UATKIT_RUN_ID"] == "gitlab-$CI_PIPELINE_ID"
     shard, report = workflow["shard"], workflow["report"]
@@ -85,6 +95,9 @@ def test_gitlab_runs_a_parallel_job_then_one_merge(tmp_path: Path) -> None:
         "uatkit signoff",
     ]
     assert report["artifacts"] == {"when": "always", "paths": ["reports/"]}
+    # GitLab hands the project's CI/CD variables to every job: the workflow says which to define.
+    merge_job = text[text.index("\nreport:") :]
+    assert "define the CI/CD variables UATKIT_LEDGER_URL" in merge_job and "PGPASSWORD (masked)" in merge_job
 
 
 def test_one_shard_writes_the_single_job_workflow_and_shards_need_a_ci(tmp_path: Path) -> None:
@@ -92,6 +105,7 @@ def test_one_shard_writes_the_single_job_workflow_and_shards_need_a_ci(tmp_path:
     assert runner.invoke(app, ["init", str(target), "--ci", "github", "--shards", "1"]).exit_code == 0
     workflow = yaml.safe_load((target / ".github/workflows/acceptance.yml").read_text(encoding="utf-8"))
     assert list(workflow["jobs"]) == ["acceptance"]
+    assert workflow["jobs"]["acceptance"]["env"] == LEDGER_SECRETS
     for args, message in [
         (
             ["--ci", "none", "--shards", "4"],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,6 +25,10 @@ from uatkit.cli.common import (
 )
 from uatkit.config import Config
 from uatkit.errors import UatkitError
+
+if TYPE_CHECKING:
+    from uatkit.project import Project
+    from uatkit.uat.ledger import LedgerState
 
 _GLOB = re.compile(r"[*?[]")
 
@@ -69,7 +75,9 @@ def report(
     Retries collapse to the last result of each test; the runs' environments are joined; executor and
     defect categories are added once; history is kept between reports. The merged folder gets an evidence
     manifest (uatkit-evidence.json: each folder's content hash, results, runs, the UAT ledger's state):
-    `uatkit trace` and `uatkit signoff` read exactly that set. Exits 0: the verdict is `uatkit signoff`'s job.
+    `uatkit trace` and `uatkit signoff` read exactly that set. With a UAT ledger, the UAT results are
+    first brought up to date from it and always merged (with --results too), so any checkout reports the
+    ledger's current state. Exits 0: the verdict is `uatkit signoff`'s job.
 
     Example: uatkit report --results 'ci-artifacts/shard-*' --app-version 2.4.1 --format json
     """
@@ -90,17 +98,24 @@ def report(
         loaded = project_for(project)
         config = loaded.config
         merged = loaded.merged_results
-        folders = _folders(config, results, merged)
         title = report_name(config, name)
         environment = report_environment(
             config, commit=loaded.commit, base_url=base_url or "", app_version=app_version or ""
         )
-        summary, manifest, unread = merge_and_declare(
-            loaded,
-            folders,
-            environment,
-            report_executor(title, loaded.commit, secret_rules(config.secrets.fields, config.secrets.env)),
-        )
+        # The UAT results come from the ledger, not from what this checkout last imported.
+        with _uat_results_held(loaded) as state:
+            folders = _folders(config, results, merged)
+            if state is not None and all(f.resolve() != loaded.uat_results.resolve() for f in folders):
+                folders.append(loaded.uat_results)
+            summary, manifest, unread = merge_and_declare(
+                loaded,
+                folders,
+                environment,
+                report_executor(
+                    title, loaded.commit, secret_rules(config.secrets.fields, config.secrets.env)
+                ),
+                state=state,
+            )
         target = output or loaded.report_output
         mode = plan_report(config, merged, loaded.report_history, single_file)
         if mode.reason:
@@ -153,6 +168,24 @@ def report(
     out.print(f"Allure report: {loaded.shown(index)}", markup=False)
     if not mode.single_file:
         out.print(f"open it through a web server: {serve_hint(loaded.shown(index.parent))}", markup=False)
+
+
+@contextmanager
+def _uat_results_held(project: Project) -> Iterator[LedgerState | None]:
+    """Bring the UAT results up to date with the project's ledger and hold its write lock for the block:
+    yield the ledger's state they were written from (None, and nothing written, without a ledger).
+
+    The report then merges, and its manifest names, one state of the ledger, whichever checkout runs it;
+    on PostgreSQL the lock is an advisory lock, which a read-only database user may take too.
+    """
+    from uatkit.uat.ledger_location import has_ledger, open_ledger
+    from uatkit.uat.results import results_held
+
+    if not has_ledger(project):
+        yield None
+        return
+    with open_ledger(project) as ledger, results_held(project, ledger) as (_, state):
+        yield state
 
 
 def _folders(config: Config, given: list[str] | None, merged: Path) -> list[Path]:

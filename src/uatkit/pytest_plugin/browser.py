@@ -6,7 +6,8 @@ PATH (Debian's `chromium`), as `uatkit.browsers` finds it. `--uatkit-browser-ws-
 remote Playwright server and `--uatkit-browser-cdp-endpoint` to a remote Chromium instead of launching one.
 One browser serves a process (each pytest-xdist worker launches its own); each scenario gets a fresh context.
 A remote browser is looked for nowhere locally (the server has its own) and the run records its URL, masked;
-a server that cannot be reached fails each browser scenario with one line naming the URL and what to check.
+a server that cannot be reached makes each browser scenario an error (Allure: broken, not failed: the product
+was never tried) with one line naming the URL and what to check; the connection is tried once a session.
 
 Evidence: a failed scenario's Allure result always gets a full-page screenshot. Its Playwright trace (DOM
 snapshots, network, console, each action) is recorded as `--uatkit-tracing`, else `[tool.uatkit.e2e]
@@ -64,6 +65,16 @@ def remote_endpoint(config: pytest.Config) -> tuple[str, str] | None:
 def shown_endpoint(config: pytest.Config, url: str) -> str:
     """Return a remote browser's URL as records and messages show it: a token or password in it masked."""
     return mask(url, masks.rules(config).extended(known=url_password(url)))
+
+
+#: A report's user property saying its scenario's remote browser could not be used.
+UNAVAILABLE = "uatkit_remote_browser_unavailable"
+
+
+class RemoteBrowserUnavailable(Exception):
+    """The remote browser could not be used: the scenarios using it could not reach a verdict (broken,
+    not failed: the product was never tried). Raised by the session's browser fixture, which pytest runs
+    once: every scenario needing the browser then gets this one line, counted as an error, at once."""
 
 
 def unreachable(config: pytest.Config, kind: str, url: str, error: Exception) -> str:

@@ -21,6 +21,7 @@ from uatkit.extras import missing
 from uatkit.pytest_plugin import masks
 from uatkit.pytest_plugin.allure_map import has_result
 from uatkit.pytest_plugin.browser import (
+    RemoteBrowserUnavailable,
     keep_evidence,
     launch_path,
     remote_endpoint,
@@ -110,8 +111,9 @@ def browser(pytestconfig: pytest.Config, launch_browser: Any, playwright: Any) -
             problem = ""
         except Error as exc:
             problem = unreachable(pytestconfig, kind, url, exc)
-        if problem:  # failed outside the handler: one line, not Playwright's error and call log as well
-            pytest.fail(problem, pytrace=False)
+        if problem:  # raised outside the handler: one line, not Playwright's error and call log as well
+            # A session fixture's error is kept: every later scenario gets this line without a new attempt.
+            raise RemoteBrowserUnavailable(problem)
     note_browser(pytestconfig, instance, shown_endpoint(pytestconfig, remote[1]) if remote else None)
     yield instance
     instance.close()

@@ -40,6 +40,7 @@ from uatkit.pytest_plugin import (
     system,
     tags,
 )
+from uatkit.pytest_plugin.browser import UNAVAILABLE, RemoteBrowserUnavailable
 from uatkit.pytest_plugin.keys import CASES_KEY, FAILED_KEY, PROJECT_KEY, STORIES_KEY
 from uatkit.secrets import mask
 
@@ -206,8 +207,19 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     if report.when == "call" and report.failed:
         item.stash[FAILED_KEY] = True
+    if call.excinfo is not None and isinstance(call.excinfo.value, RemoteBrowserUnavailable):
+        report.longrepr = str(call.excinfo.value)  # the one line, without a traceback
+        report.user_properties.append((UNAVAILABLE, True))
     run.label_report(item, report)
     return report
+
+
+def pytest_report_teststatus(report: pytest.TestReport) -> tuple[str, str, str] | None:
+    """Count a scenario whose remote browser could not be used as an error, not a failure: the product
+    was never tried (its Allure result is broken)."""
+    if report.failed and (UNAVAILABLE, True) in getattr(report, "user_properties", ()):
+        return "error", "E", "ERROR"
+    return None
 
 
 @pytest.fixture(autouse=True)

@@ -183,12 +183,19 @@ def ledger_state(project: Project) -> LedgerState:
 
 
 def build_manifest(
-    project: Project, folders: Sequence[Path], merged: Path, *, shown: Path, now: dt.datetime
+    project: Project,
+    folders: Sequence[Path],
+    merged: Path,
+    *,
+    shown: Path,
+    now: dt.datetime,
+    state: LedgerState | None = None,
 ) -> tuple[Manifest, list[str]]:
-    """Return the manifest of a merge (`merged` is the folder built, `shown` where it goes) and problems."""
+    """Return the manifest of a merge (`merged` is the folder built, `shown` where it goes) and problems;
+    `state` is the ledger's state the merged UAT results were written from (read now when not given)."""
     scans = [scan(project, folder) for folder in folders]
     digest, results = folder_hash(merged)
-    state = ledger_state(project)
+    state = state or ledger_state(project)
     ledger = None
     if has_ledger(project):
         where = ledger_shown(project)
@@ -213,8 +220,11 @@ def merge_and_declare(
     folders: Sequence[Path],
     environment: Mapping[str, str],
     executor: Mapping[str, str] | None,
+    *,
+    state: LedgerState | None = None,
 ) -> tuple[MergeSummary, Manifest, list[str]]:
-    """Merge results folders into the project's merged folder with their evidence manifest, in one swap."""
+    """Merge results folders into the project's merged folder with their evidence manifest, in one swap;
+    `state` is the ledger's state the UAT results were written from (`uatkit.uat.results.results_held`)."""
     merged = project.merged_results
     declared: list[tuple[Manifest, list[str]]] = []
     stale: list[StaleMark] = []
@@ -223,7 +233,7 @@ def merge_and_declare(
         # A mark made against an older scenario shows as the matrix shows it (stale) before the set is hashed.
         stale.extend(mark_stale(target, project.fingerprints))
         now = dt.datetime.now().astimezone().replace(microsecond=0)
-        manifest, problems = build_manifest(project, folders, target, shown=merged, now=now)
+        manifest, problems = build_manifest(project, folders, target, shown=merged, now=now, state=state)
         write_manifest(target, manifest)
         declared.append((manifest, problems))
 

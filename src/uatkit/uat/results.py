@@ -11,7 +11,8 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from uatkit.errors import UatkitError
 from uatkit.model import UAT_LAYER, Case, Mark
 from uatkit.project import Project
 from uatkit.secrets import secret_rules
-from uatkit.uat.ledger import CaseState, Ledger, PackSummary
+from uatkit.uat.ledger import CaseState, Ledger, LedgerState, PackSummary
 from uatkit.uat.ledger_db import LedgerBusy
 
 #: A case that needs UAT and has no mark yet: its result's message starts so, and it carries this tag.
@@ -88,20 +89,36 @@ def update_results(project: Project, ledger: Ledger, *, rebuild: bool = False) -
     The ledger's write lock is held meanwhile: the results match one state of the ledger, and two
     commands never change the folder at once.
     """
-    try:
-        with ledger.exclusive():
+    with results_held(project, ledger, rebuild=rebuild) as (written, _):
+        return written
+
+
+@contextmanager
+def results_held(
+    project: Project, ledger: Ledger, *, rebuild: bool = False
+) -> Iterator[tuple[int, LedgerState]]:
+    """Bring the project's UAT results up to date with the ledger and keep its write lock for the block:
+    yield how many results there are and the ledger's state they were written from.
+
+    Only reads the ledger: on PostgreSQL the lock is an advisory lock, which a read-only user may take.
+    """
+    with ExitStack() as held:
+        try:
+            held.enter_context(ledger.exclusive())
             states = ledger.states(project.fingerprints)
-            return write_uat_results(
+            written = write_uat_results(
                 project.config, project.cases, states, ledger, project.uat_results, rebuild=rebuild
             )
-    except (sqlite3.OperationalError, LedgerBusy) as exc:
-        # Another command held the ledger longer than [tool.uatkit.uat] busy_timeout.
-        why = "the ledger's write lock was not free in time" if isinstance(exc, LedgerBusy) else exc
-        raise ResultsNotWritten(
-            f"the UAT results could not be written ({why}: another uatkit command is using the ledger); "
-            "what was recorded stays in the ledger: run `uatkit uat import` again when it is done to "
-            "write them"
-        ) from None
+            state = ledger.state()
+        except (sqlite3.OperationalError, LedgerBusy) as exc:
+            # Another command held the ledger longer than [tool.uatkit.uat] busy_timeout.
+            why = "the ledger's write lock was not free in time" if isinstance(exc, LedgerBusy) else exc
+            raise ResultsNotWritten(
+                f"the UAT results could not be written ({why}: another uatkit command is using the ledger); "
+                "what was recorded stays in the ledger: run the command again when it is done to "
+                "write them"
+            ) from None
+        yield written, state
 
 
 class ResultsNotWritten(UatkitError):
