@@ -179,6 +179,11 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         count(root, env, marks, args.packs)
                         times[name]["trace"].append(trace(root, env))
+                    load = Path("/proc/loadavg").read_text().split()[0]
+                    console.print(
+                        f"round {round_no + 1} {name}: import {times[name]['import'][-1]:.1f} s, trace "
+                        f"{times[name]['trace'][-1]:.1f} s (load {load})"
+                    )
     median = {
         name: {step: statistics.median(v) for step, v in steps.items()} for name, steps in times.items()
     }
