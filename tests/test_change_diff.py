@@ -324,13 +324,24 @@ def test_a_request_edited_by_hand_to_say_approved_does_not_pass_the_gate(project
     assert found["passed"] is False and "CR-1 says approved, but the ledger holds" in found["reason"]
 
 
-def test_a_baseline_the_ledger_did_not_record_does_not_pass_the_gate(project: Path, tmp_path: Path) -> None:
+def test_a_baseline_changed_since_the_ledger_recorded_it_does_not_pass_the_gate(
+    project: Path, tmp_path: Path
+) -> None:
     assert signoff(project)[1]["passed"] is True
-    # The same catalogue frozen in another copy, with its own ledger, and the file brought over by hand.
+    # The same catalogue frozen in another copy, with its own ledger, and the file brought over by hand: this
+    # ledger holds no record of it (a ledger begun after the baseline), which the gate says but accepts.
     other = init(tmp_path / "other")
     create(other, "R2", "--date", "2026-12-02")
     shutil.copyfile(other / "baselines" / "R2.json", project / "baselines" / "R2.json")
     outcome, found = signoff(project)
+    assert found["passed"] is True, found
+    assert "the ledger holds no record of creating baseline R2" in found["reason"]
+    # A baseline this ledger records creating, then replaced by another valid file of that name (its own
+    # digest checks out), is not the one the client signed.
+    create(project, "R3", "--date", "2026-12-03")
+    create(other, "R3", "--date", "2026-12-05")
+    shutil.copyfile(other / "baselines" / "R3.json", project / "baselines" / "R3.json")
+    outcome, found = signoff(project)
     assert outcome == "NO-GO" and found["passed"] is False
-    assert "baseline R2 is not recorded in the ledger" in found["reason"]
+    assert "baseline R3 is not the one the ledger records creating" in found["reason"]
     assert "uatkit baseline create" in found["reason"]

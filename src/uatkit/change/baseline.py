@@ -355,16 +355,19 @@ def find_baseline(project: Project, name: str | None = None) -> Baseline:
     return every[-1]
 
 
-def is_recorded(project: Project, baseline: Baseline) -> bool:
-    """Return True when the ledger's audit holds the creation of this baseline file (its name and SHA-256)."""
+def is_recorded(project: Project, baseline: Baseline) -> bool | None:
+    """Return whether the ledger's audit holds the creation of this baseline file: True for its name and
+    SHA-256, False when it records creating a baseline of that name with other content (the file was changed
+    since), None when it holds no creation of that name (a ledger begun after the baseline: a fresh checkout's
+    SQLite ledger, or none)."""
     if not has_ledger(project):
-        return False
+        return None
     sha256 = hashlib.sha256(baseline_path(project, baseline.name).read_bytes()).hexdigest()
     with open_ledger(project) as ledger:
-        return any(
-            e.action == "baseline.create" and e.detail.get("sha256") == sha256
-            for e in ledger.audit(baseline.name)
-        )
+        made = [e.detail.get("sha256") for e in ledger.audit(baseline.name) if e.action == "baseline.create"]
+    if not made:
+        return None
+    return sha256 in made
 
 
 def _exists(project: Project, path: Path, name: str) -> UatkitError:

@@ -501,6 +501,7 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
         )
         for c in diff.removed
     ]
+    recorded = is_recorded(project, baselines[-1])
     return replace(
         matrix,
         requirements=requirements,
@@ -508,7 +509,8 @@ def with_baseline(matrix: Matrix, project: Project) -> Matrix:
         removed=removed,
         notes=(*matrix.notes, *notes, *(_unrecorded(ident) for ident in unrecorded)),
         unrecorded_approvals=tuple(unrecorded),
-        baseline_unrecorded=not is_recorded(project, baselines[-1]),
+        baseline_unrecorded=recorded is False,
+        baseline_unknown=recorded is None,
     )
 
 

@@ -263,8 +263,10 @@ class Matrix:
     #: Change requests whose file says approved but whose approval the ledger's audit does not hold: they
     #: cover nothing, and the changes_approved gate names them.
     unrecorded_approvals: tuple[str, ...] = ()
-    #: True when the latest baseline's file is not one the ledger's audit records creating.
+    #: True when the ledger's audit records creating the latest baseline with other content than its file's.
     baseline_unrecorded: bool = False
+    #: True when the ledger holds no creation of the latest baseline at all (it was begun after it).
+    baseline_unknown: bool = False
 
     def round_text(self, pack: str) -> str:
         """Return a pack's round as the pages and workbook show it, naming the round that decides it."""

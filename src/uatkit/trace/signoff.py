@@ -318,9 +318,9 @@ def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
         return GateResult(
             gate,
             False,
-            f"baseline {matrix.baseline} is not recorded in the ledger (its file was not written by uatkit "
-            "baseline create, or was changed since): restore the file from version control, or create the "
-            "baseline with uatkit baseline create",
+            f"baseline {matrix.baseline} is not the one the ledger records creating (its file was changed "
+            "since uatkit baseline create): restore the file from version control, or create a new baseline "
+            "with uatkit baseline create",
         )
     changed = [r for r in matrix.requirements if r.changed_since_baseline]
     bad = [f"{r.id} ({r.changed_since_baseline})" for r in changed if not r.change_requests]
@@ -334,9 +334,15 @@ def _changes_approved(matrix: Matrix, gate: Gate) -> GateResult:
             "ledger holds no such decision: set the status back to proposed and approve with "
             "uatkit change approve"
         )
+    unknown = (
+        f" (the ledger holds no record of creating baseline {matrix.baseline}: it was begun after it)"
+        if matrix.baseline_unknown
+        else ""
+    )
+    gone += unknown
     total = len(changed) + len(matrix.removed)
     if not total:
-        return GateResult(gate, True, f"no requirement changed since baseline {matrix.baseline}")
+        return GateResult(gate, True, f"no requirement changed since baseline {matrix.baseline}{unknown}")
     if not bad:
         return GateResult(
             gate,
