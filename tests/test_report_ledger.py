@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tests.conftest import REPO, write
 from tests.pg_cluster import Cluster
 from tests.test_report import needs_allure
-from tests.test_report_stale_uat import AC1, AC2, STORY, marked, uat_results
+from tests.test_report_stale_uat import AC1, AC2, STORY, marked, passes, uat_results
 from tests.test_uat_ledger_postgresql import as_user, users  # noqa: F401 (a fixture)
 from uatkit.cli import app
 from uatkit.model import Mark, SourceLocation, Status
@@ -57,25 +57,6 @@ def conflict_on_ac1(project: Path, location: Path | str) -> None:
         assert ledger.import_pack(ReadPack(project / "q.xlsx", "1" * 64, info, rows, [fail])).conflicts == [
             AC1
         ]
-
-
-def passes(project: Path, location: Path | str) -> None:
-    """Import a pack whose two rows were marked Pass."""
-    loaded = load_project(project)
-    info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "Demo", dt.datetime(2026, 11, 1))
-    marks = [
-        Mark(
-            key,
-            Status.PASS,
-            tester="Li Wei",
-            date=dt.date(2026, 11, 2),
-            source=SourceLocation("p.xlsx", row=n),
-        )
-        for n, key in enumerate((AC1, AC2), 5)
-    ]
-    rows = [PackRow(m.key, n, loaded.fingerprints[m.key]) for n, m in enumerate(marks, 5)]
-    with Ledger.open(location) as ledger:
-        ledger.import_pack(ReadPack(project / "p.xlsx", "0" * 64, info, rows, marks))
 
 
 def ledger_digest(location: Path | str) -> str:

@@ -48,6 +48,16 @@ def marked(project: Path) -> None:
     assert runner.invoke(app, ["generate", "-C", str(project)]).exit_code == 0
     loaded = load_project(project)
     current = loaded.fingerprints
+    passes(project, loaded.ledger_path)
+    with Ledger.open(loaded.ledger_path) as ledger:
+        states = ledger.states(current)
+        write_uat_results(loaded.config, loaded.cases, states, ledger, loaded.uat_results)
+    (project / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
+
+
+def passes(project: Path, location: Path | str) -> None:
+    """Import a pack whose two rows were marked Pass."""
+    loaded = load_project(project)
     info = PackInfo("R1-sales", "R1", "Sales", "Sales operations", "en", "Demo", dt.datetime(2026, 11, 1))
     marks = [
         Mark(
@@ -59,12 +69,9 @@ def marked(project: Path) -> None:
         )
         for n, key in enumerate((AC1, AC2), 5)
     ]
-    rows = [PackRow(mark.key, n, current[mark.key]) for n, mark in enumerate(marks, 5)]
-    with Ledger.open(loaded.ledger_path) as ledger:
+    rows = [PackRow(m.key, n, loaded.fingerprints[m.key]) for n, m in enumerate(marks, 5)]
+    with Ledger.open(location) as ledger:
         ledger.import_pack(ReadPack(project / "p.xlsx", "0" * 64, info, rows, marks))
-        states = ledger.states(current)
-        write_uat_results(loaded.config, loaded.cases, states, ledger, loaded.uat_results)
-    (project / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
 
 
 def uat_results(folder: Path) -> dict[str, dict[str, Any]]:
